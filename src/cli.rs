@@ -1,0 +1,227 @@
+//! Command-line interface: flags, environment variables and their mapping
+//! onto library configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use cvefeed::github::{self, RepoName, Token};
+use cvefeed::publish::{self, RefreshConfig, Source};
+use cvefeed::render::SiteConfig;
+use cvefeed::store;
+
+/// The official, auto-refreshing Kubernetes CVE feed.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Log format on stderr; the level follows RUST_LOG (default: info).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CVEFEED_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Start logging to stderr.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the labelled issues and publish the feed, if anything changed.
+    Refresh(RefreshArgs),
+}
+
+impl Command {
+    /// Run the command; the exit code follows the documented contract.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Refresh(args) => args.run().await,
+        }
+    }
+}
+
+/// Where the issues come from and where the feed goes.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// GitHub API base URL.
+    #[arg(
+        long,
+        env = "CVEFEED_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub github_api_url: url::Url,
+
+    /// Repository to read, OWNER/NAME (repeatable).
+    #[arg(long = "repo", default_value = "kubernetes/kubernetes")]
+    pub repos: Vec<RepoName>,
+
+    /// Label that marks an official CVE issue.
+    #[arg(long, default_value = "official-cve-feed")]
+    pub label: String,
+
+    /// Read issues from a saved JSON array instead of GitHub (offline).
+    #[arg(long, value_name = "ISSUES.json")]
+    pub from_file: Option<PathBuf>,
+
+    /// GitHub token (optional; raises the rate limit). Never logged.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, hide = true)]
+    pub github_token: Option<String>,
+
+    /// Timeout of one GitHub request, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub github_timeout: Duration,
+
+    /// Retries of a GitHub request after a transport error or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub github_retries: u32,
+
+    /// First retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub github_backoff: Duration,
+
+    /// Longest total wait for a GitHub rate limit to reset before failing.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_rate_limit_wait: Duration,
+}
+
+/// Names and URLs the feed is published under.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// Feed title.
+    #[arg(long, default_value_t = SiteConfig::default().title)]
+    pub title: String,
+    /// Feed description.
+    #[arg(long, default_value_t = SiteConfig::default().description)]
+    pub description: String,
+    /// Home page of the feed.
+    #[arg(long, default_value_t = SiteConfig::default().home_page_url)]
+    pub home_page_url: String,
+    /// Public URL of the published directory; object links are built from it.
+    #[arg(long, default_value_t = SiteConfig::default().base_url)]
+    pub base_url: String,
+    /// Public URL of index.json [default: BASE_URL + index.json].
+    #[arg(long)]
+    pub feed_url: Option<String>,
+    /// Link to the refresh job, published as _kubernetes_io.feed_refresh_job.
+    #[arg(long, default_value_t = SiteConfig::default().feed_refresh_job)]
+    pub feed_refresh_job: String,
+}
+
+impl SiteArgs {
+    fn config(self) -> SiteConfig {
+        let mut base_url = self.base_url;
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        SiteConfig {
+            feed_url: self
+                .feed_url
+                .unwrap_or_else(|| format!("{base_url}index.json")),
+            base_url,
+            title: self.title,
+            description: self.description,
+            home_page_url: self.home_page_url,
+            feed_refresh_job: self.feed_refresh_job,
+            ..SiteConfig::default()
+        }
+    }
+}
+
+/// `cvefeed refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// Where to publish: a directory or file:///path.
+    #[arg(long, default_value = "./public", env = "CVEFEED_OUT")]
+    pub out: String,
+
+    /// Publish even if published items would disappear.
+    #[arg(long)]
+    pub allow_shrink: bool,
+
+    /// How many published items may disappear without --allow-shrink.
+    #[arg(long, default_value_t = 0)]
+    pub shrink_tolerance: usize,
+
+    /// How long to wait for another refresher to finish.
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    pub lock_wait: Duration,
+
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SourceArgs {
+    fn source(&self) -> anyhow::Result<Source> {
+        if let Some(path) = &self.from_file {
+            return Ok(Source::File(path.clone()));
+        }
+        let token = self.github_token.clone().and_then(Token::new);
+        let mut config = github::ClientConfig::new(self.github_api_url.clone(), token);
+        config.timeout = self.github_timeout;
+        config.retries = self.github_retries;
+        config.backoff = self.github_backoff;
+        config.max_rate_limit_wait = self.max_rate_limit_wait;
+        Ok(Source::Github(
+            github::Client::new(config).context("setting up the GitHub client")?,
+        ))
+    }
+}
+
+impl RefreshArgs {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let store = store::open(&self.out)?;
+        let config = RefreshConfig {
+            source: self.source.source()?,
+            repos: self.source.repos.clone(),
+            label: self.source.label.clone(),
+            site: self.site.config(),
+            allow_shrink: self.allow_shrink,
+            shrink_tolerance: self.shrink_tolerance,
+            lock_wait: self.lock_wait,
+        };
+        let summary = publish::refresh(store.as_ref(), &config, chrono::Utc::now())
+            .await
+            .with_context(|| {
+                format!(
+                    "refresh of {} failed; nothing was published",
+                    store.location()
+                )
+            })?;
+        if self.json {
+            println!("{}", serde_json::to_string(&summary)?);
+        } else {
+            println!("{}", summary.line());
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,23 @@
+//! cvefeed: the official, auto-refreshing Kubernetes CVE feed (KEP-3203).
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! github ──► advisory ──► feed ──► render ──► publish ──► store
+//! ```
+//!
+//! - [`github`]: the REST edge (issues with the label, ETag cache, retries).
+//! - [`advisory`]: the pure model of one CVE and how it is read from an issue.
+//! - [`feed`]: ordering and change detection against the previous manifest.
+//! - [`render`]: every published format, as pure functions of the feed.
+//! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
+//! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
+//! - [`store`]: where objects are written (a directory, or a bucket).
+
+pub mod advisory;
+pub mod feed;
+pub mod github;
+pub mod manifest;
+pub mod publish;
+pub mod render;
+pub mod store;

@@ -1,0 +1,90 @@
+//! The two bookkeeping documents published next to the feed:
+//! `manifest.json` (the commit point: what is published, and the state the
+//! next run compares against) and `status.json` (liveness, rewritten every
+//! run). Pure types; reading and writing them is the pipeline's job.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::advisory::CveId;
+
+/// Name of the manifest object.
+pub const MANIFEST: &str = "manifest.json";
+/// Name of the status object.
+pub const STATUS: &str = "status.json";
+
+/// One published object, as the manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectEntry {
+    /// Hex sha256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content type it was published with.
+    pub content_type: String,
+}
+
+/// What the previous run knew of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemState {
+    /// Hex sha256 of the item's content (never of a time).
+    pub content_hash: String,
+    /// When that content was first published.
+    pub date_modified: DateTime<Utc>,
+}
+
+/// `manifest.json`: written last, so a reader that follows it sees a
+/// complete publication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format version of this document.
+    pub manifest_version: u32,
+    /// The tool that wrote it.
+    pub generator: String,
+    /// When the content last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Hex sha256 over all item hashes and the feed settings.
+    pub content_hash: String,
+    /// Every published object, by name.
+    pub objects: BTreeMap<String, ObjectEntry>,
+    /// Per-item state for the next run's change detection.
+    pub items: BTreeMap<CveId, ItemState>,
+}
+
+impl Manifest {
+    /// Current format version.
+    pub const VERSION: u32 = 1;
+}
+
+/// An issue that carried the label but named no CVE id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnparsedIssue {
+    /// `owner/name`.
+    pub repo: String,
+    /// Issue number.
+    pub number: u64,
+    /// Title as written.
+    pub title: String,
+}
+
+/// `status.json`: liveness of the refresh job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusDoc {
+    /// Last time a refresh ran, whatever its outcome.
+    pub last_check: DateTime<Utc>,
+    /// Last time a refresh ended published or unchanged.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Outcome of the last run: `published`, `unchanged` or `failed`.
+    pub last_outcome: String,
+    /// Error of the last run, if it failed.
+    pub last_error: Option<String>,
+    /// Items in the published feed.
+    pub item_count: usize,
+    /// Labelled issues with no CVE id, in the last successful run.
+    pub unparsed_issues: usize,
+    /// Those issues.
+    #[serde(default)]
+    pub unparsed: Vec<UnparsedIssue>,
+}

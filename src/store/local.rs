@@ -1,0 +1,160 @@
+//! A local directory as a store: atomic writes (temp file, fsync, rename,
+//! fsync of the directory) and a lock file for the publish lock, since a
+//! plain directory has no conditional writes of its own.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use super::{Fetched, PutMode, Store, StoreError, StoreLock, Version, check_name};
+
+/// Name of the lock file inside the directory.
+pub const LOCK_FILE: &str = ".cvefeed.lock";
+
+/// A directory on the local file system.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    /// A store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> LocalStore {
+        LocalStore { root: root.into() }
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, StoreError> {
+        check_name(name)?;
+        Ok(self.root.join(name))
+    }
+
+    fn io(&self, op: &'static str, name: &str, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            op,
+            name: name.to_string(),
+            location: self.location(),
+            source,
+        }
+    }
+
+    fn version_of(bytes: &[u8]) -> Version {
+        Version(hex::encode(Sha256::digest(bytes)))
+    }
+
+    fn write_atomically(&self, name: &str, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let dir = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(|e| self.io("creating the directory of", name, e))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(dir)
+            .map_err(|e| self.io("creating a temporary file for", name, e))?;
+        tmp.write_all(bytes)
+            .and_then(|()| {
+                // Published files are public: readable by a web server.
+                tmp.as_file()
+                    .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            })
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| self.io("writing", name, e))?;
+        tmp.persist(path)
+            .map_err(|e| self.io("renaming into place", name, e.error))?;
+        // Make the rename itself durable.
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for LocalStore {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
+        let path = self.path(name)?;
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(Fetched {
+                version: Self::version_of(&bytes),
+                bytes,
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("reading", name, e)),
+        }
+    }
+
+    async fn put(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        _content_type: &str,
+        mode: PutMode,
+    ) -> Result<(), StoreError> {
+        let path = self.path(name)?;
+        // Conditions are checked under the publish lock the pipeline holds.
+        let conflict = || StoreError::Conflict {
+            name: name.to_string(),
+            location: self.location(),
+        };
+        match &mode {
+            PutMode::Overwrite => {}
+            PutMode::Create => {
+                if path.exists() {
+                    return Err(conflict());
+                }
+            }
+            PutMode::Update(expected) => {
+                let current = self.get(name).await?.ok_or_else(conflict)?;
+                if &current.version != expected {
+                    return Err(conflict());
+                }
+            }
+        }
+        self.write_atomically(name, &path, &bytes)
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let path = self.path(name)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.io("deleting", name, e)),
+        }
+    }
+
+    async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
+        fs::create_dir_all(&self.root).map_err(|e| self.io("creating", "the directory", e))?;
+        let path = self.root.join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.io("opening", LOCK_FILE, e))?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(StoreLock(Box::new(file)))),
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => return Err(self.io("locking", LOCK_FILE, e)),
+            }
+            if start.elapsed() >= wait {
+                return Err(StoreError::Locked {
+                    location: self.location(),
+                    waited: start.elapsed(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
