@@ -150,9 +150,9 @@ impl SiteArgs {
     }
 }
 
-/// `cvefeed refresh`.
+/// Everything the refresh pipeline needs: shared by `refresh` and `serve`.
 #[derive(Debug, Args)]
-pub struct RefreshArgs {
+pub struct PipelineArgs {
     #[command(flatten)]
     pub source: SourceArgs,
 
@@ -174,6 +174,30 @@ pub struct RefreshArgs {
     /// How long to wait for another refresher to finish.
     #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
     pub lock_wait: Duration,
+}
+
+impl PipelineArgs {
+    /// Open the store and build the pipeline configuration.
+    pub fn open(self) -> anyhow::Result<(Box<dyn store::Store>, RefreshConfig)> {
+        let store = store::open(&self.out)?;
+        let config = RefreshConfig {
+            source: self.source.source()?,
+            repos: self.source.repos.clone(),
+            label: self.source.label.clone(),
+            site: self.site.config(),
+            allow_shrink: self.allow_shrink,
+            shrink_tolerance: self.shrink_tolerance,
+            lock_wait: self.lock_wait,
+        };
+        Ok((store, config))
+    }
+}
+
+/// `cvefeed refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 
     /// Print the summary as JSON on stdout.
     #[arg(long)]
@@ -199,16 +223,7 @@ impl SourceArgs {
 
 impl RefreshArgs {
     async fn run(self) -> anyhow::Result<ExitCode> {
-        let store = store::open(&self.out)?;
-        let config = RefreshConfig {
-            source: self.source.source()?,
-            repos: self.source.repos.clone(),
-            label: self.source.label.clone(),
-            site: self.site.config(),
-            allow_shrink: self.allow_shrink,
-            shrink_tolerance: self.shrink_tolerance,
-            lock_wait: self.lock_wait,
-        };
+        let (store, config) = self.pipeline.open()?;
         let summary = publish::refresh(store.as_ref(), &config, chrono::Utc::now())
             .await
             .with_context(|| {
