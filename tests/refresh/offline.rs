@@ -11,7 +11,8 @@ use crate::support::*;
 #[tokio::test]
 async fn every_tricky_title_shape_becomes_the_right_items() {
     let out = tempfile::tempdir().unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/issues/tricky-titles.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/issues/tricky-titles.json");
 
     let summary = publish::refresh(
         &LocalStore::new(out.path()),
