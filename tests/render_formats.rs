@@ -433,7 +433,7 @@ fn hostile_text_round_trips_through_both_feeds() {
     );
     assert_eq!(
         channel.items()[2].link(),
-        Some("https://github.com/x/y/issues/1?a=1&b=\"2\"<3>")
+        Some("https://github.com/x/y/issues/1?a=1&b=%222%22%3C3%3E")
     );
 
     let atom = atom_syndication::Feed::read_from(atom_out.bytes.as_slice()).unwrap();
