@@ -261,7 +261,7 @@ fn atom_reads_back_as_the_advisories() {
         assert_eq!(entry.id, a.id.cve_org_url());
         assert_eq!(entry.updated, Some(item.modified));
         assert_eq!(entry.published, Some(a.published));
-        assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.clone()]);
+        assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.as_str()]);
         assert_eq!(rel(&entry.links, "related"), [a.id.cve_org_url()]);
         assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
         let content = entry.content.as_ref().unwrap();
