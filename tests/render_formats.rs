@@ -481,3 +481,21 @@ fn hostile_text_stays_text_in_the_page() {
     // Right-to-left text is isolated so it cannot reorder the row.
     assert!(html.contains("<bdi>&#60;script&#62;"));
 }
+
+#[test]
+fn an_empty_feed_is_still_valid() {
+    let feed = Feed {
+        items: Vec::new(),
+        updated_at: at(2025, 1, 1, 0, 0, 0),
+        content_hash: "empty".into(),
+    };
+    for out in [rss_of(&feed), atom_of(&feed)] {
+        let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+        assert!(parsed.entries.is_empty(), "{}", out.name);
+        assert_eq!(parsed.updated, Some(feed.updated_at), "{}", out.name);
+    }
+    let page = html_of(&feed);
+    let html = text(&page);
+    assert!(html.contains("<p>No CVEs are published yet.</p>"));
+    assert_eq!(html.matches("<tr data-status=").count(), 0);
+}
