@@ -261,7 +261,7 @@ fn atom_reads_back_as_the_advisories() {
         assert_eq!(entry.id, a.id.cve_org_url());
         assert_eq!(entry.updated, Some(item.modified));
         assert_eq!(entry.published, Some(a.published));
-        assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.clone()]);
+        assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.as_str()]);
         assert_eq!(rel(&entry.links, "related"), [a.id.cve_org_url()]);
         assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
         let content = entry.content.as_ref().unwrap();
@@ -433,7 +433,7 @@ fn hostile_text_round_trips_through_both_feeds() {
     );
     assert_eq!(
         channel.items()[2].link(),
-        Some("https://github.com/x/y/issues/1?a=1&b=\"2\"<3>")
+        Some("https://github.com/x/y/issues/1?a=1&b=%222%22%3C3%3E")
     );
 
     let atom = atom_syndication::Feed::read_from(atom_out.bytes.as_slice()).unwrap();
@@ -480,4 +480,22 @@ fn hostile_text_stays_text_in_the_page() {
     }
     // Right-to-left text is isolated so it cannot reorder the row.
     assert!(html.contains("<bdi>&#60;script&#62;"));
+}
+
+#[test]
+fn an_empty_feed_is_still_valid() {
+    let feed = Feed {
+        items: Vec::new(),
+        updated_at: at(2025, 1, 1, 0, 0, 0),
+        content_hash: "empty".into(),
+    };
+    for out in [rss_of(&feed), atom_of(&feed)] {
+        let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+        assert!(parsed.entries.is_empty(), "{}", out.name);
+        assert_eq!(parsed.updated, Some(feed.updated_at), "{}", out.name);
+    }
+    let page = html_of(&feed);
+    let html = text(&page);
+    assert!(html.contains("<p>No CVEs are published yet.</p>"));
+    assert_eq!(html.matches("<tr data-status=").count(), 0);
 }

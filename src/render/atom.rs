@@ -37,7 +37,7 @@ fn entry(i: &FeedItem, site: &SiteConfig) -> Entry {
     let a = &i.advisory;
     let mut links = Vec::new();
     if let Some(issue) = http_url(&a.issue.url) {
-        links.push(link(text(issue), "alternate", "text/html"));
+        links.push(link(issue, "alternate", "text/html"));
     }
     links.push(link(a.id.cve_org_url(), "related", "text/html"));
     let mut categories = vec![Category {

@@ -53,11 +53,11 @@ struct Row {
 
 #[derive(Template)]
 #[template(path = "index.html")]
-struct Page<'a> {
+struct Page {
     title: String,
     description: String,
-    home_page_url: Option<&'a str>,
-    refresh_job_url: Option<&'a str>,
+    home_page_url: Option<String>,
+    refresh_job_url: Option<String>,
     updated: String,
     updated_text: String,
     json_feed_url: String,
@@ -83,12 +83,23 @@ fn text(s: &str) -> String {
     html_safe(s).into_owned()
 }
 
+/// Summaries longer than this many characters are cut in the table (the
+/// feeds and the issue carry the whole text).
+const SUMMARY_CHARS: usize = 300;
+
+fn short(s: &str) -> String {
+    match s.char_indices().nth(SUMMARY_CHARS) {
+        Some((cut, _)) => format!("{}…", s[..cut].trim_end()),
+        None => s.to_string(),
+    }
+}
+
 fn row(i: &FeedItem) -> Row {
     let a = &i.advisory;
     Row {
         id: a.id.to_string(),
         cve_url: a.id.cve_org_url(),
-        summary: text(&a.summary),
+        summary: short(&text(&a.summary)),
         status: a.status.as_str(),
         attention: a.status.needs_attention(),
         severity: a.vuln.severity.as_ref().map(|s| SeverityView {
@@ -99,7 +110,7 @@ fn row(i: &FeedItem) -> Row {
         }),
         published: super::jsonfeed::timestamp(a.published),
         published_day: a.published.format("%Y-%m-%d").to_string(),
-        issue_url: http_url(&a.issue.url).map(text),
+        issue_url: http_url(&a.issue.url),
         issue_label: text(&format!("{}#{}", a.issue.repo, a.issue.number)),
     }
 }
@@ -146,6 +157,16 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_summaries_are_cut_on_a_character_boundary() {
+        assert_eq!(short("short"), "short");
+        let long = "é".repeat(SUMMARY_CHARS + 5);
+        let cut = short(&long);
+        assert_eq!(cut.chars().count(), SUMMARY_CHARS + 1);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(short(&"é".repeat(SUMMARY_CHARS)), "é".repeat(SUMMARY_CHARS));
+    }
 
     #[test]
     fn csp_hash_is_base64_sha256() {

@@ -47,7 +47,7 @@ fn item(i: &FeedItem, site: &SiteConfig) -> Item {
     }
     Item {
         title: Some(a.id.to_string()),
-        link: http_url(&a.issue.url).map(text),
+        link: http_url(&a.issue.url),
         description: Some(text(&a.summary)),
         pub_date: Some(rfc822(a.published)),
         guid: Some(Guid {

@@ -43,15 +43,17 @@ pub fn html_safe(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `url` if it is an absolute `http` or `https` URL, else `None`: links
+/// `url` as an absolute `http` or `https` URL in its normalised, serialised
+/// form (characters such as `"` or `<` percent-encoded), else `None`: links
 /// that come from GitHub data are only ever put into `href` through this,
 /// so a `javascript:` or `data:` URL never becomes a link.
-pub fn http_url(url: &str) -> Option<&str> {
+pub fn http_url(url: &str) -> Option<String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
     let parsed = url::Url::parse(url).ok()?;
-    let plain = matches!(parsed.scheme(), "http" | "https")
-        && parsed.host().is_some()
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    plain.then_some(url)
+    (matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
+        .then(|| parsed.to_string())
 }
 
 #[cfg(test)]
@@ -73,8 +75,12 @@ mod tests {
             "https://github.com/kubernetes/kubernetes/issues/1",
             "http://example.com/a?b=c&d=e",
         ] {
-            assert_eq!(http_url(ok), Some(ok));
+            assert_eq!(http_url(ok).as_deref(), Some(ok));
         }
+        assert_eq!(
+            http_url("https://example.com/i?a=\"x\"<y>").as_deref(),
+            Some("https://example.com/i?a=%22x%22%3Cy%3E")
+        );
         for bad in [
             "javascript:alert(1)",
             "JAVASCRIPT:alert(1)",
