@@ -396,11 +396,17 @@ impl CheckArgs {
             CheckFormat::Text => print!("{}", check::report::text(&report, self.all)),
             CheckFormat::Json => {
                 print!("{}", check::report::json(&report));
-                report.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
             }
             CheckFormat::Sarif => {
                 print!("{}", check::report::sarif(&report, self.all));
-                report.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
             }
         }
         Ok(if fail {

@@ -44,7 +44,11 @@ fn feed_dir() -> tempfile::TempDir {
                  json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]), ""),
         ]
     });
-    std::fs::write(dir.path().join("index.json"), serde_json::to_vec_pretty(&feed).unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::to_vec_pretty(&feed).unwrap(),
+    )
+    .unwrap();
     dir
 }
 
@@ -58,7 +62,10 @@ async fn run(args: &[&str]) -> Run {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
         .arg("check")
         .args(args)
-        .env("CVEFEED_CACHE_DIR", std::env::temp_dir().join("cvefeed-check-tests-unused"))
+        .env(
+            "CVEFEED_CACHE_DIR",
+            std::env::temp_dir().join("cvefeed-check-tests-unused"),
+        )
         .output()
         .await
         .unwrap();
@@ -102,18 +109,32 @@ async fn exit_statuses_follow_the_contract() {
     // Errors: invalid version, missing feed.
     let r = case("1.29", None).await;
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("\"1.29\" is not a Kubernetes version"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\"1.29\" is not a Kubernetes version"),
+        "{}",
+        r.stderr
+    );
     let r = run(&["--feed", "/nonexistent/cvefeed-dir", "--version", "1.29.3"]).await;
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("/nonexistent/cvefeed-dir holds no index.json"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("/nonexistent/cvefeed-dir holds no index.json"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[tokio::test]
 async fn json_output_has_one_result_per_cve_and_target() {
     let dir = feed_dir();
     let r = run(&[
-        "--feed", &feed_arg(dir.path()), "--format", "json",
-        "--version", "v1.29.3-eks-abc", "ingress-nginx=1.11.2",
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "json",
+        "--version",
+        "v1.29.3-eks-abc",
+        "ingress-nginx=1.11.2",
     ])
     .await;
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -139,12 +160,24 @@ async fn json_output_has_one_result_per_cve_and_target() {
     assert_eq!(kubelet["severity"], "HIGH");
     assert_eq!(kubelet["vendor_build"], true);
     assert!(kubelet["reason"].as_str().unwrap().contains("backported"));
-    assert_eq!(find("CVE-2031-3003", "ingress-nginx")["verdict"], "affected");
+    assert_eq!(
+        find("CVE-2031-3003", "ingress-nginx")["verdict"],
+        "affected"
+    );
     assert_eq!(find("CVE-2031-3003", "kubernetes")["verdict"], "unknown");
     assert_eq!(find("CVE-2031-3004", "kubernetes")["verdict"], "unknown");
-    assert_eq!(find("CVE-2031-3002", "kubernetes")["verdict"], "not_affected");
-    assert_eq!(find("CVE-2031-3002", "ingress-nginx")["verdict"], "not_affected");
-    assert_eq!(doc["summary"], json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2}));
+    assert_eq!(
+        find("CVE-2031-3002", "kubernetes")["verdict"],
+        "not_affected"
+    );
+    assert_eq!(
+        find("CVE-2031-3002", "ingress-nginx")["verdict"],
+        "not_affected"
+    );
+    assert_eq!(
+        doc["summary"],
+        json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2})
+    );
     // Most severe affected first.
     assert_eq!(results[0]["id"], "CVE-2031-3003");
     assert_eq!(results[1]["id"], "CVE-2031-3001");
@@ -158,16 +191,45 @@ async fn text_output_is_a_table_with_a_summary() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     let header = lines.iter().position(|l| l.starts_with("CVE ")).unwrap();
     let cols: Vec<&str> = lines[header].split_whitespace().collect();
-    assert_eq!(cols, ["CVE", "SEVERITY", "COMPONENT", "INSTALLED", "FIXED", "IN", "STATUS", "LINK"]);
+    assert_eq!(
+        cols,
+        [
+            "CVE",
+            "SEVERITY",
+            "COMPONENT",
+            "INSTALLED",
+            "FIXED",
+            "IN",
+            "STATUS",
+            "LINK"
+        ]
+    );
     let row1: Vec<&str> = lines[header + 1].split_whitespace().collect();
     assert_eq!(
         row1,
-        ["CVE-2031-3001", "HIGH", "8.1", "kubelet", "1.29.1", "1.29.4", "affected",
-         "https://github.com/kubernetes/kubernetes/issues/3001"]
+        [
+            "CVE-2031-3001",
+            "HIGH",
+            "8.1",
+            "kubelet",
+            "1.29.1",
+            "1.29.4",
+            "affected",
+            "https://github.com/kubernetes/kubernetes/issues/3001"
+        ]
     );
-    assert!(lines[header + 2].starts_with("CVE-2031-3002  LOW 3.1"), "{}", lines[header + 2]);
-    assert!(r.stdout.contains("Could not assess:\n  CVE-2031-3003: concerns ingress-nginx"));
-    assert!(r.stdout.contains("  CVE-2031-3004: the feed lists no affected versions, and the description is empty\n"));
+    assert!(
+        lines[header + 2].starts_with("CVE-2031-3002  LOW 3.1"),
+        "{}",
+        lines[header + 2]
+    );
+    assert!(
+        r.stdout
+            .contains("Could not assess:\n  CVE-2031-3003: concerns ingress-nginx")
+    );
+    assert!(r.stdout.contains(
+        "  CVE-2031-3004: the feed lists no affected versions, and the description is empty\n"
+    ));
     assert_eq!(
         *lines.last().unwrap(),
         "2 affected, 1 not affected, 2 unknown: 5 CVEs checked against 1 target(s)"
@@ -177,7 +239,15 @@ async fn text_output_is_a_table_with_a_summary() {
 #[tokio::test]
 async fn sarif_output_reads_back() {
     let dir = feed_dir();
-    let r = run(&["--feed", &feed_arg(dir.path()), "--format", "sarif", "--version", "1.29.1"]).await;
+    let r = run(&[
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "sarif",
+        "--version",
+        "1.29.1",
+    ])
+    .await;
     assert_eq!(r.code, 1);
     let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(log.version, json!("2.1.0"));
@@ -185,7 +255,15 @@ async fn sarif_output_reads_back() {
     assert_eq!(run.tool.driver.name, "cvefeed");
     let rules = run.tool.driver.rules.as_ref().unwrap();
     let rule_ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(rule_ids, ["CVE-2031-3001", "CVE-2031-3002", "CVE-2031-3003", "CVE-2031-3004"]);
+    assert_eq!(
+        rule_ids,
+        [
+            "CVE-2031-3001",
+            "CVE-2031-3002",
+            "CVE-2031-3003",
+            "CVE-2031-3004"
+        ]
+    );
     assert_eq!(
         rules[0].properties.as_ref().unwrap().additional_properties["security-severity"],
         json!("8.1")
@@ -193,20 +271,49 @@ async fn sarif_output_reads_back() {
     let results = run.results.as_ref().unwrap();
     let got: Vec<(&str, Option<ResultKind>, Option<ResultLevel>, i64)> = results
         .iter()
-        .map(|r| (r.rule_id.as_deref().unwrap(), r.kind.clone(), r.level, r.rule_index.unwrap()))
+        .map(|r| {
+            (
+                r.rule_id.as_deref().unwrap(),
+                r.kind.clone(),
+                r.level,
+                r.rule_index.unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            ("CVE-2031-3001", Some(ResultKind::Fail), Some(ResultLevel::Error), 0),
-            ("CVE-2031-3002", Some(ResultKind::Fail), Some(ResultLevel::Note), 1),
-            ("CVE-2031-3003", Some(ResultKind::Review), Some(ResultLevel::None), 2),
-            ("CVE-2031-3004", Some(ResultKind::Review), Some(ResultLevel::None), 3),
+            (
+                "CVE-2031-3001",
+                Some(ResultKind::Fail),
+                Some(ResultLevel::Error),
+                0
+            ),
+            (
+                "CVE-2031-3002",
+                Some(ResultKind::Fail),
+                Some(ResultLevel::Note),
+                1
+            ),
+            (
+                "CVE-2031-3003",
+                Some(ResultKind::Review),
+                Some(ResultLevel::None),
+                2
+            ),
+            (
+                "CVE-2031-3004",
+                Some(ResultKind::Review),
+                Some(ResultLevel::None),
+                3
+            ),
         ]
     );
     let text = results[0].message.text.as_deref().unwrap();
-    assert!(text.starts_with("kubelet 1.29.1 is affected by CVE-2031-3001"), "{text}");
-    assert!(text.ends_with("Fixed in 1.29.4"), "{text}");
+    assert_eq!(
+        text,
+        "kubelet 1.29.1 is affected by CVE-2031-3001: 1.29.1 is in the affected range >= 1.29.0, < 1.29.4 of kubelet. Fixed in 1.29.4"
+    );
 }
 
 const VERSION_INFO: &str = r#"{"major":"1","minor":"29","gitVersion":"v1.29.3-eks-abc","gitCommit":"0000","gitTreeState":"clean","buildDate":"2024-01-01T00:00:00Z","goVersion":"go1.22","compiler":"gc","platform":"linux/amd64"}"#;
@@ -286,8 +393,11 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
     assert_eq!(
         targets,
         vec![
-            ("control plane", "v1.29.3-eks-abc",
-             "API server /version (controller manager and scheduler assumed at the same version)"),
+            (
+                "control plane",
+                "v1.29.3-eks-abc",
+                "API server /version (controller manager and scheduler assumed at the same version)"
+            ),
             ("kubelet", "v1.28.1", "nodes worker-c"),
             ("kubelet", "v1.29.3-eks-abc", "nodes worker-a, worker-b"),
             ("kube-proxy", "v1.28.1", "nodes worker-c"),
@@ -295,18 +405,31 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
     );
     assert_eq!(
         reading.warnings,
-        ["2 node(s) report no kube-proxy version (worker-a, worker-b); kube-proxy is not checked there"]
+        [
+            "2 node(s) report no kube-proxy version (worker-a, worker-b); kube-proxy is not checked there"
+        ]
     );
     // Every request carried the token.
     let requests = server.received_requests().await.unwrap();
     assert!(requests.len() >= 2);
     for r in &requests {
-        assert_eq!(r.headers.get("authorization").unwrap(), "Bearer secret-token-1");
+        assert_eq!(
+            r.headers.get("authorization").unwrap(),
+            "Bearer secret-token-1"
+        );
     }
 
     // The binary: kubelet 1.29.3 on two nodes and kube-proxy 1.28.1 are affected.
     let feed = feed_dir();
-    let r = run(&["--feed", &feed_arg(feed.path()), "--kubeconfig", kc.to_str().unwrap(), "--format", "json"]).await;
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
     let affected: Vec<(&str, &str, &str)> = doc["results"]
@@ -314,7 +437,13 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
         .unwrap()
         .iter()
         .filter(|r| r["verdict"] == "affected")
-        .map(|r| (r["id"].as_str().unwrap(), r["target"].as_str().unwrap(), r["installed"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["installed"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         affected,
@@ -324,9 +453,21 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
         ]
     );
     // Another context uses another token, which this server refuses.
-    let r = run(&["--feed", &feed_arg(feed.path()), "--kubeconfig", kc.to_str().unwrap(), "--context", "other"]).await;
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--context",
+        "other",
+    ])
+    .await;
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("cannot read the cluster at"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot read the cluster at"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[tokio::test]
@@ -335,12 +476,29 @@ async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
     let dir = tempfile::tempdir().unwrap();
     let kc = kubeconfig(dir.path(), &server.uri());
     let feed = feed_dir();
-    let r = run(&["--feed", &feed_arg(feed.path()), "--kubeconfig", kc.to_str().unwrap()]).await;
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ])
+    .await;
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("target: control plane v1.29.3-eks-abc (kube-apiserver, kube-controller-manager, kube-scheduler;"));
     assert!(!r.stdout.contains("target: kubelet"));
-    assert!(r.stdout.contains("warning: not allowed to list nodes (HTTP 403: nodes is forbidden"), "{}", r.stdout);
-    assert!(r.stdout.ends_with("0 affected, 3 not affected, 2 unknown: 5 CVEs checked against 1 target(s)\n"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("warning: not allowed to list nodes (HTTP 403: nodes is forbidden"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with(
+            "0 affected, 3 not affected, 2 unknown: 5 CVEs checked against 1 target(s)\n"
+        ),
+        "{}",
+        r.stdout
+    );
 }
 
 #[tokio::test]
@@ -348,7 +506,18 @@ async fn an_unreachable_cluster_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let kc = kubeconfig(dir.path(), "http://127.0.0.1:9");
     let feed = feed_dir();
-    let r = run(&["--feed", &feed_arg(feed.path()), "--kubeconfig", kc.to_str().unwrap()]).await;
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ])
+    .await;
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("cannot read the cluster at http://127.0.0.1:9"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot read the cluster at http://127.0.0.1:9"),
+        "{}",
+        r.stderr
+    );
 }

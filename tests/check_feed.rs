@@ -77,7 +77,10 @@ fn structured_data_is_read_from_the_feed() {
             assert_eq!(affected.len(), 1, "ranges of one component are grouped");
             assert_eq!(affected[0].package.as_deref(), Some("k8s.io/kubelet"));
             assert_eq!(affected[0].ranges.len(), 2);
-            assert_eq!(affected[0].ranges[1].fixed, Some(semver::Version::new(1, 28, 9)));
+            assert_eq!(
+                affected[0].ranges[1].fixed,
+                Some(semver::Version::new(1, 28, 9))
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -123,10 +126,16 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
     } else {
         assert_eq!(
             entries[0].ranges,
-            RangeData::Known { affected: parsed.affected.clone(), origin: Origin::Description }
+            RangeData::Known {
+                affected: parsed.affected.clone(),
+                origin: Origin::Description
+            }
         );
     }
-    assert_eq!(entries[0].severity.as_ref().map(|s| s.rating), parsed.severity.map(|s| s.rating));
+    assert_eq!(
+        entries[0].severity.as_ref().map(|s| s.rating),
+        parsed.severity.map(|s| s.rating)
+    );
     assert_eq!(
         entries[1].ranges,
         RangeData::Unknown {
@@ -158,13 +167,19 @@ async fn a_published_directory_and_a_file_are_read() {
     // A directory without index.json, and a missing file, are errors.
     let empty = tempfile::tempdir().unwrap();
     let loc = FeedLocation::parse(&empty.path().display().to_string()).unwrap();
-    assert!(matches!(load(&loc, &options(None)).await, Err(CheckError::FeedMissing { .. })));
+    assert!(matches!(
+        load(&loc, &options(None)).await,
+        Err(CheckError::FeedMissing { .. })
+    ));
     let loc = FeedLocation::parse(&empty.path().join("nope.json").display().to_string()).unwrap();
     let err = load(&loc, &options(None)).await.unwrap_err();
     assert!(err.to_string().contains("nope.json"), "{err}");
     // Not JSON.
     let err = parse_feed(b"<html>", "somewhere").unwrap_err();
-    assert!(err.to_string().starts_with("somewhere is not a JSON Feed"), "{err}");
+    assert!(
+        err.to_string().starts_with("somewhere is not a JSON Feed"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -195,11 +210,17 @@ async fn a_url_is_cached_with_its_etag_and_revalidated() {
     assert!(matches!(loc, FeedLocation::Url(_)));
 
     let first = load(&loc, &options(Some(cache.path()))).await.unwrap();
-    assert_eq!((first.freshness, &first.bytes), (Freshness::Downloaded, &body));
+    assert_eq!(
+        (first.freshness, &first.bytes),
+        (Freshness::Downloaded, &body)
+    );
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
 
     let second = load(&loc, &options(Some(cache.path()))).await.unwrap();
-    assert_eq!((second.freshness, &second.bytes), (Freshness::NotModified, &body));
+    assert_eq!(
+        (second.freshness, &second.bytes),
+        (Freshness::NotModified, &body)
+    );
     server.verify().await;
 }
 
@@ -218,5 +239,9 @@ async fn url_errors_say_what_failed() {
     // Nothing listens on port 9 of loopback.
     let loc = FeedLocation::parse("http://127.0.0.1:9/index.json").unwrap();
     let err = load(&loc, &options(None)).await.unwrap_err();
-    assert!(err.to_string().starts_with("cannot fetch the feed http://127.0.0.1:9/index.json"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot fetch the feed http://127.0.0.1:9/index.json"),
+        "{err}"
+    );
 }

@@ -66,22 +66,58 @@ fn every_range_shape() {
         (range(None, Some("1.29.4"), None), "1.29.3", Affected),
         (range(None, Some("1.29.4"), None), "1.29.4", NotAffected),
         // introduced + fixed: half-open.
-        (range(Some("1.29.0"), Some("1.29.4"), None), "1.28.12", NotAffected),
-        (range(Some("1.29.0"), Some("1.29.4"), None), "1.29.0", Affected),
-        (range(Some("1.29.0"), Some("1.29.4"), None), "1.29.4", NotAffected),
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.28.12",
+            NotAffected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.29.0",
+            Affected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.29.4",
+            NotAffected,
+        ),
         // last_affected: closed.
-        (range(Some("1.29.0"), None, Some("1.29.3")), "1.29.3", Affected),
-        (range(Some("1.29.0"), None, Some("1.29.3")), "1.29.4", NotAffected),
+        (
+            range(Some("1.29.0"), None, Some("1.29.3")),
+            "1.29.3",
+            Affected,
+        ),
+        (
+            range(Some("1.29.0"), None, Some("1.29.3")),
+            "1.29.4",
+            NotAffected,
+        ),
         (range(None, None, Some("1.29.3")), "1.20.0", Affected),
         // nothing: all versions.
         (range(None, None, None), "1.0.0", Affected),
         // upstream pre-releases compare by semver.
-        (range(Some("1.30.0"), Some("1.30.2"), None), "1.30.0-rc.1", NotAffected),
-        (range(Some("1.29.0"), Some("1.30.0"), None), "1.30.0-rc.1", Affected),
+        (
+            range(Some("1.30.0"), Some("1.30.2"), None),
+            "1.30.0-rc.1",
+            NotAffected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.30.0"), None),
+            "1.30.0-rc.1",
+            Affected,
+        ),
     ];
     for (r, installed, want) in cases {
-        let e = entry("CVE-2030-0001", None, vec![affected("kubelet", None, vec![r.clone()])]);
-        assert_eq!(verdict(&e, &format!("kubelet={installed}")), want, "{r:?} at {installed}");
+        let e = entry(
+            "CVE-2030-0001",
+            None,
+            vec![affected("kubelet", None, vec![r.clone()])],
+        );
+        assert_eq!(
+            verdict(&e, &format!("kubelet={installed}")),
+            want,
+            "{r:?} at {installed}"
+        );
     }
 }
 
@@ -103,7 +139,13 @@ fn multiple_ranges_and_fixed_in() {
     let t = |s: &str| Target::parse(s).unwrap();
     let results = assess(
         &[e],
-        &[t("1.28.8"), t("1.28.9"), t("1.29.3"), t("1.30.0"), t("1.30.1")],
+        &[
+            t("1.28.8"),
+            t("1.28.9"),
+            t("1.29.3"),
+            t("1.30.0"),
+            t("1.30.1"),
+        ],
     );
     let got: Vec<(&str, Verdict, Option<&str>)> = results
         .iter()
@@ -120,7 +162,11 @@ fn multiple_ranges_and_fixed_in() {
         ]
     );
     assert_eq!(results[0].component, "kubelet");
-    assert!(results[0].reason.contains("< 1.28.9"), "{}", results[0].reason);
+    assert!(
+        results[0].reason.contains("< 1.28.9"),
+        "{}",
+        results[0].reason
+    );
 }
 
 #[test]
@@ -129,16 +175,30 @@ fn multiple_components_are_scoped() {
         "CVE-2030-0003",
         Some(Rating::Medium),
         vec![
-            affected("kube-apiserver", Some("k8s.io/apiserver"), vec![range(None, Some("1.29.4"), None)]),
-            affected("kubelet", Some("k8s.io/kubelet"), vec![range(None, Some("1.29.2"), None)]),
+            affected(
+                "kube-apiserver",
+                Some("k8s.io/apiserver"),
+                vec![range(None, Some("1.29.4"), None)],
+            ),
+            affected(
+                "kubelet",
+                Some("k8s.io/kubelet"),
+                vec![range(None, Some("1.29.2"), None)],
+            ),
         ],
     );
     // A bare version stands for every core component.
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("1.29.3").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::Affected);
     assert_eq!(r.component, "kube-apiserver");
     assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("1.29.1").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.1").unwrap()],
+    )[0];
     assert_eq!(r.component, "kube-apiserver, kubelet");
     assert_eq!(r.fixed_in.as_deref(), Some("1.29.2"));
     // One component only sees its own ranges.
@@ -146,7 +206,10 @@ fn multiple_components_are_scoped() {
     assert_eq!(verdict(&e, "kube-apiserver=1.29.3"), Verdict::Affected);
     assert_eq!(verdict(&e, "k8s.io/apiserver=1.29.3"), Verdict::Affected);
     // A component the CVE does not name is not affected.
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("kube-proxy=1.0.0").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kube-proxy=1.0.0").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::NotAffected);
     assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
 }
@@ -156,7 +219,11 @@ fn whole_kubernetes_entries_concern_every_core_component() {
     let e = entry(
         "CVE-2030-0004",
         None,
-        vec![affected("kubernetes", Some("k8s.io/kubernetes"), vec![range(Some("1.0.0"), Some("1.29.4"), None)])],
+        vec![affected(
+            "kubernetes",
+            Some("k8s.io/kubernetes"),
+            vec![range(Some("1.0.0"), Some("1.29.4"), None)],
+        )],
     );
     assert_eq!(verdict(&e, "kube-proxy=1.29.0"), Verdict::Affected);
     assert_eq!(verdict(&e, "1.29.0"), Verdict::Affected);
@@ -168,11 +235,22 @@ fn components_outside_core_need_an_explicit_version() {
     let e = entry(
         "CVE-2030-0005",
         Some(Rating::Critical),
-        vec![affected("ingress-nginx", None, vec![range(None, Some("1.11.5"), None)])],
+        vec![affected(
+            "ingress-nginx",
+            None,
+            vec![range(None, Some("1.11.5"), None)],
+        )],
     );
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("1.29.3").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert!(r.reason.contains("--version ingress-nginx=VERSION"), "{}", r.reason);
+    assert!(
+        r.reason.contains("--version ingress-nginx=VERSION"),
+        "{}",
+        r.reason
+    );
     assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
     assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
 }
@@ -183,14 +261,27 @@ fn no_ranges_is_unknown_never_not_affected() {
     e.ranges = RangeData::Unknown {
         reason: "the feed lists no affected versions".into(),
     };
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("1.29.3").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.reason, "the feed lists no affected versions");
     // A component named without versions.
-    let e = entry("CVE-2030-0007", None, vec![affected("kubelet", None, vec![])]);
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("kubelet=1.29.3").unwrap()])[0];
+    let e = entry(
+        "CVE-2030-0007",
+        None,
+        vec![affected("kubelet", None, vec![])],
+    );
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kubelet=1.29.3").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert_eq!(r.reason, "the advisory names kubelet but gives no affected versions for it");
+    assert_eq!(
+        r.reason,
+        "the advisory names kubelet but gives no affected versions for it"
+    );
 }
 
 #[test]
@@ -198,16 +289,35 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
     let e = entry(
         "CVE-2030-0008",
         Some(Rating::High),
-        vec![affected("kubelet", None, vec![range(Some("1.29.0"), Some("1.29.4"), None)])],
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(Some("1.29.0"), Some("1.29.4"), None)],
+        )],
     );
-    for installed in ["v1.29.3-eks-abc", "v1.29.3-gke.100", "v1.29.3+k3s1", "v1.29.3+rke2r1"] {
-        let r = &assess(std::slice::from_ref(&e), &[Target::parse(&format!("kubelet={installed}")).unwrap()])[0];
+    for installed in [
+        "v1.29.3-eks-abc",
+        "v1.29.3-gke.100",
+        "v1.29.3+k3s1",
+        "v1.29.3+rke2r1",
+    ] {
+        let r = &assess(
+            std::slice::from_ref(&e),
+            &[Target::parse(&format!("kubelet={installed}")).unwrap()],
+        )[0];
         assert_eq!(r.verdict, Verdict::Affected, "{installed}");
         assert!(r.vendor_build);
         assert_eq!(r.installed, installed);
-        assert!(r.reason.contains("the vendor may have backported fixes"), "{}", r.reason);
+        assert!(
+            r.reason.contains("the vendor may have backported fixes"),
+            "{}",
+            r.reason
+        );
     }
-    let r = &assess(std::slice::from_ref(&e), &[Target::parse("kubelet=v1.29.4-eks-abc").unwrap()])[0];
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kubelet=v1.29.4-eks-abc").unwrap()],
+    )[0];
     assert_eq!(r.verdict, Verdict::NotAffected);
     assert!(!assess(&[e], &[Target::parse("1.29.3").unwrap()])[0].vendor_build);
 }
@@ -216,20 +326,66 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
 fn invalid_targets_name_the_string() {
     for bad in ["1.29", "kubelet=latest", "=1.29.3", "kubelet=", "v1.2.3.4"] {
         let e = Target::parse(bad).unwrap_err().to_string();
-        assert!(e.contains(&format!("{bad:?}")) || e.contains(bad.split('=').nth(1).unwrap_or(bad)), "{e}");
+        assert!(
+            e.contains(&format!("{bad:?}")) || e.contains(bad.split('=').nth(1).unwrap_or(bad)),
+            "{e}"
+        );
     }
 }
 
 #[test]
 fn results_are_ordered_and_the_threshold_counts_unrated() {
-    let crit = entry("CVE-2030-0010", Some(Rating::Critical), vec![affected("kubelet", None, vec![range(None, Some("2.0.0"), None)])]);
-    let low = entry("CVE-2030-0011", Some(Rating::Low), vec![affected("kubelet", None, vec![range(None, Some("2.0.0"), None)])]);
-    let unrated = entry("CVE-2030-0012", None, vec![affected("kubelet", None, vec![range(None, Some("2.0.0"), None)])]);
-    let clean = entry("CVE-2030-0013", Some(Rating::Critical), vec![affected("kubelet", None, vec![range(None, Some("1.0.0"), None)])]);
+    let crit = entry(
+        "CVE-2030-0010",
+        Some(Rating::Critical),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let low = entry(
+        "CVE-2030-0011",
+        Some(Rating::Low),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let unrated = entry(
+        "CVE-2030-0012",
+        None,
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let clean = entry(
+        "CVE-2030-0013",
+        Some(Rating::Critical),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("1.0.0"), None)],
+        )],
+    );
     let t = [Target::parse("kubelet=1.5.0").unwrap()];
-    let results = assess(&[low.clone(), clean.clone(), unrated.clone(), crit.clone()], &t);
+    let results = assess(
+        &[low.clone(), clean.clone(), unrated.clone(), crit.clone()],
+        &t,
+    );
     let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["CVE-2030-0010", "CVE-2030-0011", "CVE-2030-0012", "CVE-2030-0013"]);
+    assert_eq!(
+        ids,
+        [
+            "CVE-2030-0010",
+            "CVE-2030-0011",
+            "CVE-2030-0012",
+            "CVE-2030-0013"
+        ]
+    );
     assert!(fails(&results, None));
     assert!(fails(&assess(&[low.clone()], &t), Some(Rating::Low)));
     assert!(!fails(&assess(&[low.clone()], &t), Some(Rating::High)));

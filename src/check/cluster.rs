@@ -52,8 +52,9 @@ pub fn targets(
         name: "control plane".to_string(),
         scope: Scope::Core(CoreComponent::CONTROL_PLANE.to_vec()),
         version: apiserver.parse()?,
-        origin: "API server /version (controller manager and scheduler assumed at the same version)"
-            .to_string(),
+        origin:
+            "API server /version (controller manager and scheduler assumed at the same version)"
+                .to_string(),
     }];
     let mut warnings = Vec::new();
     for (component, pick) in [
@@ -104,6 +105,10 @@ pub async fn read(kubeconfig: &Path, context: Option<&str>) -> Result<ClusterRea
         path: path.clone(),
         cause,
     };
+    // reqwest brings rustls' aws-lc-rs provider and kube the ring one; with
+    // both compiled in, rustls cannot pick a process default by itself.
+    // Choose ring, as kube is configured for it; an earlier choice stands.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| config_err(e.to_string()))?;
     let options = KubeConfigOptions {
         context: context.map(str::to_string),

@@ -73,11 +73,9 @@ impl CoreComponent {
                 "k8s.io/kube-controller-manager",
                 "k8s.io/controller-manager",
             ],
-            CoreComponent::KubeScheduler => &[
-                "kube-scheduler",
-                "scheduler",
-                "k8s.io/kube-scheduler",
-            ],
+            CoreComponent::KubeScheduler => {
+                &["kube-scheduler", "scheduler", "k8s.io/kube-scheduler"]
+            }
             CoreComponent::Kubelet => &["kubelet", "k8s.io/kubelet"],
             CoreComponent::KubeProxy => &["kube-proxy", "k8s.io/kube-proxy"],
             CoreComponent::Kubectl => &["kubectl", "k8s.io/kubectl"],
@@ -168,6 +166,10 @@ mod tests {
             "ingress controller",
             Some("k8s.io/ingress-nginx")
         ));
-        assert!(!other_matches("ingress-nginx", "secrets-store-csi-driver", None));
+        assert!(!other_matches(
+            "ingress-nginx",
+            "secrets-store-csi-driver",
+            None
+        ));
     }
 }

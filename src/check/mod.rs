@@ -33,7 +33,9 @@ pub enum CheckError {
     #[error(transparent)]
     Version(#[from] InvalidVersion),
     /// A `--version` argument is malformed.
-    #[error("{input:?} is not a target: {reason}; give VERSION for a whole cluster or COMPONENT=VERSION")]
+    #[error(
+        "{input:?} is not a target: {reason}; give VERSION for a whole cluster or COMPONENT=VERSION"
+    )]
     Target {
         /// The argument.
         input: String,
@@ -41,7 +43,9 @@ pub enum CheckError {
         reason: String,
     },
     /// The feed URL could not be fetched.
-    #[error("cannot fetch the feed {url}: {cause}; check the URL and the network, or pass --feed with a local copy")]
+    #[error(
+        "cannot fetch the feed {url}: {cause}; check the URL and the network, or pass --feed with a local copy"
+    )]
     FeedFetch {
         /// The URL.
         url: String,
@@ -65,7 +69,9 @@ pub enum CheckError {
         cause: String,
     },
     /// A store holds no `index.json`.
-    #[error("{location} holds no index.json: pass a published feed directory, an index.json file or a feed URL")]
+    #[error(
+        "{location} holds no index.json: pass a published feed directory, an index.json file or a feed URL"
+    )]
     FeedMissing {
         /// The store.
         location: String,
@@ -87,7 +93,9 @@ pub enum CheckError {
         cause: String,
     },
     /// The cluster could not be read.
-    #[error("cannot read the cluster at {server}: {cause}; check that it is reachable and that the credentials are valid")]
+    #[error(
+        "cannot read the cluster at {server}: {cause}; check that it is reachable and that the credentials are valid"
+    )]
     Cluster {
         /// The API server URL.
         server: String,
@@ -138,7 +146,11 @@ impl Target {
             reason: reason.to_string(),
         };
         let (name, scope, version) = match arg.split_once('=') {
-            None => ("kubernetes".to_string(), Scope::Core(CoreComponent::ALL.to_vec()), arg),
+            None => (
+                "kubernetes".to_string(),
+                Scope::Core(CoreComponent::ALL.to_vec()),
+                arg,
+            ),
             Some((name, version)) => {
                 if name.trim().is_empty() {
                     return Err(bad("the component name before '=' is empty"));
@@ -357,7 +369,14 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
         .filter(|a| is_relevant(a, &target.scope))
         .collect();
     let unchecked_others = matches!(target.scope, Scope::Core(_))
-        .then(|| join_unique(affected.iter().filter(|a| !is_core(a)).map(|a| a.component.as_str())))
+        .then(|| {
+            join_unique(
+                affected
+                    .iter()
+                    .filter(|a| !is_core(a))
+                    .map(|a| a.component.as_str()),
+            )
+        })
         .filter(|s| !s.is_empty());
     if relevant.is_empty() {
         let concerns = join_unique(affected.iter().map(|a| a.component.as_str()));
@@ -407,7 +426,13 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
             .map(ToString::to_string);
         result.reason = format!(
             "{v} is in the affected range {} of {}",
-            join_unique(hits.iter().map(|(_, r)| version::describe(r)).collect::<BTreeSet<_>>().iter().map(String::as_str)),
+            join_unique(
+                hits.iter()
+                    .map(|(_, r)| version::describe(r))
+                    .collect::<BTreeSet<_>>()
+                    .iter()
+                    .map(String::as_str)
+            ),
             result.component
         );
     } else if let Some(bare) = relevant.iter().find(|a| a.ranges.is_empty()) {

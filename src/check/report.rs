@@ -75,7 +75,9 @@ impl Report {
             .iter()
             .any(|r| r.vendor_build && r.verdict == Verdict::Affected)
         {
-            line.push_str("; vendor builds were compared as upstream: the vendor may have backported fixes");
+            line.push_str(
+                "; vendor builds were compared as upstream: the vendor may have backported fixes",
+            );
         }
         line
     }
@@ -273,7 +275,11 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 serde_json::Value::String(format!("{score:.1}")),
             );
         }
-        let description = if r.summary.is_empty() { &r.id } else { &r.summary };
+        let description = if r.summary.is_empty() {
+            &r.id
+        } else {
+            &r.summary
+        };
         rules.push(
             sarif::ReportingDescriptor::builder()
                 .id(r.id.clone())
@@ -302,7 +308,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 Verdict::NotAffected => (sarif::ResultKind::Pass, sarif::ResultLevel::None),
             };
             let mut text = format!(
-                "{} {} {}: {} ({})",
+                "{} {} {} {}: {}",
                 r.component,
                 r.installed,
                 match r.verdict {
@@ -320,7 +326,11 @@ pub fn sarif(report: &Report, all: bool) -> String {
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
-                        .artifact_location(sarif::ArtifactLocation::builder().uri(artifact.clone()).build())
+                        .artifact_location(
+                            sarif::ArtifactLocation::builder()
+                                .uri(artifact.clone())
+                                .build(),
+                        )
                         .build(),
                 )
                 .logical_locations(vec![
@@ -355,7 +365,9 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 .build()
         })
         .collect();
-    let mut invocation = sarif::Invocation::builder().execution_successful(true).build();
+    let mut invocation = sarif::Invocation::builder()
+        .execution_successful(true)
+        .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }

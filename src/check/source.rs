@@ -309,7 +309,12 @@ fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
             v.as_deref()
                 .map(parse_range_version)
                 .transpose()
-                .map_err(|e| format!("the feed's {field} version of {} is invalid: {e}", w.component))
+                .map_err(|e| {
+                    format!(
+                        "the feed's {field} version of {} is invalid: {e}",
+                        w.component
+                    )
+                })
         };
         let range = VersionRange {
             introduced: parse("introduced", &w.introduced)?,
