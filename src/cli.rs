@@ -53,7 +53,7 @@ pub fn init_logging(format: LogFormat) {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read the labelled issues and publish the feed, if anything changed.
-    Refresh(RefreshArgs),
+    Refresh(Box<RefreshArgs>),
     /// Check Kubernetes versions, or a running cluster, against the feed.
     Check(CheckArgs),
 }

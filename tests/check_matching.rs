@@ -387,8 +387,14 @@ fn results_are_ordered_and_the_threshold_counts_unrated() {
         ]
     );
     assert!(fails(&results, None));
-    assert!(fails(&assess(&[low.clone()], &t), Some(Rating::Low)));
-    assert!(!fails(&assess(&[low.clone()], &t), Some(Rating::High)));
+    assert!(fails(
+        &assess(std::slice::from_ref(&low), &t),
+        Some(Rating::Low)
+    ));
+    assert!(!fails(
+        &assess(std::slice::from_ref(&low), &t),
+        Some(Rating::High)
+    ));
     assert!(fails(&assess(&[crit], &t), Some(Rating::High)));
     assert!(fails(&assess(&[unrated], &t), Some(Rating::Critical)));
     assert!(!fails(&assess(&[clean], &t), None));
