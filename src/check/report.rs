@@ -283,7 +283,6 @@ pub fn sarif(report: &Report, all: bool) -> String {
         rules.push(
             sarif::ReportingDescriptor::builder()
                 .id(r.id.clone())
-                .name(r.id.clone())
                 .short_description(
                     sarif::MultiformatMessageString::builder()
                         .text(description.clone())
