@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use cvefeed::advisory::vuln::Rating;
+use cvefeed::check;
 use cvefeed::github::{self, RepoName, Token};
 use cvefeed::publish::{self, RefreshConfig, Source};
 use cvefeed::render::SiteConfig;
@@ -52,7 +54,9 @@ pub fn init_logging(format: LogFormat) {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read the labelled issues and publish the feed, if anything changed.
-    Refresh(RefreshArgs),
+    Refresh(Box<RefreshArgs>),
+    /// Check Kubernetes versions, or a running cluster, against the feed.
+    Check(CheckArgs),
 }
 
 impl Command {
@@ -60,6 +64,7 @@ impl Command {
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self {
             Command::Refresh(args) => args.run().await,
+            Command::Check(args) => args.run().await,
         }
     }
 }
@@ -239,6 +244,177 @@ impl RefreshArgs {
             println!("{}", summary.line());
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+}
+
+/// `--fail-on` thresholds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    /// Any affected CVE.
+    Any,
+    /// Rated low or above (or unrated).
+    Low,
+    /// Rated medium or above (or unrated).
+    Medium,
+    /// Rated high or above (or unrated).
+    High,
+    /// Rated critical (or unrated).
+    Critical,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Rating> {
+        match self {
+            FailOn::Any => None,
+            FailOn::Low => Some(Rating::Low),
+            FailOn::Medium => Some(Rating::Medium),
+            FailOn::High => Some(Rating::High),
+            FailOn::Critical => Some(Rating::Critical),
+        }
+    }
+}
+
+/// `cvefeed check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Feed to check against (repeatable): a published directory or
+    /// file:///path, an index.json file, or an http(s) URL of an index.json.
+    #[arg(long = "feed", value_name = "LOCATION", default_value = check::source::DEFAULT_FEED)]
+    pub feeds: Vec<String>,
+
+    /// Installed version(s): VERSION for every core component, or
+    /// COMPONENT=VERSION (kubelet=1.29.3, ingress-nginx=1.11.2).
+    #[arg(
+        long = "version",
+        value_name = "[COMPONENT=]VERSION",
+        num_args = 1..,
+        required_unless_present = "kubeconfig",
+        conflicts_with = "kubeconfig"
+    )]
+    pub versions: Vec<String>,
+
+    /// Read the versions from the cluster of this kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+    pub context: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// Exit 1 only for affected CVEs rated at or above this; unrated
+    /// affected CVEs count at every threshold.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+
+    /// List every result, not only the affected ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Cache of fetched feeds and their ETags [default:
+    /// $XDG_CACHE_HOME/cvefeed, else ~/.cache/cvefeed].
+    #[arg(long, env = "CVEFEED_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Timeout of the feed download, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub feed_timeout: Duration,
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    xdg.or_else(|| {
+        std::env::var_os("HOME")
+            .filter(|v| !v.is_empty())
+            .map(|h| PathBuf::from(h).join(".cache"))
+    })
+    .map(|d| d.join("cvefeed"))
+}
+
+impl CheckArgs {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let mut warnings = Vec::new();
+        let targets = match &self.kubeconfig {
+            Some(path) => {
+                let reading = check::cluster::read(path, self.context.as_deref()).await?;
+                warnings.extend(reading.warnings);
+                reading.targets
+            }
+            None => self
+                .versions
+                .iter()
+                .map(|v| check::Target::parse(v))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let options = check::source::FetchOptions {
+            cache_dir: self.cache_dir.clone().or_else(default_cache_dir),
+            timeout: self.feed_timeout,
+        };
+        let mut entries: Vec<check::FeedEntry> = Vec::new();
+        let mut described = Vec::new();
+        for feed in &self.feeds {
+            let location = check::source::FeedLocation::parse(feed)?;
+            let loaded = check::source::load(&location, &options).await?;
+            warnings.extend(loaded.warnings);
+            for e in check::source::parse_feed(&loaded.bytes, &location.describe())? {
+                if !entries.iter().any(|known| known.id == e.id) {
+                    entries.push(e);
+                }
+            }
+            described.push(match loaded.freshness {
+                check::source::Freshness::NotModified => {
+                    format!("{} (not modified, cached copy)", location.describe())
+                }
+                _ => location.describe(),
+            });
+        }
+        let results = check::assess(&entries, &targets);
+        let fail = check::fails(&results, self.fail_on.threshold());
+        let report = check::report::Report {
+            feed: described.join(", "),
+            cves: entries.len(),
+            targets,
+            results,
+            warnings,
+        };
+        match self.format {
+            CheckFormat::Text => print!("{}", check::report::text(&report, self.all)),
+            CheckFormat::Json => {
+                print!("{}", check::report::json(&report));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
+            }
+            CheckFormat::Sarif => {
+                print!("{}", check::report::sarif(&report, self.all));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
+            }
+        }
+        Ok(if fail {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }
 

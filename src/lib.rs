@@ -13,8 +13,10 @@
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
 //! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
 //! - [`store`]: where objects are written (a directory, or a bucket).
+//! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
 
 pub mod advisory;
+pub mod check;
 pub mod feed;
 pub mod github;
 pub mod manifest;

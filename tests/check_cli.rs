@@ -1,0 +1,523 @@
+//! `cvefeed check` end to end: the binary as a child process against a
+//! hand-made published feed, a cluster served by wiremock behind a
+//! token-auth kubeconfig, the exit statuses, and every output format read
+//! back by a consumer (serde_json, serde-sarif).
+
+use std::path::{Path, PathBuf};
+
+use cvefeed::check::cluster;
+use serde_json::{Value, json};
+use serde_sarif::sarif::{ResultKind, ResultLevel, Sarif};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) -> Value {
+    let mut ext = json!({"status": "fixed", "affected": affected});
+    if let Some((rating, score)) = severity {
+        ext["severity"] = json!(rating);
+        ext["cvss_score"] = json!(score);
+    }
+    json!({
+        "id": id,
+        "url": format!("https://github.com/kubernetes/kubernetes/issues/{}", &id[9..]),
+        "summary": format!("made-up problem {id}"),
+        "content_text": body,
+        "_kubernetes_io": ext,
+    })
+}
+
+/// A published directory holding a hand-made index.json.
+fn feed_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "test",
+        "items": [
+            item("CVE-2031-3001", Some(("HIGH", 8.1)),
+                 json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]), ""),
+            item("CVE-2031-3002", Some(("LOW", 3.1)),
+                 json!([{"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.2"}]), ""),
+            item("CVE-2031-3003", Some(("CRITICAL", 9.8)),
+                 json!([{"component": "ingress-nginx", "fixed": "1.11.5"}]), ""),
+            item("CVE-2031-3004", None, json!([]), ""),
+            item("CVE-2031-3005", None,
+                 json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]), ""),
+        ]
+    });
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::to_vec_pretty(&feed).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(args: &[&str]) -> Run {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
+        .arg("check")
+        .args(args)
+        .env(
+            "CVEFEED_CACHE_DIR",
+            std::env::temp_dir().join("cvefeed-check-tests-unused"),
+        )
+        .output()
+        .await
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn feed_arg(dir: &Path) -> String {
+    dir.display().to_string()
+}
+
+#[tokio::test]
+async fn exit_statuses_follow_the_contract() {
+    let dir = feed_dir();
+    let feed = feed_arg(dir.path());
+    let case = |version: &'static str, fail_on: Option<&'static str>| {
+        let feed = feed.clone();
+        async move {
+            let mut args = vec!["--feed", feed.as_str(), "--version", version];
+            if let Some(f) = fail_on {
+                args.extend(["--fail-on", f]);
+            }
+            run(&args).await
+        }
+    };
+    // Nothing affected.
+    let r = case("1.30.0", None).await;
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // kubelet HIGH affected.
+    assert_eq!(case("1.29.3", None).await.code, 1);
+    assert_eq!(case("1.29.3", Some("high")).await.code, 1);
+    assert_eq!(case("1.29.3", Some("critical")).await.code, 0);
+    // LOW and HIGH affected: below a critical threshold.
+    assert_eq!(case("1.29.1", Some("critical")).await.code, 0);
+    assert_eq!(case("1.29.1", Some("low")).await.code, 1);
+    // An unrated affected CVE counts at every threshold.
+    assert_eq!(case("kube-proxy=1.28.1", Some("critical")).await.code, 1);
+    // Errors: invalid version, missing feed.
+    let r = case("1.29", None).await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("\"1.29\" is not a Kubernetes version"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["--feed", "/nonexistent/cvefeed-dir", "--version", "1.29.3"]).await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("/nonexistent/cvefeed-dir holds no index.json"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn json_output_has_one_result_per_cve_and_target() {
+    let dir = feed_dir();
+    let r = run(&[
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "json",
+        "--version",
+        "v1.29.3-eks-abc",
+        "ingress-nginx=1.11.2",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2);
+    assert_eq!(targets[0]["upstream"], "1.29.3");
+    assert_eq!(targets[0]["vendor_build"], true);
+    assert_eq!(targets[1]["components"], json!(["ingress-nginx"]));
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    let find = |id: &str, target: &str| {
+        results
+            .iter()
+            .find(|r| r["id"] == id && r["target"] == target)
+            .unwrap_or_else(|| panic!("{id} {target}"))
+    };
+    let kubelet = find("CVE-2031-3001", "kubernetes");
+    assert_eq!(kubelet["verdict"], "affected");
+    assert_eq!(kubelet["component"], "kubelet");
+    assert_eq!(kubelet["installed"], "v1.29.3-eks-abc");
+    assert_eq!(kubelet["fixed_in"], "1.29.4");
+    assert_eq!(kubelet["severity"], "HIGH");
+    assert_eq!(kubelet["vendor_build"], true);
+    assert!(kubelet["reason"].as_str().unwrap().contains("backported"));
+    assert_eq!(
+        find("CVE-2031-3003", "ingress-nginx")["verdict"],
+        "affected"
+    );
+    assert_eq!(find("CVE-2031-3003", "kubernetes")["verdict"], "unknown");
+    assert_eq!(find("CVE-2031-3004", "kubernetes")["verdict"], "unknown");
+    assert_eq!(
+        find("CVE-2031-3002", "kubernetes")["verdict"],
+        "not_affected"
+    );
+    assert_eq!(
+        find("CVE-2031-3002", "ingress-nginx")["verdict"],
+        "not_affected"
+    );
+    assert_eq!(
+        doc["summary"],
+        json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2})
+    );
+    // Most severe affected first.
+    assert_eq!(results[0]["id"], "CVE-2031-3003");
+    assert_eq!(results[1]["id"], "CVE-2031-3001");
+}
+
+#[tokio::test]
+async fn text_output_is_a_table_with_a_summary() {
+    let dir = feed_dir();
+    let r = run(&["--feed", &feed_arg(dir.path()), "--version", "1.29.1"]).await;
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("CVE ")).unwrap();
+    let cols: Vec<&str> = lines[header].split_whitespace().collect();
+    assert_eq!(
+        cols,
+        [
+            "CVE",
+            "SEVERITY",
+            "COMPONENT",
+            "INSTALLED",
+            "FIXED",
+            "IN",
+            "STATUS",
+            "LINK"
+        ]
+    );
+    let row1: Vec<&str> = lines[header + 1].split_whitespace().collect();
+    assert_eq!(
+        row1,
+        [
+            "CVE-2031-3001",
+            "HIGH",
+            "8.1",
+            "kubelet",
+            "1.29.1",
+            "1.29.4",
+            "affected",
+            "https://github.com/kubernetes/kubernetes/issues/3001"
+        ]
+    );
+    assert!(
+        lines[header + 2].starts_with("CVE-2031-3002  LOW 3.1"),
+        "{}",
+        lines[header + 2]
+    );
+    assert!(
+        r.stdout
+            .contains("Could not assess:\n  CVE-2031-3003: concerns ingress-nginx")
+    );
+    assert!(r.stdout.contains(
+        "  CVE-2031-3004: the feed lists no affected versions, and the description is empty\n"
+    ));
+    assert_eq!(
+        *lines.last().unwrap(),
+        "2 affected, 1 not affected, 2 unknown: 5 CVEs checked against 1 target(s)"
+    );
+}
+
+#[tokio::test]
+async fn sarif_output_reads_back() {
+    let dir = feed_dir();
+    let r = run(&[
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "sarif",
+        "--version",
+        "1.29.1",
+    ])
+    .await;
+    assert_eq!(r.code, 1);
+    let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(log.version, json!("2.1.0"));
+    let run = &log.runs[0];
+    assert_eq!(run.tool.driver.name, "cvefeed");
+    let rules = run.tool.driver.rules.as_ref().unwrap();
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        rule_ids,
+        [
+            "CVE-2031-3001",
+            "CVE-2031-3002",
+            "CVE-2031-3003",
+            "CVE-2031-3004"
+        ]
+    );
+    assert_eq!(
+        rules[0].properties.as_ref().unwrap().additional_properties["security-severity"],
+        json!("8.1")
+    );
+    let results = run.results.as_ref().unwrap();
+    let got: Vec<(&str, Option<ResultKind>, Option<ResultLevel>, i64)> = results
+        .iter()
+        .map(|r| {
+            (
+                r.rule_id.as_deref().unwrap(),
+                r.kind.clone(),
+                r.level,
+                r.rule_index.unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "CVE-2031-3001",
+                Some(ResultKind::Fail),
+                Some(ResultLevel::Error),
+                0
+            ),
+            (
+                "CVE-2031-3002",
+                Some(ResultKind::Fail),
+                Some(ResultLevel::Note),
+                1
+            ),
+            (
+                "CVE-2031-3003",
+                Some(ResultKind::Review),
+                Some(ResultLevel::None),
+                2
+            ),
+            (
+                "CVE-2031-3004",
+                Some(ResultKind::Review),
+                Some(ResultLevel::None),
+                3
+            ),
+        ]
+    );
+    let text = results[0].message.text.as_deref().unwrap();
+    assert_eq!(
+        text,
+        "kubelet 1.29.1 is affected by CVE-2031-3001: 1.29.1 is in the affected range >= 1.29.0, < 1.29.4 of kubelet. Fixed in 1.29.4"
+    );
+}
+
+const VERSION_INFO: &str = r#"{"major":"1","minor":"29","gitVersion":"v1.29.3-eks-abc","gitCommit":"0000","gitTreeState":"clean","buildDate":"2024-01-01T00:00:00Z","goVersion":"go1.22","compiler":"gc","platform":"linux/amd64"}"#;
+
+fn node(name: &str, kubelet: &str, proxy: &str) -> Value {
+    json!({
+        "metadata": {"name": name},
+        "status": {"nodeInfo": {
+            "architecture": "amd64", "bootID": "b", "containerRuntimeVersion": "containerd://1.7",
+            "kernelVersion": "6.1", "kubeProxyVersion": proxy, "kubeletVersion": kubelet,
+            "machineID": "m", "operatingSystem": "linux", "osImage": "test", "systemUUID": "u"
+        }}
+    })
+}
+
+fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\n\
+             contexts:\n- name: test\n  context:\n    cluster: test\n    user: tester\n\
+             - name: other\n  context:\n    cluster: test\n    user: other\n\
+             current-context: test\nusers:\n- name: tester\n  user:\n    token: secret-token-1\n\
+             - name: other\n  user:\n    token: secret-token-2\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+async fn cluster_server(nodes_status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/version"))
+        .and(header("authorization", "Bearer secret-token-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(VERSION_INFO, "application/json"))
+        .mount(&server)
+        .await;
+    let nodes = if nodes_status == 200 {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+            "items": [
+                node("worker-a", "v1.29.3-eks-abc", ""),
+                node("worker-b", "v1.29.3-eks-abc", ""),
+                node("worker-c", "v1.28.1", "v1.28.1"),
+            ]
+        }))
+    } else {
+        ResponseTemplate::new(nodes_status).set_body_json(json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "nodes is forbidden: User \"tester\" cannot list resource \"nodes\"",
+            "reason": "Forbidden", "code": nodes_status
+        }))
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/nodes"))
+        .and(query_param("limit", "500"))
+        .and(header("authorization", "Bearer secret-token-1"))
+        .respond_with(nodes)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_cluster_is_read_through_a_token_kubeconfig() {
+    let server = cluster_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let reading = cluster::read(&kc, None).await.unwrap();
+    let targets: Vec<(&str, &str, &str)> = reading
+        .targets
+        .iter()
+        .map(|t| (t.name.as_str(), t.version.raw(), t.origin.as_str()))
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            (
+                "control plane",
+                "v1.29.3-eks-abc",
+                "API server /version (controller manager and scheduler assumed at the same version)"
+            ),
+            ("kubelet", "v1.28.1", "nodes worker-c"),
+            ("kubelet", "v1.29.3-eks-abc", "nodes worker-a, worker-b"),
+            ("kube-proxy", "v1.28.1", "nodes worker-c"),
+        ]
+    );
+    assert_eq!(
+        reading.warnings,
+        [
+            "2 node(s) report no kube-proxy version (worker-a, worker-b); kube-proxy is not checked there"
+        ]
+    );
+    // Every request carried the token.
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.len() >= 2);
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("authorization").unwrap(),
+            "Bearer secret-token-1"
+        );
+    }
+
+    // The binary: kubelet 1.29.3 on two nodes and kube-proxy 1.28.1 are affected.
+    let feed = feed_dir();
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let affected: Vec<(&str, &str, &str)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "affected")
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["installed"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        affected,
+        vec![
+            ("CVE-2031-3001", "kubelet", "v1.29.3-eks-abc"),
+            ("CVE-2031-3005", "kube-proxy", "v1.28.1"),
+        ]
+    );
+    // Another context uses another token, which this server refuses.
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--context",
+        "other",
+    ])
+    .await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("cannot read the cluster at"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
+    let server = cluster_server(403).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let feed = feed_dir();
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("target: control plane v1.29.3-eks-abc (kube-apiserver, kube-controller-manager, kube-scheduler;"));
+    assert!(!r.stdout.contains("target: kubelet"));
+    assert!(
+        r.stdout
+            .contains("warning: not allowed to list nodes (HTTP 403: nodes is forbidden"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with(
+            "0 affected, 3 not affected, 2 unknown: 5 CVEs checked against 1 target(s)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), "http://127.0.0.1:9");
+    let feed = feed_dir();
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("cannot read the cluster at http://127.0.0.1:9"),
+        "{}",
+        r.stderr
+    );
+}
