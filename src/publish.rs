@@ -271,26 +271,38 @@ async fn publish(
     lock: &mut Option<StoreLock>,
 ) -> Result<Summary, RefreshError> {
     let journal = read_journal(store).await?;
-    let first = plan(store, config, now, &journal).await?;
-    if first.unchanged() {
+    let first = plan(
+        store,
+        config,
+        now,
+        journal.as_ref().unwrap_or(&BTreeSet::new()),
+    )
+    .await?;
+    if first.unchanged() && journal.is_none() {
         return finish_unchanged(store, first).await;
     }
     *lock = store.lock(config.lock_wait).await?;
     // Under the lock: plan again if another writer committed meanwhile.
     let journal_now = read_journal(store).await?;
     let current = store.get(MANIFEST).await?.map(|f| f.version);
+    let mut dirty = journal_now.clone().unwrap_or_default();
+    let mut journal_exists = journal_now.is_some();
     let mut planned = if current == first.previous_version && journal_now == journal {
         first
     } else {
         tracing::info!("another refresher published while this one was reading; planning again");
-        plan(store, config, now, &journal_now).await?
+        plan(store, config, now, &dirty).await?
     };
-    let mut dirty = journal_now;
     let mut retried = false;
     loop {
         if planned.unchanged() {
+            if journal_exists {
+                // Every object it named was verified: the cut is repaired.
+                store.delete(JOURNAL).await?;
+            }
             return finish_unchanged(store, planned).await;
         }
+        journal_exists = true;
         match apply(store, planned, lock.as_mut(), &mut dirty).await {
             Err(RefreshError::Store(StoreError::Conflict { name, .. }))
                 if name == MANIFEST && !retried =>
@@ -307,23 +319,24 @@ async fn publish(
     }
 }
 
-/// Names of the objects an interrupted publish was writing or deleting.
-async fn read_journal(store: &dyn Store) -> Result<BTreeSet<String>, RefreshError> {
+/// Names of the objects an interrupted publish was writing or deleting;
+/// `None` when no journal exists.
+async fn read_journal(store: &dyn Store) -> Result<Option<BTreeSet<String>>, RefreshError> {
     Ok(match store.get(JOURNAL).await? {
-        Some(f) => match serde_json::from_slice::<Journal>(&f.bytes) {
+        Some(f) => Some(match serde_json::from_slice::<Journal>(&f.bytes) {
             Ok(j) => {
                 tracing::warn!(
                     objects = j.names.len(),
-                    "a previous publish was interrupted; its objects will be verified"
+                    "a previous publish was cut short; the objects it named are verified"
                 );
                 j.names
             }
             Err(e) => {
-                tracing::warn!(error = %e, "ignoring an unreadable {JOURNAL}");
+                tracing::warn!(error = %e, "ignoring the contents of an unreadable {JOURNAL}");
                 BTreeSet::new()
             }
-        },
-        None => BTreeSet::new(),
+        }),
+        None => None,
     })
 }
 
