@@ -181,8 +181,8 @@ pub enum StoreError {
         name: String,
         /// The store.
         location: String,
-        /// The cause, as object_store reports it.
-        source: object_store::Error,
+        /// The cause, as object_store reports it (boxed: it is large).
+        source: Box<object_store::Error>,
     },
     /// The publish lock was taken over by another writer (our lease
     /// expired): stop writing.

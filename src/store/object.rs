@@ -118,7 +118,7 @@ impl BucketStore {
                     let key = AmazonS3ConfigKey::from_str(k).map_err(|_| unknown(k))?;
                     b = b.with_config(key, v);
                 }
-                Arc::new(b.build().map_err(|e| invalid(e))?)
+                Arc::new(b.build().map_err(invalid)?)
             }
             Cloud::Gcs => {
                 let mut b = GoogleCloudStorageBuilder::from_env().with_url(location);
@@ -126,7 +126,7 @@ impl BucketStore {
                     let key = GoogleConfigKey::from_str(k).map_err(|_| unknown(k))?;
                     b = b.with_config(key, v);
                 }
-                Arc::new(b.build().map_err(|e| invalid(e))?)
+                Arc::new(b.build().map_err(invalid)?)
             }
             Cloud::Azure => {
                 let mut b = MicrosoftAzureBuilder::from_env().with_url(location);
@@ -134,7 +134,7 @@ impl BucketStore {
                     let key = AzureConfigKey::from_str(k).map_err(|_| unknown(k))?;
                     b = b.with_config(key, v);
                 }
-                Arc::new(b.build().map_err(|e| invalid(e))?)
+                Arc::new(b.build().map_err(invalid)?)
             }
         };
         let prefix = url.path().trim_matches('/');
@@ -171,7 +171,7 @@ impl BucketStore {
                 op,
                 name: name.to_string(),
                 location: self.location.clone(),
-                source,
+                source: Box::new(source),
             },
         }
     }
