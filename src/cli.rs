@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use cvefeed::advisory::vuln::Rating;
 use cvefeed::check;
 use cvefeed::github::{self, RepoName, Token};
+use cvefeed::hooks::{self, Hooks, SecretUrl};
 use cvefeed::publish::{self, RefreshConfig, Source};
 use cvefeed::render::SiteConfig;
 use cvefeed::store;
@@ -165,9 +166,74 @@ pub struct PipelineArgs {
     #[command(flatten)]
     pub site: SiteArgs,
 
-    /// Where to publish: a directory or file:///path.
+    /// Where to publish: a directory, file:///path, gs://bucket/prefix,
+    /// s3://bucket/prefix or az://container/prefix.
     #[arg(long, default_value = "./public", env = "CVEFEED_OUT")]
     pub out: String,
+
+    /// Bucket client setting KEY=VALUE (repeatable), e.g.
+    /// aws_endpoint=http://127.0.0.1:9000; see the README. Values are never logged.
+    #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub out_options: Vec<KeyValue>,
+
+    /// Cache-Control of the feeds, the page and the OSV records (buckets).
+    #[arg(long, default_value_t = store::CachePolicy::default().content)]
+    pub cache_control: String,
+
+    /// Cache-Control of manifest.json and status.json (buckets).
+    #[arg(long, default_value_t = store::CachePolicy::default().bookkeeping)]
+    pub bookkeeping_cache_control: String,
+
+    /// Lifetime of the bucket publish lease; renewed while a publish runs,
+    /// it bounds how long a crashed refresher blocks others.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub lock_ttl: Duration,
+
+    /// Also write official-cve-feed.json and cve-feed-hash, the layout the
+    /// upstream bucket had, so existing readers keep working.
+    #[arg(long)]
+    pub compat_k8s_bucket: bool,
+
+    /// POST here after a publish that changed something (repeatable; the
+    /// env variable takes a comma-separated list). A secret: never logged.
+    #[arg(
+        long = "build-hook-url",
+        value_name = "URL",
+        env = "CVEFEED_BUILD_HOOK_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub build_hook_urls: Vec<SecretUrl>,
+
+    /// File of build hook URLs, one per line (# comments allowed).
+    #[arg(long, value_name = "FILE")]
+    pub build_hook_urls_file: Option<PathBuf>,
+
+    /// POST a JSON alert (with a Slack-compatible `text`) here when a
+    /// refresh fails. A secret: never logged.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CVEFEED_ALERT_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub alert_webhook_url: Option<SecretUrl>,
+
+    /// Link to this job's runs, put in the alert [default: --feed-refresh-job].
+    #[arg(long, env = "CVEFEED_JOB_URL")]
+    pub job_url: Option<String>,
+
+    /// Retries of a hook or alert POST after a transport error, 429 or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub hook_retries: u32,
+
+    /// First hook retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub hook_backoff: Duration,
+
+    /// Timeout of one hook POST.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub hook_timeout: Duration,
 
     /// Publish even if published items would disappear.
     #[arg(long)]
@@ -185,17 +251,74 @@ pub struct PipelineArgs {
 impl PipelineArgs {
     /// Open the store and build the pipeline configuration.
     pub fn open(self) -> anyhow::Result<(Box<dyn store::Store>, RefreshConfig)> {
-        let store = store::open(&self.out)?;
+        let options = store::OpenOptions {
+            config: self
+                .out_options
+                .iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect(),
+            cache: store::CachePolicy {
+                content: self.cache_control.clone(),
+                bookkeeping: self.bookkeeping_cache_control.clone(),
+            },
+            lease_ttl: self.lock_ttl,
+        };
+        let store = store::open_with(&self.out, &options)?;
+        let mut build = self.build_hook_urls.clone();
+        if let Some(file) = &self.build_hook_urls_file {
+            build.extend(hooks::read_url_file(file)?);
+        }
+        let site = self.site.config();
+        let hooks = Hooks {
+            build,
+            alert: self.alert_webhook_url.clone().map(|url| hooks::Alert {
+                url,
+                job_url: self
+                    .job_url
+                    .clone()
+                    .unwrap_or_else(|| site.feed_refresh_job.clone()),
+            }),
+            retry: hooks::RetryPolicy {
+                retries: self.hook_retries,
+                backoff: self.hook_backoff,
+                timeout: self.hook_timeout,
+            },
+        };
         let config = RefreshConfig {
             source: self.source.source()?,
             repos: self.source.repos.clone(),
             label: self.source.label.clone(),
-            site: self.site.config(),
+            site,
             allow_shrink: self.allow_shrink,
             shrink_tolerance: self.shrink_tolerance,
             lock_wait: self.lock_wait,
+            compat_k8s_bucket: self.compat_k8s_bucket,
+            hooks,
         };
         Ok((store, config))
+    }
+}
+
+/// One `--out-option`; the value may be a secret and is never shown.
+#[derive(Clone)]
+pub struct KeyValue {
+    key: String,
+    value: String,
+}
+
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}=…", self.key)
+    }
+}
+
+fn parse_key_value(s: &str) -> Result<KeyValue, String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok(KeyValue {
+            key: k.trim().to_string(),
+            value: v.to_string(),
+        }),
+        _ => Err("expected KEY=VALUE".into()),
     }
 }
 
@@ -208,7 +331,15 @@ pub struct RefreshArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// Exit with status 3 when a build hook fails (the publish stands).
+    #[arg(long)]
+    pub strict_hooks: bool,
 }
+
+/// Exit status of `refresh` when it published but a build hook failed and
+/// `--strict-hooks` was given.
+const EXIT_HOOK_FAILED: u8 = 3;
 
 impl SourceArgs {
     fn source(&self) -> anyhow::Result<Source> {
@@ -242,6 +373,20 @@ impl RefreshArgs {
             println!("{}", serde_json::to_string(&summary)?);
         } else {
             println!("{}", summary.line());
+        }
+        let failed: Vec<&str> = summary
+            .hooks
+            .iter()
+            .filter(|d| !d.ok())
+            .map(|d| d.hook.as_str())
+            .collect();
+        if self.strict_hooks && !failed.is_empty() {
+            eprintln!(
+                "error: the feed was published, but {} build hook(s) failed: {} (--strict-hooks)",
+                failed.len(),
+                failed.join(", ")
+            );
+            return Ok(ExitCode::from(EXIT_HOOK_FAILED));
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -13,12 +13,14 @@
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
 //! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
 //! - [`store`]: where objects are written (a directory, or a bucket).
+//! - [`hooks`]: build hooks after a publish, the alert after a failure.
 //! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
 
 pub mod advisory;
 pub mod check;
 pub mod feed;
 pub mod github;
+pub mod hooks;
 pub mod manifest;
 pub mod publish;
 pub mod render;

@@ -6,28 +6,42 @@
 //! delegates every format to [`crate::render`], every byte of I/O to a
 //! [`Store`] and to the [`github`] client, and takes `now` as an argument.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::advisory::{self, Advisory, CveId};
 use crate::feed::{self, Changes};
 use crate::github::{self, FetchStats, Issue, PageCache, RepoName};
+use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
 use crate::manifest::{MANIFEST, Manifest, ObjectEntry, STATUS, StatusDoc, UnparsedIssue};
-use crate::render::{self, Artifact, SiteConfig, content_type};
-use crate::store::{PutMode, Store, StoreError};
+use crate::render::{self, Artifact, SiteConfig, content_type, jsonfeed};
+use crate::store::{PutMode, Store, StoreError, StoreLock, Version};
 
 /// Name of the GitHub page cache object (not part of the publication).
 pub const PAGE_CACHE: &str = ".cache/github-pages.json";
 
-/// Names a publish is about to overwrite, written before the first object
-/// and removed after the manifest: if a run dies in between, the next run
-/// rewrites those objects whatever the manifest says of them.
-pub const PENDING: &str = ".cache/publish-pending.json";
+/// Name of the publish journal: the objects a publish is about to write or
+/// delete. It exists only while a publish runs (or after one was cut
+/// short); a run that finds it re-verifies those objects.
+pub const JOURNAL: &str = ".cvefeed.journal.json";
+
+/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name.
+pub const COMPAT_FEED: &str = "official-cve-feed.json";
+/// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
+pub const COMPAT_HASH: &str = "cve-feed-hash";
+
+const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+
+/// The journal's body.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    names: BTreeSet<String>,
+}
 
 /// Where the issues come from.
 #[derive(Debug, Clone)]
@@ -55,6 +69,11 @@ pub struct RefreshConfig {
     pub shrink_tolerance: usize,
     /// How long to wait for another refresher's lock.
     pub lock_wait: Duration,
+    /// Also publish the upstream bucket layout (`official-cve-feed.json`,
+    /// `cve-feed-hash`).
+    pub compat_k8s_bucket: bool,
+    /// Build hooks and the failure alert.
+    pub hooks: Hooks,
 }
 
 /// How a successful refresh ended.
@@ -91,6 +110,9 @@ pub struct Summary {
     pub written: Vec<String>,
     /// When the content last changed.
     pub updated_at: DateTime<Utc>,
+    /// Build hook deliveries (after a publish).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<Delivery>,
 }
 
 impl Summary {
@@ -176,26 +198,146 @@ struct RepoIssues {
     issues: Vec<Issue>,
 }
 
-/// Run one refresh against `store` at time `now`, then record the outcome
-/// in `status.json`. On error nothing but `status.json` has been written.
+/// Run one refresh against `store` at time `now`, record the outcome in
+/// `status.json`, then fire the build hooks (after a publish) or the
+/// failure alert (after an error). On error nothing but `status.json`
+/// (and, if a publish was cut short, the journal) has been written.
+///
+/// Concurrency: a run that finds nothing to publish takes no lock and
+/// writes only `status.json`. A run with something to publish takes the
+/// store's lock (lock file or bucket lease), plans again if another writer
+/// published meanwhile, and commits `manifest.json` by compare-and-swap on
+/// the version it planned against. A lost swap (possible only if a writer
+/// bypassed or outlived the lock) makes it re-read the store, re-verify the
+/// objects it wrote, and try once more; it never commits over a manifest it
+/// has not read.
 pub async fn refresh(
     store: &dyn Store,
     config: &RefreshConfig,
     now: DateTime<Utc>,
 ) -> Result<Summary, RefreshError> {
-    let _lock = store.lock(config.lock_wait).await?;
     let previous_status = read_status(store).await;
-    let result = run(store, config, now).await;
-    let status = status_doc(previous_status, &result, now);
+    let mut lock = None;
+    let result = publish(store, config, now, &mut lock).await;
+    let status = status_doc(previous_status.clone(), &result, now);
     let bytes = to_json(&status);
     let written = store
         .put(STATUS, bytes, content_type::JSON, PutMode::Overwrite)
         .await;
-    match (result, written) {
+    if let Some(lock) = lock
+        && let Err(e) = lock.release().await
+    {
+        tracing::warn!(error = %e, "could not release the publish lock; it expires by itself");
+    }
+    let result = match (result, written) {
         (Ok(summary), Ok(())) => Ok(summary),
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
+    };
+    match result {
+        Ok(mut summary) => {
+            if summary.outcome == Outcome::Published {
+                let event = PublishEvent {
+                    event: "published",
+                    location: store.location(),
+                    updated_at: summary.updated_at,
+                    items: summary.items,
+                };
+                summary.hooks = config.hooks.fire_build_hooks(&event).await;
+            }
+            Ok(summary)
+        }
+        Err(e) => {
+            if let Some(alert) = &config.hooks.alert {
+                let body = FailureAlert::new(
+                    store.location(),
+                    e.to_string(),
+                    now,
+                    previous_status.and_then(|s| s.last_success),
+                    alert.job_url.clone(),
+                );
+                config.hooks.send_alert(&body).await;
+            }
+            Err(e)
+        }
     }
+}
+
+/// Plan without a lock; lock and write only if something changed.
+async fn publish(
+    store: &dyn Store,
+    config: &RefreshConfig,
+    now: DateTime<Utc>,
+    lock: &mut Option<StoreLock>,
+) -> Result<Summary, RefreshError> {
+    let journal = read_journal(store).await?;
+    let first = plan(
+        store,
+        config,
+        now,
+        journal.as_ref().unwrap_or(&BTreeSet::new()),
+    )
+    .await?;
+    if first.unchanged() && journal.is_none() {
+        return finish_unchanged(store, first).await;
+    }
+    *lock = store.lock(config.lock_wait).await?;
+    // Under the lock: plan again if another writer committed meanwhile.
+    let journal_now = read_journal(store).await?;
+    let current = store.get(MANIFEST).await?.map(|f| f.version);
+    let mut dirty = journal_now.clone().unwrap_or_default();
+    let mut journal_exists = journal_now.is_some();
+    let mut planned = if current == first.previous_version && journal_now == journal {
+        first
+    } else {
+        tracing::info!("another refresher published while this one was reading; planning again");
+        plan(store, config, now, &dirty).await?
+    };
+    let mut retried = false;
+    loop {
+        if planned.unchanged() {
+            if journal_exists {
+                // Every object it named was verified: the cut is repaired.
+                store.delete(JOURNAL).await?;
+            }
+            return finish_unchanged(store, planned).await;
+        }
+        journal_exists = true;
+        match apply(store, planned, lock.as_mut(), &mut dirty).await {
+            Err(RefreshError::Store(StoreError::Conflict { name, .. }))
+                if name == MANIFEST && !retried =>
+            {
+                tracing::warn!(
+                    "lost the race for {MANIFEST}: another writer committed first; re-reading the \
+                     store, re-verifying the objects this run wrote, and trying once more"
+                );
+                retried = true;
+                planned = plan(store, config, now, &dirty).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Names of the objects an interrupted publish was writing or deleting;
+/// `None` when no journal exists.
+async fn read_journal(store: &dyn Store) -> Result<Option<BTreeSet<String>>, RefreshError> {
+    Ok(match store.get(JOURNAL).await? {
+        Some(f) => Some(match serde_json::from_slice::<Journal>(&f.bytes) {
+            Ok(j) => {
+                tracing::warn!(
+                    objects = j.names.len(),
+                    "a previous publish was cut short; the objects it named are verified"
+                );
+                j.names
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring the contents of an unreadable {JOURNAL}");
+                BTreeSet::new()
+            }
+        }),
+        None => None,
+    })
 }
 
 async fn read_status(store: &dyn Store) -> Option<StatusDoc> {
@@ -250,11 +392,39 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     bytes
 }
 
-async fn run(
+/// What a run would write, computed from the store and the source.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// Version of the manifest planned against (`None`: no manifest yet).
+    previous_version: Option<Version>,
+    /// Whether the new manifest equals the published one.
+    manifest_unchanged: bool,
+    manifest: Manifest,
+    /// Changed objects, in write order.
+    to_write: Vec<Artifact>,
+    /// Objects to delete after the commit.
+    stale: Vec<String>,
+    /// The GitHub page cache, if it changed.
+    page_cache: Option<PageCache>,
+    /// The summary, `written` still empty.
+    summary: Summary,
+}
+
+impl Plan {
+    fn unchanged(&self) -> bool {
+        self.to_write.is_empty() && self.stale.is_empty() && self.manifest_unchanged
+    }
+}
+
+/// Read the published state and the source, render, and decide what to
+/// write. Objects named in `dirty` (from an interrupted or lost publish)
+/// are read back and rewritten unless they already hold the intended bytes.
+async fn plan(
     store: &dyn Store,
     config: &RefreshConfig,
     now: DateTime<Utc>,
-) -> Result<Summary, RefreshError> {
+    dirty: &BTreeSet<String>,
+) -> Result<Plan, RefreshError> {
     let previous = store.get(MANIFEST).await?;
     let previous_manifest: Option<Manifest> = previous
         .as_ref()
@@ -264,6 +434,11 @@ async fn run(
             location: store.location(),
             cause: e.to_string(),
         })?;
+    // Never date a publication before the one it replaces (clock skew
+    // between writers).
+    let now = previous_manifest
+        .as_ref()
+        .map_or(now, |m| now.max(m.updated_at));
 
     let (repos, page_cache, stats) = fetch(store, config).await?;
     let (advisories, unparsed) = parse(&repos, &config.label);
@@ -281,7 +456,10 @@ async fn run(
         });
     }
 
-    let artifacts = render::render_all(&feed, &config.site)?;
+    let mut artifacts = render::render_all(&feed, &config.site)?;
+    if config.compat_k8s_bucket {
+        artifacts.extend(compat_artifacts(&artifacts));
+    }
     let manifest = Manifest {
         manifest_version: Manifest::VERSION,
         generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
@@ -294,108 +472,173 @@ async fn run(
         items: feed::item_states(&feed),
     };
 
-    let mut previous_objects = previous_manifest
+    let previous_objects = previous_manifest
         .as_ref()
         .map(|m| m.objects.clone())
         .unwrap_or_default();
-    let pending = read_pending(store).await?;
-    for name in &pending {
-        // Possibly half-published by a run that died: its bytes are unknown.
-        if name == ALL_PENDING {
-            previous_objects.clear();
+    let mut to_write = Vec::new();
+    for a in artifacts {
+        let wanted = &manifest.objects[&a.name];
+        let write = if previous_objects.get(&a.name) != Some(wanted) {
+            true
+        } else if dirty.contains(&a.name) {
+            // Possibly overwritten by an unfinished or losing publish.
+            store
+                .get(&a.name)
+                .await?
+                .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != wanted.sha256)
         } else {
-            previous_objects.remove(name);
-        }
-    }
-    let to_write: Vec<&Artifact> = artifacts
-        .iter()
-        .filter(|a| previous_objects.get(&a.name) != Some(&manifest.objects[&a.name]))
-        .collect();
-    let stale: Vec<&String> = previous_objects
-        .keys()
-        .filter(|name| !manifest.objects.contains_key(*name))
-        .collect();
-
-    let mut written = Vec::new();
-    let unchanged = to_write.is_empty()
-        && stale.is_empty()
-        && pending.is_empty()
-        && previous_manifest.as_ref() == Some(&manifest);
-    if !unchanged {
-        let names: Vec<&str> = to_write.iter().map(|a| a.name.as_str()).collect();
-        if !names.is_empty() {
-            store
-                .put(
-                    PENDING,
-                    to_json(&names),
-                    content_type::JSON,
-                    PutMode::Overwrite,
-                )
-                .await?;
-        }
-        for a in &to_write {
-            store
-                .put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite)
-                .await?;
-            written.push(a.name.clone());
-        }
-        let mode = match &previous {
-            Some(f) => PutMode::Update(f.version.clone()),
-            None => PutMode::Create,
+            false
         };
-        store
-            .put(MANIFEST, to_json(&manifest), content_type::JSON, mode)
-            .await?;
-        written.push(MANIFEST.to_string());
-        for name in stale {
-            store.delete(name).await?;
-        }
-        if !pending.is_empty() || !names.is_empty() {
-            store.delete(PENDING).await?;
+        if write {
+            to_write.push(a);
         }
     }
-    if let Some(cache) = page_cache {
-        store
-            .put(
-                PAGE_CACHE,
-                to_json(&cache),
-                content_type::JSON,
-                PutMode::Overwrite,
-            )
-            .await?;
-        written.push(PAGE_CACHE.to_string());
-    }
+    let stale: Vec<String> = previous_objects
+        .keys()
+        .chain(
+            dirty
+                .iter()
+                .filter(|n| !n.starts_with('.') && *n != MANIFEST && *n != STATUS),
+        )
+        .filter(|name| !manifest.objects.contains_key(*name))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
 
-    Ok(Summary {
-        outcome: if unchanged {
-            Outcome::Unchanged
-        } else {
-            Outcome::Published
+    Ok(Plan {
+        previous_version: previous.map(|f| f.version),
+        manifest_unchanged: previous_manifest.as_ref() == Some(&manifest),
+        summary: Summary {
+            outcome: Outcome::Published,
+            items: feed.items.len(),
+            changes,
+            requests: stats.requests,
+            not_modified: stats.not_modified,
+            github_statuses: stats.by_status,
+            rate_limit_remaining: stats.rate_limit_remaining,
+            unparsed,
+            written: Vec::new(),
+            updated_at: feed.updated_at,
+            hooks: Vec::new(),
         },
-        items: feed.items.len(),
-        changes,
-        requests: stats.requests,
-        not_modified: stats.not_modified,
-        github_statuses: stats.by_status,
-        rate_limit_remaining: stats.rate_limit_remaining,
-        unparsed,
-        written,
-        updated_at: feed.updated_at,
+        manifest,
+        to_write,
+        stale,
+        page_cache,
     })
 }
 
-/// Stands for every object when the pending list cannot be read.
-const ALL_PENDING: &str = "*";
+/// Nothing to publish: store the page cache if it changed.
+async fn finish_unchanged(store: &dyn Store, plan: Plan) -> Result<Summary, RefreshError> {
+    let mut summary = plan.summary;
+    summary.outcome = Outcome::Unchanged;
+    if let Some(cache) = plan.page_cache {
+        write_page_cache(store, &cache).await?;
+        summary.written.push(PAGE_CACHE.to_string());
+    }
+    Ok(summary)
+}
 
-/// The names a previous run left pending, if it died mid-publish.
-async fn read_pending(store: &dyn Store) -> Result<Vec<String>, RefreshError> {
-    Ok(match store.get(PENDING).await? {
-        Some(f) => serde_json::from_slice(&f.bytes).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "unreadable {PENDING}; republishing everything");
-            vec![ALL_PENDING.to_string()]
-        }),
-        None => Vec::new(),
-    })
+async fn write_page_cache(store: &dyn Store, cache: &PageCache) -> Result<(), StoreError> {
+    store
+        .put(
+            PAGE_CACHE,
+            to_json(cache),
+            content_type::JSON,
+            PutMode::Overwrite,
+        )
+        .await
+}
+
+/// Write a plan under the lock: journal, changed objects, `manifest.json`
+/// by compare-and-swap, deletions, journal removal. Names are added to
+/// `dirty` before they are written, so a retry re-verifies them.
+async fn apply(
+    store: &dyn Store,
+    plan: Plan,
+    mut lock: Option<&mut StoreLock>,
+    dirty: &mut BTreeSet<String>,
+) -> Result<Summary, RefreshError> {
+    let mut written = Vec::new();
+    let journal = Journal {
+        names: plan
+            .to_write
+            .iter()
+            .map(|a| a.name.clone())
+            .chain(plan.stale.iter().cloned())
+            .chain(dirty.iter().cloned())
+            .collect(),
+    };
+    keep_alive(&mut lock).await?;
+    store
+        .put(
+            JOURNAL,
+            to_json(&journal),
+            content_type::JSON,
+            PutMode::Overwrite,
+        )
+        .await?;
+    written.push(JOURNAL.to_string());
+    for a in plan.to_write {
+        keep_alive(&mut lock).await?;
+        dirty.insert(a.name.clone());
+        store
+            .put(&a.name, a.bytes, a.content_type, PutMode::Overwrite)
+            .await?;
+        written.push(a.name);
+    }
+    keep_alive(&mut lock).await?;
+    let mode = match plan.previous_version {
+        Some(v) => PutMode::Update(v),
+        None => PutMode::Create,
+    };
+    store
+        .put(MANIFEST, to_json(&plan.manifest), content_type::JSON, mode)
+        .await?;
+    written.push(MANIFEST.to_string());
+    for name in &plan.stale {
+        keep_alive(&mut lock).await?;
+        store.delete(name).await?;
+    }
+    store.delete(JOURNAL).await?;
+    if let Some(cache) = &plan.page_cache {
+        write_page_cache(store, cache).await?;
+        written.push(PAGE_CACHE.to_string());
+    }
+    let mut summary = plan.summary;
+    summary.written = written;
+    Ok(summary)
+}
+
+async fn keep_alive(lock: &mut Option<&mut StoreLock>) -> Result<(), StoreError> {
+    match lock {
+        Some(l) => l.keep_alive().await,
+        None => Ok(()),
+    }
+}
+
+/// `official-cve-feed.json` (the JSON Feed's bytes) and `cve-feed-hash`
+/// (its hex sha256 and a newline), the names the upstream job published
+/// to its bucket and the kubernetes/website build reads.
+fn compat_artifacts(artifacts: &[Artifact]) -> Vec<Artifact> {
+    let Some(feed) = artifacts.iter().find(|a| a.name == jsonfeed::NAME) else {
+        return Vec::new();
+    };
+    let hash = format!("{}\n", hex::encode(Sha256::digest(&feed.bytes)));
+    vec![
+        Artifact {
+            name: COMPAT_FEED.into(),
+            content_type: content_type::JSON,
+            bytes: feed.bytes.clone(),
+        },
+        Artifact {
+            name: COMPAT_HASH.into(),
+            content_type: TEXT_PLAIN,
+            bytes: hash.into_bytes(),
+        },
+    ]
 }
 
 fn entry(a: &Artifact) -> ObjectEntry {

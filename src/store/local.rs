@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::{Fetched, PutMode, Store, StoreError, StoreLock, Version, check_name};
+use super::{Fetched, Lease, PutMode, Store, StoreError, StoreLock, Version, check_name};
 
 /// Name of the lock file inside the directory.
 pub const LOCK_FILE: &str = ".cvefeed.lock";
@@ -144,7 +144,7 @@ impl Store for LocalStore {
         let start = Instant::now();
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Some(StoreLock(Box::new(file)))),
+                Ok(()) => return Ok(Some(StoreLock::new(FileLock(file)))),
                 Err(fs::TryLockError::WouldBlock) => {}
                 Err(fs::TryLockError::Error(e)) => return Err(self.io("locking", LOCK_FILE, e)),
             }
@@ -156,5 +156,21 @@ impl Store for LocalStore {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// The lock file, held open and locked; closing it releases the lock, and
+/// the kernel releases it if the process dies, so it never needs renewal.
+struct FileLock(fs::File);
+
+#[async_trait]
+impl Lease for FileLock {
+    async fn keep_alive(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn release(self: Box<Self>) -> Result<(), StoreError> {
+        drop(self.0);
+        Ok(())
     }
 }

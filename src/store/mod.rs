@@ -3,9 +3,12 @@
 //! directory or a bucket.
 //!
 //! This module owns object naming rules, the compare-and-swap contract used
-//! for `manifest.json`, and the publish lock. It knows nothing of feeds.
+//! for `manifest.json`, the publish lock (a lock file for a directory, a
+//! lease object for a bucket) and the per-object cache policy. It knows
+//! nothing of feeds.
 
 mod local;
+mod object;
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +16,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use local::LocalStore;
+pub use object::{BucketStore, Cloud, LEASE_OBJECT};
+
+use crate::manifest::{MANIFEST, STATUS};
 
 /// An opaque version of a stored object, for compare-and-swap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +44,100 @@ pub enum PutMode {
     Update(Version),
 }
 
-/// Held while a refresh runs; dropping it releases the lock.
-pub struct StoreLock(#[allow(dead_code)] Box<dyn Send + Sync>);
+/// One kind of publish lock, as held.
+#[async_trait]
+pub trait Lease: Send + Sync {
+    /// Extend the lock if it is due for renewal; fails with
+    /// [`StoreError::LockLost`] if another writer took it over.
+    async fn keep_alive(&mut self) -> Result<(), StoreError>;
+    /// Give the lock up.
+    async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Held while a refresh runs. Release it with [`StoreLock::release`];
+/// a lock that is only dropped ends when its lease expires (bucket) or
+/// when the file is closed (directory).
+pub struct StoreLock(Box<dyn Lease>);
+
+impl StoreLock {
+    /// Wrap a held lease.
+    pub fn new(lease: impl Lease + 'static) -> StoreLock {
+        StoreLock(Box::new(lease))
+    }
+
+    /// Renew the lock if due; an error means it is no longer ours and
+    /// nothing more may be written.
+    pub async fn keep_alive(&mut self) -> Result<(), StoreError> {
+        self.0.keep_alive().await
+    }
+
+    /// Give the lock up.
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.0.release().await
+    }
+}
 
 impl fmt::Debug for StoreLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("StoreLock")
+    }
+}
+
+/// The `Cache-Control` each object is published with (buckets only; a
+/// directory's web server sets its own headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// For the feeds, the page and the OSV records.
+    pub content: String,
+    /// For `manifest.json` and `status.json`, which readers poll.
+    pub bookkeeping: String,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            content: "public, max-age=300".into(),
+            bookkeeping: "no-cache".into(),
+        }
+    }
+}
+
+impl CachePolicy {
+    /// Internal objects (names starting with `.`: lease, journal, caches).
+    pub const INTERNAL: &'static str = "no-store";
+
+    /// The header value for object `name`.
+    pub fn for_name(&self, name: &str) -> &str {
+        if name == MANIFEST || name == STATUS {
+            &self.bookkeeping
+        } else if name.starts_with('.') {
+            Self::INTERNAL
+        } else {
+            &self.content
+        }
+    }
+}
+
+/// How to open `--out`, beyond the location itself.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Builder settings for a bucket (`--out-option KEY=VALUE`), on top of
+    /// the cloud's standard environment variables.
+    pub config: Vec<(String, String)>,
+    /// `Cache-Control` per object.
+    pub cache: CachePolicy,
+    /// How long a bucket lease lasts without renewal (a crashed refresher
+    /// blocks others at most this long).
+    pub lease_ttl: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            config: Vec::new(),
+            cache: CachePolicy::default(),
+            lease_ttl: Duration::from_secs(300),
+        }
     }
 }
 
@@ -77,6 +171,28 @@ pub enum StoreError {
         location: String,
         /// How long we waited.
         waited: Duration,
+    },
+    /// A bucket operation failed.
+    #[error("{op} {name} in {location} failed: {source}")]
+    Bucket {
+        /// What was being done.
+        op: &'static str,
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+        /// The cause, as object_store reports it (boxed: it is large).
+        source: Box<object_store::Error>,
+    },
+    /// The publish lock was taken over by another writer (our lease
+    /// expired): stop writing.
+    #[error(
+        "the publish lease on {location} was taken over by another refresher; \
+         this run stopped writing (raise --lock-ttl if runs are slow)"
+    )]
+    LockLost {
+        /// The store.
+        location: String,
     },
     /// The object name is not allowed.
     #[error("{0:?} is not a valid object name")]
@@ -142,18 +258,29 @@ pub fn check_name(name: &str) -> Result<(), StoreError> {
     }
 }
 
-/// Open `--out`: a directory path or `file:///path`.
+/// Open `--out` with default options: see [`open_with`].
 pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_with(location, &OpenOptions::default())
+}
+
+/// Open `--out`: a directory path, `file:///path`, or a bucket
+/// (`gs://`, `s3://`, `az://`) with credentials from the cloud's standard
+/// environment variables and `options.config`.
+pub fn open_with(location: &str, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
     if let Some(path) = location.strip_prefix("file://") {
         return Ok(Box::new(LocalStore::new(path)));
     }
     if let Some((scheme, _)) = location.split_once("://") {
-        return Err(StoreError::Location {
-            location: location.to_string(),
-            reason: format!(
-                "the {scheme}:// scheme is not supported; use a directory path or file:///path"
-            ),
-        });
+        let Some(cloud) = Cloud::from_scheme(scheme) else {
+            return Err(StoreError::Location {
+                location: location.to_string(),
+                reason: format!(
+                    "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
+                     gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
+                ),
+            });
+        };
+        return Ok(Box::new(BucketStore::open(cloud, location, options)?));
     }
     Ok(Box::new(LocalStore::new(location)))
 }
@@ -179,5 +306,21 @@ mod tests {
         ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cache_policy_by_name() {
+        let p = CachePolicy::default();
+        assert_eq!(p.for_name("index.json"), "public, max-age=300");
+        assert_eq!(p.for_name("osv/CVE-2031-0001.json"), "public, max-age=300");
+        assert_eq!(p.for_name(MANIFEST), "no-cache");
+        assert_eq!(p.for_name(STATUS), "no-cache");
+        assert_eq!(p.for_name(".cache/github-pages.json"), "no-store");
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let e = open("ftp://host/x").unwrap_err().to_string();
+        assert!(e.contains("ftp:// scheme is not supported"), "{e}");
     }
 }

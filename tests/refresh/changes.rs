@@ -295,6 +295,6 @@ async fn a_failure_between_two_writes_leaves_every_file_whole() {
                 "{name} (fail_at {fail_at})"
             );
         }
-        assert!(!scratch.path().join(publish::PENDING).exists());
+        assert!(!scratch.path().join(publish::JOURNAL).exists());
     }
 }

@@ -82,6 +82,8 @@ pub fn config(source: Source) -> RefreshConfig {
         allow_shrink: false,
         shrink_tolerance: 0,
         lock_wait: Duration::from_secs(5),
+        compat_k8s_bucket: false,
+        hooks: cvefeed::hooks::Hooks::default(),
     }
 }
 

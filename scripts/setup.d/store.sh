@@ -1,0 +1,3 @@
+# shellcheck shell=bash
+# S3-compatible server for the store tests (started by services.d/s3.sh).
+need_pip 'moto[server]'
