@@ -492,7 +492,12 @@ fn explicit_components(parts: &[(Section, Vec<&str>)], body: &str) -> Vec<String
     for (section, lines) in parts {
         if *section == Section::Components {
             for line in lines.iter().filter(|l| !l.trim().is_empty()).take(3) {
-                add(&mut names, &clean(line));
+                let text = clean(line);
+                match AFFECTS.captures(&text) {
+                    Some(c) => add(&mut names, &c[1]),
+                    None if text.split_whitespace().count() <= 6 => add(&mut names, &text),
+                    None => {}
+                }
             }
         }
     }
@@ -502,6 +507,18 @@ fn explicit_components(parts: &[(Section, Vec<&str>)], body: &str) -> Vec<String
         }
     }
     names
+}
+
+/// The opening prose of a body: its first three lines of text that are
+/// neither headings, the CVSS line nor slash commands.
+fn first_paragraph(body: &str) -> String {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('/') && heading(l).is_none())
+        .filter(|l| cvss::find_vectors(l).is_empty() || l.split_whitespace().count() > 12)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Affected components and ranges described by the Markdown of a body.
@@ -527,7 +544,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
     if range_lines.is_empty() && fix_lines.is_empty() {
         return Vec::new();
     }
-    if fix_lines.is_empty() {
+    if fix_lines.is_empty() && range_lines.iter().all(|r| r.inline_fix.is_none()) {
         // "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version."
         if let Some(c) = UPGRADE_TO.captures(&clean(body)) {
             for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
@@ -554,7 +571,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
             }
             acc
         });
-    let from_prose: Vec<String> = components::mentioned_in(body)
+    let from_prose: Vec<String> = components::mentioned_in(&first_paragraph(body))
         .into_iter()
         .filter(|c| c.name != KUBERNETES)
         .take(1)
@@ -566,15 +583,20 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
     } else if !from_fixes.is_empty() {
         from_fixes.clone()
     } else if !from_prose.is_empty() {
-        from_prose
+        from_prose.clone()
+    } else {
+        project()
+    };
+    // "Kubernetes v1.19.0 - v1.19.2" names releases of the whole project.
+    let for_project = if !explicit.is_empty() {
+        explicit.clone()
     } else {
         project()
     };
     let resolve = |named: &Named| -> Vec<String> {
         match named {
             Named::These(n) => n.clone(),
-            Named::Project if !explicit.is_empty() => explicit.clone(),
-            Named::Project => project(),
+            Named::Project => for_project.clone(),
             Named::Nothing => for_bare.clone(),
         }
     };

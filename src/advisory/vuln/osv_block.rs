@@ -29,7 +29,7 @@ pub struct Block {
     pub severity: Option<Severity>,
     /// Affected components and their normalised ranges.
     pub affected: Vec<Affected>,
-    /// Reference URLs other than cve.org.
+    /// Reference URLs other than cve.org and the CVSS calculator.
     pub references: Vec<String>,
 }
 
@@ -130,6 +130,7 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
     for r in value["references"].as_array().into_iter().flatten() {
         if let Some(url) = r["url"].as_str()
             && !url.contains("cve.org/")
+            && !url.contains("first.org/cvss/calculator")
             && !block.references.iter().any(|u| u == url)
         {
             block.references.push(url.to_string());

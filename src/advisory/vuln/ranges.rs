@@ -190,13 +190,6 @@ pub fn normalise(
     let mut splitting: Vec<Version> = Vec::new();
     let mut only_fixed: Vec<Version> = Vec::new();
     for f in fixed {
-        let already = ranges.iter().any(|r| match &r.upper {
-            Upper::Fixed(x) => same_minor(x, &f) || *x == f,
-            _ => false,
-        });
-        if already {
-            continue;
-        }
         if let Some(r) = ranges.iter_mut().find(
             |r| matches!(&r.upper, Upper::LastAffected(l) if same_minor(l, &f)),
         ) {
@@ -210,6 +203,13 @@ pub fn normalise(
                     "fixed version {f} of {component} is not after its last affected version {l}; ignored"
                 ));
             }
+            continue;
+        }
+        let already = ranges.iter().any(|r| match &r.upper {
+            Upper::Fixed(x) => same_minor(x, &f),
+            _ => false,
+        });
+        if already {
             continue;
         }
         if ranges
@@ -441,6 +441,22 @@ mod tests {
         );
         assert_eq!(show(&got), ["1.0.0..1.10.11", "1.11.0..1.11.5"]);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn wildcard_end_does_not_hide_a_fix_on_the_next_line() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![
+                raw(Some("1.20.0"), Written::Minor(1, 21).as_upper()),
+                raw(Some("1.22.0"), la("1.22.13")),
+            ],
+            &[v("1.22.14"), v("1.25.0")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["1.20.0..1.22.14"]);
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
