@@ -267,11 +267,17 @@ pub fn normalise(
 
     // Ranges without a start, other than the lowest, start at their minor line.
     ranges.sort_by(|a, b| cmp_upper(&a.upper, &b.upper));
+    // (Not when that would leave it empty, as for `< 1.12.0`: it then keeps
+    // "every earlier version" and is merged with the lower ones below.)
     for r in ranges.iter_mut().skip(1) {
         if r.introduced.is_none()
             && let Some(u) = r.upper_version()
         {
-            r.introduced = Some(minor_start(u));
+            let start = minor_start(u);
+            if !r.contains(&start) {
+                continue;
+            }
+            r.introduced = Some(start);
         }
     }
 
@@ -457,6 +463,14 @@ mod tests {
         );
         assert_eq!(show(&got), ["1.20.0..1.22.14"]);
         assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn a_start_that_would_empty_the_range_is_not_set() {
+        let mut w = Vec::new();
+        let got = normalise("ingress-nginx", vec![raw(None, fx("1.11.2")), raw(None, fx("1.12.0"))], &[], &mut w);
+        assert_eq!(show(&got), ["0..1.12.0"]);
+        assert_eq!(w, ["overlapping ranges for ingress-nginx: [0, 1.11.2) and [0, 1.12.0); merged"]);
     }
 
     #[test]
