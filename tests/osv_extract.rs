@@ -8,7 +8,10 @@ use cvefeed::advisory::vuln::{
 use semver::Version;
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/bodies/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/bodies/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -184,7 +187,11 @@ fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
     check(
         "legacy_bold_crlf.md",
         VulnData {
-            severity: sev("CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 8.8, Rating::High),
+            severity: sev(
+                "CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+                8.8,
+                Rating::High,
+            ),
             affected: vec![aff(
                 "kubernetes",
                 Some("k8s.io/kubernetes"),
@@ -242,7 +249,11 @@ fn to_ranges_and_master_slash_version() {
     check(
         "to_ranges.md",
         VulnData {
-            severity: sev("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N", 8.1, Rating::High),
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N",
+                8.1,
+                Rating::High,
+            ),
             affected: vec![aff(
                 "kubelet",
                 Some("k8s.io/kubelet"),
@@ -323,9 +334,10 @@ fn invalid_vector_and_impossible_range_warn() {
         vec![aff("kubectl", Some("k8s.io/kubectl"), &["1.41.0..=1.41.2"])]
     );
     assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
-    assert!(got.warnings[0].starts_with(
-        "CVSS vector \"CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N\" is invalid"
-    ));
+    assert!(
+        got.warnings[0]
+            .starts_with("CVSS vector \"CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N\" is invalid")
+    );
     assert_eq!(
         got.warnings[1],
         "impossible range for kubectl: [1.5.0, 1.4.0] ends before it starts; dropped"

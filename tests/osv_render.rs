@@ -24,7 +24,10 @@ fn fixture_names() -> Vec<String> {
 }
 
 fn body(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/bodies/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/bodies/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -35,7 +38,10 @@ fn at(day: u32) -> DateTime<Utc> {
 fn advisory(id: &str, related: &[&str], number: u64, text: &str) -> Advisory {
     Advisory {
         id: id.parse().unwrap(),
-        related: related.iter().map(|r| r.parse::<CveId>().unwrap()).collect(),
+        related: related
+            .iter()
+            .map(|r| r.parse::<CveId>().unwrap())
+            .collect(),
         summary: format!("Summary of {id}"),
         body: text.to_string(),
         issue: IssueRef {
@@ -54,7 +60,14 @@ fn advisories() -> Vec<Advisory> {
     let mut out: Vec<Advisory> = fixture_names()
         .iter()
         .enumerate()
-        .map(|(n, name)| advisory(&format!("CVE-2031-{:04}", 2000 + n), &[], 100 + n as u64, &body(name)))
+        .map(|(n, name)| {
+            advisory(
+                &format!("CVE-2031-{:04}", 2000 + n),
+                &[],
+                100 + n as u64,
+                &body(name),
+            )
+        })
         .collect();
     let shared = body("hand_edited_cvss.md");
     out.push(advisory("CVE-2031-0001", &["CVE-2031-0002"], 500, &shared));
@@ -72,7 +85,10 @@ fn render(feed: &Feed) -> Vec<Artifact> {
 
 fn record<'a>(artifacts: &'a [Artifact], id: &str) -> &'a Artifact {
     let name = format!("osv/{id}.json");
-    artifacts.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("{name} missing"))
+    artifacts
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("{name} missing"))
 }
 
 #[test]
@@ -83,13 +99,18 @@ fn every_record_deserialises_with_the_osv_crate() {
     for a in &advisories {
         let art = record(&artifacts, a.id.as_str());
         assert_eq!(art.content_type, content_type::JSON);
-        let parsed: osv::schema::Vulnerability = serde_json::from_slice(&art.bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", art.name));
+        let parsed: osv::schema::Vulnerability =
+            serde_json::from_slice(&art.bytes).unwrap_or_else(|e| panic!("{}: {e}", art.name));
         assert_eq!(parsed.id, a.id.as_str());
         assert_eq!(parsed.schema_version.as_deref(), Some("1.7.0"));
         assert_eq!(parsed.published, Some(a.published));
         let affected = parsed.affected.unwrap_or_default();
-        let mapped = a.vuln.affected.iter().filter(|x| x.package.is_some()).count();
+        let mapped = a
+            .vuln
+            .affected
+            .iter()
+            .filter(|x| x.package.is_some())
+            .count();
         assert_eq!(affected.len(), mapped, "{}", a.id);
         for entry in affected {
             let package = entry.package.expect("a package");
@@ -180,7 +201,8 @@ fn records_without_data_and_unmapped_components() {
         bare["database_specific"]["source"],
         json!({"severity": "none", "affected": "none"})
     );
-    let unknown: Value = serde_json::from_slice(&record(&artifacts, "CVE-2031-0201").bytes).unwrap();
+    let unknown: Value =
+        serde_json::from_slice(&record(&artifacts, "CVE-2031-0201").bytes).unwrap();
     assert!(unknown.get("affected").is_none());
     assert_eq!(
         unknown["database_specific"]["unmapped_components"],
@@ -199,7 +221,11 @@ fn archive_is_deterministic_and_holds_every_record_at_its_root() {
     let (z1, z2) = (zip_of(&first), zip_of(&second));
     assert_eq!(z1.content_type, content_type::ZIP);
     assert_eq!(z1.bytes, z2.bytes, "same input, same archive bytes");
-    assert_eq!(first.last().unwrap().name, ARCHIVE, "archive comes after the records");
+    assert_eq!(
+        first.last().unwrap().name,
+        ARCHIVE,
+        "archive comes after the records"
+    );
 
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes)).unwrap();
     let mut ids: Vec<String> = advisories.iter().map(|a| a.id.to_string()).collect();
@@ -207,7 +233,10 @@ fn archive_is_deterministic_and_holds_every_record_at_its_root() {
     let names: Vec<String> = (0..archive.len())
         .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
         .collect();
-    assert_eq!(names, ids.iter().map(|i| format!("{i}.json")).collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        ids.iter().map(|i| format!("{i}.json")).collect::<Vec<_>>()
+    );
     for id in &ids {
         let mut content = Vec::new();
         archive

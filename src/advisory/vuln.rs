@@ -204,7 +204,9 @@ pub fn reference_kind(url: &str) -> ReferenceKind {
         || u.contains("discuss.kubernetes.io/")
     {
         ReferenceKind::Article
-    } else if u.starts_with("https://github.com/") && (u.contains("/pull/") || u.contains("/commit/")) {
+    } else if u.starts_with("https://github.com/")
+        && (u.contains("/pull/") || u.contains("/commit/"))
+    {
         ReferenceKind::Fix
     } else {
         ReferenceKind::Web

@@ -98,9 +98,7 @@ fn source_name(s: Source) -> &'static str {
 /// share a range, so ranges ending in `fixed` (and an open-ended one) form
 /// one SEMVER range and ranges ending in `last_affected` another.
 fn osv_ranges(ranges: &[VersionRange]) -> Vec<Range> {
-    let introduced = |r: &VersionRange| {
-        json!({"introduced": r.introduced.as_ref().map_or("0".to_string(), ToString::to_string)})
-    };
+    let introduced = |r: &VersionRange| json!({"introduced": r.introduced.as_ref().map_or("0".to_string(), ToString::to_string)});
     let mut fixed_events = Vec::new();
     let mut last_events = Vec::new();
     for r in ranges {

@@ -126,9 +126,9 @@ pub const KUBERNETES: &str = "kubernetes";
 /// The component a name, alias or module path stands for (case-insensitive).
 pub fn lookup(name: &str) -> Option<&'static Component> {
     let wanted = name.trim().to_ascii_lowercase();
-    COMPONENTS.iter().find(|c| {
-        c.name == wanted || c.module == wanted || c.aliases.iter().any(|a| *a == wanted)
-    })
+    COMPONENTS
+        .iter()
+        .find(|c| c.name == wanted || c.module == wanted || c.aliases.iter().any(|a| *a == wanted))
 }
 
 /// Every known component named in `text`, as whole words, in order of first
@@ -138,7 +138,11 @@ pub fn mentioned_in(text: &str) -> Vec<&'static Component> {
     let lower = text.to_ascii_lowercase();
     let mut spellings: Vec<(&'static str, &'static Component)> = COMPONENTS
         .iter()
-        .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()).map(move |s| (s, c)))
+        .flat_map(|c| {
+            std::iter::once(c.name)
+                .chain(c.aliases.iter().copied())
+                .map(move |s| (s, c))
+        })
         .collect();
     spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     let mut taken = vec![false; lower.len()];

@@ -41,7 +41,9 @@ pub fn find_vectors(text: &str) -> Vec<&str> {
 /// canonical form (upper case, `CVSS:` prefix, metrics in standard order).
 pub fn score(vector: &str) -> Result<Severity, String> {
     let upper = vector.trim().trim_end_matches('/').to_ascii_uppercase();
-    if !(upper.starts_with("CVSS:3.0/") || upper.starts_with("CVSS:3.1/") || upper.starts_with("CVSS:4.0/"))
+    if !(upper.starts_with("CVSS:3.0/")
+        || upper.starts_with("CVSS:3.1/")
+        || upper.starts_with("CVSS:4.0/"))
     {
         return Err(format!(
             "CVSS vector {vector:?} is not CVSS v3.0, v3.1 or v4.0"
@@ -141,9 +143,21 @@ mod tests {
 
     #[test]
     fn rejects_bad_vectors_with_a_reason() {
-        assert!(score("CVSS:3.1/AV:N/AC:L").unwrap_err().contains("lacks base metric"));
-        assert!(score("CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H").unwrap_err().contains("invalid"));
-        assert!(score("AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap_err().contains("not CVSS v3.0"));
+        assert!(
+            score("CVSS:3.1/AV:N/AC:L")
+                .unwrap_err()
+                .contains("lacks base metric")
+        );
+        assert!(
+            score("CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H")
+                .unwrap_err()
+                .contains("invalid")
+        );
+        assert!(
+            score("AV:N/AC:L/Au:N/C:P/I:P/A:P")
+                .unwrap_err()
+                .contains("not CVSS v3.0")
+        );
         assert!(score("CVSS:4.0/AV:N").is_err());
     }
 
@@ -159,32 +173,84 @@ mod tests {
         );
         assert_eq!(
             stated(line),
-            Stated { score: Some(3.4), rating: Some(Rating::Low) }
+            Stated {
+                score: Some(3.4),
+                rating: Some(Rating::Low)
+            }
         );
     }
 
     #[test]
     fn stated_forms() {
         let cases: &[(&str, Option<f64>, Option<Rating>)] = &[
-            ("CVSS Rating: **9** (CRITICAL) [CVSS:3.1/AV:N](https://x.example/3.1#CVSS:3.1/AV:N)", Some(9.0), Some(Rating::Critical)),
-            ("CVSS Rating: 8.8 (Medium) [CVSS:3.1/AV:N](u)", Some(8.8), Some(Rating::Medium)),
-            ("**CVSS Rating:**  [CVSS:3.1/AV:N](https://www.first.org/cvss/calculator/3-1#CVSS:3.1/AV:N) — **Medium (6.5)**", Some(6.5), Some(Rating::Medium)),
-            ("CVSS Rating: [CVSS:3.1/AV:N](u) (Score: 9.8, Critical)", Some(9.8), Some(Rating::Critical)),
-            ("rated Medium with a CVSS v3.1 score of 5.9 ([CVSS:3.1/AV:N](u))", Some(5.9), Some(Rating::Medium)),
-            ("CVSS Rating: [CVSS:3.1/AV:N](https://www.first.org/cvss/calculator/3.1#CVSS:3.1/AV:N)", None, None),
+            (
+                "CVSS Rating: **9** (CRITICAL) [CVSS:3.1/AV:N](https://x.example/3.1#CVSS:3.1/AV:N)",
+                Some(9.0),
+                Some(Rating::Critical),
+            ),
+            (
+                "CVSS Rating: 8.8 (Medium) [CVSS:3.1/AV:N](u)",
+                Some(8.8),
+                Some(Rating::Medium),
+            ),
+            (
+                "**CVSS Rating:**  [CVSS:3.1/AV:N](https://www.first.org/cvss/calculator/3-1#CVSS:3.1/AV:N) — **Medium (6.5)**",
+                Some(6.5),
+                Some(Rating::Medium),
+            ),
+            (
+                "CVSS Rating: [CVSS:3.1/AV:N](u) (Score: 9.8, Critical)",
+                Some(9.8),
+                Some(Rating::Critical),
+            ),
+            (
+                "rated Medium with a CVSS v3.1 score of 5.9 ([CVSS:3.1/AV:N](u))",
+                Some(5.9),
+                Some(Rating::Medium),
+            ),
+            (
+                "CVSS Rating: [CVSS:3.1/AV:N](https://www.first.org/cvss/calculator/3.1#CVSS:3.1/AV:N)",
+                None,
+                None,
+            ),
         ];
         for (line, score, rating) in cases {
-            assert_eq!(stated(line), Stated { score: *score, rating: *rating }, "{line}");
+            assert_eq!(
+                stated(line),
+                Stated {
+                    score: *score,
+                    rating: *rating
+                },
+                "{line}"
+            );
         }
     }
 
     #[test]
     fn disagreement_messages_name_the_problem() {
         let s = score("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H").unwrap();
-        assert!(disagreements(&s, Stated { score: Some(8.8), rating: Some(Rating::High) }).is_empty());
-        let w = disagreements(&s, Stated { score: Some(9.0), rating: Some(Rating::Medium) });
+        assert!(
+            disagreements(
+                &s,
+                Stated {
+                    score: Some(8.8),
+                    rating: Some(Rating::High)
+                }
+            )
+            .is_empty()
+        );
+        let w = disagreements(
+            &s,
+            Stated {
+                score: Some(9.0),
+                rating: Some(Rating::Medium),
+            },
+        );
         assert_eq!(w.len(), 2);
         assert!(w[0].contains("states CVSS score 9 but"), "{w:?}");
-        assert!(w[1].contains("states severity MEDIUM but") && w[1].contains("HIGH"), "{w:?}");
+        assert!(
+            w[1].contains("states severity MEDIUM but") && w[1].contains("HIGH"),
+            "{w:?}"
+        );
     }
 }

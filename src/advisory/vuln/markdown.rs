@@ -31,8 +31,9 @@ static ATX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$").expect("valid regex"));
 
 /// A line that is bold and nothing else: `**Fixed Versions:**`.
-static BOLD_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:\*\*|__)([^*_]{1,80})(?:\*\*|__)\s*:?\s*$").expect("valid regex"));
+static BOLD_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:\*\*|__)([^*_]{1,80})(?:\*\*|__)\s*:?\s*$").expect("valid regex")
+});
 
 /// Markdown links: keep the text.
 static LINK: LazyLock<Regex> =
@@ -61,15 +62,17 @@ static OPERATOR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Text between two versions that makes them a range.
-static RANGE_SEPARATOR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:-|–|—|to|through|thru|until)\s*$").expect("valid regex"));
+static RANGE_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:-|–|—|to|through|thru|until)\s*$").expect("valid regex")
+});
 
 /// Words after a version that make it a bound.
 static SUFFIX_AT_MOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:and|or)\s+(?:earlier|below|older|prior)\b").expect("valid regex")
 });
 static SUFFIX_AT_LEAST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:\(|and|or)\s*(?:later|above|newer|including\s+all\s+later)\b").expect("valid regex")
+    Regex::new(r"(?i)^\s*(?:\(|and|or)\s*(?:later|above|newer|including\s+all\s+later)\b")
+        .expect("valid regex")
 });
 
 /// "fixed in v1.2.3" / "resolved in 1.2.3" later in a range line.
@@ -84,7 +87,8 @@ static FIX_LINE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "This bug affects ingress-nginx." / "This issue affects kubelet".
 static AFFECTS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:bug|issue|vulnerability|cve)\s+affects\s+([^.\n]{1,120})").expect("valid regex")
+    Regex::new(r"(?i)\b(?:bug|issue|vulnerability|cve)\s+affects\s+([^.\n]{1,120})")
+        .expect("valid regex")
 });
 
 /// "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version".
@@ -98,12 +102,61 @@ static ALL_VERSIONS: LazyLock<Regex> =
 
 /// Words a range line may carry that name no component.
 const FILLER: &[&str] = &[
-    "all", "the", "a", "an", "versions", "version", "and", "or", "kubernetes", "controller",
-    "release", "releases", "fixed", "fix", "in", "prior", "to", "before", "up", "from",
-    "including", "affected", "is", "are", "by", "of", "only", "patched", "resolved", "with",
-    "no", "components", "component", "package", "packages", "official", "binaries", "branch",
-    "earlier", "later", "older", "than", "through", "any", "builds", "build", "image", "images",
-    "k8s", "upstream", "on", "for", "v", "x", "s",
+    "all",
+    "the",
+    "a",
+    "an",
+    "versions",
+    "version",
+    "and",
+    "or",
+    "kubernetes",
+    "controller",
+    "release",
+    "releases",
+    "fixed",
+    "fix",
+    "in",
+    "prior",
+    "to",
+    "before",
+    "up",
+    "from",
+    "including",
+    "affected",
+    "is",
+    "are",
+    "by",
+    "of",
+    "only",
+    "patched",
+    "resolved",
+    "with",
+    "no",
+    "components",
+    "component",
+    "package",
+    "packages",
+    "official",
+    "binaries",
+    "branch",
+    "earlier",
+    "later",
+    "older",
+    "than",
+    "through",
+    "any",
+    "builds",
+    "build",
+    "image",
+    "images",
+    "k8s",
+    "upstream",
+    "on",
+    "for",
+    "v",
+    "x",
+    "s",
 ];
 
 /// A component or several, as a line names them.
@@ -196,11 +249,21 @@ fn heading(line: &str) -> Option<Section> {
         .trim_end_matches([':', '?'])
         .to_ascii_lowercase();
     match t.as_str() {
-        "affected versions" | "affected version" | "fixed versions" | "fixed version"
-        | "affected components" | "affected component" => Some(classify(&t)),
-        "acknowledgements" | "acknowledgments" | "detection" | "mitigation" | "mitigations"
-        | "additional details" | "how do i mitigate this vulnerability"
-        | "how do i remediate this vulnerability" | "am i vulnerable" => Some(Section::Other),
+        "affected versions"
+        | "affected version"
+        | "fixed versions"
+        | "fixed version"
+        | "affected components"
+        | "affected component" => Some(classify(&t)),
+        "acknowledgements"
+        | "acknowledgments"
+        | "detection"
+        | "mitigation"
+        | "mitigations"
+        | "additional details"
+        | "how do i mitigate this vulnerability"
+        | "how do i remediate this vulnerability"
+        | "am i vulnerable" => Some(Section::Other),
         _ => None,
     }
 }
@@ -456,17 +519,20 @@ pub struct CvssStatement {
 /// first one anywhere.
 pub fn cvss_statement(body: &str) -> Option<CvssStatement> {
     let lines: Vec<&str> = body.lines().collect();
-    let rating_line = lines
-        .iter()
-        .position(|l| l.to_ascii_lowercase().contains("cvss rating") && !cvss::find_vectors(l).is_empty());
-    let index = rating_line.or_else(|| lines.iter().position(|l| !cvss::find_vectors(l).is_empty()))?;
+    let rating_line = lines.iter().position(|l| {
+        l.to_ascii_lowercase().contains("cvss rating") && !cvss::find_vectors(l).is_empty()
+    });
+    let index =
+        rating_line.or_else(|| lines.iter().position(|l| !cvss::find_vectors(l).is_empty()))?;
     let line = lines[index];
     let vector = cvss::find_vectors(line).first().copied()?;
     let severity = cvss::score(vector);
     let canonical = severity.as_ref().map(|s| s.vector.clone()).ok();
     let mut others: Vec<String> = Vec::new();
     for v in cvss::find_vectors(body) {
-        let other = cvss::score(v).map(|s| s.vector).unwrap_or_else(|_| v.to_ascii_uppercase());
+        let other = cvss::score(v)
+            .map(|s| s.vector)
+            .unwrap_or_else(|_| v.to_ascii_uppercase());
         if Some(&other) != canonical.as_ref() && !others.contains(&other) {
             others.push(other);
         }
@@ -677,34 +743,159 @@ mod tests {
             upper: u,
         };
         let cases: Vec<(&str, Named, RawRange, Option<Version>)> = vec![
-            ("- kubelet v1.17.0 - v1.17.2", these("kubelet"), r(Some("1.17.0"), la("1.17.2")), None),
-            ("v1.27.0 - v1.27.1", Named::Nothing, r(Some("1.27.0"), la("1.27.1")), None),
+            (
+                "- kubelet v1.17.0 - v1.17.2",
+                these("kubelet"),
+                r(Some("1.17.0"), la("1.17.2")),
+                None,
+            ),
+            (
+                "v1.27.0 - v1.27.1",
+                Named::Nothing,
+                r(Some("1.27.0"), la("1.27.1")),
+                None,
+            ),
             ("<= v1.24.13", Named::Nothing, r(None, la("1.24.13")), None),
-            ("- kube-apiserver < v1.15.10", these("kube-apiserver"), r(None, fx("1.15.10")), None),
-            ("- kubelet v1.28.0 to v1.28.3", these("kubelet"), r(Some("1.28.0"), la("1.28.3")), None),
-            ("- all kube-apiserver versions prior to v1.16.0", these("kube-apiserver"), r(None, fx("1.16.0")), None),
-            ("* Kubernetes v1.0.x-1.9.x", Named::Project, r(Some("1.0.0"), fx("1.10.0")), None),
-            ("* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))", Named::Project, r(Some("1.10.0"), la("1.10.10")), Some(v("1.10.11"))),
-            ("<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1", Named::Nothing, r(None, la("1.15.9")), Some(v("1.15.10"))),
-            ("- v1.11.0 \\- 1.11.4  ", Named::Nothing, r(Some("1.11.0"), la("1.11.4")), None),
+            (
+                "- kube-apiserver < v1.15.10",
+                these("kube-apiserver"),
+                r(None, fx("1.15.10")),
+                None,
+            ),
+            (
+                "- kubelet v1.28.0 to v1.28.3",
+                these("kubelet"),
+                r(Some("1.28.0"), la("1.28.3")),
+                None,
+            ),
+            (
+                "- all kube-apiserver versions prior to v1.16.0",
+                these("kube-apiserver"),
+                r(None, fx("1.16.0")),
+                None,
+            ),
+            (
+                "* Kubernetes v1.0.x-1.9.x",
+                Named::Project,
+                r(Some("1.0.0"), fx("1.10.0")),
+                None,
+            ),
+            (
+                "* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))",
+                Named::Project,
+                r(Some("1.10.0"), la("1.10.10")),
+                Some(v("1.10.11")),
+            ),
+            (
+                "<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1",
+                Named::Nothing,
+                r(None, la("1.15.9")),
+                Some(v("1.15.10")),
+            ),
+            (
+                "- v1.11.0 \\- 1.11.4  ",
+                Named::Nothing,
+                r(Some("1.11.0"), la("1.11.4")),
+                None,
+            ),
             ("- <v1.2.0", Named::Nothing, r(None, fx("1.2.0")), None),
             ("<=v1.29.12", Named::Nothing, r(None, la("1.29.12")), None),
-            ("kubectl v1.8.0+", these("kubectl"), r(Some("1.8.0"), Upper::Open), None),
-            ("kube-apiserver >= v1.3", these("kube-apiserver"), r(Some("1.3.0"), Upper::Open), None),
-            ("- kubelet >= v1.8.0 (including all later minor versions)", these("kubelet"), r(Some("1.8.0"), Upper::Open), None),
-            ("- kubelet v1.20 - v1.21", these("kubelet"), r(Some("1.20.0"), fx("1.22.0")), None),
-            ("- Kubernetes kube-apiserver <= v1.25.3", these("kube-apiserver"), r(None, la("1.25.3")), None),
-            ("ingress-nginx controller < v1.11.2", these("ingress-nginx"), r(None, fx("1.11.2")), None),
-            ("- Kubernetes Image Builder versions <= v0.1.37", these("image-builder"), r(None, la("0.1.37")), None),
-            ("- kubernetes-csi-proxy <= v2.0.0-alpha.0", these("kubernetes-csi-proxy"), r(None, la("2.0.0-alpha.0")), None),
-            ("- secrets-store-csi-driver < 1.3.3", these("secrets-store-csi-driver"), r(None, fx("1.3.3")), None),
-            ("v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)", Named::Nothing, r(Some("1.16.0"), la("1.18.18")), None),
-            ("- kubelet/kube-proxy v1.18.0-1.18.3", Named::These(vec!["kubelet".into(), "kube-proxy".into()]), r(Some("1.18.0"), la("1.18.3")), None),
-            ("Kubelet v1.13.6", these("kubelet"), r(Some("1.13.6"), la("1.13.6")), None),
-            ("All versions of Kubernetes", Named::Project, r(None, Upper::Open), None),
-            ("- kube-apiserver: v1.30.0 < v1.31.12", these("kube-apiserver"), r(Some("1.30.0"), fx("1.31.12")), None),
-            ("- ingress-nginx: < 1.13.7", these("ingress-nginx"), r(None, fx("1.13.7")), None),
-            ("- widget-operator v0.3.0 - v0.3.4", these("widget-operator"), r(Some("0.3.0"), la("0.3.4")), None),
+            (
+                "kubectl v1.8.0+",
+                these("kubectl"),
+                r(Some("1.8.0"), Upper::Open),
+                None,
+            ),
+            (
+                "kube-apiserver >= v1.3",
+                these("kube-apiserver"),
+                r(Some("1.3.0"), Upper::Open),
+                None,
+            ),
+            (
+                "- kubelet >= v1.8.0 (including all later minor versions)",
+                these("kubelet"),
+                r(Some("1.8.0"), Upper::Open),
+                None,
+            ),
+            (
+                "- kubelet v1.20 - v1.21",
+                these("kubelet"),
+                r(Some("1.20.0"), fx("1.22.0")),
+                None,
+            ),
+            (
+                "- Kubernetes kube-apiserver <= v1.25.3",
+                these("kube-apiserver"),
+                r(None, la("1.25.3")),
+                None,
+            ),
+            (
+                "ingress-nginx controller < v1.11.2",
+                these("ingress-nginx"),
+                r(None, fx("1.11.2")),
+                None,
+            ),
+            (
+                "- Kubernetes Image Builder versions <= v0.1.37",
+                these("image-builder"),
+                r(None, la("0.1.37")),
+                None,
+            ),
+            (
+                "- kubernetes-csi-proxy <= v2.0.0-alpha.0",
+                these("kubernetes-csi-proxy"),
+                r(None, la("2.0.0-alpha.0")),
+                None,
+            ),
+            (
+                "- secrets-store-csi-driver < 1.3.3",
+                these("secrets-store-csi-driver"),
+                r(None, fx("1.3.3")),
+                None,
+            ),
+            (
+                "v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)",
+                Named::Nothing,
+                r(Some("1.16.0"), la("1.18.18")),
+                None,
+            ),
+            (
+                "- kubelet/kube-proxy v1.18.0-1.18.3",
+                Named::These(vec!["kubelet".into(), "kube-proxy".into()]),
+                r(Some("1.18.0"), la("1.18.3")),
+                None,
+            ),
+            (
+                "Kubelet v1.13.6",
+                these("kubelet"),
+                r(Some("1.13.6"), la("1.13.6")),
+                None,
+            ),
+            (
+                "All versions of Kubernetes",
+                Named::Project,
+                r(None, Upper::Open),
+                None,
+            ),
+            (
+                "- kube-apiserver: v1.30.0 < v1.31.12",
+                these("kube-apiserver"),
+                r(Some("1.30.0"), fx("1.31.12")),
+                None,
+            ),
+            (
+                "- ingress-nginx: < 1.13.7",
+                these("ingress-nginx"),
+                r(None, fx("1.13.7")),
+                None,
+            ),
+            (
+                "- widget-operator v0.3.0 - v0.3.4",
+                these("widget-operator"),
+                r(Some("0.3.0"), la("0.3.4")),
+                None,
+            ),
         ];
         for (text, named, range, fix) in cases {
             assert_eq!(line(text), Some((named, range, fix)), "{text:?}");
@@ -727,16 +918,43 @@ mod tests {
         };
         assert_eq!(fix("- v1.17.3"), Some((Named::Nothing, v("1.17.3"))));
         assert_eq!(fix("V1.24.14"), Some((Named::Nothing, v("1.24.14"))));
-        assert_eq!(fix("- kubelet v1.28.1 - fixed by #1"), Some((these("kubelet"), v("1.28.1"))));
-        assert_eq!(fix("* kubelet master/v1.31.0  - fixed by #2"), Some((these("kubelet"), v("1.31.0"))));
+        assert_eq!(
+            fix("- kubelet v1.28.1 - fixed by #1"),
+            Some((these("kubelet"), v("1.28.1")))
+        );
+        assert_eq!(
+            fix("* kubelet master/v1.31.0  - fixed by #2"),
+            Some((these("kubelet"), v("1.31.0")))
+        );
         assert_eq!(fix("- kubelet master - fixed by #3"), None);
-        assert_eq!(fix("* Fixed in master by #4 (included in v1.10.0-beta.3, will be in v1.10.0)"), None);
-        assert_eq!(fix("* Fixed in v1.7.14 by #5"), Some((Named::Nothing, v("1.7.14"))));
-        assert_eq!(fix("- secrets-store-csi-driver >= 1.3.3"), Some((these("secrets-store-csi-driver"), v("1.3.3"))));
-        assert_eq!(fix("- kube-controller-manager v1.18.1+ - fixed by https://example.com/pull/89796"), Some((these("kube-controller-manager"), v("1.18.1"))));
-        assert_eq!(fix("- Fixed in Kubernetes Image Builder release v0.1.38"), Some((these("image-builder"), v("0.1.38"))));
-        assert_eq!(fix("- Kubernetes v1.10-v1.14 - Fix available as alpha in #6"), None);
-        assert_eq!(fix("- ingress-nginx [main@0ccf4ca](https://example.com/pull/1/commits/0ccf4ca)"), None);
+        assert_eq!(
+            fix("* Fixed in master by #4 (included in v1.10.0-beta.3, will be in v1.10.0)"),
+            None
+        );
+        assert_eq!(
+            fix("* Fixed in v1.7.14 by #5"),
+            Some((Named::Nothing, v("1.7.14")))
+        );
+        assert_eq!(
+            fix("- secrets-store-csi-driver >= 1.3.3"),
+            Some((these("secrets-store-csi-driver"), v("1.3.3")))
+        );
+        assert_eq!(
+            fix("- kube-controller-manager v1.18.1+ - fixed by https://example.com/pull/89796"),
+            Some((these("kube-controller-manager"), v("1.18.1")))
+        );
+        assert_eq!(
+            fix("- Fixed in Kubernetes Image Builder release v0.1.38"),
+            Some((these("image-builder"), v("0.1.38")))
+        );
+        assert_eq!(
+            fix("- Kubernetes v1.10-v1.14 - Fix available as alpha in #6"),
+            None
+        );
+        assert_eq!(
+            fix("- ingress-nginx [main@0ccf4ca](https://example.com/pull/1/commits/0ccf4ca)"),
+            None
+        );
         assert_eq!(fix("- None. A longer term fix is proposed in a KEP"), None);
     }
 }

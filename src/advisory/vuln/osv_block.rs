@@ -87,15 +87,27 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
             Err(e) => warnings.push(format!("OSV block: {e}")),
         }
     }
-    for (n, entry) in value["affected"].as_array().into_iter().flatten().enumerate() {
-        let Some(name) = entry["package"]["name"].as_str().map(str::trim).filter(|s| !s.is_empty())
+    for (n, entry) in value["affected"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(name) = entry["package"]["name"]
+            .as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
         else {
-            warnings.push(format!("OSV block: affected[{n}] has no package name; ignored"));
+            warnings.push(format!(
+                "OSV block: affected[{n}] has no package name; ignored"
+            ));
             continue;
         };
         let known = components::lookup(name);
         if known.is_none() {
-            warnings.push(format!("unknown component {name:?}: no OSV package known for it"));
+            warnings.push(format!(
+                "unknown component {name:?}: no OSV package known for it"
+            ));
         }
         let component = known.map_or(name.to_string(), |c| c.name.to_string());
         let mut raw = Vec::new();
@@ -162,7 +174,9 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
             .and_then(|o| o.iter().next())
             .and_then(|(k, v)| v.as_str().map(|s| (k.as_str(), s.trim())))
         else {
-            warnings.push(format!("OSV block: an event of {component} is not {{kind: version}}"));
+            warnings.push(format!(
+                "OSV block: an event of {component} is not {{kind: version}}"
+            ));
             continue;
         };
         let parsed = if kind == "introduced" && version == "0" {

@@ -190,9 +190,10 @@ pub fn normalise(
     let mut splitting: Vec<Version> = Vec::new();
     let mut only_fixed: Vec<Version> = Vec::new();
     for f in fixed {
-        if let Some(r) = ranges.iter_mut().find(
-            |r| matches!(&r.upper, Upper::LastAffected(l) if same_minor(l, &f)),
-        ) {
+        if let Some(r) = ranges
+            .iter_mut()
+            .find(|r| matches!(&r.upper, Upper::LastAffected(l) if same_minor(l, &f)))
+        {
             let Upper::LastAffected(l) = &r.upper else {
                 continue;
             };
@@ -373,7 +374,10 @@ mod tests {
     #[test]
     fn written_versions() {
         assert_eq!(parse_written("v1.2.3"), Some(Written::Exact(v("1.2.3"))));
-        assert_eq!(parse_written("V1.24.14"), Some(Written::Exact(v("1.24.14"))));
+        assert_eq!(
+            parse_written("V1.24.14"),
+            Some(Written::Exact(v("1.24.14")))
+        );
         assert_eq!(parse_written("1.9.x"), Some(Written::Minor(1, 9)));
         assert_eq!(parse_written("v1.20"), Some(Written::Minor(1, 20)));
         assert_eq!(
@@ -401,7 +405,12 @@ mod tests {
         );
         assert_eq!(
             show(&got),
-            ["0..1.24.14", "1.25.0..1.25.10", "1.26.0..1.26.5", "1.27.0..1.27.2"]
+            [
+                "0..1.24.14",
+                "1.25.0..1.25.10",
+                "1.26.0..1.26.5",
+                "1.27.0..1.27.2"
+            ]
         );
         assert!(w.is_empty(), "{w:?}");
     }
@@ -468,9 +477,17 @@ mod tests {
     #[test]
     fn a_start_that_would_empty_the_range_is_not_set() {
         let mut w = Vec::new();
-        let got = normalise("ingress-nginx", vec![raw(None, fx("1.11.2")), raw(None, fx("1.12.0"))], &[], &mut w);
+        let got = normalise(
+            "ingress-nginx",
+            vec![raw(None, fx("1.11.2")), raw(None, fx("1.12.0"))],
+            &[],
+            &mut w,
+        );
         assert_eq!(show(&got), ["0..1.12.0"]);
-        assert_eq!(w, ["overlapping ranges for ingress-nginx: [0, 1.11.2) and [0, 1.12.0); merged"]);
+        assert_eq!(
+            w,
+            ["overlapping ranges for ingress-nginx: [0, 1.11.2) and [0, 1.12.0); merged"]
+        );
     }
 
     #[test]
@@ -486,7 +503,12 @@ mod tests {
             show(&got),
             ["1.8.0..1.26.11", "1.27.0..1.27.8", "1.28.0..1.28.4"]
         );
-        let open = normalise("kubelet", vec![raw(Some("1.3.0"), Upper::Open)], &[], &mut w);
+        let open = normalise(
+            "kubelet",
+            vec![raw(Some("1.3.0"), Upper::Open)],
+            &[],
+            &mut w,
+        );
         assert_eq!(show(&open), ["1.3.0.."]);
         assert!(w.is_empty());
     }
@@ -508,7 +530,10 @@ mod tests {
         let mut w = Vec::new();
         let got = normalise(
             "kubelet",
-            vec![raw(Some("1.22.0"), la("1.22.1")), raw(Some("1.21.0"), la("1.21.4"))],
+            vec![
+                raw(Some("1.22.0"), la("1.22.1")),
+                raw(Some("1.21.0"), la("1.21.4")),
+            ],
             &[v("1.22.2"), v("1.21.5"), v("1.20.11"), v("1.25.0")],
             &mut w,
         );
@@ -529,7 +554,12 @@ mod tests {
         );
         assert_eq!(show(&got), ["0..1.1.3", "2.0.0-0..2.0.0-alpha.1"]);
         // A pre-release next to the release it precedes changes nothing.
-        let got = normalise("ingress-nginx", vec![raw(None, fx("1.2.0"))], &[v("1.2.0-beta.0"), v("1.2.0")], &mut w);
+        let got = normalise(
+            "ingress-nginx",
+            vec![raw(None, fx("1.2.0"))],
+            &[v("1.2.0-beta.0"), v("1.2.0")],
+            &mut w,
+        );
         assert_eq!(show(&got), ["0..1.2.0"]);
         assert!(w.is_empty(), "{w:?}");
     }
@@ -549,15 +579,28 @@ mod tests {
         );
         assert_eq!(show(&got), ["1.1.0..=1.3.5"]);
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("impossible range for kubelet: [1.5.0, 1.4.0)"), "{w:?}");
-        assert!(w[1].contains("overlapping ranges for kubelet: [1.1.0, 1.3.0) and [1.2.0, 1.3.5]"), "{w:?}");
+        assert!(
+            w[0].contains("impossible range for kubelet: [1.5.0, 1.4.0)"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("overlapping ranges for kubelet: [1.1.0, 1.3.0) and [1.2.0, 1.3.5]"),
+            "{w:?}"
+        );
     }
 
     #[test]
     fn fixed_before_last_affected_warns() {
         let mut w = Vec::new();
-        let got = normalise("kubelet", vec![raw(Some("1.2.0"), la("1.2.5"))], &[v("1.2.3")], &mut w);
+        let got = normalise(
+            "kubelet",
+            vec![raw(Some("1.2.0"), la("1.2.5"))],
+            &[v("1.2.3")],
+            &mut w,
+        );
         assert_eq!(show(&got), ["1.2.0..=1.2.5"]);
-        assert!(w[0].contains("fixed version 1.2.3 of kubelet is not after its last affected version 1.2.5"));
+        assert!(w[0].contains(
+            "fixed version 1.2.3 of kubelet is not after its last affected version 1.2.5"
+        ));
     }
 }
