@@ -10,8 +10,9 @@ pub mod jsonfeed;
 pub mod osv;
 pub mod rss;
 mod text;
+mod vocab;
 
-pub use text::xml_safe;
+pub use text::{html_safe, http_url, xml_safe};
 
 use crate::feed::Feed;
 

@@ -22,9 +22,78 @@ pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Like [`xml_safe`], and also replace what HTML treats as a parse error
+/// in the input stream: DEL and the C1 controls (U+007F–U+009F) and the
+/// Unicode noncharacters (U+FDD0–U+FDEF and every U+xFFFE / U+xFFFF).
+pub fn html_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| {
+        let n = u32::from(c);
+        ('\u{7F}'..='\u{9F}').contains(&c)
+            || ('\u{FDD0}'..='\u{FDEF}').contains(&c)
+            || n & 0xFFFE == 0xFFFE
+    };
+    match xml_safe(s) {
+        cleaned if !cleaned.chars().any(forbidden) => cleaned,
+        cleaned => std::borrow::Cow::Owned(
+            cleaned
+                .chars()
+                .map(|c| if forbidden(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        ),
+    }
+}
+
+/// `url` as an absolute `http` or `https` URL in its normalised, serialised
+/// form (characters such as `"` or `<` percent-encoded), else `None`: links
+/// that come from GitHub data are only ever put into `href` through this,
+/// so a `javascript:` or `data:` URL never becomes a link.
+pub fn http_url(url: &str) -> Option<String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let parsed = url::Url::parse(url).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
+        .then(|| parsed.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_unsafe_characters_are_replaced() {
+        assert_eq!(
+            html_safe("a\u{0}b\u{7F}c\u{85}d\u{FDD0}e\u{1FFFF}f"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f"
+        );
+        assert_eq!(html_safe("<&>\u{202E}😀"), "<&>\u{202E}😀");
+    }
+
+    #[test]
+    fn only_http_urls_are_links() {
+        for ok in [
+            "https://github.com/kubernetes/kubernetes/issues/1",
+            "http://example.com/a?b=c&d=e",
+        ] {
+            assert_eq!(http_url(ok).as_deref(), Some(ok));
+        }
+        assert_eq!(
+            http_url("https://example.com/i?a=\"x\"<y>").as_deref(),
+            Some("https://example.com/i?a=%22x%22%3Cy%3E")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "//evil.example/x",
+            "/relative",
+            "https://exa mple.com/",
+            "https://example.com/\u{0}",
+            "",
+        ] {
+            assert_eq!(http_url(bad), None, "{bad:?} accepted");
+        }
+    }
 
     #[test]
     fn forbidden_characters_are_replaced() {
