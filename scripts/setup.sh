@@ -41,7 +41,12 @@ fi
 
 if [ "${#pip_pkgs[@]}" -gt 0 ]; then
   [ -x .tools/venv/bin/python ] || python3 -m venv .tools/venv
-  if ! .tools/venv/bin/python -m pip show -q "${pip_pkgs[@]%%[<>=\[]*}" >/dev/null 2>&1; then
+  # `pip show a b` succeeds when only one of them is installed: ask one by one.
+  pip_missing=0
+  for p in "${pip_pkgs[@]%%[<>=\[]*}"; do
+    .tools/venv/bin/python -m pip show -q "$p" >/dev/null 2>&1 || pip_missing=1
+  done
+  if [ "$pip_missing" -eq 1 ]; then
     echo "setup: pip install ${pip_pkgs[*]}"
     .tools/venv/bin/python -m pip install -q --disable-pip-version-check "${pip_pkgs[@]}"
   fi

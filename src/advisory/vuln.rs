@@ -5,6 +5,18 @@
 //! `cvefeed check` are built from. Extraction from an issue body lives in
 //! [`extract`]; it is pure and never fails: what it cannot read becomes a
 //! [`VulnData::warnings`] entry and an absent field.
+//!
+//! Sources, in order: the embedded `json osv` block ([`osv_block`]), then
+//! the Markdown of the body ([`markdown`]). Component names map to OSV
+//! packages through the one table in [`components`]; ranges are normalised
+//! in [`ranges`]; vectors are scored in [`cvss`]. This module and its
+//! children perform no I/O and know nothing of output formats.
+
+pub mod components;
+pub mod cvss;
+pub mod markdown;
+pub mod osv_block;
+pub mod ranges;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +36,46 @@ pub enum Rating {
     Critical,
 }
 
+impl Rating {
+    /// The band of a base score.
+    pub fn of_score(score: f64) -> Rating {
+        if score >= 9.0 {
+            Rating::Critical
+        } else if score >= 7.0 {
+            Rating::High
+        } else if score >= 4.0 {
+            Rating::Medium
+        } else if score > 0.0 {
+            Rating::Low
+        } else {
+            Rating::None
+        }
+    }
+
+    /// A band named in text, any case.
+    pub fn from_word(word: &str) -> Option<Rating> {
+        match word.to_ascii_lowercase().as_str() {
+            "none" => Some(Rating::None),
+            "low" => Some(Rating::Low),
+            "medium" => Some(Rating::Medium),
+            "high" => Some(Rating::High),
+            "critical" => Some(Rating::Critical),
+            _ => None,
+        }
+    }
+
+    /// The wire name: `NONE`, `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::None => "NONE",
+            Rating::Low => "LOW",
+            Rating::Medium => "MEDIUM",
+            Rating::High => "HIGH",
+            Rating::Critical => "CRITICAL",
+        }
+    }
+}
+
 /// A CVSS vector with the score and band computed from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Severity {
@@ -36,8 +88,9 @@ pub struct Severity {
 }
 
 /// One version range of a component: `introduced <= v < fixed`, or
-/// `introduced <= v <= last_affected`. An absent `introduced` means "all
-/// earlier versions".
+/// `introduced <= v <= last_affected`, or `introduced <= v` when neither
+/// is set. An absent `introduced` means "all earlier versions". At most
+/// one of `fixed` and `last_affected` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRange {
     /// First affected version.
@@ -51,7 +104,7 @@ pub struct VersionRange {
     pub last_affected: Option<semver::Version>,
 }
 
-/// The affected versions of one component.
+/// The affected versions of one component. Ranges never overlap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
     /// The component as the announcement names it (`kube-apiserver`).
@@ -92,7 +145,9 @@ pub struct VulnData {
     pub severity: Option<Severity>,
     /// Affected components and ranges.
     pub affected: Vec<Affected>,
-    /// Announcement links found in the body (mailing list, GHSA, blog).
+    /// Links found in the body besides the issue and cve.org: announcements
+    /// (mailing list, GHSA, blog) and fixes (pull requests, commits); see
+    /// [`reference_kind`].
     pub references: Vec<String>,
     /// Where each field came from.
     pub provenance: Provenance,
@@ -126,7 +181,130 @@ impl VulnData {
     }
 }
 
-/// Extract structured data from an issue body.
-pub fn extract(_body: &str) -> VulnData {
-    VulnData::default()
+/// What a reference link is, by its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceKind {
+    /// A security advisory (GHSA).
+    Advisory,
+    /// An announcement or write-up (mailing list, blog, forum).
+    Article,
+    /// A pull request or commit with the fix.
+    Fix,
+    /// Anything else.
+    Web,
+}
+
+/// Classify a reference URL.
+pub fn reference_kind(url: &str) -> ReferenceKind {
+    let u = url.to_ascii_lowercase();
+    if u.contains("/ghsa-") || u.contains("/advisories/") {
+        ReferenceKind::Advisory
+    } else if u.contains("groups.google.com/")
+        || u.contains("kubernetes.io/blog/")
+        || u.contains("discuss.kubernetes.io/")
+    {
+        ReferenceKind::Article
+    } else if u.starts_with("https://github.com/")
+        && (u.contains("/pull/") || u.contains("/commit/"))
+    {
+        ReferenceKind::Fix
+    } else {
+        ReferenceKind::Web
+    }
+}
+
+/// URLs in Markdown text: link targets and bare URLs.
+static URLS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).expect("valid regex")
+});
+
+/// Links worth publishing as references: announcements and fixes.
+fn markdown_references(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in URLS.find_iter(text) {
+        let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '*', '_']);
+        if reference_kind(url) != ReferenceKind::Web && !out.iter().any(|u| u == url) {
+            out.push(url.to_string());
+        }
+    }
+    out
+}
+
+/// Extract structured data from an issue body: the `json osv` block first,
+/// then the Markdown. Never fails; problems become [`VulnData::warnings`].
+pub fn extract(body: &str) -> VulnData {
+    let text = body.replace("\r\n", "\n").replace('\r', "\n");
+    let mut warnings = Vec::new();
+    let (block, markdown_text) = match osv_block::split(&text) {
+        Some((json, rest)) => (osv_block::read(json, &mut warnings), rest),
+        None => (None, text.clone()),
+    };
+    let block = block.unwrap_or_default();
+    let mut provenance = Provenance::default();
+
+    let statement = markdown::cvss_statement(&markdown_text);
+    let markdown_severity = match &statement {
+        Some(st) => match &st.severity {
+            Ok(s) => Some(s.clone()),
+            Err(e) => {
+                warnings.push(e.clone());
+                None
+            }
+        },
+        None => None,
+    };
+    let severity = match (block.severity, markdown_severity) {
+        (Some(b), md) => {
+            if let Some(md) = md
+                && md.vector != b.vector
+            {
+                warnings.push(format!(
+                    "the OSV block gives {} but the Markdown gives {}; using the OSV block",
+                    b.vector, md.vector
+                ));
+            }
+            provenance.severity = Source::OsvBlock;
+            Some(b)
+        }
+        (None, Some(md)) => {
+            provenance.severity = Source::Markdown;
+            Some(md)
+        }
+        (None, None) => None,
+    };
+    if let (Some(sev), Some(st)) = (&severity, &statement) {
+        warnings.extend(cvss::disagreements(sev, st.stated));
+        if !st.others.is_empty() {
+            warnings.push(format!(
+                "the body gives other CVSS vectors too ({}); using {}",
+                st.others.join(", "),
+                sev.vector
+            ));
+        }
+    }
+
+    let affected = if !block.affected.is_empty() {
+        provenance.affected = Source::OsvBlock;
+        block.affected
+    } else {
+        let md = markdown::affected(&markdown_text, &mut warnings);
+        if !md.is_empty() {
+            provenance.affected = Source::Markdown;
+        }
+        md
+    };
+
+    let mut references = block.references;
+    for url in markdown_references(&markdown_text) {
+        if !references.contains(&url) {
+            references.push(url);
+        }
+    }
+    VulnData {
+        severity,
+        affected,
+        references,
+        provenance,
+        warnings,
+    }
 }

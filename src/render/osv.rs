@@ -1,9 +1,258 @@
-//! Placeholder: the osv renderer is not written yet.
+//! `osv/<CVE-ID>.json` (one OSV 1.7 record per CVE) and `osv/all.zip` (all
+//! of them, at the zip root, as OSV.dev publishes its exports).
+//!
+//! Owns the OSV layout: packages in the `Kubernetes` ecosystem named by Go
+//! module, SEMVER ranges without `v`, references, and `database_specific`
+//! recording where each field came from. Reads only the feed model; the
+//! zip is deterministic (sorted names, fixed timestamps and permissions).
 
-use super::{Artifact, RenderError, SiteConfig};
-use crate::feed::Feed;
+use std::io::{Cursor, Write};
 
-/// Render nothing yet.
-pub fn render(_feed: &Feed, _site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
-    Ok(Vec::new())
+use serde::Serialize;
+use serde_json::{Value, json};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use super::jsonfeed::timestamp;
+use super::{Artifact, RenderError, SiteConfig, content_type};
+use crate::advisory::vuln::{Affected, ReferenceKind, Source, VersionRange, reference_kind};
+use crate::feed::{Feed, FeedItem};
+
+/// The OSV schema version the records follow.
+pub const SCHEMA_VERSION: &str = "1.7.0";
+
+/// The OSV ecosystem of every package.
+pub const ECOSYSTEM: &str = "Kubernetes";
+
+/// Name of the archive of all records.
+pub const ARCHIVE: &str = "osv/all.zip";
+
+/// Name of the record of one CVE.
+pub fn record_name(id: &str) -> String {
+    format!("osv/{id}.json")
+}
+
+#[derive(Serialize)]
+struct Record<'a> {
+    schema_version: &'static str,
+    id: &'a str,
+    modified: String,
+    published: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    summary: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    details: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    severity: Vec<SeverityEntry<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    affected: Vec<AffectedEntry<'a>>,
+    references: Vec<Reference>,
+    database_specific: Value,
+}
+
+#[derive(Serialize)]
+struct SeverityEntry<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    score: &'a str,
+}
+
+#[derive(Serialize)]
+struct AffectedEntry<'a> {
+    package: Package<'a>,
+    ranges: Vec<Range>,
+    database_specific: Value,
+}
+
+#[derive(Serialize)]
+struct Package<'a> {
+    ecosystem: &'static str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Range {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    events: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::OsvBlock => "osv_block",
+        Source::Markdown => "markdown",
+        Source::Nowhere => "none",
+    }
+}
+
+/// The OSV ranges of one component. `fixed` and `last_affected` may not
+/// share a range, so ranges ending in `fixed` (and an open-ended one) form
+/// one SEMVER range and ranges ending in `last_affected` another.
+fn osv_ranges(ranges: &[VersionRange]) -> Vec<Range> {
+    let introduced = |r: &VersionRange| json!({"introduced": r.introduced.as_ref().map_or("0".to_string(), ToString::to_string)});
+    let mut fixed_events = Vec::new();
+    let mut last_events = Vec::new();
+    for r in ranges {
+        match (&r.fixed, &r.last_affected) {
+            (Some(f), _) => {
+                fixed_events.push(introduced(r));
+                fixed_events.push(json!({"fixed": f.to_string()}));
+            }
+            (None, Some(l)) => {
+                last_events.push(introduced(r));
+                last_events.push(json!({"last_affected": l.to_string()}));
+            }
+            (None, None) => fixed_events.push(introduced(r)),
+        }
+    }
+    [fixed_events, last_events]
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .map(|events| Range {
+            kind: "SEMVER",
+            events,
+        })
+        .collect()
+}
+
+fn affected_entry(a: &Affected) -> Option<AffectedEntry<'_>> {
+    let name = a.package.as_deref()?;
+    Some(AffectedEntry {
+        package: Package {
+            ecosystem: ECOSYSTEM,
+            name,
+        },
+        ranges: osv_ranges(&a.ranges),
+        database_specific: json!({"component": a.component}),
+    })
+}
+
+fn record<'a>(item: &'a FeedItem) -> Record<'a> {
+    let a = &item.advisory;
+    let v = &a.vuln;
+    let severity = v
+        .severity
+        .iter()
+        .map(|s| SeverityEntry {
+            kind: if s.vector.starts_with("CVSS:4") {
+                "CVSS_V4"
+            } else {
+                "CVSS_V3"
+            },
+            score: &s.vector,
+        })
+        .collect();
+    let mut references = vec![
+        Reference {
+            kind: "ADVISORY",
+            url: a.id.cve_org_url(),
+        },
+        Reference {
+            kind: "REPORT",
+            url: a.issue.url.clone(),
+        },
+    ];
+    for url in &v.references {
+        let kind = match reference_kind(url) {
+            ReferenceKind::Advisory => "ADVISORY",
+            ReferenceKind::Article => "ARTICLE",
+            ReferenceKind::Fix => "FIX",
+            ReferenceKind::Web => "WEB",
+        };
+        if !references.iter().any(|r| r.url == *url) {
+            references.push(Reference {
+                kind,
+                url: url.clone(),
+            });
+        }
+    }
+    let unmapped: Vec<&str> = v
+        .affected
+        .iter()
+        .filter(|x| x.package.is_none())
+        .map(|x| x.component.as_str())
+        .collect();
+    let mut db = json!({
+        "source": {
+            "severity": source_name(v.provenance.severity),
+            "affected": source_name(v.provenance.affected),
+        },
+        "issue_number": a.issue.number,
+        "status": a.status.as_str(),
+    });
+    if let Some(s) = &v.severity {
+        db["cvss_score"] = json!(s.score);
+        db["severity"] = json!(s.rating.as_str());
+    }
+    if !unmapped.is_empty() {
+        db["unmapped_components"] = json!(unmapped);
+    }
+    Record {
+        schema_version: SCHEMA_VERSION,
+        id: a.id.as_str(),
+        modified: timestamp(item.modified),
+        published: timestamp(a.published),
+        related: a.related.iter().map(|r| r.as_str()).collect(),
+        summary: &a.summary,
+        details: &a.body,
+        severity,
+        affected: v.affected.iter().filter_map(affected_entry).collect(),
+        references,
+        database_specific: db,
+    }
+}
+
+fn failed(cause: impl ToString) -> RenderError {
+    RenderError::Format {
+        format: "OSV",
+        cause: cause.to_string(),
+    }
+}
+
+/// Render one record per CVE, sorted by id, then the archive of all of them.
+pub fn render(feed: &Feed, _site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
+    let mut items: Vec<&FeedItem> = feed.items.iter().collect();
+    items.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
+    let mut out = Vec::with_capacity(items.len() + 1);
+    for item in items {
+        let mut bytes = serde_json::to_vec_pretty(&record(item)).map_err(failed)?;
+        bytes.push(b'\n');
+        out.push(Artifact {
+            name: record_name(item.advisory.id.as_str()),
+            content_type: content_type::JSON,
+            bytes,
+        });
+    }
+    let archive = archive(&out)?;
+    out.push(Artifact {
+        name: ARCHIVE.into(),
+        content_type: content_type::ZIP,
+        bytes: archive,
+    });
+    Ok(out)
+}
+
+/// A deterministic zip of the records: `<ID>.json` at the root, in the
+/// order given (sorted by id), every entry dated 1980-01-01 with mode 0644.
+fn archive(records: &[Artifact]) -> Result<Vec<u8>, RenderError> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::DEFAULT
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::DEFAULT)
+        .unix_permissions(0o644);
+    for r in records {
+        let name = r.name.strip_prefix("osv/").unwrap_or(&r.name);
+        zip.start_file(name, options).map_err(failed)?;
+        zip.write_all(&r.bytes).map_err(failed)?;
+    }
+    Ok(zip.finish().map_err(failed)?.into_inner())
 }

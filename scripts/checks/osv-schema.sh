@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Validate every published OSV record against the official OSV JSON schema,
+# for records made from the body fixtures and, when present, from the real
+# issues in shared/. The schema lives in ${CVEFEED_SHARED:-../shared} (never
+# copied into the project); without it the check is skipped with a notice.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+shared=${CVEFEED_SHARED:-$root/../shared}
+schema=$shared/data/schemas/osv-schema.json
+if [ ! -f "$schema" ]; then
+  echo "osv-schema: SKIPPED: no OSV schema at $schema (set CVEFEED_SHARED to the shared/ folder)"
+  exit 0
+fi
+bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
+validator=$root/.tools/venv/bin/check-jsonschema
+[ -x "$validator" ] || { echo "osv-schema: $validator missing (run scripts/setup.sh)"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# An issues file made from the body fixtures: one closed issue per fixture,
+# plus one issue announcing two CVEs.
+python3 - "$root/tests/fixtures/bodies" "$work/fixtures.json" <<'PY'
+import json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+issues = []
+for n, name in enumerate(sorted(f for f in os.listdir(src) if f.endswith(".md"))):
+    with open(os.path.join(src, name), newline="") as f:
+        body = f.read()
+    title = f"CVE-2031-{3000 + n}: fixture {name}"
+    if n == 0:
+        title = f"CVE-2031-2999, CVE-2031-{3000 + n}: fixture {name}"
+    issues.append({
+        "number": 9000 + n, "title": title, "body": body,
+        "html_url": f"https://github.com/kubernetes/kubernetes/issues/{9000 + n}",
+        "state": "closed", "state_reason": "completed",
+        "created_at": f"2031-04-{1 + n % 28:02d}T10:00:00Z",
+        "labels": [{"name": "official-cve-feed"}],
+    })
+json.dump(issues, open(out, "w"))
+PY
+
+failed=0
+validate() { # name issues-file
+  local out=$work/$1
+  "$bin" refresh --from-file "$2" --out "$out" >/dev/null
+  mapfile -t records < <(find "$out/osv" -name 'CVE-*.json' | sort)
+  if [ "${#records[@]}" -eq 0 ]; then
+    echo "osv-schema: $1: no OSV records were published"; failed=1; return
+  fi
+  if "$validator" --schemafile "$schema" "${records[@]}"; then
+    echo "osv-schema: $1: ${#records[@]} records valid"
+  else
+    echo "osv-schema: $1: records failed the OSV schema"; failed=1
+  fi
+  local in_zip
+  in_zip=$(python3 -c 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))' "$out/osv/all.zip")
+  if [ "$in_zip" != "${#records[@]}" ]; then
+    echo "osv-schema: $1: all.zip holds $in_zip records, expected ${#records[@]}"; failed=1
+  fi
+}
+validate fixtures "$work/fixtures.json"
+real=$shared/data/real/github_issues.json
+if [ -f "$real" ]; then
+  validate real "$real"
+else
+  echo "osv-schema: no real issues at $real; validated the fixtures only"
+fi
+exit "$failed"

@@ -1,0 +1,960 @@
+//! Structured data from the Markdown of an announcement: the CVSS line and
+//! the "Affected Versions" / "Fixed Versions" sections, in every shape the
+//! announcements have used (headings or bold lines, bullets or plain
+//! lines, `a - b`, `<= a`, `< a`, `a to b`, "prior to a", `a+`).
+//!
+//! Owns reading Markdown text only; range normalisation is in
+//! [`super::ranges`], scoring in [`super::cvss`], names in
+//! [`super::components`]. Linear-time regexes only, so any input is safe.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use semver::Version;
+
+use super::components::{self, KUBERNETES};
+use super::cvss::{self, Stated};
+use super::ranges::{self, RawRange, Upper};
+use super::{Affected, Severity};
+
+/// What a section heading announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    AffectedVersions,
+    FixedVersions,
+    Components,
+    Other,
+}
+
+/// An ATX heading.
+static ATX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$").expect("valid regex"));
+
+/// A line that is bold and nothing else: `**Fixed Versions:**`.
+static BOLD_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:\*\*|__)([^*_]{1,80})(?:\*\*|__)\s*:?\s*$").expect("valid regex")
+});
+
+/// Markdown links: keep the text.
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[([^\]]*)\]\([^)]*\)").expect("valid regex"));
+
+/// Bare URLs: dropped (their paths hold numbers that look like versions).
+static BARE_URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?|ftp)://\S*").expect("valid regex"));
+
+/// A list marker at the start of a line.
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+•]|[0-9]{1,3}[.)])\s+").expect("valid regex"));
+
+/// A version as written in a range line.
+static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^\w.])(v?[0-9]{1,6}\.(?:[0-9]{1,6}|x)(?:\.(?:[0-9]{1,6}|x))?(?:-(?:alpha|beta|rc|pre|dev)[0-9a-z.]{0,20})?\+?)",
+    )
+    .expect("valid regex")
+});
+
+/// Words that close the prefix of a line as an operator.
+static OPERATOR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(<=|=<|≤|>=|=>|≥|<|>|\bprior\s+to|\bbefore|\bolder\s+than|\bup\s+to(?:\s+and\s+including)?|\bthrough)\s*$")
+        .expect("valid regex")
+});
+
+/// Text between two versions that makes them a range.
+static RANGE_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:-|–|—|to|through|thru|until)\s*$").expect("valid regex")
+});
+
+/// Words after a version that make it a bound.
+static SUFFIX_AT_MOST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:and|or)\s+(?:earlier|below|older|prior)\b").expect("valid regex")
+});
+static SUFFIX_AT_LEAST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:\(|and|or)\s*(?:later|above|newer|including\s+all\s+later)\b")
+        .expect("valid regex")
+});
+
+/// "fixed in v1.2.3" / "resolved in 1.2.3" later in a range line.
+static INLINE_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:fixed|resolved|patched)\s+in\s+(?:version\s+)?(v?[0-9]{1,6}\.[0-9]{1,6}(?:\.[0-9]{1,6})?)").expect("valid regex")
+});
+
+/// A line that is itself a fix statement anywhere in a body: "Fixed in v1.5.5 …".
+static FIX_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:fixed|resolved|patched)\s+in\s+v?[0-9]").expect("valid regex")
+});
+
+/// "This bug affects ingress-nginx." / "This issue affects kubelet".
+static AFFECTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:bug|issue|vulnerability|cve)\s+affects\s+([^.\n]{1,120})")
+        .expect("valid regex")
+});
+
+/// "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version".
+static UPGRADE_TO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bupgrad\w*\s+(?:[\w-]+\s+){0,3}to\s+(v?[0-9][0-9.]{2,20}(?:\s*,\s*(?:or\s+|and\s+)?v?[0-9][0-9.]{2,20}){0,10})").expect("valid regex")
+});
+
+/// "All versions of Kubernetes", "All kubelet versions".
+static ALL_VERSIONS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^all\b.{0,60}\bversions?\b").expect("valid regex"));
+
+/// Words a range line may carry that name no component.
+const FILLER: &[&str] = &[
+    "all",
+    "the",
+    "a",
+    "an",
+    "versions",
+    "version",
+    "and",
+    "or",
+    "kubernetes",
+    "controller",
+    "release",
+    "releases",
+    "fixed",
+    "fix",
+    "in",
+    "prior",
+    "to",
+    "before",
+    "up",
+    "from",
+    "including",
+    "affected",
+    "is",
+    "are",
+    "by",
+    "of",
+    "only",
+    "patched",
+    "resolved",
+    "with",
+    "no",
+    "components",
+    "component",
+    "package",
+    "packages",
+    "official",
+    "binaries",
+    "branch",
+    "earlier",
+    "later",
+    "older",
+    "than",
+    "through",
+    "any",
+    "builds",
+    "build",
+    "image",
+    "images",
+    "k8s",
+    "upstream",
+    "on",
+    "for",
+    "v",
+    "x",
+    "s",
+];
+
+/// A component or several, as a line names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Named {
+    /// Nothing named.
+    Nothing,
+    /// Only the project as a whole ("Kubernetes v1.19.0 - v1.19.2").
+    Project,
+    /// Specific components (canonical names, or unknown names as written).
+    These(Vec<String>),
+}
+
+/// A range line, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RangeLine {
+    named: Named,
+    range: RawRange,
+    inline_fix: Option<Version>,
+}
+
+/// A fixed-version line, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FixLine {
+    named: Named,
+    fixed: Version,
+}
+
+/// One cleaned line: no list marker, emphasis, escapes, link targets or URLs.
+fn clean(line: &str) -> String {
+    let line = BULLET.replace(line, "");
+    let line = LINK.replace_all(&line, "$1");
+    let line = BARE_URL.replace_all(&line, " ");
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '*' | '`' => {}
+            '_' if chars.peek() == Some(&'_') => {
+                chars.next();
+            }
+            '\u{a0}' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
+fn classify(heading: &str) -> Section {
+    let t = heading
+        .to_ascii_lowercase()
+        .replace(['*', '_', ':', '?', '#'], "");
+    let t = t.trim();
+    if t.contains("affected version")
+        || t.contains("versions are affected")
+        || t.contains("versions affected")
+        || t.contains("vulnerable version")
+    {
+        Section::AffectedVersions
+    } else if t.starts_with("fixed version")
+        || t.starts_with("patched version")
+        || t.starts_with("fixed in")
+        || t.starts_with("fixed release")
+        || t.contains("versions contain the fix")
+    {
+        Section::FixedVersions
+    } else if t.starts_with("affected component") {
+        Section::Components
+    } else {
+        Section::Other
+    }
+}
+
+/// The section a line opens, if it is a heading.
+fn heading(line: &str) -> Option<Section> {
+    if let Some(c) = ATX.captures(line) {
+        return Some(classify(&c[1]));
+    }
+    if let Some(c) = BOLD_LINE.captures(line) {
+        return Some(classify(&c[1]));
+    }
+    // A plain line that is nothing but a known heading ("Affected Component").
+    let t = line
+        .trim()
+        .trim_end_matches([':', '?'])
+        .to_ascii_lowercase();
+    match t.as_str() {
+        "affected versions"
+        | "affected version"
+        | "fixed versions"
+        | "fixed version"
+        | "affected components"
+        | "affected component" => Some(classify(&t)),
+        "acknowledgements"
+        | "acknowledgments"
+        | "detection"
+        | "mitigation"
+        | "mitigations"
+        | "additional details"
+        | "how do i mitigate this vulnerability"
+        | "how do i remediate this vulnerability"
+        | "am i vulnerable" => Some(Section::Other),
+        _ => None,
+    }
+}
+
+/// Body lines grouped by the section they sit in.
+fn sections(body: &str) -> Vec<(Section, Vec<&str>)> {
+    let mut out: Vec<(Section, Vec<&str>)> = vec![(Section::Other, Vec::new())];
+    let mut in_code = false;
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        if let Some(section) = heading(line) {
+            out.push((section, Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push(line);
+        }
+    }
+    out
+}
+
+/// Which components a line prefix names.
+fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
+    let known: Vec<&str> = components::mentioned_in(prefix)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let specific: Vec<String> = known
+        .iter()
+        .filter(|n| **n != KUBERNETES)
+        .map(|n| n.to_string())
+        .collect();
+    if !specific.is_empty() {
+        return Named::These(specific);
+    }
+    // Strip known spellings, then look for an unknown component name.
+    let mut rest = prefix.to_ascii_lowercase();
+    for c in components::COMPONENTS {
+        for s in std::iter::once(c.name).chain(c.aliases.iter().copied()) {
+            rest = rest.replace(s, " ");
+        }
+    }
+    let strangers: Vec<String> = rest
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_'))
+        .map(|w| w.trim_matches(['-', '.', '_']))
+        .filter(|w| w.len() > 1 && w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        .filter(|w| !FILLER.contains(w))
+        .map(str::to_string)
+        .collect();
+    if !strangers.is_empty() {
+        let name = strangers.join("-");
+        if !unknown.contains(&name) {
+            unknown.push(name.clone());
+        }
+        return Named::These(vec![name]);
+    }
+    if known.contains(&KUBERNETES) {
+        Named::Project
+    } else {
+        Named::Nothing
+    }
+}
+
+/// The prefix, if it reads like the start of a list item rather than prose.
+fn short_prefix(prefix: &str) -> bool {
+    prefix.split_whitespace().count() <= 6 && !prefix.contains(". ")
+}
+
+/// Read one line of an "Affected Versions" section.
+fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
+    let text = clean(line);
+    let found: Vec<regex::Match> = VERSION
+        .captures_iter(&text)
+        .filter_map(|c| c.get(1))
+        .collect();
+    let Some(first) = found.first() else {
+        if ALL_VERSIONS.is_match(&text) && !text.contains("not affected") {
+            let mut ignored = Vec::new();
+            return Some(RangeLine {
+                named: named_in(&text, &mut ignored),
+                range: RawRange {
+                    introduced: None,
+                    upper: Upper::Open,
+                },
+                inline_fix: None,
+            });
+        }
+        return None;
+    };
+    let prefix_full = &text[..first.start()];
+    let op = OPERATOR_TAIL.captures(prefix_full);
+    let prefix = match &op {
+        Some(c) => &prefix_full[..c.get(0).map_or(prefix_full.len(), |m| m.start())],
+        None => prefix_full,
+    };
+    if !short_prefix(prefix) || prefix.to_ascii_lowercase().contains("note") {
+        return None;
+    }
+    let first_text = first.as_str();
+    let lower = ranges::parse_written(first_text)?;
+    let after = &text[first.end()..];
+    let op_text = op.as_ref().map(|c| c[1].to_ascii_lowercase());
+    let (range, rest_from) = match op_text.as_deref() {
+        Some("<") | Some("before") | Some("older than") => (
+            RawRange {
+                introduced: None,
+                upper: Upper::Fixed(lower.lowest()),
+            },
+            first.end(),
+        ),
+        Some(o) if o.starts_with("prior") => (
+            RawRange {
+                introduced: None,
+                upper: Upper::Fixed(lower.lowest()),
+            },
+            first.end(),
+        ),
+        Some("<=") | Some("=<") | Some("≤") | Some("through") => (
+            RawRange {
+                introduced: None,
+                upper: lower.as_upper(),
+            },
+            first.end(),
+        ),
+        Some(o) if o.starts_with("up") => (
+            RawRange {
+                introduced: None,
+                upper: lower.as_upper(),
+            },
+            first.end(),
+        ),
+        Some(">=") | Some("=>") | Some("≥") | Some(">") => (
+            RawRange {
+                introduced: Some(lower.lowest()),
+                upper: Upper::Open,
+            },
+            first.end(),
+        ),
+        _ => {
+            let between = found.get(1).map(|second| {
+                let gap = text[first.end()..second.start()].trim();
+                (second, gap)
+            });
+            match between {
+                // srctl's "first < fixed" form.
+                Some((second, "<")) => (
+                    RawRange {
+                        introduced: Some(lower.lowest()),
+                        upper: Upper::Fixed(ranges::parse_exact(second.as_str())?),
+                    },
+                    second.end(),
+                ),
+                Some((second, gap)) if RANGE_SEPARATOR.is_match(gap) => {
+                    let upper = ranges::parse_written(second.as_str())?;
+                    (
+                        RawRange {
+                            introduced: Some(lower.lowest()),
+                            upper: upper.as_upper(),
+                        },
+                        second.end(),
+                    )
+                }
+                _ if first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after) => (
+                    RawRange {
+                        introduced: Some(lower.lowest()),
+                        upper: Upper::Open,
+                    },
+                    first.end(),
+                ),
+                _ if SUFFIX_AT_MOST.is_match(after) => (
+                    RawRange {
+                        introduced: None,
+                        upper: lower.as_upper(),
+                    },
+                    first.end(),
+                ),
+                _ => {
+                    let upper = lower.as_upper();
+                    (
+                        RawRange {
+                            introduced: Some(lower.lowest()),
+                            upper,
+                        },
+                        first.end(),
+                    )
+                }
+            }
+        }
+    };
+    let inline_fix = INLINE_FIX
+        .captures(&text[rest_from..])
+        .and_then(|c| ranges::parse_exact(&c[1]));
+    Some(RangeLine {
+        named: named_in(prefix, unknown),
+        range,
+        inline_fix,
+    })
+}
+
+/// Read one line of a "Fixed Versions" section (or a "Fixed in …" line).
+fn fix_line(line: &str, unknown: &mut Vec<String>) -> Option<FixLine> {
+    let text = clean(line);
+    let found: Vec<regex::Match> = VERSION
+        .captures_iter(&text)
+        .filter_map(|c| c.get(1))
+        .collect();
+    let first = found.first()?;
+    let prefix = &text[..first.start()];
+    let lower = prefix.to_ascii_lowercase();
+    let on_main = lower.contains("master") || lower.split_whitespace().any(|w| w == "main");
+    if on_main && !lower.trim_end().ends_with('/') {
+        return None;
+    }
+    if !short_prefix(prefix) || lower.contains("note") {
+        return None;
+    }
+    // "v1.10-v1.14 - fix available as alpha": a range is no fixed version.
+    if let Some(second) = found.get(1)
+        && RANGE_SEPARATOR.is_match(&text[first.end()..second.start()])
+    {
+        return None;
+    }
+    let prefix = prefix.trim_end_matches(|c: char| c == '/' || c.is_whitespace());
+    let prefix = prefix
+        .trim_end_matches(">=")
+        .trim_end_matches('≥')
+        .trim_end_matches("master")
+        .trim_end();
+    Some(FixLine {
+        named: named_in(prefix, unknown),
+        fixed: ranges::parse_exact(first.as_str())?,
+    })
+}
+
+/// The CVSS statement of a body: the vector (scored, or why not) and what
+/// the same line states about score and severity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvssStatement {
+    /// The scored vector, or why it could not be scored.
+    pub severity: Result<Severity, String>,
+    /// Score and band stated next to it.
+    pub stated: Stated,
+    /// Other, different vectors in the body.
+    pub others: Vec<String>,
+}
+
+/// The CVSS vector of a body: the one on the `CVSS Rating:` line, else the
+/// first one anywhere.
+pub fn cvss_statement(body: &str) -> Option<CvssStatement> {
+    let lines: Vec<&str> = body.lines().collect();
+    let rating_line = lines.iter().position(|l| {
+        l.to_ascii_lowercase().contains("cvss rating") && !cvss::find_vectors(l).is_empty()
+    });
+    let index =
+        rating_line.or_else(|| lines.iter().position(|l| !cvss::find_vectors(l).is_empty()))?;
+    let line = lines[index];
+    let vector = cvss::find_vectors(line).first().copied()?;
+    let severity = cvss::score(vector);
+    let canonical = severity.as_ref().map(|s| s.vector.clone()).ok();
+    let mut others: Vec<String> = Vec::new();
+    for v in cvss::find_vectors(body) {
+        let other = cvss::score(v)
+            .map(|s| s.vector)
+            .unwrap_or_else(|_| v.to_ascii_uppercase());
+        if Some(&other) != canonical.as_ref() && !others.contains(&other) {
+            others.push(other);
+        }
+    }
+    Some(CvssStatement {
+        severity,
+        stated: cvss::stated(line),
+        others,
+    })
+}
+
+/// The components a body is about when its range lines do not say: named
+/// under "Affected Components" or in "this bug affects …".
+fn explicit_components(parts: &[(Section, Vec<&str>)], body: &str) -> Vec<String> {
+    fn add(names: &mut Vec<String>, text: &str) {
+        for c in components::mentioned_in(text) {
+            if c.name != KUBERNETES && !names.iter().any(|n| n == c.name) {
+                names.push(c.name.to_string());
+            }
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (section, lines) in parts {
+        if *section == Section::Components {
+            for line in lines.iter().filter(|l| !l.trim().is_empty()).take(3) {
+                let text = clean(line);
+                match AFFECTS.captures(&text) {
+                    Some(c) => add(&mut names, &c[1]),
+                    None if text.split_whitespace().count() <= 6 => add(&mut names, &text),
+                    None => {}
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        for c in AFFECTS.captures_iter(body).take(5) {
+            add(&mut names, &clean(&c[1]));
+        }
+    }
+    names
+}
+
+/// The opening prose of a body: its first three lines of text that are
+/// neither headings, the CVSS line nor slash commands.
+fn first_paragraph(body: &str) -> String {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('/') && heading(l).is_none())
+        .filter(|l| cvss::find_vectors(l).is_empty() || l.split_whitespace().count() > 12)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Affected components and ranges described by the Markdown of a body.
+pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
+    let parts = sections(body);
+    let mut unknown: Vec<String> = Vec::new();
+    let mut range_lines: Vec<RangeLine> = Vec::new();
+    let mut fix_lines: Vec<FixLine> = Vec::new();
+    for (section, lines) in &parts {
+        for line in lines {
+            match section {
+                Section::AffectedVersions => {
+                    range_lines.extend(range_line(line, &mut unknown));
+                }
+                Section::FixedVersions => fix_lines.extend(fix_line(line, &mut unknown)),
+                _ if FIX_LINE.is_match(&clean(line)) => {
+                    fix_lines.extend(fix_line(line, &mut unknown));
+                }
+                _ => {}
+            }
+        }
+    }
+    if range_lines.is_empty() && fix_lines.is_empty() {
+        return Vec::new();
+    }
+    if fix_lines.is_empty() && range_lines.iter().all(|r| r.inline_fix.is_none()) {
+        // "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version."
+        if let Some(c) = UPGRADE_TO.captures(&clean(body)) {
+            for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
+                if let Some(fixed) = ranges::parse_exact(v) {
+                    fix_lines.push(FixLine {
+                        named: Named::Nothing,
+                        fixed,
+                    });
+                }
+            }
+        }
+    }
+
+    let explicit = explicit_components(&parts, body);
+    let from_fixes: Vec<String> = fix_lines
+        .iter()
+        .flat_map(|f| match &f.named {
+            Named::These(n) => n.clone(),
+            _ => Vec::new(),
+        })
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
+    let from_prose: Vec<String> = components::mentioned_in(&first_paragraph(body))
+        .into_iter()
+        .filter(|c| c.name != KUBERNETES)
+        .take(1)
+        .map(|c| c.name.to_string())
+        .collect();
+    let project = || vec![KUBERNETES.to_string()];
+    let for_bare = if !explicit.is_empty() {
+        explicit.clone()
+    } else if !from_fixes.is_empty() {
+        from_fixes.clone()
+    } else if !from_prose.is_empty() {
+        from_prose.clone()
+    } else {
+        project()
+    };
+    // "Kubernetes v1.19.0 - v1.19.2" names releases of the whole project.
+    let for_project = if !explicit.is_empty() {
+        explicit.clone()
+    } else {
+        project()
+    };
+    let resolve = |named: &Named| -> Vec<String> {
+        match named {
+            Named::These(n) => n.clone(),
+            Named::Project => for_project.clone(),
+            Named::Nothing => for_bare.clone(),
+        }
+    };
+
+    let mut per_component: Vec<(String, Vec<RawRange>, Vec<Version>)> = Vec::new();
+    fn slot<'a>(
+        all: &'a mut Vec<(String, Vec<RawRange>, Vec<Version>)>,
+        name: &str,
+    ) -> &'a mut (String, Vec<RawRange>, Vec<Version>) {
+        if let Some(i) = all.iter().position(|(n, _, _)| n == name) {
+            &mut all[i]
+        } else {
+            all.push((name.to_string(), Vec::new(), Vec::new()));
+            all.last_mut().expect("just pushed")
+        }
+    }
+    for line in &range_lines {
+        for name in resolve(&line.named) {
+            let entry = slot(&mut per_component, &name);
+            entry.1.push(line.range.clone());
+            entry.2.extend(line.inline_fix.clone());
+        }
+    }
+    let affected_names: Vec<String> = per_component.iter().map(|(n, _, _)| n.clone()).collect();
+    for line in &fix_lines {
+        let targets = match &line.named {
+            Named::These(n) => n.clone(),
+            _ if !affected_names.is_empty() => affected_names.clone(),
+            other => resolve(other),
+        };
+        for name in targets {
+            slot(&mut per_component, &name).2.push(line.fixed.clone());
+        }
+    }
+    for name in &unknown {
+        warnings.push(format!(
+            "unknown component {name:?}: no OSV package known for it"
+        ));
+    }
+    per_component
+        .into_iter()
+        .map(|(name, raw, fixed)| {
+            let ranges = ranges::normalise(&name, raw, &fixed, warnings);
+            let package = components::lookup(&name).map(|c| c.module.to_string());
+            Affected {
+                component: name,
+                package,
+                ranges,
+            }
+        })
+        .filter(|a| !a.ranges.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    fn line(l: &str) -> Option<(Named, RawRange, Option<Version>)> {
+        let mut unknown = Vec::new();
+        range_line(l, &mut unknown).map(|r| (r.named, r.range, r.inline_fix))
+    }
+
+    fn these(n: &str) -> Named {
+        Named::These(vec![n.to_string()])
+    }
+
+    #[test]
+    fn range_line_shapes() {
+        let la = |s: &str| Upper::LastAffected(v(s));
+        let fx = |s: &str| Upper::Fixed(v(s));
+        let r = |i: Option<&str>, u: Upper| RawRange {
+            introduced: i.map(v),
+            upper: u,
+        };
+        let cases: Vec<(&str, Named, RawRange, Option<Version>)> = vec![
+            (
+                "- kubelet v1.17.0 - v1.17.2",
+                these("kubelet"),
+                r(Some("1.17.0"), la("1.17.2")),
+                None,
+            ),
+            (
+                "v1.27.0 - v1.27.1",
+                Named::Nothing,
+                r(Some("1.27.0"), la("1.27.1")),
+                None,
+            ),
+            ("<= v1.24.13", Named::Nothing, r(None, la("1.24.13")), None),
+            (
+                "- kube-apiserver < v1.15.10",
+                these("kube-apiserver"),
+                r(None, fx("1.15.10")),
+                None,
+            ),
+            (
+                "- kubelet v1.28.0 to v1.28.3",
+                these("kubelet"),
+                r(Some("1.28.0"), la("1.28.3")),
+                None,
+            ),
+            (
+                "- all kube-apiserver versions prior to v1.16.0",
+                these("kube-apiserver"),
+                r(None, fx("1.16.0")),
+                None,
+            ),
+            (
+                "* Kubernetes v1.0.x-1.9.x",
+                Named::Project,
+                r(Some("1.0.0"), fx("1.10.0")),
+                None,
+            ),
+            (
+                "* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))",
+                Named::Project,
+                r(Some("1.10.0"), la("1.10.10")),
+                Some(v("1.10.11")),
+            ),
+            (
+                "<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1",
+                Named::Nothing,
+                r(None, la("1.15.9")),
+                Some(v("1.15.10")),
+            ),
+            (
+                "- v1.11.0 \\- 1.11.4  ",
+                Named::Nothing,
+                r(Some("1.11.0"), la("1.11.4")),
+                None,
+            ),
+            ("- <v1.2.0", Named::Nothing, r(None, fx("1.2.0")), None),
+            ("<=v1.29.12", Named::Nothing, r(None, la("1.29.12")), None),
+            (
+                "kubectl v1.8.0+",
+                these("kubectl"),
+                r(Some("1.8.0"), Upper::Open),
+                None,
+            ),
+            (
+                "kube-apiserver >= v1.3",
+                these("kube-apiserver"),
+                r(Some("1.3.0"), Upper::Open),
+                None,
+            ),
+            (
+                "- kubelet >= v1.8.0 (including all later minor versions)",
+                these("kubelet"),
+                r(Some("1.8.0"), Upper::Open),
+                None,
+            ),
+            (
+                "- kubelet v1.20 - v1.21",
+                these("kubelet"),
+                r(Some("1.20.0"), fx("1.22.0")),
+                None,
+            ),
+            (
+                "- Kubernetes kube-apiserver <= v1.25.3",
+                these("kube-apiserver"),
+                r(None, la("1.25.3")),
+                None,
+            ),
+            (
+                "ingress-nginx controller < v1.11.2",
+                these("ingress-nginx"),
+                r(None, fx("1.11.2")),
+                None,
+            ),
+            (
+                "- Kubernetes Image Builder versions <= v0.1.37",
+                these("image-builder"),
+                r(None, la("0.1.37")),
+                None,
+            ),
+            (
+                "- kubernetes-csi-proxy <= v2.0.0-alpha.0",
+                these("kubernetes-csi-proxy"),
+                r(None, la("2.0.0-alpha.0")),
+                None,
+            ),
+            (
+                "- secrets-store-csi-driver < 1.3.3",
+                these("secrets-store-csi-driver"),
+                r(None, fx("1.3.3")),
+                None,
+            ),
+            (
+                "v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)",
+                Named::Nothing,
+                r(Some("1.16.0"), la("1.18.18")),
+                None,
+            ),
+            (
+                "- kubelet/kube-proxy v1.18.0-1.18.3",
+                Named::These(vec!["kubelet".into(), "kube-proxy".into()]),
+                r(Some("1.18.0"), la("1.18.3")),
+                None,
+            ),
+            (
+                "Kubelet v1.13.6",
+                these("kubelet"),
+                r(Some("1.13.6"), la("1.13.6")),
+                None,
+            ),
+            (
+                "All versions of Kubernetes",
+                Named::Project,
+                r(None, Upper::Open),
+                None,
+            ),
+            (
+                "- kube-apiserver: v1.30.0 < v1.31.12",
+                these("kube-apiserver"),
+                r(Some("1.30.0"), fx("1.31.12")),
+                None,
+            ),
+            (
+                "- ingress-nginx: < 1.13.7",
+                these("ingress-nginx"),
+                r(None, fx("1.13.7")),
+                None,
+            ),
+            (
+                "- widget-operator v0.3.0 - v0.3.4",
+                these("widget-operator"),
+                r(Some("0.3.0"), la("0.3.4")),
+                None,
+            ),
+        ];
+        for (text, named, range, fix) in cases {
+            assert_eq!(line(text), Some((named, range, fix)), "{text:?}");
+        }
+        for prose in [
+            "Note: If you are using binaries from a distributor, contact them.",
+            "The following official kubelet package versions have an affected package as a dependency:",
+            "Because these versions are not yet available, administrators may upgrade plugins from the v0.8.6 release instead.",
+            "",
+        ] {
+            assert_eq!(line(prose), None, "{prose:?}");
+        }
+    }
+
+    #[test]
+    fn fix_line_shapes() {
+        let fix = |l: &str| {
+            let mut unknown = Vec::new();
+            fix_line(l, &mut unknown).map(|f| (f.named, f.fixed))
+        };
+        assert_eq!(fix("- v1.17.3"), Some((Named::Nothing, v("1.17.3"))));
+        assert_eq!(fix("V1.24.14"), Some((Named::Nothing, v("1.24.14"))));
+        assert_eq!(
+            fix("- kubelet v1.28.1 - fixed by #1"),
+            Some((these("kubelet"), v("1.28.1")))
+        );
+        assert_eq!(
+            fix("* kubelet master/v1.31.0  - fixed by #2"),
+            Some((these("kubelet"), v("1.31.0")))
+        );
+        assert_eq!(fix("- kubelet master - fixed by #3"), None);
+        assert_eq!(
+            fix("* Fixed in master by #4 (included in v1.10.0-beta.3, will be in v1.10.0)"),
+            None
+        );
+        assert_eq!(
+            fix("* Fixed in v1.7.14 by #5"),
+            Some((Named::Nothing, v("1.7.14")))
+        );
+        assert_eq!(
+            fix("- secrets-store-csi-driver >= 1.3.3"),
+            Some((these("secrets-store-csi-driver"), v("1.3.3")))
+        );
+        assert_eq!(
+            fix("- kube-controller-manager v1.18.1+ - fixed by https://example.com/pull/89796"),
+            Some((these("kube-controller-manager"), v("1.18.1")))
+        );
+        assert_eq!(
+            fix("- Fixed in Kubernetes Image Builder release v0.1.38"),
+            Some((these("image-builder"), v("0.1.38")))
+        );
+        assert_eq!(
+            fix("- Kubernetes v1.10-v1.14 - Fix available as alpha in #6"),
+            None
+        );
+        assert_eq!(
+            fix("- ingress-nginx [main@0ccf4ca](https://example.com/pull/1/commits/0ccf4ca)"),
+            None
+        );
+        assert_eq!(fix("- None. A longer term fix is proposed in a KEP"), None);
+    }
+}

@@ -1,0 +1,606 @@
+//! Version ranges as announcements write them, and their normalisation into
+//! non-overlapping [`VersionRange`]s.
+//!
+//! Owns version-string parsing (`v` prefixes, `x` wildcards, partial
+//! `1.20`) and the rules that turn "affected" lines plus a list of fixed
+//! versions into ranges. Knows nothing of Markdown or OSV layout.
+
+use std::cmp::Ordering;
+
+use semver::{Prerelease, Version};
+
+use super::VersionRange;
+
+/// A version as written: exact, or a whole minor line (`1.20`, `1.20.x`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// `1.20.3`, `v2.0.0-alpha.1`.
+    Exact(Version),
+    /// Every patch release of `major.minor`.
+    Minor(u64, u64),
+}
+
+impl Written {
+    /// The lowest version this stands for.
+    pub fn lowest(&self) -> Version {
+        match self {
+            Written::Exact(v) => v.clone(),
+            Written::Minor(major, minor) => Version::new(*major, *minor, 0),
+        }
+    }
+
+    /// As an inclusive upper bound.
+    pub fn as_upper(&self) -> Upper {
+        match self {
+            Written::Exact(v) => Upper::LastAffected(v.clone()),
+            Written::Minor(major, minor) => Upper::Fixed(Version::new(*major, minor + 1, 0)),
+        }
+    }
+}
+
+/// Parse one version as announcements write it: optional `v`/`V`, `x`
+/// wildcards, two-part versions, semver pre-release tags.
+pub fn parse_written(s: &str) -> Option<Written> {
+    let s = s.trim().trim_end_matches(['.', ',', ';', '+']);
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    if s.is_empty() || s.len() > 64 {
+        return None;
+    }
+    if let Ok(v) = Version::parse(s) {
+        return Some(Written::Exact(v));
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    let num = |p: &str| p.parse::<u64>().ok();
+    match parts.as_slice() {
+        [major, minor] => Some(Written::Minor(num(major)?, num(minor)?)),
+        [major, minor, x] if x.eq_ignore_ascii_case("x") => {
+            Some(Written::Minor(num(major)?, num(minor)?))
+        }
+        _ => None,
+    }
+}
+
+/// Parse a version for an OSV event or a fixed-version list: a whole minor
+/// stands for its `.0` release.
+pub fn parse_exact(s: &str) -> Option<Version> {
+    parse_written(s).map(|w| w.lowest())
+}
+
+/// The upper end of a range as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upper {
+    /// First version with the fix (exclusive).
+    Fixed(Version),
+    /// Last affected version (inclusive).
+    LastAffected(Version),
+    /// No upper bound: every later version too.
+    Open,
+}
+
+/// One range as read, before normalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRange {
+    /// First affected version; `None` for "every earlier version".
+    pub introduced: Option<Version>,
+    /// Where it ends.
+    pub upper: Upper,
+}
+
+impl RawRange {
+    fn upper_version(&self) -> Option<&Version> {
+        match &self.upper {
+            Upper::Fixed(v) | Upper::LastAffected(v) => Some(v),
+            Upper::Open => None,
+        }
+    }
+
+    /// Whether `v` lies in this range.
+    fn contains(&self, v: &Version) -> bool {
+        let above = self.introduced.as_ref().is_none_or(|i| i <= v);
+        let below = match &self.upper {
+            Upper::Fixed(f) => v < f,
+            Upper::LastAffected(l) => v <= l,
+            Upper::Open => true,
+        };
+        above && below
+    }
+
+    fn into_range(self) -> VersionRange {
+        let (fixed, last_affected) = match self.upper {
+            Upper::Fixed(f) => (Some(f), None),
+            Upper::LastAffected(l) => (None, Some(l)),
+            Upper::Open => (None, None),
+        };
+        VersionRange {
+            introduced: self.introduced,
+            fixed,
+            last_affected,
+        }
+    }
+}
+
+fn same_minor(a: &Version, b: &Version) -> bool {
+    a.major == b.major && a.minor == b.minor
+}
+
+/// The first version of `v`'s minor line that is not after `v`: `X.Y.0`,
+/// or `X.Y.0-0` when `v` is itself a pre-release of `X.Y.0`.
+fn minor_start(v: &Version) -> Version {
+    let start = Version::new(v.major, v.minor, 0);
+    if start <= *v {
+        start
+    } else {
+        Version {
+            pre: Prerelease::new("0").expect("valid pre-release"),
+            ..start
+        }
+    }
+}
+
+/// Order of upper ends: exclusive `f` sorts just below an inclusive `f`.
+fn cmp_upper(a: &Upper, b: &Upper) -> Ordering {
+    let key = |u: &Upper| match u {
+        Upper::Fixed(v) => (0u8, Some(v.clone()), 0u8),
+        Upper::LastAffected(v) => (0u8, Some(v.clone()), 1u8),
+        Upper::Open => (1u8, None, 0u8),
+    };
+    key(a).cmp(&key(b))
+}
+
+/// Normalise the ranges read for one component, with the fixed versions the
+/// announcement lists for it.
+///
+/// - A fixed version on the minor line of a range's last affected version
+///   closes that range; one inside an open-ended range splits it per minor
+///   line; one on a minor line no range covers opens `[X.Y.0, fixed)`.
+/// - Only fixed versions (no affected lines): everything below the lowest,
+///   then `[X.Y.0, fixed)` per further minor line.
+/// - A range without a start that is not the lowest starts at its minor
+///   line (`<= 1.27.4` next to `<= 1.26.7` means `1.27.0 ..= 1.27.4`).
+/// - Ranges that end before they start are dropped; overlapping ranges are
+///   merged into their union; both with a warning naming `component`.
+///   Adjacent ranges are merged silently.
+pub fn normalise(
+    component: &str,
+    raw: Vec<RawRange>,
+    fixed: &[Version],
+    warnings: &mut Vec<String>,
+) -> Vec<VersionRange> {
+    let mut ranges: Vec<RawRange> = Vec::new();
+    for r in raw {
+        let impossible = match (&r.introduced, &r.upper) {
+            (Some(i), Upper::Fixed(f)) => f <= i,
+            (Some(i), Upper::LastAffected(l)) => l < i,
+            _ => false,
+        };
+        if impossible {
+            warnings.push(format!(
+                "impossible range for {component}: {} ends before it starts; dropped",
+                describe(&r)
+            ));
+        } else if !ranges.contains(&r) {
+            ranges.push(r);
+        }
+    }
+
+    let mut fixed: Vec<Version> = fixed.to_vec();
+    fixed.sort();
+    fixed.dedup();
+    let had_ranges = !ranges.is_empty();
+    let mut splitting: Vec<Version> = Vec::new();
+    let mut only_fixed: Vec<Version> = Vec::new();
+    for f in fixed {
+        if let Some(r) = ranges
+            .iter_mut()
+            .find(|r| matches!(&r.upper, Upper::LastAffected(l) if same_minor(l, &f)))
+        {
+            let Upper::LastAffected(l) = &r.upper else {
+                continue;
+            };
+            if *l < f {
+                r.upper = Upper::Fixed(f);
+            } else {
+                warnings.push(format!(
+                    "fixed version {f} of {component} is not after its last affected version {l}; ignored"
+                ));
+            }
+            continue;
+        }
+        let already = ranges.iter().any(|r| match &r.upper {
+            Upper::Fixed(x) => same_minor(x, &f),
+            _ => false,
+        });
+        if already {
+            continue;
+        }
+        if ranges
+            .iter()
+            .any(|r| r.upper == Upper::Open && r.introduced.as_ref().is_none_or(|i| *i < f))
+        {
+            splitting.push(f);
+            continue;
+        }
+        if !had_ranges {
+            only_fixed.push(f);
+            continue;
+        }
+        if ranges.iter().any(|r| r.contains(&f)) {
+            continue;
+        }
+        let start = minor_start(&f);
+        if start < f {
+            ranges.push(RawRange {
+                introduced: Some(start),
+                upper: Upper::Fixed(f),
+            });
+        }
+    }
+
+    if !splitting.is_empty()
+        && let Some(pos) = ranges.iter().position(|r| r.upper == Upper::Open)
+    {
+        let open = ranges.remove(pos);
+        let mut first = true;
+        for f in splitting {
+            let introduced = if first {
+                open.introduced.clone()
+            } else {
+                Some(minor_start(&f))
+            };
+            first = false;
+            if introduced.as_ref().is_none_or(|i| *i < f) {
+                ranges.push(RawRange {
+                    introduced,
+                    upper: Upper::Fixed(f),
+                });
+            }
+        }
+    }
+    for (n, f) in only_fixed.into_iter().enumerate() {
+        let introduced = if n == 0 { None } else { Some(minor_start(&f)) };
+        if introduced.as_ref().is_none_or(|i| *i < f) {
+            ranges.push(RawRange {
+                introduced,
+                upper: Upper::Fixed(f),
+            });
+        }
+    }
+
+    // Ranges without a start, other than the lowest, start at their minor line.
+    ranges.sort_by(|a, b| cmp_upper(&a.upper, &b.upper));
+    // (Not when that would leave it empty, as for `< 1.12.0`: it then keeps
+    // "every earlier version" and is merged with the lower ones below.)
+    for r in ranges.iter_mut().skip(1) {
+        if r.introduced.is_none()
+            && let Some(u) = r.upper_version()
+        {
+            let start = minor_start(u);
+            if !r.contains(&start) {
+                continue;
+            }
+            r.introduced = Some(start);
+        }
+    }
+
+    // Merge, lowest start first.
+    ranges.sort_by(|a, b| {
+        a.introduced
+            .cmp(&b.introduced)
+            .then_with(|| cmp_upper(&a.upper, &b.upper))
+    });
+    let mut out: Vec<RawRange> = Vec::new();
+    for r in ranges {
+        let Some(last) = out.last_mut() else {
+            out.push(r);
+            continue;
+        };
+        let start = r.introduced.clone().unwrap_or(Version::new(0, 0, 0));
+        let relation = match &last.upper {
+            Upper::Open => Ordering::Less,
+            Upper::Fixed(f) => start.cmp(f),
+            Upper::LastAffected(l) => {
+                if start <= *l {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+        };
+        match relation {
+            Ordering::Greater => out.push(r),
+            Ordering::Equal => last.upper = r.upper,
+            Ordering::Less => {
+                warnings.push(format!(
+                    "overlapping ranges for {component}: {} and {}; merged",
+                    describe(last),
+                    describe(&r)
+                ));
+                if cmp_upper(&r.upper, &last.upper) == Ordering::Greater {
+                    last.upper = r.upper;
+                }
+            }
+        }
+    }
+    out.into_iter().map(RawRange::into_range).collect()
+}
+
+fn describe(r: &RawRange) -> String {
+    let from = r
+        .introduced
+        .as_ref()
+        .map_or_else(|| "0".to_string(), ToString::to_string);
+    match &r.upper {
+        Upper::Fixed(f) => format!("[{from}, {f})"),
+        Upper::LastAffected(l) => format!("[{from}, {l}]"),
+        Upper::Open => format!("[{from}, ∞)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+    fn raw(introduced: Option<&str>, upper: Upper) -> RawRange {
+        RawRange {
+            introduced: introduced.map(v),
+            upper,
+        }
+    }
+    fn fx(s: &str) -> Upper {
+        Upper::Fixed(v(s))
+    }
+    fn la(s: &str) -> Upper {
+        Upper::LastAffected(v(s))
+    }
+    /// Ranges as compact strings, for readable expectations.
+    fn show(ranges: &[VersionRange]) -> Vec<String> {
+        ranges
+            .iter()
+            .map(|r| {
+                let from = r.introduced.as_ref().map_or("0".into(), |i| i.to_string());
+                match (&r.fixed, &r.last_affected) {
+                    (Some(f), None) => format!("{from}..{f}"),
+                    (None, Some(l)) => format!("{from}..={l}"),
+                    (None, None) => format!("{from}.."),
+                    _ => "both".into(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn written_versions() {
+        assert_eq!(parse_written("v1.2.3"), Some(Written::Exact(v("1.2.3"))));
+        assert_eq!(
+            parse_written("V1.24.14"),
+            Some(Written::Exact(v("1.24.14")))
+        );
+        assert_eq!(parse_written("1.9.x"), Some(Written::Minor(1, 9)));
+        assert_eq!(parse_written("v1.20"), Some(Written::Minor(1, 20)));
+        assert_eq!(
+            parse_written("v2.0.0-alpha.1"),
+            Some(Written::Exact(v("2.0.0-alpha.1")))
+        );
+        assert_eq!(parse_written("v1.8.0+"), Some(Written::Exact(v("1.8.0"))));
+        assert_eq!(parse_written("master"), None);
+        assert_eq!(parse_written("1"), None);
+        assert_eq!(Written::Minor(1, 9).as_upper(), fx("1.10.0"));
+    }
+
+    #[test]
+    fn branch_lines_with_fixed_list() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![
+                raw(Some("1.27.0"), la("1.27.1")),
+                raw(Some("1.26.0"), la("1.26.4")),
+                raw(None, la("1.24.13")),
+            ],
+            &[v("1.27.2"), v("1.26.5"), v("1.25.10"), v("1.24.14")],
+            &mut w,
+        );
+        assert_eq!(
+            show(&got),
+            [
+                "0..1.24.14",
+                "1.25.0..1.25.10",
+                "1.26.0..1.26.5",
+                "1.27.0..1.27.2"
+            ]
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn less_equal_lines_get_minor_starts() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![raw(None, la("1.28.0")), raw(None, la("1.27.4"))],
+            &[v("1.28.1"), v("1.27.5")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.27.5", "1.28.0..1.28.1"]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn srctl_zero_starts_become_minor_starts() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "ingress-nginx",
+            vec![raw(None, fx("1.14.3")), raw(None, fx("1.13.7"))],
+            &[],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.13.7", "1.14.0..1.14.3"]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn wildcard_ranges_merge_with_adjacent_ones() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kube-apiserver",
+            vec![
+                raw(Some("1.0.0"), Written::Minor(1, 9).as_upper()),
+                raw(Some("1.10.0"), fx("1.10.11")),
+                raw(Some("1.11.0"), la("1.11.4")),
+            ],
+            &[v("1.11.5")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["1.0.0..1.10.11", "1.11.0..1.11.5"]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn wildcard_end_does_not_hide_a_fix_on_the_next_line() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![
+                raw(Some("1.20.0"), Written::Minor(1, 21).as_upper()),
+                raw(Some("1.22.0"), la("1.22.13")),
+            ],
+            &[v("1.22.14"), v("1.25.0")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["1.20.0..1.22.14"]);
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn a_start_that_would_empty_the_range_is_not_set() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "ingress-nginx",
+            vec![raw(None, fx("1.11.2")), raw(None, fx("1.12.0"))],
+            &[],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.12.0"]);
+        assert_eq!(
+            w,
+            ["overlapping ranges for ingress-nginx: [0, 1.11.2) and [0, 1.12.0); merged"]
+        );
+    }
+
+    #[test]
+    fn open_range_split_by_fixed_versions() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![raw(Some("1.8.0"), Upper::Open)],
+            &[v("1.28.4"), v("1.27.8"), v("1.26.11")],
+            &mut w,
+        );
+        assert_eq!(
+            show(&got),
+            ["1.8.0..1.26.11", "1.27.0..1.27.8", "1.28.0..1.28.4"]
+        );
+        let open = normalise(
+            "kubelet",
+            vec![raw(Some("1.3.0"), Upper::Open)],
+            &[],
+            &mut w,
+        );
+        assert_eq!(show(&open), ["1.3.0.."]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn fixed_only_lists() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubernetes",
+            vec![],
+            &[v("1.9.4"), v("1.7.14"), v("1.8.9"), v("1.15.0")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.7.14", "1.8.0..1.8.9", "1.9.0..1.9.4"]);
+    }
+
+    #[test]
+    fn extra_fixed_versions_open_their_minor_line() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![
+                raw(Some("1.22.0"), la("1.22.1")),
+                raw(Some("1.21.0"), la("1.21.4")),
+            ],
+            &[v("1.22.2"), v("1.21.5"), v("1.20.11"), v("1.25.0")],
+            &mut w,
+        );
+        assert_eq!(
+            show(&got),
+            ["1.20.0..1.20.11", "1.21.0..1.21.5", "1.22.0..1.22.2"]
+        );
+    }
+
+    #[test]
+    fn prerelease_fixes_and_starts() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubernetes-csi-proxy",
+            vec![raw(None, la("2.0.0-alpha.0")), raw(None, la("1.1.2"))],
+            &[v("2.0.0-alpha.1"), v("1.1.3")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.1.3", "2.0.0-0..2.0.0-alpha.1"]);
+        // A pre-release next to the release it precedes changes nothing.
+        let got = normalise(
+            "ingress-nginx",
+            vec![raw(None, fx("1.2.0"))],
+            &[v("1.2.0-beta.0"), v("1.2.0")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["0..1.2.0"]);
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn impossible_and_overlapping_ranges_warn() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![
+                raw(Some("1.5.0"), fx("1.4.0")),
+                raw(Some("1.1.0"), fx("1.3.0")),
+                raw(Some("1.2.0"), la("1.3.5")),
+            ],
+            &[],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["1.1.0..=1.3.5"]);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].contains("impossible range for kubelet: [1.5.0, 1.4.0)"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("overlapping ranges for kubelet: [1.1.0, 1.3.0) and [1.2.0, 1.3.5]"),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn fixed_before_last_affected_warns() {
+        let mut w = Vec::new();
+        let got = normalise(
+            "kubelet",
+            vec![raw(Some("1.2.0"), la("1.2.5"))],
+            &[v("1.2.3")],
+            &mut w,
+        );
+        assert_eq!(show(&got), ["1.2.0..=1.2.5"]);
+        assert!(w[0].contains(
+            "fixed version 1.2.3 of kubelet is not after its last affected version 1.2.5"
+        ));
+    }
+}
