@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -34,6 +35,11 @@ pub const JOURNAL: &str = ".cvefeed.journal.json";
 pub const COMPAT_FEED: &str = "official-cve-feed.json";
 /// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
 pub const COMPAT_HASH: &str = "cve-feed-hash";
+
+/// OSV records written between two lease renewals.
+const WRITE_CHUNK: usize = 256;
+/// OSV record writes in flight at once.
+const PARALLEL_WRITES: usize = 16;
 
 const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
 
@@ -580,8 +586,25 @@ async fn apply(
             PutMode::Overwrite,
         )
         .await?;
+    store.sync().await?;
     written.push(JOURNAL.to_string());
-    for a in plan.to_write {
+    // OSV records first, many at a time (they are independent and a bucket
+    // answers each in a round trip); then the feeds and the page, in order.
+    let (records, documents): (Vec<Artifact>, Vec<Artifact>) = plan
+        .to_write
+        .into_iter()
+        .partition(|a| a.name.starts_with(render::osv::DIR));
+    for chunk in records.chunks(WRITE_CHUNK) {
+        keep_alive(&mut lock).await?;
+        dirty.extend(chunk.iter().map(|a| a.name.clone()));
+        futures::stream::iter(chunk)
+            .map(|a| store.put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite))
+            .buffer_unordered(PARALLEL_WRITES)
+            .try_collect::<Vec<()>>()
+            .await?;
+        written.extend(chunk.iter().map(|a| a.name.clone()));
+    }
+    for a in documents {
         keep_alive(&mut lock).await?;
         dirty.insert(a.name.clone());
         store
@@ -589,6 +612,8 @@ async fn apply(
             .await?;
         written.push(a.name);
     }
+    // Everything the manifest names must be durable before it is.
+    store.sync().await?;
     keep_alive(&mut lock).await?;
     let mode = match plan.previous_version {
         Some(v) => PutMode::Update(v),
@@ -597,6 +622,7 @@ async fn apply(
     store
         .put(MANIFEST, to_json(&plan.manifest), content_type::JSON, mode)
         .await?;
+    store.sync().await?;
     written.push(MANIFEST.to_string());
     for name in &plan.stale {
         keep_alive(&mut lock).await?;

@@ -27,9 +27,12 @@ pub const ECOSYSTEM: &str = "Kubernetes";
 /// Name of the archive of all records.
 pub const ARCHIVE: &str = "osv/all.zip";
 
+/// Prefix of every OSV object name.
+pub const DIR: &str = "osv/";
+
 /// Name of the record of one CVE.
 pub fn record_name(id: &str) -> String {
-    format!("osv/{id}.json")
+    format!("{DIR}{id}.json")
 }
 
 #[derive(Serialize)]
@@ -250,7 +253,7 @@ fn archive(records: &[Artifact]) -> Result<Vec<u8>, RenderError> {
         .last_modified_time(DateTime::DEFAULT)
         .unix_permissions(0o644);
     for r in records {
-        let name = r.name.strip_prefix("osv/").unwrap_or(&r.name);
+        let name = r.name.strip_prefix(DIR).unwrap_or(&r.name);
         zip.start_file(name, options).map_err(failed)?;
         zip.write_all(&r.bytes).map_err(failed)?;
     }

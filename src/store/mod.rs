@@ -226,6 +226,7 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError>;
 
     /// Write an object atomically: readers see the old or the new bytes.
+    /// The write may not be durable until [`Store::sync`] returns.
     async fn put(
         &self,
         name: &str,
@@ -240,6 +241,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Take the publish lock, waiting at most `wait`. Stores whose writes
     /// are guarded by compare-and-swap alone return `None`.
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError>;
+
+    /// Make every write so far durable. The pipeline calls it at its commit
+    /// points (after the journal, before and after the manifest), so a store
+    /// can batch durability instead of paying it on every object. Object
+    /// stores are durable per request and need nothing here.
+    async fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Check an object name: relative, `/`-separated, no empty, `.` or `..`
