@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -51,25 +52,32 @@ impl LocalStore {
     }
 
     fn write_atomically(&self, name: &str, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(|e| self.io("creating the directory of", name, e))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(dir)
-            .map_err(|e| self.io("creating a temporary file for", name, e))?;
-        tmp.write_all(bytes)
-            .and_then(|()| {
-                // Published files are public: readable by a web server.
-                tmp.as_file()
-                    .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            })
-            .map_err(|e| self.io("writing", name, e))?;
+        // A name no other writer uses: this process, a counter, the object.
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(
+            ".tmp-{}-{}-{file_name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            // Published files are public: readable by a web server.
+            .mode(0o644)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(bytes));
         // The rename is atomic: a reader or a killed process sees the old or
         // the new file, never a torn one. Durability across a power cut is
         // batched in `sync` (one syncfs instead of two fsyncs per object).
-        tmp.persist(path)
-            .map_err(|e| self.io("renaming into place", name, e.error))?;
-        Ok(())
+        let renamed = written.and_then(|()| fs::rename(&tmp, path));
+        renamed.map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            self.io("writing", name, e)
+        })
     }
 }
 
