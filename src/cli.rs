@@ -43,6 +43,7 @@ pub fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -230,7 +231,7 @@ impl SourceArgs {
 impl RefreshArgs {
     async fn run(self) -> anyhow::Result<ExitCode> {
         let (store, config) = self.pipeline.open()?;
-        let summary = publish::refresh(store.as_ref(), &config, chrono::Utc::now())
+        let summary = publish::refresh(store.as_ref(), &config, now())
             .await
             .with_context(|| {
                 format!(
@@ -247,6 +248,9 @@ impl RefreshArgs {
     }
 }
 
+/// The current time, to the second: every published time is whole seconds.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
 /// `cvefeed serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {

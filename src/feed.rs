@@ -188,3 +188,64 @@ pub fn item_states(feed: &Feed) -> BTreeMap<CveId, ItemState> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisory::{IssueRef, Status, VulnData};
+
+    fn advisory(id: &str, number: u64, published: &str, body: &str) -> Advisory {
+        Advisory {
+            id: id.parse().unwrap(),
+            related: vec![],
+            summary: "s".into(),
+            body: body.into(),
+            issue: IssueRef {
+                repo: "o/r".into(),
+                number,
+                url: format!("https://github.com/o/r/issues/{number}"),
+            },
+            status: Status::Fixed,
+            published: published.parse().unwrap(),
+            vuln: VulnData::default(),
+        }
+    }
+
+    #[test]
+    fn the_earliest_issue_keeps_a_duplicated_id() {
+        let (kept, dups) = dedupe(vec![
+            advisory("CVE-2031-0001", 20, "2031-02-01T00:00:00Z", "later"),
+            advisory("CVE-2031-0001", 10, "2031-01-01T00:00:00Z", "first"),
+            advisory("CVE-2031-0002", 30, "2031-03-01T00:00:00Z", "other"),
+        ]);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].issue.number, 10);
+        assert_eq!(
+            dups,
+            [Duplicate {
+                id: "CVE-2031-0001".parse().unwrap(),
+                kept: 10,
+                dropped: 20
+            }]
+        );
+    }
+
+    #[test]
+    fn order_is_newest_first_then_id_and_the_hash_ignores_now() {
+        let items = vec![
+            advisory("CVE-2031-0002", 1, "2031-01-01T00:00:00Z", "a"),
+            advisory("CVE-2031-0001", 1, "2031-01-01T00:00:00Z", "a"),
+            advisory("CVE-2031-0003", 2, "2031-05-01T00:00:00Z", "b"),
+        ];
+        let t1 = "2031-06-01T00:00:00Z".parse().unwrap();
+        let t2 = "2031-07-01T00:00:00Z".parse().unwrap();
+        let (a, _) = build(items.clone(), None, "settings", t1);
+        let (b, _) = build(items, None, "settings", t2);
+        let ids: Vec<&str> = a.items.iter().map(|i| i.advisory.id.as_str()).collect();
+        assert_eq!(ids, ["CVE-2031-0003", "CVE-2031-0001", "CVE-2031-0002"]);
+        assert_eq!(a.content_hash, b.content_hash);
+        let (c, _) = build(vec![], None, "other settings", t1);
+        let (d, _) = build(vec![], None, "settings", t1);
+        assert_ne!(c.content_hash, d.content_hash);
+    }
+}

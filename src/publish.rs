@@ -24,6 +24,11 @@ use crate::store::{PutMode, Store, StoreError};
 /// Name of the GitHub page cache object (not part of the publication).
 pub const PAGE_CACHE: &str = ".cache/github-pages.json";
 
+/// Names a publish is about to overwrite, written before the first object
+/// and removed after the manifest: if a run dies in between, the next run
+/// rewrites those objects whatever the manifest says of them.
+pub const PENDING: &str = ".cache/publish-pending.json";
+
 /// Where the issues come from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -289,10 +294,19 @@ async fn run(
         items: feed::item_states(&feed),
     };
 
-    let previous_objects = previous_manifest
+    let mut previous_objects = previous_manifest
         .as_ref()
         .map(|m| m.objects.clone())
         .unwrap_or_default();
+    let pending = read_pending(store).await?;
+    for name in &pending {
+        // Possibly half-published by a run that died: its bytes are unknown.
+        if name == ALL_PENDING {
+            previous_objects.clear();
+        } else {
+            previous_objects.remove(name);
+        }
+    }
     let to_write: Vec<&Artifact> = artifacts
         .iter()
         .filter(|a| previous_objects.get(&a.name) != Some(&manifest.objects[&a.name]))
@@ -303,9 +317,22 @@ async fn run(
         .collect();
 
     let mut written = Vec::new();
-    let unchanged =
-        to_write.is_empty() && stale.is_empty() && previous_manifest.as_ref() == Some(&manifest);
+    let unchanged = to_write.is_empty()
+        && stale.is_empty()
+        && pending.is_empty()
+        && previous_manifest.as_ref() == Some(&manifest);
     if !unchanged {
+        let names: Vec<&str> = to_write.iter().map(|a| a.name.as_str()).collect();
+        if !names.is_empty() {
+            store
+                .put(
+                    PENDING,
+                    to_json(&names),
+                    content_type::JSON,
+                    PutMode::Overwrite,
+                )
+                .await?;
+        }
         for a in &to_write {
             store
                 .put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite)
@@ -322,6 +349,9 @@ async fn run(
         written.push(MANIFEST.to_string());
         for name in stale {
             store.delete(name).await?;
+        }
+        if !pending.is_empty() || !names.is_empty() {
+            store.delete(PENDING).await?;
         }
     }
     if let Some(cache) = page_cache {
@@ -351,6 +381,20 @@ async fn run(
         unparsed,
         written,
         updated_at: feed.updated_at,
+    })
+}
+
+/// Stands for every object when the pending list cannot be read.
+const ALL_PENDING: &str = "*";
+
+/// The names a previous run left pending, if it died mid-publish.
+async fn read_pending(store: &dyn Store) -> Result<Vec<String>, RefreshError> {
+    Ok(match store.get(PENDING).await? {
+        Some(f) => serde_json::from_slice(&f.bytes).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unreadable {PENDING}; republishing everything");
+            vec![ALL_PENDING.to_string()]
+        }),
+        None => Vec::new(),
     })
 }
 

@@ -22,7 +22,7 @@ static LEADING_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
     // Optional decoration ("[", "(", "*", backtick), then one or more ids
     // separated by commas, colons, hyphens or spaces.
     Regex::new(&format!(
-        r"^[\s\[(*`]*(?P<block>{ID}(?:[\s,:\-]+{ID})*)(?P<rest>.*)$"
+        r"^(?P<pre>[\s\[(*`]*)(?P<block>{ID}(?:[\s,:\-]+{ID})*)(?P<rest>.*)$"
     ))
     .expect("valid regex")
 });
@@ -56,9 +56,20 @@ pub fn parse_title(title: &str) -> Option<TitleParse> {
     if ids.is_empty() {
         return None;
     }
+    // Close what the decoration opened ("[CVE-…]", "`CVE-…`"), then drop
+    // the separators between the ids and the summary.
+    let closers: Vec<char> = caps["pre"]
+        .chars()
+        .filter_map(|c| match c {
+            '[' => Some(']'),
+            '(' => Some(')'),
+            '*' | '`' => Some(c),
+            _ => None,
+        })
+        .collect();
     let summary = caps["rest"]
         .trim_start_matches(|c: char| {
-            c.is_whitespace() || matches!(c, ':' | ',' | '-' | '–' | '—' | ']' | ')' | '*' | '`')
+            c.is_whitespace() || matches!(c, ':' | ',' | '-' | '–' | '—') || closers.contains(&c)
         })
         .trim()
         .to_string();

@@ -1,0 +1,300 @@
+//! Change detection, the shrink guard and crash safety, driven from saved
+//! issue files so each run's input is exact.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use cvefeed::publish::{self, Outcome, RefreshConfig, RefreshError, Source};
+use cvefeed::store::{Fetched, LocalStore, PutMode, Store, StoreError, StoreLock};
+
+use crate::support::*;
+
+fn write_issues(dir: &Path, name: &str, issues: Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&issues).unwrap()).unwrap();
+    path
+}
+
+fn two_issues(second_body: &str) -> Value {
+    json!([
+        issue(
+            201,
+            "CVE-2031-2001: Stays the same",
+            "Unchanged body.",
+            "2031-01-01T00:00:00Z"
+        ),
+        issue(
+            202,
+            "CVE-2031-2002: Gets edited",
+            second_body,
+            "2031-02-01T00:00:00Z"
+        ),
+    ])
+}
+
+fn file_config(path: PathBuf) -> RefreshConfig {
+    config(Source::File(path))
+}
+
+fn item<'a>(feed: &'a Value, id: &str) -> &'a Value {
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn date_modified_moves_for_the_changed_item_only() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    let v2 = write_issues(
+        work.path(),
+        "v2.json",
+        two_issues("Second version, with the fix."),
+    );
+
+    publish::refresh(&store, &file_config(v1), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let first = read_json(out.path(), "index.json");
+    assert_eq!(
+        first["_kubernetes_io"]["updated_at"],
+        "2031-03-01T00:00:00Z"
+    );
+    assert_eq!(
+        item(&first, "CVE-2031-2002")["date_modified"],
+        "2031-02-01T00:00:00Z",
+        "first sighting = date_published"
+    );
+
+    let summary = publish::refresh(&store, &file_config(v2.clone()), at("2031-03-05T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert_eq!(
+        summary
+            .changes
+            .changed
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["CVE-2031-2002"]
+    );
+    let second = read_json(out.path(), "index.json");
+    assert_eq!(
+        second["_kubernetes_io"]["updated_at"],
+        "2031-03-05T00:00:00Z"
+    );
+    assert_eq!(
+        item(&second, "CVE-2031-2002")["date_modified"],
+        "2031-03-05T00:00:00Z"
+    );
+    assert_eq!(
+        item(&second, "CVE-2031-2001")["date_modified"],
+        "2031-01-01T00:00:00Z"
+    );
+
+    let before = std::fs::read(out.path().join("index.json")).unwrap();
+    let summary = publish::refresh(&store, &file_config(v2), at("2031-03-09T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Unchanged);
+    assert_eq!(
+        std::fs::read(out.path().join("index.json")).unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn the_shrink_guard_refuses_to_drop_items() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let both = write_issues(work.path(), "both.json", two_issues("Body."));
+    let one = write_issues(
+        work.path(),
+        "one.json",
+        json!([two_issues("Body.")[0].clone()]),
+    );
+    publish::refresh(&store, &file_config(both), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let before = snapshot(out.path());
+
+    let err = publish::refresh(
+        &store,
+        &file_config(one.clone()),
+        at("2031-03-02T00:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RefreshError::Shrink { .. }));
+    let message = err.to_string();
+    assert!(
+        message.contains("CVE-2031-2002") && message.contains("--allow-shrink"),
+        "{message}"
+    );
+    assert_eq!(
+        snapshot(out.path()).get("index.json"),
+        before.get("index.json")
+    );
+
+    let mut tolerant = file_config(one.clone());
+    tolerant.shrink_tolerance = 1;
+    let summary = publish::refresh(&store, &tolerant, at("2031-03-03T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.changes.removed.len(), 1);
+    assert_eq!(feed_ids(out.path()), ["CVE-2031-2001"]);
+}
+
+#[tokio::test]
+async fn allow_shrink_publishes_an_emptier_feed() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let both = write_issues(work.path(), "both.json", two_issues("Body."));
+    let none = write_issues(work.path(), "none.json", json!([]));
+    publish::refresh(&store, &file_config(both), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+
+    assert!(
+        publish::refresh(
+            &store,
+            &file_config(none.clone()),
+            at("2031-03-02T00:00:00Z")
+        )
+        .await
+        .is_err()
+    );
+    let mut allowed = file_config(none);
+    allowed.allow_shrink = true;
+    publish::refresh(&store, &allowed, at("2031-03-02T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(feed_ids(out.path()).is_empty());
+}
+
+/// A store that fails its n-th `put`, like a disk filling up mid-publish.
+#[derive(Debug)]
+struct FailingStore {
+    inner: LocalStore,
+    puts: AtomicUsize,
+    fail_at: usize,
+}
+
+#[async_trait]
+impl Store for FailingStore {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
+        self.inner.get(name).await
+    }
+    async fn put(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        mode: PutMode,
+    ) -> Result<(), StoreError> {
+        if self.puts.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at {
+            return Err(StoreError::Io {
+                op: "writing",
+                name: name.into(),
+                location: self.location(),
+                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+            });
+        }
+        self.inner.put(name, bytes, content_type, mode).await
+    }
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.inner.delete(name).await
+    }
+    async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
+        self.inner.lock(wait).await
+    }
+}
+
+#[tokio::test]
+async fn a_failure_between_two_writes_leaves_every_file_whole() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    let v2 = write_issues(work.path(), "v2.json", two_issues("Second version."));
+    publish::refresh(
+        &LocalStore::new(out.path()),
+        &file_config(v1.clone()),
+        at("2031-03-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let old = snapshot(out.path());
+    let objects = read_json(out.path(), "manifest.json")["objects"]
+        .as_object()
+        .unwrap()
+        .len();
+
+    // Fail each write position in turn: every file must stay old or new,
+    // and the manifest must stay the old one until everything it names is in place.
+    for fail_at in 1..=objects + 1 {
+        let scratch = tempfile::tempdir().unwrap();
+        for (name, bytes) in &old {
+            let path = scratch.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        let store = FailingStore {
+            inner: LocalStore::new(scratch.path()),
+            puts: AtomicUsize::new(0),
+            fail_at,
+        };
+        let result =
+            publish::refresh(&store, &file_config(v2.clone()), at("2031-03-02T00:00:00Z")).await;
+        let now = snapshot(scratch.path());
+        if let Err(e) = &result {
+            assert!(e.to_string().contains("disk is full"), "{e}");
+            assert_eq!(
+                now.get("manifest.json"),
+                old.get("manifest.json"),
+                "manifest moved on a failed publish (fail_at {fail_at})"
+            );
+        }
+        for (name, bytes) in &now {
+            assert!(!name.contains(".tmp-"), "temporary file {name} left behind");
+            if name.ends_with(".json") {
+                serde_json::from_slice::<Value>(bytes)
+                    .unwrap_or_else(|e| panic!("{name} torn at fail_at {fail_at}: {e}"));
+            }
+        }
+        // The next healthy run repairs everything, even when the issues went
+        // back to what the old manifest describes: the manifest matches the files.
+        publish::refresh(
+            &LocalStore::new(scratch.path()),
+            &file_config(v1.clone()),
+            at("2031-03-03T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        let manifest_after = read_json(scratch.path(), "manifest.json");
+        for (name, entry) in manifest_after["objects"].as_object().unwrap() {
+            let bytes = std::fs::read(scratch.path().join(name)).unwrap();
+            assert_eq!(
+                entry["sha256"],
+                hex::encode(Sha256::digest(&bytes)),
+                "{name} (fail_at {fail_at})"
+            );
+        }
+        assert!(!scratch.path().join(publish::PENDING).exists());
+    }
+}

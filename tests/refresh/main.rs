@@ -1,0 +1,8 @@
+//! End-to-end tests of `cvefeed refresh`: a mock GitHub (wiremock) or a
+//! saved issues file on one side, a real directory on the other.
+
+mod changes;
+mod cli;
+mod github;
+mod offline;
+mod support;
