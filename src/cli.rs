@@ -251,6 +251,8 @@ impl RefreshArgs {
 /// The current time, to the second: every published time is whole seconds.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
+}
+
 /// `cvefeed serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -280,7 +282,12 @@ pub struct ServeArgs {
     pub webhook_secret_file: Option<PathBuf>,
 
     /// The webhook secret itself (prefer the file). Never logged.
-    #[arg(long, env = "CVEFEED_WEBHOOK_SECRET", hide_env_values = true, hide = true)]
+    #[arg(
+        long,
+        env = "CVEFEED_WEBHOOK_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
     pub webhook_secret: Option<String>,
 
     /// A webhook-triggered refresh starts after this much quiet...
@@ -317,9 +324,8 @@ impl ServeArgs {
         if let Some(path) = &self.webhook_secret_file {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading --webhook-secret-file {}", path.display()))?;
-            let secret = serve::webhook::Secret::new(&text).with_context(|| {
-                format!("--webhook-secret-file {} is empty", path.display())
-            })?;
+            let secret = serve::webhook::Secret::new(&text)
+                .with_context(|| format!("--webhook-secret-file {} is empty", path.display()))?;
             return Ok(Some(secret));
         }
         Ok(self

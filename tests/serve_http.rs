@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use cvefeed::manifest::Manifest;
 use reqwest::StatusCode;
-use serve_support::{Server, issue, publish_from_file, raw_get, sha256, write_status, write_store};
+use serve_support::{
+    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_status, write_store,
+};
 
 const LABEL: &str = "official-cve-feed";
 
@@ -18,11 +20,53 @@ fn published_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
     let issues = serde_json::json!([
-        issue(101, "CVE-2031-1001", "Widget controller leaks tokens", &[LABEL]),
-        issue(102, "CVE-2031-1002", "Gadget proxy bypasses authorization", &[LABEL]),
+        issue(
+            101,
+            "CVE-2031-1001",
+            "Widget controller leaks tokens",
+            &[LABEL]
+        ),
+        issue(
+            102,
+            "CVE-2031-1002",
+            "Gadget proxy bypasses authorization",
+            &[LABEL]
+        ),
         issue(103, "CVE-2031-1003", "Not labelled", &["bug"]),
     ]);
     publish_from_file(&out, &issues);
+    // Formats the pipeline may not render yet get hand-made stand-ins.
+    let osv = |id: &str| {
+        format!(
+            "{{\"schema_version\":\"1.6.0\",\"id\":\"{id}\",\"modified\":\"2031-03-04T05:06:07Z\"}}"
+        )
+    };
+    let (osv1, osv2) = (osv("CVE-2031-1001"), osv("CVE-2031-1002"));
+    let page = format!(
+        "<!doctype html><title>CVE feed</title>{}",
+        "<p>advisory</p>".repeat(100)
+    );
+    ensure_objects(
+        &out,
+        &[
+            ("index.html", page.as_bytes(), "text/html; charset=utf-8"),
+            (
+                "osv/CVE-2031-1001.json",
+                osv1.as_bytes(),
+                "application/json",
+            ),
+            (
+                "osv/CVE-2031-1002.json",
+                osv2.as_bytes(),
+                "application/json",
+            ),
+            (
+                "osv/all.zip",
+                b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                "application/zip",
+            ),
+        ],
+    );
     dir
 }
 
@@ -49,15 +93,26 @@ async fn serves_every_manifest_object_with_its_type_and_etag() {
         .bytes()
         .await
         .unwrap();
-    assert_eq!(manifest_bytes, std::fs::read(out.join("manifest.json")).unwrap());
+    assert_eq!(
+        manifest_bytes,
+        std::fs::read(out.join("manifest.json")).unwrap()
+    );
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
     assert!(manifest.objects.contains_key("index.json"));
     for (name, entry) in &manifest.objects {
-        let res = client.get(server.url(&format!("/{name}"))).send().await.unwrap();
+        let res = client
+            .get(server.url(&format!("/{name}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{name}");
         let h = res.headers().clone();
         assert_eq!(h["content-type"], entry.content_type.as_str(), "{name}");
-        assert_eq!(h["etag"], format!("\"{}\"", entry.sha256).as_str(), "{name}");
+        assert_eq!(
+            h["etag"],
+            format!("\"{}\"", entry.sha256).as_str(),
+            "{name}"
+        );
         assert!(h.contains_key("last-modified"), "{name}");
         assert_eq!(h["cache-control"], "public, max-age=60");
         assert!(h.get("content-encoding").is_none());
@@ -95,7 +150,10 @@ async fn conditional_get_compression_cors_and_head() {
 
     let first = client.get(server.url("/index.json")).send().await.unwrap();
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    let last_modified = first.headers()["last-modified"].to_str().unwrap().to_string();
+    let last_modified = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(etag, format!("\"{sha}\""));
     assert_eq!(first.headers()["access-control-allow-origin"], "*");
     assert_eq!(first.headers()["vary"], "Accept-Encoding");
@@ -211,7 +269,13 @@ async fn answers_503_before_the_first_publish() {
     let dir = tempfile::tempdir().unwrap();
     let server = start("empty", dir.path(), &[]);
     let client = reqwest::Client::new();
-    for path in ["/", "/index.json", "/feed.xml", "/osv/CVE-2031-1001.json", "/status.json"] {
+    for path in [
+        "/",
+        "/index.json",
+        "/feed.xml",
+        "/osv/CVE-2031-1001.json",
+        "/status.json",
+    ] {
         let res = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert_eq!(res.headers()["retry-after"], "10");
@@ -219,7 +283,12 @@ async fn answers_503_before_the_first_publish() {
         assert!(body.contains("no feed has been published"), "{body}");
     }
     assert_eq!(
-        client.get(server.url("/healthz")).send().await.unwrap().status(),
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
     let ready = client.get(server.url("/readyz")).send().await.unwrap();
@@ -233,7 +302,11 @@ async fn serves_only_published_names() {
     let out = dir.path().join("public");
     // In the store, not in the manifest: must never be served.
     std::fs::create_dir_all(out.join(".cache")).unwrap();
-    std::fs::write(out.join(".cache/github-pages.json"), b"{\"secret-cache\":1}").unwrap();
+    std::fs::write(
+        out.join(".cache/github-pages.json"),
+        b"{\"secret-cache\":1}",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("outside.json"), b"{\"outside\":1}").unwrap();
     let server = start("traversal", &out, &[]);
     server
@@ -256,7 +329,10 @@ async fn serves_only_published_names() {
         let (status, _, body) = raw_get(server.addr, path);
         assert_eq!(status, 404, "{path}: {}", String::from_utf8_lossy(&body));
         let body = String::from_utf8_lossy(&body);
-        assert!(!body.contains("secret-cache") && !body.contains("outside"), "{path}");
+        assert!(
+            !body.contains("secret-cache") && !body.contains("outside"),
+            "{path}"
+        );
     }
     // The same request line with a clean path is served.
     let (status, _, _) = raw_get(server.addr, "/manifest.json");
@@ -299,7 +375,10 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
     let failed = "cvefeed_feed_reloads_total{outcome=\"failed\"}";
     let start = std::time::Instant::now();
     while server.metric(failed).await < 1.0 {
-        assert!(start.elapsed() < Duration::from_secs(10), "torn set never detected");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "torn set never detected"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Still the complete old set, both objects.
@@ -312,7 +391,9 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
     // Completed: the new set is swapped in whole.
     std::fs::write(out.join("feed.xml"), b"<rss>two</rss>").unwrap();
     let (_, body) = server
-        .wait_for("/index.json", Duration::from_secs(10), |_, b| b.contains("two"))
+        .wait_for("/index.json", Duration::from_secs(10), |_, b| {
+            b.contains("two")
+        })
         .await;
     assert_eq!(body.as_bytes(), v2);
     let rss = client.get(server.url("/feed.xml")).send().await.unwrap();
@@ -340,7 +421,11 @@ async fn readiness_follows_the_last_success() {
         Utc::now(),
         Some(Utc::now() - TimeDelta::hours(2)),
     );
-    let server = start("ready", out, &["--max-staleness", "1h", "--reload-interval", "100ms"]);
+    let server = start(
+        "ready",
+        out,
+        &["--max-staleness", "1h", "--reload-interval", "100ms"],
+    );
     let (_, body) = server
         .wait_for("/readyz", Duration::from_secs(10), |s, b| {
             s == 503 && b.contains("older than")
@@ -366,7 +451,12 @@ async fn metrics_use_route_templates() {
         .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
         .await;
     let client = reqwest::Client::new();
-    for path in ["/osv/CVE-2031-1001.json", "/osv/CVE-2031-1002.json", "/nope/1", "/nope/2"] {
+    for path in [
+        "/osv/CVE-2031-1001.json",
+        "/osv/CVE-2031-1002.json",
+        "/nope/1",
+        "/nope/2",
+    ] {
         client.get(server.url(path)).send().await.unwrap();
     }
     let body = client

@@ -17,7 +17,12 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
     let secret = "shutdown-secret";
     let mut server = Server::start_env(
         "shutdown",
-        &["--out", dir.path().to_str().unwrap(), "--refresh-interval", "0"],
+        &[
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--refresh-interval",
+            "0",
+        ],
         &[("CVEFEED_WEBHOOK_SECRET", secret)],
     );
     let body = br#"{"zen":"Slow is smooth.","hook_id":7}"#;
@@ -25,7 +30,8 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
 
     // A slow request: the head and half of the body, then SIGTERM.
     let mut conn = TcpStream::connect(server.addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     write!(
         conn,
         "POST /hooks/github HTTP/1.1\r\nHost: localhost\r\nX-GitHub-Event: ping\r\n\
@@ -47,9 +53,15 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
 
     // No longer accepting new connections...
     let refused = TcpStream::connect_timeout(&server.addr, Duration::from_secs(2));
-    assert!(refused.is_err(), "a new connection was accepted after SIGTERM");
+    assert!(
+        refused.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
     // ...and still running, waiting for the request in flight.
-    assert!(server.child.try_wait().unwrap().is_none(), "exited before the request finished");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited before the request finished"
+    );
 
     conn.write_all(&body[10..]).unwrap();
     let mut out = Vec::new();
@@ -59,5 +71,10 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
     assert_eq!(response_body, b"pong\n");
 
     let exit = server.child.wait().unwrap();
-    assert_eq!(exit.code(), Some(0), "log: {}", std::fs::read_to_string(&server.log).unwrap());
+    assert_eq!(
+        exit.code(),
+        Some(0),
+        "log: {}",
+        std::fs::read_to_string(&server.log).unwrap()
+    );
 }

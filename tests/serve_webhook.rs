@@ -86,7 +86,14 @@ async fn signatures_are_required_and_checked() {
     let out = dir.path().to_str().unwrap();
     let server = Server::start_env(
         "hook-signature",
-        &["--out", out, "--refresh-interval", "0", "--from-file", "/nonexistent.json"],
+        &[
+            "--out",
+            out,
+            "--refresh-interval",
+            "0",
+            "--from-file",
+            "/nonexistent.json",
+        ],
         &[("CVEFEED_WEBHOOK_SECRET", SECRET)],
     );
     let ping = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#.to_vec();
@@ -116,7 +123,11 @@ async fn signatures_are_required_and_checked() {
     assert_eq!(big.send(&server).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 
     // Not for the watched label, not for a watched repo, not an issue payload.
-    let other_label = Delivery::signed("issues", "d-6", labeled_event(5, "bug", "kubernetes/kubernetes"));
+    let other_label = Delivery::signed(
+        "issues",
+        "d-6",
+        labeled_event(5, "bug", "kubernetes/kubernetes"),
+    );
     let (status, body) = other_label.send(&server).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.starts_with("ignored"), "{body}");
@@ -139,7 +150,12 @@ async fn signatures_are_required_and_checked() {
         assert_eq!(server.metric(&series).await, n, "{series}");
     }
     // Nothing was refreshed by any of these.
-    assert_eq!(server.metric("cvefeed_refresh_runs_total{outcome=\"failed\"}").await, 0.0);
+    assert_eq!(
+        server
+            .metric("cvefeed_refresh_runs_total{outcome=\"failed\"}")
+            .await,
+        0.0
+    );
 }
 
 #[tokio::test]
@@ -147,7 +163,12 @@ async fn without_a_secret_the_webhook_is_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
         "hook-disabled",
-        &["--out", dir.path().to_str().unwrap(), "--refresh-interval", "0"],
+        &[
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--refresh-interval",
+            "0",
+        ],
     );
     let res = reqwest::Client::new()
         .post(server.url("/hooks/github"))
@@ -198,7 +219,11 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
         .wait_for("/index.json", Duration::from_secs(10), |s, _| s == 200)
         .await;
     assert!(body.contains("CVE-2031-2001") && !body.contains("CVE-2031-2002"));
-    assert_eq!(issue_requests(&github).await, 0, "no refresh before a delivery");
+    assert_eq!(
+        issue_requests(&github).await,
+        0,
+        "no refresh before a delivery"
+    );
 
     // The issue gets labelled on GitHub, then 20 deliveries arrive at once.
     mock_issues(
@@ -210,12 +235,18 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
     )
     .await;
     for i in 0..20 {
-        let d = Delivery::signed("issues", &format!("burst-{i}"), labeled_event(202, LABEL, "kubernetes/kubernetes"));
+        let d = Delivery::signed(
+            "issues",
+            &format!("burst-{i}"),
+            labeled_event(202, LABEL, "kubernetes/kubernetes"),
+        );
         let (status, body) = d.send(&server).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     }
     let (_, body) = server
-        .wait_for("/index.json", Duration::from_secs(15), |_, b| b.contains("CVE-2031-2002"))
+        .wait_for("/index.json", Duration::from_secs(15), |_, b| {
+            b.contains("CVE-2031-2002")
+        })
         .await;
     let feed: serde_json::Value = serde_json::from_str(&body).unwrap();
     let ids: Vec<&str> = feed["items"]
@@ -224,19 +255,31 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
         .iter()
         .map(|i| i["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&"CVE-2031-2002") && ids.contains(&"CVE-2031-2001"), "{ids:?}");
+    assert!(
+        ids.contains(&"CVE-2031-2002") && ids.contains(&"CVE-2031-2001"),
+        "{ids:?}"
+    );
 
     // Well past the debounce window: still exactly one run and one GitHub request.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(issue_requests(&github).await, 1);
     assert_eq!(
-        server.metric("cvefeed_refresh_runs_total{outcome=\"published\"}").await,
+        server
+            .metric("cvefeed_refresh_runs_total{outcome=\"published\"}")
+            .await,
         1.0
     );
     assert_eq!(
-        server.metric("cvefeed_webhook_deliveries_total{outcome=\"triggered\"}").await,
+        server
+            .metric("cvefeed_webhook_deliveries_total{outcome=\"triggered\"}")
+            .await,
         20.0
     );
-    assert_eq!(server.metric("cvefeed_github_requests_total{status=\"200\"}").await, 1.0);
+    assert_eq!(
+        server
+            .metric("cvefeed_github_requests_total{status=\"200\"}")
+            .await,
+        1.0
+    );
     assert_eq!(server.metric("cvefeed_feed_items").await, 2.0);
 }

@@ -17,7 +17,7 @@ pub mod webhook;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -194,7 +194,8 @@ impl App {
     /// Run one refresh, then reload.
     async fn refresh_once(&self, reason: &str) {
         let start = std::time::Instant::now();
-        let now = Utc::now();
+        // Whole seconds, like `cvefeed refresh`: every published time is.
+        let now = Utc::now().trunc_subsecs(0);
         let result = publish::refresh(self.store.as_ref(), &self.refresh, now).await;
         let seconds = start.elapsed().as_secs_f64();
         self.metrics.refresh(&result, seconds);
@@ -275,10 +276,12 @@ async fn reloader(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
 
 /// Bind `addr`.
 pub async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(addr).await.map_err(|source| ServeError::Bind {
-        addr: addr.to_string(),
-        source,
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
 }
 
 /// Serve `app` on `listener` until `shutdown` completes; then stop
@@ -326,7 +329,9 @@ pub async fn run(
         });
     }
     drop(listener);
-    tracing::info!("shutting down: no longer accepting; finishing in-flight requests and any running refresh");
+    tracing::info!(
+        "shutting down: no longer accepting; finishing in-flight requests and any running refresh"
+    );
     let _ = stop_tx.send(true);
     tokio::select! {
         _ = graceful.shutdown() => {}

@@ -136,8 +136,10 @@ async fn object(State(app): State<Arc<App>>, method: Method, req: Request) -> Re
     };
     if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
         let mut res = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        res.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+        );
         return res;
     }
     let Some(set) = app.current.get() else {
@@ -321,7 +323,12 @@ async fn hook(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Re
         .get("x-github-delivery")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info!(delivery = id, outcome = outcome.label(), status = res.status().as_u16(), "webhook delivery");
+    tracing::info!(
+        delivery = id,
+        outcome = outcome.label(),
+        status = res.status().as_u16(),
+        "webhook delivery"
+    );
     res
 }
 

@@ -136,8 +136,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     {
-        let mut enc =
-            brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        let mut enc = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
         enc.write_all(bytes).expect("writing to memory");
     }
     out
@@ -287,9 +286,8 @@ impl Current {
             let mut objects: BTreeMap<String, Arc<Object>> = raw
                 .into_iter()
                 .map(|(name, bytes, sha, ct, reuse)| {
-                    let object = reuse.unwrap_or_else(|| {
-                        Arc::new(Object::with_sha(bytes, sha, &ct, updated_at))
-                    });
+                    let object = reuse
+                        .unwrap_or_else(|| Arc::new(Object::with_sha(bytes, sha, &ct, updated_at)));
                     (name, object)
                 })
                 .collect();
@@ -329,9 +327,10 @@ fn set_status(set: &mut Published, bytes: Option<Bytes>) {
     let last_modified = status
         .as_ref()
         .map_or(set.manifest.updated_at, |s| s.last_check);
-    let unchanged = set.objects.get(STATUS).is_some_and(|o| {
-        o.identity.bytes == bytes && o.last_modified == last_modified
-    });
+    let unchanged = set
+        .objects
+        .get(STATUS)
+        .is_some_and(|o| o.identity.bytes == bytes && o.last_modified == last_modified);
     if !unchanged {
         set.objects.insert(
             STATUS.to_string(),

@@ -104,11 +104,15 @@ const RELEVANT_ACTIONS: &[&str] = &[
 /// Why an authentic `issues` event starts no refresh (or `None` if it does).
 pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Option<String> {
     if !RELEVANT_ACTIONS.contains(&event.action.as_str()) {
-        return Some(format!("action {:?} does not change the feed", event.action));
+        return Some(format!(
+            "action {:?} does not change the feed",
+            event.action
+        ));
     }
-    let watched = repos
-        .iter()
-        .any(|r| r.to_string().eq_ignore_ascii_case(&event.repository.full_name));
+    let watched = repos.iter().any(|r| {
+        r.to_string()
+            .eq_ignore_ascii_case(&event.repository.full_name)
+    });
     if !watched {
         return Some(format!(
             "repository {} is not watched",
@@ -195,25 +199,55 @@ mod tests {
         let repos = vec!["kubernetes/kubernetes".parse::<RepoName>().unwrap()];
         let l = "official-cve-feed";
         assert_eq!(
-            irrelevance(&event("labeled", Some(l), &[l], "kubernetes/kubernetes"), l, &repos),
+            irrelevance(
+                &event("labeled", Some(l), &[l], "kubernetes/kubernetes"),
+                l,
+                &repos
+            ),
             None
         );
         // Removing the label: the issue no longer has it, the event still counts.
         assert_eq!(
-            irrelevance(&event("unlabeled", Some(l), &[], "kubernetes/kubernetes"), l, &repos),
+            irrelevance(
+                &event("unlabeled", Some(l), &[], "kubernetes/kubernetes"),
+                l,
+                &repos
+            ),
             None
         );
         assert_eq!(
-            irrelevance(&event("edited", None, &["bug", l], "kubernetes/kubernetes"), l, &repos),
+            irrelevance(
+                &event("edited", None, &["bug", l], "kubernetes/kubernetes"),
+                l,
+                &repos
+            ),
             None
         );
         assert!(
-            irrelevance(&event("labeled", Some("bug"), &[l, "bug"], "kubernetes/kubernetes"), l, &repos)
-                .is_some()
+            irrelevance(
+                &event("labeled", Some("bug"), &[l, "bug"], "kubernetes/kubernetes"),
+                l,
+                &repos
+            )
+            .is_some()
         );
-        assert!(irrelevance(&event("closed", None, &["bug"], "kubernetes/kubernetes"), l, &repos).is_some());
+        assert!(
+            irrelevance(
+                &event("closed", None, &["bug"], "kubernetes/kubernetes"),
+                l,
+                &repos
+            )
+            .is_some()
+        );
         assert!(irrelevance(&event("labeled", Some(l), &[l], "other/repo"), l, &repos).is_some());
-        assert!(irrelevance(&event("assigned", None, &[l], "kubernetes/kubernetes"), l, &repos).is_some());
+        assert!(
+            irrelevance(
+                &event("assigned", None, &[l], "kubernetes/kubernetes"),
+                l,
+                &repos
+            )
+            .is_some()
+        );
     }
 
     #[test]

@@ -102,7 +102,13 @@ impl Server {
             .await
             .unwrap();
         body.lines()
-            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+            .find_map(|l| {
+                l.strip_prefix(series)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
             .unwrap_or(0.0)
     }
 }
@@ -188,7 +194,12 @@ pub fn write_status(dir: &Path, last_success: Option<DateTime<Utc>>) {
     let status = StatusDoc {
         last_check: last_success.unwrap_or_else(Utc::now),
         last_success,
-        last_outcome: if last_success.is_some() { "published" } else { "failed" }.into(),
+        last_outcome: if last_success.is_some() {
+            "published"
+        } else {
+            "failed"
+        }
+        .into(),
         last_error: None,
         item_count: 0,
         unparsed_issues: 0,
@@ -230,4 +241,28 @@ pub fn publish_from_file(out: &Path, issues: &serde_json::Value) {
         .status()
         .unwrap();
     assert!(status.success(), "cvefeed refresh failed");
+}
+
+/// Add the objects the manifest in `dir` does not list yet (as hand-made
+/// stand-ins for formats the pipeline may not render), keeping the rest.
+pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
+    let path = dir.join("manifest.json");
+    let mut manifest: Manifest = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for (name, bytes, ct) in objects {
+        if manifest.objects.contains_key(*name) {
+            continue;
+        }
+        let file = dir.join(name);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, bytes).unwrap();
+        manifest.objects.insert(
+            name.to_string(),
+            ObjectEntry {
+                sha256: sha256(bytes),
+                size: bytes.len() as u64,
+                content_type: ct.to_string(),
+            },
+        );
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
 }
