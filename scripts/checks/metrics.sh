@@ -46,11 +46,16 @@ done
 curl -fsS "$base/readyz" >/dev/null || { echo "serve never became ready:"; cat "$tmp/stderr"; exit 1; }
 
 curl -fsS -o /dev/null "$base/index.json"
-curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$base/osv/CVE-2031-9001.json"
+curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$base/index.json"
+# Every object the manifest lists (OSV records among them, once rendered).
+for name in $(python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["objects"]))' <"$tmp/public/manifest.json"); do
+  curl -fsS -o /dev/null "$base/$name"
+done
 curl -sS -o /dev/null "$base/does/not/exist"
 curl -sS -o /dev/null -X POST -H 'X-GitHub-Event: ping' -H 'X-Hub-Signature-256: sha256=00' \
   --data '{}' "$base/hooks/github"
-curl -fsS "$base/metrics" >"$tmp/metrics.txt"
+curl -fsS -D "$tmp/metrics.head" "$base/metrics" >"$tmp/metrics.txt"
+grep -qi '^content-type: text/plain; version=0.0.4' "$tmp/metrics.head" || { echo "classic text format not served by default"; exit 1; }
 
 echo "promtool check metrics:"
 if ! "$promtool" check metrics <"$tmp/metrics.txt"; then
@@ -58,17 +63,22 @@ if ! "$promtool" check metrics <"$tmp/metrics.txt"; then
 fi
 
 missing=0
-for family in cvefeed_refresh_runs_total cvefeed_refresh_duration_seconds cvefeed_github_requests_total \
-  cvefeed_github_not_modified_total cvefeed_github_rate_limit_remaining cvefeed_feed_items \
-  cvefeed_last_success_age_seconds cvefeed_last_success_timestamp_seconds cvefeed_http_requests_total \
-  cvefeed_webhook_deliveries_total cvefeed_feed_reloads_total; do
+for family in cvefeed_refresh_runs_total cvefeed_refresh_duration_seconds cvefeed_github_not_modified_total \
+  cvefeed_github_rate_limit_remaining cvefeed_feed_items cvefeed_last_success_age_seconds \
+  cvefeed_last_success_timestamp_seconds cvefeed_http_requests_total cvefeed_webhook_deliveries_total \
+  cvefeed_feed_reloads_total; do
   grep -q "^# TYPE $family " "$tmp/metrics.txt" || { echo "missing metric family $family"; missing=1; }
 done
 for series in 'cvefeed_refresh_runs_total{outcome="published"} 1' 'cvefeed_feed_items 2' \
-  'cvefeed_http_requests_total{route="/osv/{id}.json",status="200"} 1' \
+  'cvefeed_http_requests_total{route="/index.json",status="200"} 3' \
   'cvefeed_http_requests_total{route="unmatched",status="404"} 1' \
   'cvefeed_webhook_deliveries_total{outcome="bad_signature"} 1'; do
   grep -qF "$series" "$tmp/metrics.txt" || { echo "missing series: $series"; missing=1; }
 done
 if [ "$missing" -ne 0 ]; then cat "$tmp/metrics.txt"; exit 1; fi
+
+# Prometheus asks for OpenMetrics and gets it.
+curl -fsS -D "$tmp/om.head" -H 'Accept: application/openmetrics-text; version=1.0.0' "$base/metrics" >"$tmp/om.txt"
+grep -qi '^content-type: application/openmetrics-text' "$tmp/om.head" || { echo "no OpenMetrics content type"; cat "$tmp/om.head"; exit 1; }
+[ "$(tail -n 1 "$tmp/om.txt")" = "# EOF" ] || { echo "OpenMetrics output does not end with # EOF"; exit 1; }
 echo "metrics ok ($(grep -c '^cvefeed_' "$tmp/metrics.txt") samples)"

@@ -284,7 +284,7 @@ impl Metrics {
             .inc();
     }
 
-    /// The registry in the text exposition format, with the last-success
+    /// The registry in the OpenMetrics text format, with the last-success
     /// gauges computed for `now`.
     pub fn encode(&self, last_success: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         match last_success {
@@ -302,5 +302,74 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String");
         out
+    }
+}
+
+/// Content type of [`Metrics::encode`].
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// Content type of [`to_prometheus_text`].
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// OpenMetrics text to the classic Prometheus text format (0.0.4), for
+/// scrapers and tools that do not ask for OpenMetrics (`promtool`, `curl`):
+/// counter families are named with their `_total` suffix, `# UNIT` lines
+/// and the `# EOF` marker are dropped.
+pub fn to_prometheus_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        match renamed {
+            Some(l) => out.push_str(&l),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_text_names_counters_with_total() {
+        let om = "# HELP a_runs Runs.\n# TYPE a_runs counter\na_runs_total{x=\"1\"} 2\n\
+                  # HELP a_items Items.\n# TYPE a_items gauge\na_items 3\n# EOF\n";
+        assert_eq!(
+            to_prometheus_text(om),
+            "# HELP a_runs_total Runs.\n# TYPE a_runs_total counter\na_runs_total{x=\"1\"} 2\n\
+             # HELP a_items Items.\n# TYPE a_items gauge\na_items 3\n"
+        );
+    }
+
+    #[test]
+    fn encodes_recorded_values() {
+        let m = Metrics::new();
+        m.http("/index.json", 304);
+        m.delivery(DeliveryOutcome::BadSignature);
+        m.set_items(7);
+        let text = m.encode(None, Utc::now());
+        assert!(
+            text.contains("cvefeed_http_requests_total{route=\"/index.json\",status=\"304\"} 1")
+        );
+        assert!(text.contains("cvefeed_webhook_deliveries_total{outcome=\"bad_signature\"} 1"));
+        assert!(text.contains("cvefeed_feed_items 7"));
+        assert!(
+            text.contains("cvefeed_last_success_age_seconds +Inf"),
+            "{text}"
+        );
     }
 }

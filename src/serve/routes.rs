@@ -19,7 +19,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use tower_http::timeout::TimeoutLayer;
 
 use super::App;
-use super::metrics::DeliveryOutcome;
+use super::metrics::{self, DeliveryOutcome};
 use super::state::{Coding, Object};
 use super::webhook::{self, IssuesEvent};
 use crate::manifest::{MANIFEST, STATUS};
@@ -32,7 +32,7 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics_route))
         .route("/hooks/github", post(hook))
         .fallback(object)
         .layer(middleware::from_fn_with_state(app.clone(), track))
@@ -102,16 +102,23 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+/// OpenMetrics when the scraper asks for it (Prometheus does), else the
+/// classic text format.
+async fn metrics_route(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let body = app.metrics.encode(app.last_success(), Utc::now());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/openmetrics-text"));
+    if openmetrics {
+        ([(header::CONTENT_TYPE, metrics::OPENMETRICS)], body).into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, metrics::PROMETHEUS_TEXT)],
+            metrics::to_prometheus_text(&body),
+        )
+            .into_response()
+    }
 }
 
 /// Names answered with 503 (not 404) while nothing is published.
