@@ -2,13 +2,11 @@
 //! body limit, and a delivery that refreshes the feed from a mock GitHub,
 //! debounced so a burst gives one run.
 
-mod serve_support;
-
 use std::time::Duration;
 
+use crate::support::{Server, issue, publish_from_file};
 use cvefeed::serve::webhook::Secret;
 use reqwest::StatusCode;
-use serve_support::{Server, issue, publish_from_file};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

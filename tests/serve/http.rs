@@ -2,17 +2,15 @@
 //! types, conditional GET, compression, CORS, HEAD, 503 before the first
 //! publish, path traversal, hot swap with torn-set refusal, readiness.
 
-mod serve_support;
-
 use std::io::Read;
 use std::time::Duration;
 
+use crate::support::{
+    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_status, write_store,
+};
 use chrono::{TimeDelta, Utc};
 use cvefeed::manifest::Manifest;
 use reqwest::StatusCode;
-use serve_support::{
-    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_status, write_store,
-};
 
 const LABEL: &str = "official-cve-feed";
 

@@ -1,15 +1,13 @@
 //! Graceful shutdown of `cvefeed serve`: on SIGTERM it stops accepting,
 //! finishes the request in flight, and exits 0.
 
-mod serve_support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::support::{Server, split_response};
 use cvefeed::serve::webhook::Secret;
-use serve_support::{Server, split_response};
 
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {

@@ -1,7 +1,6 @@
 //! Helpers shared by the `serve_*` tests: start the real binary on an
 //! ephemeral loopback port, write stores and issue fixtures, and speak raw
 //! HTTP/1.1 where a normal client would tidy the path.
-#![allow(dead_code)] // each test crate uses a different subset
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
