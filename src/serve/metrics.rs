@@ -206,7 +206,7 @@ impl Metrics {
         );
         registry.register(
             "last_success_age_seconds",
-            "Seconds since the last successful refresh",
+            "Seconds since the last successful refresh (or since the start, before one)",
             m.last_success_age.clone(),
         );
         registry.register(
@@ -285,19 +285,20 @@ impl Metrics {
     }
 
     /// The registry in the OpenMetrics text format, with the last-success
-    /// gauges computed for `now`.
-    pub fn encode(&self, last_success: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-        match last_success {
-            Some(t) => {
-                self.last_success.set(t.timestamp_millis() as f64 / 1000.0);
-                self.last_success_age
-                    .set((now - t).num_milliseconds().max(0) as f64 / 1000.0);
-            }
-            // Never succeeded: infinitely stale, so an age alert fires.
-            None => {
-                self.last_success_age.set(f64::INFINITY);
-            }
+    /// gauges computed for `now`. Before any success, the age counts from
+    /// `started` (the process start), so a staleness alert still fires.
+    pub fn encode(
+        &self,
+        last_success: Option<DateTime<Utc>>,
+        started: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> String {
+        if let Some(t) = last_success {
+            self.last_success.set(t.timestamp_millis() as f64 / 1000.0);
         }
+        let since = last_success.unwrap_or(started);
+        self.last_success_age
+            .set((now - since).num_milliseconds().max(0) as f64 / 1000.0);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String");
@@ -361,14 +362,19 @@ mod tests {
         m.http("/index.json", 304);
         m.delivery(DeliveryOutcome::BadSignature);
         m.set_items(7);
-        let text = m.encode(None, Utc::now());
+        let now = Utc::now();
+        let text = m.encode(None, now - chrono::TimeDelta::seconds(90), now);
         assert!(
             text.contains("cvefeed_http_requests_total{route=\"/index.json\",status=\"304\"} 1")
         );
         assert!(text.contains("cvefeed_webhook_deliveries_total{outcome=\"bad_signature\"} 1"));
         assert!(text.contains("cvefeed_feed_items 7"));
         assert!(
-            text.contains("cvefeed_last_success_age_seconds +Inf"),
+            text.contains("cvefeed_last_success_age_seconds 90.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cvefeed_last_success_timestamp_seconds 0.0"),
             "{text}"
         );
     }

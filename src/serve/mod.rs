@@ -94,6 +94,7 @@ pub struct App {
     webhook: WebhookState,
     trigger: Notify,
     own_last_success: Mutex<Option<DateTime<Utc>>>,
+    started: DateTime<Utc>,
 }
 
 /// Why `serve` stopped with an error.
@@ -124,6 +125,7 @@ impl App {
             metrics: Metrics::new(),
             trigger: Notify::new(),
             own_last_success: Mutex::new(None),
+            started: Utc::now(),
         }
     }
 

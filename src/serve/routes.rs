@@ -105,7 +105,9 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 /// OpenMetrics when the scraper asks for it (Prometheus does), else the
 /// classic text format.
 async fn metrics_route(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let body = app.metrics.encode(app.last_success(), Utc::now());
+    let body = app
+        .metrics
+        .encode(app.last_success(), app.started, Utc::now());
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
