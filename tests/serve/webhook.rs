@@ -208,9 +208,9 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
             "--webhook-secret-file",
             secret_file.to_str().unwrap(),
             "--webhook-debounce",
-            "300ms",
+            "1500ms",
             "--webhook-max-delay",
-            "3s",
+            "10s",
         ],
     );
     let (_, body) = server
@@ -259,7 +259,7 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
     );
 
     // Well past the debounce window: still exactly one run and one GitHub request.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(issue_requests(&github).await, 1);
     assert_eq!(
         server
