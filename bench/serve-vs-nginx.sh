@@ -16,8 +16,9 @@ for t in wrk nginx curl python3; do
   command -v "$t" >/dev/null || { echo "missing $t"; exit 1; }
 done
 
-cargo build --release --quiet
-bin=$PWD/target/release/cvefeed
+profile=${PROFILE:-release} # PROFILE=debug only to try the script itself
+[ "$profile" = release ] && cargo build --release --quiet
+bin=$PWD/target/$profile/cvefeed
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
