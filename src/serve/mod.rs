@@ -95,6 +95,8 @@ pub struct App {
     trigger: Notify,
     own_last_success: Mutex<Option<DateTime<Utc>>>,
     started: DateTime<Utc>,
+    /// `Cache-Control` of published objects, built once.
+    cache_control: axum::http::HeaderValue,
 }
 
 /// Why `serve` stopped with an error.
@@ -113,6 +115,11 @@ pub enum ServeError {
 impl App {
     /// Shared state for a server over `store`.
     pub fn new(store: Arc<dyn Store>, refresh: RefreshConfig, options: ServeOptions) -> App {
+        let cache_control = axum::http::HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            options.cache_max_age.as_secs()
+        ))
+        .expect("a number is a valid header value");
         App {
             store,
             refresh,
@@ -126,6 +133,7 @@ impl App {
             trigger: Notify::new(),
             own_last_success: Mutex::new(None),
             started: Utc::now(),
+            cache_control,
         }
     }
 

@@ -174,12 +174,12 @@ async fn object(State(app): State<Arc<App>>, method: Method, req: Request) -> Re
     if method == Method::OPTIONS {
         return preflight(cors);
     }
-    let max_age = if name == STATUS {
-        0
+    let cache_control = if name == STATUS {
+        HeaderValue::from_static("public, no-cache")
     } else {
-        app.options.cache_max_age.as_secs()
+        app.cache_control.clone()
     };
-    respond(obj, req.headers(), cors, max_age)
+    respond(obj, req.headers(), cors, cache_control)
 }
 
 fn preflight(cors: bool) -> Response {
@@ -250,10 +250,6 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     })
 }
 
-fn http_date(t: DateTime<Utc>) -> String {
-    httpdate::fmt_http_date(SystemTime::from(t))
-}
-
 /// Whether a request with these headers may be answered 304 for a
 /// representation with `etag` last modified at `last_modified`.
 fn not_modified(headers: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -> bool {
@@ -268,7 +264,7 @@ fn not_modified(headers: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -
         .is_some_and(|since| SystemTime::from(last_modified.trunc_subsecs(0)) <= since)
 }
 
-fn respond(obj: &Object, headers: &HeaderMap, cors: bool, max_age: u64) -> Response {
+fn respond(obj: &Object, headers: &HeaderMap, cors: bool, cache_control: HeaderValue) -> Response {
     let accept = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok());
@@ -276,7 +272,7 @@ fn respond(obj: &Object, headers: &HeaderMap, cors: bool, max_age: u64) -> Respo
     let rep = obj
         .representation(coding)
         .expect("negotiate picks an existing representation");
-    let fresh = not_modified(headers, &rep.etag, obj.last_modified);
+    let fresh = not_modified(headers, rep.etag.to_str().unwrap_or(""), obj.last_modified);
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -291,20 +287,9 @@ fn respond(obj: &Object, headers: &HeaderMap, cors: bool, max_age: u64) -> Respo
         res
     };
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&rep.etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&http_date(obj.last_modified)) {
-        h.insert(header::LAST_MODIFIED, v);
-    }
-    let cache = if max_age == 0 {
-        "public, no-cache".to_string()
-    } else {
-        format!("public, max-age={max_age}")
-    };
-    if let Ok(v) = HeaderValue::from_str(&cache) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
+    h.insert(header::ETAG, rep.etag.clone());
+    h.insert(header::LAST_MODIFIED, obj.last_modified_header.clone());
+    h.insert(header::CACHE_CONTROL, cache_control);
     if obj.gzip.is_some() || obj.brotli.is_some() {
         h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }

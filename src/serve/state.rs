@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
 
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -28,8 +29,8 @@ const BROTLI_WINDOW: u32 = 22;
 pub struct Representation {
     /// The bytes as sent.
     pub bytes: Bytes,
-    /// The strong ETag, quoted.
-    pub etag: String,
+    /// The strong ETag, quoted (a header value, built once).
+    pub etag: HeaderValue,
 }
 
 /// A content coding the server can answer with.
@@ -63,6 +64,8 @@ pub struct Object {
     pub content_type: String,
     /// When it last changed (the manifest's `updated_at`, or the status's `last_check`).
     pub last_modified: DateTime<Utc>,
+    /// `last_modified` as an HTTP date header value, built once.
+    pub last_modified_header: HeaderValue,
     /// Uncompressed.
     pub identity: Representation,
     /// gzip, when smaller than identity.
@@ -88,7 +91,7 @@ impl Object {
         let keep_if_smaller = |compressed: Vec<u8>, suffix: &str| {
             (compressed.len() < bytes.len()).then(|| Representation {
                 bytes: Bytes::from(compressed),
-                etag: format!("\"{sha256}-{suffix}\""),
+                etag: header_value(&format!("\"{sha256}-{suffix}\"")),
             })
         };
         let (gzip, brotli) = if compressible {
@@ -101,15 +104,22 @@ impl Object {
         };
         Object {
             identity: Representation {
-                etag: format!("\"{sha256}\""),
+                etag: header_value(&format!("\"{sha256}\"")),
                 bytes,
             },
             sha256,
             content_type: content_type.to_string(),
             last_modified,
+            last_modified_header: http_date(last_modified),
             gzip,
             brotli,
         }
+    }
+
+    /// Change the last-modified time (an unchanged object in a new set).
+    pub fn set_last_modified(&mut self, t: DateTime<Utc>) {
+        self.last_modified = t;
+        self.last_modified_header = http_date(t);
     }
 
     /// The representation for `coding`, if this object has one.
@@ -120,6 +130,14 @@ impl Object {
             Coding::Brotli => self.brotli.as_ref(),
         }
     }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).expect("hex digests and HTTP dates are valid header values")
+}
+
+fn http_date(t: DateTime<Utc>) -> HeaderValue {
+    header_value(&httpdate::fmt_http_date(std::time::SystemTime::from(t)))
 }
 
 fn is_compressible(content_type: &str) -> bool {
@@ -269,7 +287,7 @@ impl Current {
                 .filter(|o| o.sha256 == sha256 && o.content_type == entry.content_type)
                 .map(|o| {
                     let mut o = Object::clone(o);
-                    o.last_modified = manifest.updated_at;
+                    o.set_last_modified(manifest.updated_at);
                     Arc::new(o)
                 });
             raw.push((
