@@ -5,7 +5,8 @@
 #   - a 200 with gzip (nginx: gzip_static with a pre-compressed .gz),
 #   - a 304 (If-None-Match with the ETag each server gave).
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light or nginx).
-# Bounded: each measurement is wrk -d${DURATION:-10s} -c${CONNS:-50} -t${THREADS:-2}.
+# Bounded: each measurement is wrk -d${DURATION:-10s} -c${CONNS:-50} -t${THREADS:-2},
+# ${ROUNDS:-3} rounds per server and path, alternating; medians are reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${CVEFEED_SHARED:-../shared}
@@ -93,22 +94,34 @@ p99_ms() {
 }
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 
+# Machines are shared: alternate the servers over ${ROUNDS:-3} rounds and
+# keep each one's median, so a burst of other load hits both alike.
+rounds=${ROUNDS:-3}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A r p
 for path in 200gzip 304; do
+  for s in cvefeed nginx; do : >"$tmp/rps-$s-$path"; : >"$tmp/p99-$s-$path"; done
+  for round in $(seq 1 "$rounds"); do
+    for s in cvefeed nginx; do
+      hdrs=(-H 'Accept-Encoding: gzip')
+      [ "$path" = 304 ] && hdrs+=(-H "If-None-Match: ${etag[$s]}")
+      [ "$round" = 1 ] && wrk -d1s -c"$conns" -t"$threads" "${hdrs[@]}" "${url[$s]}" >/dev/null # warm-up
+      out="$tmp/wrk-$s-$path-$round.txt"
+      wrk -d"$duration" -c"$conns" -t"$threads" --latency "${hdrs[@]}" "${url[$s]}" >"$out"
+      if grep -q 'Non-2xx or 3xx' "$out"; then
+        echo "$s returned errors on $path:"; cat "$out"; exit 1
+      fi
+      rps "$out" >>"$tmp/rps-$s-$path"
+      p99_ms "$out" >>"$tmp/p99-$s-$path"; echo >>"$tmp/p99-$s-$path"
+    done
+  done
   for s in cvefeed nginx; do
-    hdrs=(-H 'Accept-Encoding: gzip')
-    [ "$path" = 304 ] && hdrs+=(-H "If-None-Match: ${etag[$s]}")
-    wrk -d1s -c"$conns" -t"$threads" "${hdrs[@]}" "${url[$s]}" >/dev/null # warm-up
-    wrk -d"$duration" -c"$conns" -t"$threads" --latency "${hdrs[@]}" "${url[$s]}" >"$tmp/wrk-$s-$path.txt"
-    if grep -q 'Non-2xx or 3xx' "$tmp/wrk-$s-$path.txt"; then
-      echo "$s returned errors on $path:"; cat "$tmp/wrk-$s-$path.txt"; exit 1
-    fi
-    r[$s-$path]=$(rps "$tmp/wrk-$s-$path.txt")
-    p[$s-$path]=$(p99_ms "$tmp/wrk-$s-$path.txt")
+    r[$s-$path]=$(median <"$tmp/rps-$s-$path")
+    p[$s-$path]=$(grep . "$tmp/p99-$s-$path" | median)
   done
 done
 
-printf '\n%-10s %-8s %12s %10s\n' path server 'req/s' 'p99 ms'
+printf '\n%-10s %-8s %12s %10s   (median of %s rounds)\n' path server 'req/s' 'p99 ms' "$rounds"
 for path in 200gzip 304; do
   for s in cvefeed nginx; do
     printf '%-10s %-8s %12s %10s\n' "$path" "$s" "${r[$s-$path]}" "${p[$s-$path]}"
