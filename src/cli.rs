@@ -1,8 +1,10 @@
 //! Command-line interface: flags, environment variables and their mapping
 //! onto library configuration.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,6 +16,7 @@ use cvefeed::github::{self, RepoName, Token};
 use cvefeed::hooks::{self, Hooks, SecretUrl};
 use cvefeed::publish::{self, RefreshConfig, Source};
 use cvefeed::render::SiteConfig;
+use cvefeed::serve;
 use cvefeed::store;
 
 /// The official, auto-refreshing Kubernetes CVE feed.
@@ -56,6 +59,8 @@ pub fn init_logging(format: LogFormat) {
 pub enum Command {
     /// Read the labelled issues and publish the feed, if anything changed.
     Refresh(Box<RefreshArgs>),
+    /// Serve the published feed over HTTP and keep it fresh.
+    Serve(Box<ServeArgs>),
     /// Check Kubernetes versions, or a running cluster, against the feed.
     Check(CheckArgs),
 }
@@ -65,6 +70,7 @@ impl Command {
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         match self {
             Command::Refresh(args) => args.run().await,
+            Command::Serve(args) => args.run().await,
             Command::Check(args) => args.run().await,
         }
     }
@@ -566,4 +572,139 @@ impl CheckArgs {
 /// The current time, to the second: every published time is whole seconds.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
+}
+
+/// `cvefeed serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+
+    /// Address to listen on (use 127.0.0.1:0 for any free port; the bound
+    /// address is printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CVEFEED_LISTEN")]
+    pub listen: String,
+
+    /// Time between scheduled refreshes, jittered by ±10%; 0 turns them off.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub refresh_interval: Duration,
+
+    /// Time between reloads of the published set from --out (to pick up
+    /// other writers); 0 turns them off.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub reload_interval: Duration,
+
+    /// /readyz fails when the last successful refresh is older; 0 disables.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub max_staleness: Duration,
+
+    /// File holding the GitHub webhook secret; enables POST /hooks/github.
+    #[arg(long, value_name = "PATH")]
+    pub webhook_secret_file: Option<PathBuf>,
+
+    /// The webhook secret itself (prefer the file). Never logged.
+    #[arg(
+        long,
+        env = "CVEFEED_WEBHOOK_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// A webhook-triggered refresh starts after this much quiet...
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub webhook_debounce: Duration,
+
+    /// ...or at the latest this long after the first delivery of a burst.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub webhook_max_delay: Duration,
+
+    /// Cache-Control max-age of published objects (status.json: no-cache).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub cache_max_age: Duration,
+
+    /// Longest time one request may take (answered 408 after).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// On SIGTERM, longest wait for in-flight requests.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+}
+
+/// A duration such as `10m` or `1s`; a bare `0` means zero.
+fn parse_duration(s: &str) -> Result<Duration, humantime::DurationError> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s)
+}
+
+impl ServeArgs {
+    fn secret(&self) -> anyhow::Result<Option<serve::webhook::Secret>> {
+        if let Some(path) = &self.webhook_secret_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading --webhook-secret-file {}", path.display()))?;
+            let secret = serve::webhook::Secret::new(&text)
+                .with_context(|| format!("--webhook-secret-file {} is empty", path.display()))?;
+            return Ok(Some(secret));
+        }
+        Ok(self
+            .webhook_secret
+            .as_deref()
+            .and_then(serve::webhook::Secret::new))
+    }
+
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let webhook_secret = self.secret()?;
+        if webhook_secret.is_none() {
+            tracing::info!("no webhook secret configured: POST /hooks/github answers 404");
+        }
+        let options = serve::ServeOptions {
+            refresh_interval: self.refresh_interval,
+            reload_interval: self.reload_interval,
+            max_staleness: self.max_staleness,
+            debounce_quiet: self.webhook_debounce,
+            debounce_max: self.webhook_max_delay,
+            cache_max_age: self.cache_max_age,
+            request_timeout: self.request_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            webhook_secret,
+            ..serve::ServeOptions::default()
+        };
+        let (store, config) = self.pipeline.open()?;
+        let app = Arc::new(serve::App::new(Arc::from(store), config, options));
+        let listener = serve::bind(&self.listen).await?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        tracing::info!(%addr, "listening");
+        println!("listening on http://{addr}");
+        std::io::stdout().flush().context("writing to stdout")?;
+        serve::run(app, listener, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
 }

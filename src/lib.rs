@@ -12,6 +12,7 @@
 //! - [`render`]: every published format, as pure functions of the feed.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
 //! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
+//! - [`serve`]: the HTTP server, webhook and metrics around the pipeline.
 //! - [`store`]: where objects are written (a directory, or a bucket).
 //! - [`hooks`]: build hooks after a publish, the alert after a failure.
 //! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
@@ -24,4 +25,5 @@ pub mod hooks;
 pub mod manifest;
 pub mod publish;
 pub mod render;
+pub mod serve;
 pub mod store;

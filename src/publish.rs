@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -597,11 +596,13 @@ async fn apply(
     for chunk in records.chunks(WRITE_CHUNK) {
         keep_alive(&mut lock).await?;
         dirty.extend(chunk.iter().map(|a| a.name.clone()));
-        futures::stream::iter(chunk)
-            .map(|a| store.put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite))
-            .buffer_unordered(PARALLEL_WRITES)
-            .try_collect::<Vec<()>>()
-            .await?;
+        for group in chunk.chunks(PARALLEL_WRITES) {
+            let puts: Vec<_> = group
+                .iter()
+                .map(|a| store.put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite))
+                .collect();
+            futures::future::try_join_all(puts).await?;
+        }
         written.extend(chunk.iter().map(|a| a.name.clone()));
     }
     for a in documents {

@@ -1,0 +1,356 @@
+//! `cvefeed serve`: the published feed over HTTP, kept fresh by periodic
+//! and webhook-triggered refreshes, with health, readiness and metrics.
+//!
+//! The store is the only state: the process holds a verified copy of the
+//! published set in memory ([`state`]), reloads it after its own refreshes
+//! and periodically (so replicas see each other's publishes), and runs the
+//! same pipeline as `cvefeed refresh` ([`crate::publish::refresh`]).
+//! This module owns the tasks and their lifecycle (accept loop, refresher,
+//! reloader, graceful shutdown); routes, metrics, webhook rules and the
+//! in-memory set live in their submodules.
+
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod webhook;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use crate::publish::{self, RefreshConfig};
+use crate::store::Store;
+use metrics::{Metrics, ReloadOutcome};
+use state::{Current, Reload};
+use webhook::{Secret, SeenDeliveries};
+
+/// How `serve` behaves, besides the refresh pipeline's own settings.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Time between scheduled refreshes (jittered by ±10%); zero turns them off.
+    pub refresh_interval: Duration,
+    /// Time between reloads of the published set from the store; zero turns them off.
+    pub reload_interval: Duration,
+    /// `/readyz` fails when the last successful refresh is older; zero disables the check.
+    pub max_staleness: Duration,
+    /// A webhook-triggered refresh waits for this much quiet...
+    pub debounce_quiet: Duration,
+    /// ...but no longer than this after the first delivery.
+    pub debounce_max: Duration,
+    /// `Cache-Control: max-age` of published objects.
+    pub cache_max_age: Duration,
+    /// Longest time one request may take.
+    pub request_timeout: Duration,
+    /// Longest time to receive a request's headers.
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers) in bytes; at least 8192.
+    pub max_header_bytes: usize,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// Webhook secret; `None` disables the webhook route.
+    pub webhook_secret: Option<Secret>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            refresh_interval: Duration::from_secs(600),
+            reload_interval: Duration::from_secs(30),
+            max_staleness: Duration::from_secs(3600),
+            debounce_quiet: Duration::from_secs(1),
+            debounce_max: Duration::from_secs(3),
+            cache_max_age: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            shutdown_timeout: Duration::from_secs(30),
+            webhook_secret: None,
+        }
+    }
+}
+
+/// Webhook state: the secret and the deliveries already seen.
+#[derive(Debug)]
+pub struct WebhookState {
+    secret: Option<Secret>,
+    seen: SeenDeliveries,
+}
+
+/// Everything the routes and tasks share.
+#[derive(Debug)]
+pub struct App {
+    store: Arc<dyn Store>,
+    refresh: RefreshConfig,
+    options: ServeOptions,
+    current: Current,
+    metrics: Metrics,
+    webhook: WebhookState,
+    trigger: Notify,
+    own_last_success: Mutex<Option<DateTime<Utc>>>,
+    started: DateTime<Utc>,
+    /// `Cache-Control` of published objects, built once.
+    cache_control: axum::http::HeaderValue,
+}
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl App {
+    /// Shared state for a server over `store`.
+    pub fn new(store: Arc<dyn Store>, refresh: RefreshConfig, options: ServeOptions) -> App {
+        let cache_control = axum::http::HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            options.cache_max_age.as_secs()
+        ))
+        .expect("a number is a valid header value");
+        App {
+            store,
+            refresh,
+            webhook: WebhookState {
+                secret: options.webhook_secret.clone(),
+                seen: SeenDeliveries::new(4096),
+            },
+            options,
+            current: Current::default(),
+            metrics: Metrics::new(),
+            trigger: Notify::new(),
+            own_last_success: Mutex::new(None),
+            started: Utc::now(),
+            cache_control,
+        }
+    }
+
+    /// Ask for a (debounced) refresh.
+    pub fn trigger_refresh(&self) {
+        self.trigger.notify_one();
+    }
+
+    /// The later of this process's last successful refresh and the one
+    /// recorded in the loaded `status.json`.
+    pub fn last_success(&self) -> Option<DateTime<Utc>> {
+        let own = *self.own_last_success.lock().expect("lock poisoned");
+        let published = self
+            .current
+            .get()
+            .and_then(|s| s.status.as_ref().and_then(|st| st.last_success));
+        own.max(published)
+    }
+
+    /// `Ok(message)` when ready to serve, else why not.
+    pub fn readiness(&self, now: DateTime<Utc>) -> Result<String, String> {
+        let Some(set) = self.current.get() else {
+            return Err(format!(
+                "not ready: no feed loaded from {} yet",
+                self.store.location()
+            ));
+        };
+        let items = set.manifest.items.len();
+        if self.options.max_staleness.is_zero() {
+            return Ok(format!("ready: {items} items"));
+        }
+        let Some(last) = self.last_success() else {
+            return Err("not ready: no successful refresh is recorded".into());
+        };
+        let age = (now - last).to_std().unwrap_or_default();
+        if age > self.options.max_staleness {
+            return Err(format!(
+                "not ready: the last successful refresh was at {last} ({}s ago), older than --max-staleness {}",
+                age.as_secs(),
+                humantime::format_duration(self.options.max_staleness)
+            ));
+        }
+        Ok(format!(
+            "ready: {items} items, last successful refresh at {last}"
+        ))
+    }
+
+    /// Reload the published set from the store, recording the outcome.
+    pub async fn reload(&self) {
+        let outcome = match self.current.reload(self.store.as_ref()).await {
+            Ok(Reload::Loaded) => {
+                tracing::info!(location = %self.store.location(), "loaded a new published set");
+                ReloadOutcome::Loaded
+            }
+            Ok(Reload::Unchanged) => ReloadOutcome::Unchanged,
+            Ok(Reload::Empty) => ReloadOutcome::Empty,
+            Err(e) => {
+                tracing::warn!(error = %e, "reload failed; still serving the set already loaded");
+                ReloadOutcome::Failed
+            }
+        };
+        if let Some(set) = self.current.get() {
+            self.metrics.set_items(set.manifest.items.len());
+        }
+        self.metrics.reload(outcome);
+    }
+
+    /// Run one refresh, then reload.
+    async fn refresh_once(&self, reason: &str) {
+        let start = std::time::Instant::now();
+        // Whole seconds, like `cvefeed refresh`: every published time is.
+        let now = Utc::now().trunc_subsecs(0);
+        let result = publish::refresh(self.store.as_ref(), &self.refresh, now).await;
+        let seconds = start.elapsed().as_secs_f64();
+        self.metrics.refresh(&result, seconds);
+        match &result {
+            Ok(summary) => {
+                *self.own_last_success.lock().expect("lock poisoned") = Some(now);
+                tracing::info!(reason, seconds, "refresh {}", summary.line());
+            }
+            Err(e) => {
+                tracing::error!(reason, seconds, error = %e, "refresh failed; still serving the previous feed");
+            }
+        }
+        self.reload().await;
+    }
+}
+
+fn jittered(interval: Duration) -> Duration {
+    let f = rand::random_range(0.9..1.1);
+    interval.mul_f64(f)
+}
+
+/// The refresher: one task, so runs never overlap. It runs at start and
+/// every (jittered) interval, and after a burst of webhook triggers has
+/// been quiet for `debounce_quiet` (or `debounce_max` after the first). On
+/// shutdown it finishes the run in progress and returns.
+async fn refresher(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    let interval = app.options.refresh_interval;
+    let mut next = (!interval.is_zero()).then(Instant::now);
+    loop {
+        let reason = tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            _ = app.trigger.notified() => {
+                let deadline = Instant::now() + app.options.debounce_max;
+                loop {
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        _ = tokio::time::sleep_until(deadline) => break,
+                        _ = tokio::time::sleep(app.options.debounce_quiet) => break,
+                        _ = app.trigger.notified() => {}
+                    }
+                }
+                "webhook"
+            }
+            _ = sleep_until_opt(next) => "interval",
+        };
+        app.refresh_once(reason).await;
+        next = (!interval.is_zero()).then(|| Instant::now() + jittered(interval));
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The reloader: loads the set at start (retrying every second until one
+/// is there), then every `reload_interval`, to pick up other writers.
+async fn reloader(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        app.reload().await;
+        let interval = app.options.reload_interval;
+        let wait = if app.current.get().is_none() {
+            Duration::from_secs(1)
+        } else if interval.is_zero() {
+            return;
+        } else {
+            interval
+        };
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Bind `addr`.
+pub async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
+}
+
+/// Serve `app` on `listener` until `shutdown` completes; then stop
+/// accepting, let in-flight requests and a running refresh finish (waiting
+/// at most `shutdown_timeout` for requests), and return.
+pub async fn run(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let refresher = tokio::spawn(refresher(app.clone(), stop_rx.clone()));
+    let reloader = tokio::spawn(reloader(app.clone(), stop_rx));
+    let router = routes::router(app.clone(), app.options.request_timeout);
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(app.options.header_read_timeout)
+        .max_buf_size(app.options.max_header_bytes.max(8192));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(
+        "shutting down: no longer accepting; finishing in-flight requests and any running refresh"
+    );
+    let _ = stop_tx.send(true);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(app.options.shutdown_timeout) => {
+            tracing::warn!("shutdown timeout: closing the remaining connections");
+        }
+    }
+    let _ = refresher.await;
+    let _ = reloader.await;
+    tracing::info!("stopped");
+    Ok(())
+}
