@@ -20,7 +20,9 @@ pub use title::{TitleParse, ids_from_body, parse_title};
 pub use vuln::VulnData;
 
 /// A validated, upper-case CVE identifier such as `CVE-2023-2727`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Ids order by year, then sequence number (`CVE-2023-9999` before
+/// `CVE-2023-10000`), not as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CveId(String);
 
@@ -38,6 +40,21 @@ impl CveId {
     /// The id as text, always upper-case.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Year and sequence number, the numeric parts of the id.
+    fn parts(&self) -> (u16, u64) {
+        let mut it = self.0[4..]
+            .split('-')
+            .map(|p| p.parse::<u64>().unwrap_or(u64::MAX));
+        let year = it.next().unwrap_or_default();
+        (year as u16, it.next().unwrap_or_default())
+    }
+
+    /// A text key that sorts like the ids do (for sorting in a page).
+    pub fn sort_key(&self) -> String {
+        let (year, seq) = self.parts();
+        format!("{year:04}-{seq:020}")
     }
 
     /// The cve.org record for this id.
@@ -65,6 +82,18 @@ impl FromStr for CveId {
         } else {
             Err(bad())
         }
+    }
+}
+
+impl Ord for CveId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl PartialOrd for CveId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -244,6 +273,14 @@ mod tests {
         ] {
             assert!(bad.parse::<CveId>().is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn cve_ids_order_by_number() {
+        let id = |s: &str| s.parse::<CveId>().unwrap();
+        assert!(id("CVE-2023-9999") < id("CVE-2023-10000"));
+        assert!(id("CVE-2022-99999") < id("CVE-2023-1000"));
+        assert!(id("CVE-2023-9999").sort_key() < id("CVE-2023-10000").sort_key());
     }
 
     #[test]

@@ -40,6 +40,8 @@ struct SeverityView {
 /// One table row.
 struct Row {
     id: String,
+    /// Sort key of the id: numeric order, not text order.
+    id_key: String,
     cve_url: String,
     summary: String,
     status: &'static str,
@@ -98,6 +100,7 @@ fn row(i: &FeedItem) -> Row {
     let a = &i.advisory;
     Row {
         id: a.id.to_string(),
+        id_key: a.id.sort_key(),
         cve_url: a.id.cve_org_url(),
         summary: short(&text(&a.summary)),
         status: a.status.as_str(),
