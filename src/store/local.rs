@@ -1,5 +1,5 @@
-//! A local directory as a store: atomic writes (temp file, fsync, rename,
-//! fsync of the directory) and a lock file for the publish lock, since a
+//! A local directory as a store: atomic writes (temp file, rename), durability
+//! batched in one `syncfs` per commit point, and a lock file for the publish lock, since a
 //! plain directory has no conditional writes of its own.
 
 use std::fs;

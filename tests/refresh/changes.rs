@@ -221,6 +221,9 @@ impl Store for FailingStore {
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.inner.delete(name).await
     }
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.inner.sync().await
+    }
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
         self.inner.lock(wait).await
     }
