@@ -112,10 +112,14 @@ pub fn build(
     let empty = BTreeMap::new();
     let prev_items: &BTreeMap<CveId, ItemState> = previous.map_or(&empty, |m| &m.items);
     let mut changes = Changes::default();
+    let hashes: Vec<String> = {
+        use rayon::prelude::*;
+        advisories.par_iter().map(item_hash).collect()
+    };
     let mut items: Vec<FeedItem> = advisories
         .into_iter()
-        .map(|advisory| {
-            let content_hash = item_hash(&advisory);
+        .zip(hashes)
+        .map(|(advisory, content_hash)| {
             let modified = match prev_items.get(&advisory.id) {
                 Some(prev) if prev.content_hash == content_hash => prev.date_modified,
                 Some(_) => {

@@ -205,7 +205,7 @@ impl ClientConfig {
 pub struct CachedPage {
     /// The ETag GitHub sent with the page.
     pub etag: String,
-    /// The page's issues, pull requests included (they are dropped later).
+    /// The page's issues (pull requests are dropped before caching).
     pub issues: Vec<Issue>,
     /// The `Link: rel="next"` URL, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,10 +334,11 @@ pub enum GithubError {
 /// All issues of a repository that carry a label, in every state.
 #[derive(Debug)]
 pub struct Listing {
-    /// The issues, pull requests dropped.
-    pub issues: Vec<Issue>,
-    /// The pages as fetched now, for the cache.
-    pub pages: PageCache,
+    /// The pages in the order they were fetched, by URL, pull requests
+    /// dropped: the issues, and the cache entries to keep for next time.
+    pub pages: Vec<(String, CachedPage)>,
+    /// Whether any page was fetched anew (not answered 304 from the cache).
+    pub fresh: bool,
     /// What it cost.
     pub stats: FetchStats,
 }
@@ -405,29 +406,28 @@ impl Client {
     }
 
     /// List every issue of `repo` carrying `label`, following `Link` to the
-    /// end, answering 304s from `cache`. Fails as a whole: a partial list is
-    /// never returned.
+    /// end, answering 304s from `cache`. The pages used are taken out of
+    /// `cache` (not copied), so that a large listing is held once. Fails as
+    /// a whole: a partial list is never returned.
     pub async fn list_issues(
         &self,
         repo: &RepoName,
         label: &str,
-        cache: &PageCache,
+        cache: &mut PageCache,
     ) -> Result<Listing, GithubError> {
         let mut url = self.first_page_url(repo, label);
         let mut listing = Listing {
-            issues: Vec::new(),
-            pages: PageCache::default(),
+            pages: Vec::new(),
+            fresh: false,
             stats: FetchStats::default(),
         };
         for _ in 0..MAX_PAGES {
-            let page = self
-                .fetch_page(&url, cache.pages.get(&url), &mut listing.stats)
+            let (page, fresh) = self
+                .fetch_page(&url, cache.pages.remove(&url), &mut listing.stats)
                 .await?;
-            listing
-                .issues
-                .extend(page.issues.iter().filter(|i| !i.is_pull_request()).cloned());
+            listing.fresh |= fresh;
             let next = page.next.clone();
-            listing.pages.pages.insert(url.clone(), page);
+            listing.pages.push((url.clone(), page));
             match next {
                 Some(next) => {
                     self.check_same_origin(&url, &next)?;
@@ -457,18 +457,19 @@ impl Client {
         }
     }
 
+    /// One page, and whether it is fresh (`false`: 304, from `cached`).
     async fn fetch_page(
         &self,
         url: &str,
-        cached: Option<&CachedPage>,
+        cached: Option<CachedPage>,
         stats: &mut FetchStats,
-    ) -> Result<CachedPage, GithubError> {
+    ) -> Result<(CachedPage, bool), GithubError> {
         let mut attempts = 0u32;
         let mut rate_waited = Duration::ZERO;
         loop {
             attempts += 1;
             let mut request = self.http.get(url);
-            if let Some(c) = cached {
+            if let Some(c) = &cached {
                 request = request.header(header::IF_NONE_MATCH, &c.etag);
             }
             let response = match request.send().await {
@@ -491,9 +492,11 @@ impl Client {
             stats.count(status, &headers);
             tracing::debug!(url, status = status.as_u16(), "GitHub response");
             if status == StatusCode::NOT_MODIFIED {
-                return cached.cloned().ok_or_else(|| GithubError::MissingCache {
-                    url: url.to_string(),
-                });
+                return cached
+                    .map(|page| (page, false))
+                    .ok_or_else(|| GithubError::MissingCache {
+                        url: url.to_string(),
+                    });
             }
             if status.is_success() {
                 let body = match response.bytes().await {
@@ -511,12 +514,13 @@ impl Client {
                         });
                     }
                 };
-                let issues: Vec<Issue> =
+                let mut issues: Vec<Issue> =
                     serde_json::from_slice(&body).map_err(|e| GithubError::Decode {
                         url: url.to_string(),
                         cause: e.to_string(),
                     })?;
-                return Ok(CachedPage {
+                issues.retain(|i| !i.is_pull_request());
+                let page = CachedPage {
                     etag: headers
                         .get(header::ETAG)
                         .and_then(|v| v.to_str().ok())
@@ -524,7 +528,8 @@ impl Client {
                         .to_string(),
                     issues,
                     next: next_link(&headers),
-                });
+                };
+                return Ok((page, true));
             }
             let message = error_message(response).await;
             if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {

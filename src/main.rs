@@ -7,7 +7,28 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Keep glibc's heap close to what the program holds. By default every
+/// thread that allocates gets its own arena (up to eight per core), each
+/// keeping what it freed, and large buffers move from `mmap` into the heap
+/// once one was freed: a 10,000-item refresh then peaked near 120 MB for
+/// 70 MB of live data. Two arenas, and `mmap` for every buffer of 128 KiB
+/// or more (returned to the system when freed, grown without copying),
+/// bring the peak under 80 MB at no measurable cost in time.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = cli::Cli::parse();
     cli::init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

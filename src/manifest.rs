@@ -47,6 +47,11 @@ pub struct Manifest {
     pub updated_at: DateTime<Utc>,
     /// Hex sha256 over all item hashes and the feed settings.
     pub content_hash: String,
+    /// The build and settings that rendered the objects
+    /// ([`crate::render::SiteConfig::render_key`]). Objects whose inputs
+    /// are unchanged are not rendered again unless this differs.
+    #[serde(default)]
+    pub render_key: String,
     /// Every published object, by name.
     pub objects: BTreeMap<String, ObjectEntry>,
     /// Per-item state for the next run's change detection.

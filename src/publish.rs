@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::advisory::{self, Advisory, CveId};
-use crate::feed::{self, Changes};
+use crate::feed::{self, Changes, Feed};
 use crate::github::{self, FetchStats, Issue, PageCache, RepoName};
 use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
 use crate::manifest::{MANIFEST, Manifest, ObjectEntry, STATUS, StatusDoc, UnparsedIssue};
-use crate::render::{self, Artifact, SiteConfig, content_type, jsonfeed};
+use crate::render::{self, Artifact, Part, RenderError, SiteConfig, content_type, osv};
 use crate::store::{PutMode, Store, StoreError, StoreLock, Version};
 
 /// Name of the GitHub page cache object (not part of the publication).
@@ -35,8 +36,11 @@ pub const COMPAT_FEED: &str = "official-cve-feed.json";
 /// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
 pub const COMPAT_HASH: &str = "cve-feed-hash";
 
-/// OSV records written between two lease renewals.
-const WRITE_CHUNK: usize = 256;
+/// OSV records rendered per batch (and written between two lease renewals).
+const RECORD_BATCH: usize = 256;
+/// A rendered batch larger than this is written before the next batch is
+/// rendered, so that two large documents are never held at once.
+const OVERLAP_LIMIT: usize = 4 << 20;
 /// OSV record writes in flight at once.
 const PARALLEL_WRITES: usize = 16;
 
@@ -276,15 +280,22 @@ async fn publish(
     lock: &mut Option<StoreLock>,
 ) -> Result<Summary, RefreshError> {
     let journal = read_journal(store).await?;
-    let first = plan(
+    let mut first = plan(
         store,
         config,
         now,
         journal.as_ref().unwrap_or(&BTreeSet::new()),
     )
     .await?;
+    let mut cache_written = store_page_cache(store, &mut first).await?;
+    let with_cache = |mut summary: Summary, cache_written: bool| {
+        if cache_written {
+            summary.written.push(PAGE_CACHE.to_string());
+        }
+        summary
+    };
     if first.unchanged() && journal.is_none() {
-        return finish_unchanged(store, first).await;
+        return Ok(with_cache(finish_unchanged(first), cache_written));
     }
     *lock = store.lock(config.lock_wait).await?;
     // Under the lock: plan again if another writer committed meanwhile.
@@ -296,7 +307,9 @@ async fn publish(
         first
     } else {
         tracing::info!("another refresher published while this one was reading; planning again");
-        plan(store, config, now, &dirty).await?
+        let mut again = plan(store, config, now, &dirty).await?;
+        cache_written |= store_page_cache(store, &mut again).await?;
+        again
     };
     let mut retried = false;
     loop {
@@ -305,10 +318,10 @@ async fn publish(
                 // Every object it named was verified: the cut is repaired.
                 store.delete(JOURNAL).await?;
             }
-            return finish_unchanged(store, planned).await;
+            return Ok(with_cache(finish_unchanged(planned), cache_written));
         }
         journal_exists = true;
-        match apply(store, planned, lock.as_mut(), &mut dirty).await {
+        match apply(store, &config.site, planned, lock.as_mut(), &mut dirty).await {
             Err(RefreshError::Store(StoreError::Conflict { name, .. }))
                 if name == MANIFEST && !retried =>
             {
@@ -318,8 +331,9 @@ async fn publish(
                 );
                 retried = true;
                 planned = plan(store, config, now, &dirty).await?;
+                cache_written |= store_page_cache(store, &mut planned).await?;
             }
-            other => return other,
+            other => return other.map(|summary| with_cache(summary, cache_written)),
         }
     }
 }
@@ -397,33 +411,51 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     bytes
 }
 
-/// What a run would write, computed from the store and the source.
-#[derive(Debug, Clone)]
+/// What a run would write, computed from the store and the source without
+/// rendering anything: an object is due when its inputs changed (its item,
+/// or for the feeds and the archive the whole feed), when this build
+/// renders differently ([`Manifest::render_key`]), or when an interrupted
+/// publish may have left other bytes in it.
+#[derive(Debug)]
 struct Plan {
     /// Version of the manifest planned against (`None`: no manifest yet).
     previous_version: Option<Version>,
     /// Whether the new manifest equals the published one.
     manifest_unchanged: bool,
+    /// The next manifest; `objects` holds the entries carried over, the
+    /// due objects' entries are added as they are written.
     manifest: Manifest,
-    /// Changed objects, in write order.
-    to_write: Vec<Artifact>,
+    /// The feed to render the due objects from.
+    feed: Arc<Feed>,
+    /// Objects to render and write, in write order.
+    due: Vec<Due>,
     /// Objects to delete after the commit.
     stale: Vec<String>,
-    /// The GitHub page cache, if it changed.
-    page_cache: Option<PageCache>,
+    /// The GitHub page cache to store (compact JSON), if it changed.
+    page_cache: Option<Vec<u8>>,
     /// The summary, `written` still empty.
     summary: Summary,
 }
 
 impl Plan {
     fn unchanged(&self) -> bool {
-        self.to_write.is_empty() && self.stale.is_empty() && self.manifest_unchanged
+        self.due.is_empty() && self.stale.is_empty() && self.manifest_unchanged
     }
 }
 
-/// Read the published state and the source, render, and decide what to
-/// write. Objects named in `dirty` (from an interrupted or lost publish)
-/// are read back and rewritten unless they already hold the intended bytes.
+/// One due object (or pair of objects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// A part of the publication.
+    Part(Part),
+    /// The upstream bucket names, [`COMPAT_FEED`] and [`COMPAT_HASH`],
+    /// from the JSON Feed's bytes.
+    Compat,
+}
+
+/// Read the published state and the source, and decide what to write.
+/// Objects named in `dirty` (from an interrupted or lost publish) are read
+/// back and rewritten unless they already hold the intended bytes.
 async fn plan(
     store: &dyn Store,
     config: &RefreshConfig,
@@ -439,6 +471,7 @@ async fn plan(
             location: store.location(),
             cause: e.to_string(),
         })?;
+    let previous_version = previous.map(|f| f.version);
     // Never date a publication before the one it replaces (clock skew
     // between writers).
     let now = previous_manifest
@@ -446,13 +479,17 @@ async fn plan(
         .map_or(now, |m| now.max(m.updated_at));
 
     let (repos, page_cache, stats) = fetch(store, config).await?;
-    let (advisories, unparsed) = parse(&repos, &config.label);
-    let (feed, changes) = feed::build(
-        advisories,
-        previous_manifest.as_ref(),
-        &config.site.fingerprint(),
-        now,
-    );
+    // Parsing and hashing are CPU work: off the async threads, on every core.
+    let label = config.label.clone();
+    let settings = config.site.fingerprint();
+    let (feed, changes, unparsed, previous_manifest) = tokio::task::spawn_blocking(move || {
+        let (advisories, unparsed) = parse(&repos, &label);
+        drop(repos);
+        let (feed, changes) = feed::build(advisories, previous_manifest.as_ref(), &settings, now);
+        (feed, changes, unparsed, previous_manifest)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
 
     if changes.removed.len() > config.shrink_tolerance && !config.allow_shrink {
         return Err(RefreshError::Shrink {
@@ -461,60 +498,94 @@ async fn plan(
         });
     }
 
-    let mut artifacts = render::render_all(&feed, &config.site)?;
-    if config.compat_k8s_bucket {
-        artifacts.extend(compat_artifacts(&artifacts));
-    }
-    let manifest = Manifest {
+    let render_key = config.site.render_key();
+    let empty = Manifest {
+        manifest_version: Manifest::VERSION,
+        generator: String::new(),
+        updated_at: feed.updated_at,
+        content_hash: String::new(),
+        render_key: String::new(),
+        objects: BTreeMap::new(),
+        items: BTreeMap::new(),
+    };
+    let prev = previous_manifest.as_ref().unwrap_or(&empty);
+    let same_build = prev.render_key == render_key;
+    let same_feed =
+        same_build && prev.content_hash == feed.content_hash && prev.updated_at == feed.updated_at;
+    let items = feed::item_states(&feed);
+
+    let mut manifest = Manifest {
         manifest_version: Manifest::VERSION,
         generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
         updated_at: feed.updated_at,
         content_hash: feed.content_hash.clone(),
-        objects: artifacts
-            .iter()
-            .map(|a| (a.name.clone(), entry(a)))
-            .collect(),
-        items: feed::item_states(&feed),
+        render_key,
+        objects: BTreeMap::new(),
+        items,
     };
-
-    let previous_objects = previous_manifest
-        .as_ref()
-        .map(|m| m.objects.clone())
-        .unwrap_or_default();
-    let mut to_write = Vec::new();
-    for a in artifacts {
-        let wanted = &manifest.objects[&a.name];
-        let write = if previous_objects.get(&a.name) != Some(wanted) {
-            true
-        } else if dirty.contains(&a.name) {
-            // Possibly overwritten by an unfinished or losing publish.
-            store
-                .get(&a.name)
-                .await?
-                .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != wanted.sha256)
-        } else {
-            false
-        };
-        if write {
-            to_write.push(a);
-        }
+    let mut due = Vec::new();
+    let mut names = BTreeSet::new();
+    let mut wanted: Vec<(Due, Vec<String>, bool)> = render::parts(&feed)
+        .into_iter()
+        .map(|part| {
+            let same_inputs = match part {
+                Part::Record(i) => {
+                    let id = &feed.items[i].advisory.id;
+                    same_build && prev.items.get(id) == manifest.items.get(id)
+                }
+                _ => same_feed,
+            };
+            (Due::Part(part), vec![part.name(&feed)], same_inputs)
+        })
+        .collect();
+    if config.compat_k8s_bucket {
+        wanted.push((
+            Due::Compat,
+            vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+            same_feed,
+        ));
     }
-    let stale: Vec<String> = previous_objects
+    for (object, object_names, same_inputs) in wanted {
+        let mut carried = Vec::new();
+        for name in &object_names {
+            let Some(entry) = prev.objects.get(name).filter(|_| same_inputs) else {
+                break;
+            };
+            // Possibly overwritten by an unfinished or losing publish.
+            if dirty.contains(name)
+                && store
+                    .get(name)
+                    .await?
+                    .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != entry.sha256)
+            {
+                break;
+            }
+            carried.push((name.clone(), entry.clone()));
+        }
+        if carried.len() == object_names.len() {
+            manifest.objects.extend(carried);
+        } else {
+            due.push(object);
+        }
+        names.extend(object_names);
+    }
+    let stale: Vec<String> = prev
+        .objects
         .keys()
         .chain(
             dirty
                 .iter()
                 .filter(|n| !n.starts_with('.') && *n != MANIFEST && *n != STATUS),
         )
-        .filter(|name| !manifest.objects.contains_key(*name))
+        .filter(|name| !names.contains(*name))
         .cloned()
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
 
     Ok(Plan {
-        previous_version: previous.map(|f| f.version),
-        manifest_unchanged: previous_manifest.as_ref() == Some(&manifest),
+        previous_version,
+        manifest_unchanged: due.is_empty() && previous_manifest.as_ref() == Some(&manifest),
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
@@ -529,49 +600,163 @@ async fn plan(
             hooks: Vec::new(),
         },
         manifest,
-        to_write,
+        feed: Arc::new(feed),
+        due,
         stale,
         page_cache,
     })
 }
 
-/// Nothing to publish: store the page cache if it changed.
-async fn finish_unchanged(store: &dyn Store, plan: Plan) -> Result<Summary, RefreshError> {
+/// Store the GitHub page cache if the plan carries a new one. It is an
+/// HTTP cache, right whatever happens to the publish: it is written as
+/// soon as the source was read, and its memory freed before rendering.
+async fn store_page_cache(store: &dyn Store, plan: &mut Plan) -> Result<bool, StoreError> {
+    let Some(bytes) = plan.page_cache.take() else {
+        return Ok(false);
+    };
+    store
+        .put(PAGE_CACHE, bytes, content_type::JSON, PutMode::Overwrite)
+        .await?;
+    Ok(true)
+}
+
+/// Nothing to publish.
+fn finish_unchanged(plan: Plan) -> Summary {
     let mut summary = plan.summary;
     summary.outcome = Outcome::Unchanged;
-    if let Some(cache) = plan.page_cache {
-        write_page_cache(store, &cache).await?;
-        summary.written.push(PAGE_CACHE.to_string());
+    summary
+}
+
+/// Renders the due objects of a plan in write order, one batch at a time:
+/// OSV records (building `osv/all.zip` as they go when it is due), then
+/// the archive, the feeds and the page. Pure CPU work, run off the async
+/// threads while the previous batch is written.
+struct Producer {
+    feed: Arc<Feed>,
+    site: SiteConfig,
+    /// Item indices of the records still to render, in id order.
+    records: std::collections::VecDeque<usize>,
+    /// Which items' records are due (the others are rendered only for the
+    /// archive).
+    record_due: Vec<bool>,
+    /// The archive being built, when it is due.
+    archive: Option<osv::Archive>,
+    /// The other due objects, in write order.
+    rest: std::collections::VecDeque<Due>,
+}
+
+/// A rendered object and its manifest entry.
+struct Rendered {
+    artifact: Artifact,
+    entry: ObjectEntry,
+}
+
+impl Producer {
+    fn new(feed: Arc<Feed>, site: SiteConfig, due: &[Due]) -> Producer {
+        let mut record_due = vec![false; feed.items.len()];
+        for d in due {
+            if let Due::Part(Part::Record(i)) = d {
+                record_due[*i] = true;
+            }
+        }
+        let archive_due = due.contains(&Due::Part(Part::Archive));
+        let records = osv::record_order(&feed)
+            .into_iter()
+            .filter(|i| archive_due || record_due[*i])
+            .collect();
+        Producer {
+            records,
+            record_due,
+            archive: archive_due.then(osv::Archive::new),
+            rest: due
+                .iter()
+                .filter(|d| !matches!(d, Due::Part(Part::Record(_) | Part::Archive)))
+                .copied()
+                .collect(),
+            feed,
+            site,
+        }
     }
-    Ok(summary)
+
+    /// The next batch, `None` when everything was rendered.
+    fn next_batch(&mut self) -> Batch {
+        let mut batch = Vec::new();
+        if !self.records.is_empty() {
+            for i in self.records.drain(..RECORD_BATCH.min(self.records.len())) {
+                let record = osv::render_record(&self.feed.items[i])?;
+                if let Some(archive) = &mut self.archive {
+                    archive.add(&record)?;
+                }
+                if self.record_due[i] {
+                    batch.push(rendered(record));
+                }
+            }
+            return Ok(Some(batch));
+        }
+        if let Some(archive) = self.archive.take() {
+            return Ok(Some(vec![rendered(archive.finish()?)]));
+        }
+        let Some(next) = self.rest.pop_front() else {
+            return Ok(None);
+        };
+        let compat_due = self.rest.contains(&Due::Compat);
+        match next {
+            Due::Part(part) => {
+                let artifact = render::render(&self.feed, &self.site, part)?;
+                if part == Part::JsonFeed && compat_due {
+                    // Both names from one rendering of the feed.
+                    self.rest.retain(|d| *d != Due::Compat);
+                    batch.extend(compat_artifacts(&artifact).into_iter().map(rendered));
+                }
+                batch.insert(0, rendered(artifact));
+            }
+            Due::Compat => {
+                let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
+                batch.extend(compat_artifacts(&feed).into_iter().map(rendered));
+            }
+        }
+        Ok(Some(batch))
+    }
 }
 
-async fn write_page_cache(store: &dyn Store, cache: &PageCache) -> Result<(), StoreError> {
-    store
-        .put(
-            PAGE_CACHE,
-            to_json(cache),
-            content_type::JSON,
-            PutMode::Overwrite,
-        )
-        .await
+fn rendered(artifact: Artifact) -> Rendered {
+    let entry = ObjectEntry {
+        sha256: hex::encode(Sha256::digest(&artifact.bytes)),
+        size: artifact.bytes.len() as u64,
+        content_type: artifact.content_type.to_string(),
+    };
+    Rendered { artifact, entry }
 }
 
-/// Write a plan under the lock: journal, changed objects, `manifest.json`
-/// by compare-and-swap, deletions, journal removal. Names are added to
-/// `dirty` before they are written, so a retry re-verifies them.
+/// The next batch, or `None` when everything was rendered.
+type Batch = Result<Option<Vec<Rendered>>, RenderError>;
+
+/// Render the next batch on the blocking pool.
+fn spawn_batch(mut producer: Producer) -> tokio::task::JoinHandle<(Producer, Batch)> {
+    tokio::task::spawn_blocking(move || {
+        let batch = producer.next_batch();
+        (producer, batch)
+    })
+}
+
+/// Write a plan under the lock: journal, due objects (each batch rendered
+/// while the previous one is written), `manifest.json` by compare-and-swap,
+/// deletions, journal removal. Names are added to `dirty` before they are
+/// written, so a retry re-verifies them.
 async fn apply(
     store: &dyn Store,
+    site: &SiteConfig,
     plan: Plan,
     mut lock: Option<&mut StoreLock>,
     dirty: &mut BTreeSet<String>,
 ) -> Result<Summary, RefreshError> {
     let mut written = Vec::new();
+    let due_names = plan.due.iter().flat_map(|d| match d {
+        Due::Part(part) => vec![part.name(&plan.feed)],
+        Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+    });
     let journal = Journal {
-        names: plan
-            .to_write
-            .iter()
-            .map(|a| a.name.clone())
+        names: due_names
             .chain(plan.stale.iter().cloned())
             .chain(dirty.iter().cloned())
             .collect(),
@@ -587,31 +772,54 @@ async fn apply(
         .await?;
     store.sync().await?;
     written.push(JOURNAL.to_string());
-    // OSV records first, many at a time (they are independent and a bucket
-    // answers each in a round trip); then the feeds and the page, in order.
-    let (records, documents): (Vec<Artifact>, Vec<Artifact>) = plan
-        .to_write
-        .into_iter()
-        .partition(|a| a.name.starts_with(render::osv::DIR));
-    for chunk in records.chunks(WRITE_CHUNK) {
+    let mut manifest = plan.manifest;
+    let mut producer = Some(Producer::new(plan.feed, site.clone(), &plan.due));
+    let mut ahead = None;
+    loop {
+        let pending = match (ahead.take(), producer.take()) {
+            (Some(pending), _) => pending,
+            (None, Some(p)) => spawn_batch(p),
+            (None, None) => break,
+        };
+        let (p, batch) = pending
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let Some(batch) = batch? else {
+            break;
+        };
+        // Render the next batch while this one is written, unless this one
+        // is large (a feed or the page): then one at a time, to bound memory.
+        let size: usize = batch.iter().map(|r| r.artifact.bytes.len()).sum();
+        if size <= OVERLAP_LIMIT {
+            ahead = Some(spawn_batch(p));
+        } else {
+            producer = Some(p);
+        }
         keep_alive(&mut lock).await?;
-        dirty.extend(chunk.iter().map(|a| a.name.clone()));
-        for group in chunk.chunks(PARALLEL_WRITES) {
-            let puts: Vec<_> = group
-                .iter()
-                .map(|a| store.put(&a.name, a.bytes.clone(), a.content_type, PutMode::Overwrite))
-                .collect();
+        let mut batch = batch.into_iter().peekable();
+        while batch.peek().is_some() {
+            // Independent objects, many at a time: a bucket answers each in
+            // a round trip.
+            let group: Vec<Rendered> = batch.by_ref().take(PARALLEL_WRITES).collect();
+            for r in &group {
+                dirty.insert(r.artifact.name.clone());
+                manifest
+                    .objects
+                    .insert(r.artifact.name.clone(), r.entry.clone());
+                written.push(r.artifact.name.clone());
+            }
+            let puts = group.into_iter().map(|r| async move {
+                let Artifact {
+                    name,
+                    content_type,
+                    bytes,
+                } = r.artifact;
+                store
+                    .put(&name, bytes, content_type, PutMode::Overwrite)
+                    .await
+            });
             futures::future::try_join_all(puts).await?;
         }
-        written.extend(chunk.iter().map(|a| a.name.clone()));
-    }
-    for a in documents {
-        keep_alive(&mut lock).await?;
-        dirty.insert(a.name.clone());
-        store
-            .put(&a.name, a.bytes, a.content_type, PutMode::Overwrite)
-            .await?;
-        written.push(a.name);
     }
     // Everything the manifest names must be durable before it is.
     store.sync().await?;
@@ -621,7 +829,7 @@ async fn apply(
         None => PutMode::Create,
     };
     store
-        .put(MANIFEST, to_json(&plan.manifest), content_type::JSON, mode)
+        .put(MANIFEST, to_json(&manifest), content_type::JSON, mode)
         .await?;
     store.sync().await?;
     written.push(MANIFEST.to_string());
@@ -630,10 +838,6 @@ async fn apply(
         store.delete(name).await?;
     }
     store.delete(JOURNAL).await?;
-    if let Some(cache) = &plan.page_cache {
-        write_page_cache(store, cache).await?;
-        written.push(PAGE_CACHE.to_string());
-    }
     let mut summary = plan.summary;
     summary.written = written;
     Ok(summary)
@@ -649,12 +853,9 @@ async fn keep_alive(lock: &mut Option<&mut StoreLock>) -> Result<(), StoreError>
 /// `official-cve-feed.json` (the JSON Feed's bytes) and `cve-feed-hash`
 /// (its hex sha256 and a newline), the names the upstream job published
 /// to its bucket and the kubernetes/website build reads.
-fn compat_artifacts(artifacts: &[Artifact]) -> Vec<Artifact> {
-    let Some(feed) = artifacts.iter().find(|a| a.name == jsonfeed::NAME) else {
-        return Vec::new();
-    };
+fn compat_artifacts(feed: &Artifact) -> [Artifact; 2] {
     let hash = format!("{}\n", hex::encode(Sha256::digest(&feed.bytes)));
-    vec![
+    [
         Artifact {
             name: COMPAT_FEED.into(),
             content_type: content_type::JSON,
@@ -668,23 +869,16 @@ fn compat_artifacts(artifacts: &[Artifact]) -> Vec<Artifact> {
     ]
 }
 
-fn entry(a: &Artifact) -> ObjectEntry {
-    ObjectEntry {
-        sha256: hex::encode(Sha256::digest(&a.bytes)),
-        size: a.bytes.len() as u64,
-        content_type: a.content_type.to_string(),
-    }
-}
-
-/// Issues per repository, and the page cache to store if it changed.
+/// Issues per repository, and the page cache to store (compact JSON) if it
+/// changed.
 async fn fetch(
     store: &dyn Store,
     config: &RefreshConfig,
-) -> Result<(Vec<RepoIssues>, Option<PageCache>, FetchStats), RefreshError> {
+) -> Result<(Vec<RepoIssues>, Option<Vec<u8>>, FetchStats), RefreshError> {
     match &config.source {
         Source::File(path) => Ok((read_file(path, &config.repos)?, None, FetchStats::default())),
         Source::Github(client) => {
-            let old_cache: PageCache = match store.get(PAGE_CACHE).await? {
+            let mut old_cache: PageCache = match store.get(PAGE_CACHE).await? {
                 Some(f) => serde_json::from_slice(&f.bytes)
                     .inspect_err(
                         |e| tracing::warn!(error = %e, "ignoring an unreadable GitHub page cache"),
@@ -694,18 +888,35 @@ async fn fetch(
             };
             let mut new_cache = PageCache::default();
             let mut stats = FetchStats::default();
-            let mut repos = Vec::new();
+            let mut fresh = false;
+            let mut listed = Vec::new();
             for repo in &config.repos {
-                let listing = client.list_issues(repo, &config.label, &old_cache).await?;
-                new_cache.pages.extend(listing.pages.pages);
+                let listing = client
+                    .list_issues(repo, &config.label, &mut old_cache)
+                    .await?;
+                fresh |= listing.fresh;
                 stats.absorb(listing.stats);
-                repos.push(RepoIssues {
-                    repo: repo.clone(),
-                    issues: listing.issues,
-                });
+                let urls: Vec<String> = listing.pages.iter().map(|(u, _)| u.clone()).collect();
+                new_cache.pages.extend(listing.pages);
+                listed.push((repo.clone(), urls));
             }
-            let changed = (new_cache != old_cache).then_some(new_cache);
-            Ok((repos, changed, stats))
+            // Pages left in the old cache are no longer listed.
+            let changed = fresh || !old_cache.pages.is_empty();
+            drop(old_cache);
+            let cache_bytes =
+                changed.then(|| serde_json::to_vec(&new_cache).expect("the page cache serializes"));
+            let repos = listed
+                .into_iter()
+                .map(|(repo, urls)| RepoIssues {
+                    repo,
+                    issues: urls
+                        .iter()
+                        .filter_map(|u| new_cache.pages.remove(u))
+                        .flat_map(|page| page.issues)
+                        .collect(),
+                })
+                .collect();
+            Ok((repos, cache_bytes, stats))
         }
     }
 }
@@ -738,16 +949,21 @@ fn read_file(path: &PathBuf, repos: &[RepoName]) -> Result<Vec<RepoIssues>, Refr
 }
 
 /// Advisories of the labelled issues (one per id), and the labelled issues
-/// that name no id.
+/// that name no id. Issues are read in parallel; the results keep the
+/// order of the issues.
 fn parse(repos: &[RepoIssues], label: &str) -> (Vec<Advisory>, Vec<UnparsedIssue>) {
+    use rayon::prelude::*;
     let mut advisories = Vec::new();
     let mut unparsed = Vec::new();
     for RepoIssues { repo, issues } in repos {
-        for issue in issues
-            .iter()
+        let name = repo.to_string();
+        let parsed: Vec<_> = issues
+            .par_iter()
             .filter(|i| !i.is_pull_request() && i.has_label(label))
-        {
-            match advisory::from_issue(&repo.to_string(), issue) {
+            .map(|issue| advisory::from_issue(&name, issue))
+            .collect();
+        for result in parsed {
+            match result {
                 Ok(list) => advisories.extend(list),
                 Err(u) => {
                     tracing::warn!(
@@ -757,7 +973,7 @@ fn parse(repos: &[RepoIssues], label: &str) -> (Vec<Advisory>, Vec<UnparsedIssue
                         "labelled issue names no CVE id in its title or body; it is not in the feed"
                     );
                     unparsed.push(UnparsedIssue {
-                        repo: repo.to_string(),
+                        repo: name.clone(),
                         number: u.issue.number,
                         title: u.title,
                     });

@@ -8,8 +8,8 @@ use std::io::Read;
 use chrono::{DateTime, TimeZone, Utc};
 use cvefeed::advisory::{Advisory, CveId, IssueRef, Status, vuln};
 use cvefeed::feed::{self, Feed};
-use cvefeed::render::osv::{self as osv_render, ARCHIVE};
-use cvefeed::render::{Artifact, SiteConfig, content_type};
+use cvefeed::render::osv::ARCHIVE;
+use cvefeed::render::{self, Artifact, Part, SiteConfig, content_type};
 use serde_json::{Value, json};
 
 fn fixture_names() -> Vec<String> {
@@ -79,8 +79,13 @@ fn feed_of(advisories: Vec<Advisory>) -> Feed {
     feed::build(advisories, None, "test", at(28)).0
 }
 
+/// The records and the archive, in write order.
 fn render(feed: &Feed) -> Vec<Artifact> {
-    osv_render::render(feed, &SiteConfig::default()).unwrap()
+    render::parts(feed)
+        .into_iter()
+        .filter(|p| matches!(p, Part::Record(_) | Part::Archive))
+        .map(|p| render::render(feed, &SiteConfig::default(), p).unwrap())
+        .collect()
 }
 
 fn record<'a>(artifacts: &'a [Artifact], id: &str) -> &'a Artifact {

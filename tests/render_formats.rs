@@ -140,19 +140,14 @@ fn site() -> SiteConfig {
     }
 }
 
-fn one(mut artifacts: Vec<Artifact>) -> Artifact {
-    assert_eq!(artifacts.len(), 1, "expected exactly one artifact");
-    artifacts.pop().unwrap()
-}
-
 fn rss_of(feed: &Feed) -> Artifact {
-    one(render::rss::render(feed, &site()).unwrap())
+    render::rss::render(feed, &site()).unwrap()
 }
 fn atom_of(feed: &Feed) -> Artifact {
-    one(render::atom::render(feed, &site()).unwrap())
+    render::atom::render(feed, &site()).unwrap()
 }
 fn html_of(feed: &Feed) -> Artifact {
-    one(render::html::render(feed, &site()).unwrap())
+    render::html::render(feed, &site()).unwrap()
 }
 
 fn text(a: &Artifact) -> &str {

@@ -86,8 +86,18 @@ impl FromStr for CveId {
 }
 
 impl Ord for CveId {
+    /// By year, then by sequence number, compared as digit strings (no
+    /// parsing: ids are sorted and looked up often); ids that differ only
+    /// in leading zeros fall back to text order, consistent with `Eq`.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.parts().cmp(&other.parts())
+        fn key(id: &CveId) -> (&str, usize, &str) {
+            // Validated: "CVE-" + four-digit year + "-" + digits.
+            let (year, seq) = (&id.0[4..8], id.0[9..].trim_start_matches('0'));
+            (year, seq.len(), seq)
+        }
+        key(self)
+            .cmp(&key(other))
+            .then_with(|| self.0.cmp(&other.0))
     }
 }
 

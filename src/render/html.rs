@@ -119,7 +119,7 @@ fn row(i: &FeedItem) -> Row {
 }
 
 /// Render `index.html`.
-pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
+pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     let rows: Vec<Row> = feed.items.iter().map(row).collect();
     let page = Page {
         title: text(&site.title),
@@ -150,11 +150,11 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderErr
     if bytes.last() != Some(&b'\n') {
         bytes.push(b'\n');
     }
-    Ok(vec![Artifact {
+    Ok(Artifact {
         name: NAME.into(),
         content_type: content_type::HTML,
         bytes,
-    }])
+    })
 }
 
 #[cfg(test)]

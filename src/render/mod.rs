@@ -14,7 +14,13 @@ mod vocab;
 
 pub use text::{html_safe, http_url, xml_safe};
 
+use sha2::{Digest, Sha256};
+
 use crate::feed::Feed;
+
+/// Fingerprint of the code and dependencies of this build (see `build.rs`):
+/// a build with another key may render other bytes from the same feed.
+pub const BUILD_KEY: &str = env!("CVEFEED_RENDER_KEY");
 
 /// Content types of the published formats.
 pub mod content_type {
@@ -82,6 +88,16 @@ impl SiteConfig {
     pub fn fingerprint(&self) -> String {
         format!("{self:?}")
     }
+
+    /// What, besides the feed, decides the bytes of every object: this
+    /// build's code ([`BUILD_KEY`]) and these settings. Hex sha256.
+    pub fn render_key(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(BUILD_KEY.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(self.fingerprint().as_bytes());
+        hex::encode(hasher.finalize())
+    }
 }
 
 /// One object to publish.
@@ -109,13 +125,80 @@ pub enum RenderError {
     },
 }
 
-/// Every object of a publication, in write order: OSV records first, then
-/// the feeds and the page. (`manifest.json` is added by the publisher.)
+/// One object of a publication, known by name before it is rendered, so
+/// that the publisher can decide what to write without rendering anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `osv/<ID>.json` of the item at this index of [`Feed::items`].
+    Record(usize),
+    /// `osv/all.zip`, every record.
+    Archive,
+    /// `index.json`.
+    JsonFeed,
+    /// `feed.xml`.
+    Rss,
+    /// `atom.xml`.
+    Atom,
+    /// `index.html`.
+    Html,
+}
+
+impl Part {
+    /// The object name of this part of `feed`.
+    pub fn name(self, feed: &Feed) -> String {
+        match self {
+            Part::Record(i) => osv::record_name(feed.items[i].advisory.id.as_str()),
+            Part::Archive => osv::ARCHIVE.into(),
+            Part::JsonFeed => jsonfeed::NAME.into(),
+            Part::Rss => rss::NAME.into(),
+            Part::Atom => atom::NAME.into(),
+            Part::Html => html::NAME.into(),
+        }
+    }
+}
+
+/// Every part of the publication of `feed`, in write order: the OSV
+/// records by id, the archive, then the feeds and the page.
+pub fn parts(feed: &Feed) -> Vec<Part> {
+    let mut out: Vec<Part> = osv::record_order(feed)
+        .into_iter()
+        .map(Part::Record)
+        .collect();
+    out.extend([
+        Part::Archive,
+        Part::JsonFeed,
+        Part::Rss,
+        Part::Atom,
+        Part::Html,
+    ]);
+    out
+}
+
+/// Render one part. [`Part::Archive`] renders every record; a publisher
+/// that writes the records too builds the archive as it goes with
+/// [`osv::Archive`] instead.
+pub fn render(feed: &Feed, site: &SiteConfig, part: Part) -> Result<Artifact, RenderError> {
+    match part {
+        Part::Record(i) => osv::render_record(&feed.items[i]),
+        Part::Archive => {
+            let mut archive = osv::Archive::new();
+            for i in osv::record_order(feed) {
+                archive.add(&osv::render_record(&feed.items[i])?)?;
+            }
+            archive.finish()
+        }
+        Part::JsonFeed => jsonfeed::render(feed, site),
+        Part::Rss => rss::render(feed, site),
+        Part::Atom => atom::render(feed, site),
+        Part::Html => html::render(feed, site),
+    }
+}
+
+/// Every object of a publication, in write order (`manifest.json` is added
+/// by the publisher).
 pub fn render_all(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
-    let mut out = osv::render(feed, site)?;
-    out.push(jsonfeed::render(feed, site)?);
-    out.extend(rss::render(feed, site)?);
-    out.extend(atom::render(feed, site)?);
-    out.extend(html::render(feed, site)?);
-    Ok(out)
+    parts(feed)
+        .into_iter()
+        .map(|part| render(feed, site, part))
+        .collect()
 }

@@ -14,7 +14,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::jsonfeed::timestamp;
-use super::{Artifact, RenderError, SiteConfig, content_type};
+use super::{Artifact, RenderError, content_type};
 use crate::advisory::vuln::{Affected, ReferenceKind, Source, VersionRange, reference_kind};
 use crate::feed::{Feed, FeedItem};
 
@@ -221,41 +221,63 @@ fn failed(cause: impl ToString) -> RenderError {
     }
 }
 
-/// Render one record per CVE, sorted by id, then the archive of all of them.
-pub fn render(feed: &Feed, _site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
-    let mut items: Vec<&FeedItem> = feed.items.iter().collect();
-    items.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
-    let mut out = Vec::with_capacity(items.len() + 1);
-    for item in items {
-        let mut bytes = serde_json::to_vec_pretty(&record(item)).map_err(failed)?;
-        bytes.push(b'\n');
-        out.push(Artifact {
-            name: record_name(item.advisory.id.as_str()),
-            content_type: content_type::JSON,
-            bytes,
-        });
-    }
-    let archive = archive(&out)?;
-    out.push(Artifact {
-        name: ARCHIVE.into(),
-        content_type: content_type::ZIP,
-        bytes: archive,
-    });
-    Ok(out)
+/// Indices of the feed's items in record order: by id.
+pub fn record_order(feed: &Feed) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..feed.items.len()).collect();
+    order.sort_by(|&a, &b| feed.items[a].advisory.id.cmp(&feed.items[b].advisory.id));
+    order
 }
 
-/// A deterministic zip of the records: `<ID>.json` at the root, in the
-/// order given (sorted by id), every entry dated 1980-01-01 with mode 0644.
-fn archive(records: &[Artifact]) -> Result<Vec<u8>, RenderError> {
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::DEFAULT
-        .compression_method(CompressionMethod::Deflated)
-        .last_modified_time(DateTime::DEFAULT)
-        .unix_permissions(0o644);
-    for r in records {
-        let name = r.name.strip_prefix(DIR).unwrap_or(&r.name);
-        zip.start_file(name, options).map_err(failed)?;
-        zip.write_all(&r.bytes).map_err(failed)?;
+/// Render `osv/<ID>.json` of one item.
+pub fn render_record(item: &FeedItem) -> Result<Artifact, RenderError> {
+    let mut bytes = serde_json::to_vec_pretty(&record(item)).map_err(failed)?;
+    bytes.push(b'\n');
+    Ok(Artifact {
+        name: record_name(item.advisory.id.as_str()),
+        content_type: content_type::JSON,
+        bytes,
+    })
+}
+
+/// `osv/all.zip`, built one record at a time so that the records need not
+/// all be held at once. Deterministic: records are added in
+/// [`record_order`] as `<ID>.json` at the root, every entry dated
+/// 1980-01-01 with mode 0644.
+pub struct Archive {
+    zip: ZipWriter<Cursor<Vec<u8>>>,
+}
+
+impl Default for Archive {
+    fn default() -> Self {
+        Archive::new()
     }
-    Ok(zip.finish().map_err(failed)?.into_inner())
+}
+
+impl Archive {
+    /// An empty archive.
+    pub fn new() -> Archive {
+        Archive {
+            zip: ZipWriter::new(Cursor::new(Vec::new())),
+        }
+    }
+
+    /// Add one rendered record.
+    pub fn add(&mut self, record: &Artifact) -> Result<(), RenderError> {
+        let options = SimpleFileOptions::DEFAULT
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(DateTime::DEFAULT)
+            .unix_permissions(0o644);
+        let name = record.name.strip_prefix(DIR).unwrap_or(&record.name);
+        self.zip.start_file(name, options).map_err(failed)?;
+        self.zip.write_all(&record.bytes).map_err(failed)
+    }
+
+    /// The finished `osv/all.zip`.
+    pub fn finish(self) -> Result<Artifact, RenderError> {
+        Ok(Artifact {
+            name: ARCHIVE.into(),
+            content_type: content_type::ZIP,
+            bytes: self.zip.finish().map_err(failed)?.into_inner(),
+        })
+    }
 }

@@ -81,7 +81,7 @@ fn self_link(site: &SiteConfig) -> BTreeMap<String, BTreeMap<String, Vec<Extensi
 }
 
 /// Render `feed.xml`.
-pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderError> {
+pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     let channel = Channel {
         title: text(&site.title),
         link: text(&site.base_url),
@@ -102,9 +102,9 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, RenderErr
                 cause: e.to_string(),
             })?;
     bytes.push(b'\n');
-    Ok(vec![Artifact {
+    Ok(Artifact {
         name: NAME.into(),
         content_type: content_type::RSS,
         bytes,
-    }])
+    })
 }

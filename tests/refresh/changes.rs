@@ -115,6 +115,135 @@ async fn date_modified_moves_for_the_changed_item_only() {
 }
 
 #[tokio::test]
+async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    let v2 = write_issues(work.path(), "v2.json", two_issues("Edited."));
+    let first = publish::refresh(&store, &file_config(v1), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        first
+            .written
+            .contains(&"osv/CVE-2031-2001.json".to_string())
+    );
+
+    let summary = publish::refresh(&store, &file_config(v2), at("2031-03-05T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.written,
+        [
+            publish::JOURNAL,
+            "osv/CVE-2031-2002.json",
+            "osv/all.zip",
+            "index.json",
+            "feed.xml",
+            "atom.xml",
+            "index.html",
+            "manifest.json",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let index = std::fs::read(out.path().join("index.json")).unwrap();
+
+    // The manifest says another build rendered the objects.
+    let mut manifest = read_json(out.path(), "manifest.json");
+    manifest["render_key"] = json!("an older build");
+    std::fs::write(
+        out.path().join("manifest.json"),
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let summary = publish::refresh(&store, &file_config(v1.clone()), at("2031-03-05T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert!(summary.changes.is_empty(), "{:?}", summary.changes);
+    for name in [
+        "osv/CVE-2031-2001.json",
+        "osv/CVE-2031-2002.json",
+        "osv/all.zip",
+        "index.json",
+        "feed.xml",
+        "atom.xml",
+        "index.html",
+    ] {
+        assert!(
+            summary.written.contains(&name.to_string()),
+            "{name} not rewritten"
+        );
+    }
+    // Same content: same bytes, and the dates did not move.
+    assert_eq!(std::fs::read(out.path().join("index.json")).unwrap(), index);
+    assert_eq!(
+        read_json(out.path(), "manifest.json")["updated_at"],
+        "2031-03-01T00:00:00Z"
+    );
+    assert_ne!(
+        read_json(out.path(), "manifest.json")["render_key"],
+        "an older build"
+    );
+
+    let quiet = publish::refresh(&store, &file_config(v1), at("2031-03-09T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(quiet.outcome, Outcome::Unchanged);
+}
+
+#[tokio::test]
+async fn turning_on_the_upstream_names_writes_them_from_the_published_feed() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+
+    let mut compat = file_config(v1);
+    compat.compat_k8s_bucket = true;
+    let summary = publish::refresh(&store, &compat, at("2031-03-05T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.written,
+        [
+            publish::JOURNAL,
+            publish::COMPAT_FEED,
+            publish::COMPAT_HASH,
+            "manifest.json"
+        ]
+    );
+    let feed = std::fs::read(out.path().join("index.json")).unwrap();
+    assert_eq!(
+        std::fs::read(out.path().join(publish::COMPAT_FEED)).unwrap(),
+        feed
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join(publish::COMPAT_HASH)).unwrap(),
+        format!("{}\n", hex::encode(Sha256::digest(&feed)))
+    );
+    let quiet = publish::refresh(&store, &compat, at("2031-03-09T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(quiet.outcome, Outcome::Unchanged);
+}
+
+#[tokio::test]
 async fn the_shrink_guard_refuses_to_drop_items() {
     let work = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();

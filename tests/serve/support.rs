@@ -164,6 +164,7 @@ pub fn write_store(
         generator: "test".into(),
         updated_at,
         content_hash: "0".repeat(64),
+        render_key: String::new(),
         objects: Default::default(),
         items: Default::default(),
     };

@@ -5,6 +5,10 @@
 //! announcements use for it, and its module path. It knows nothing of
 //! Markdown or OSV layout.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// One known component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Component {
@@ -131,11 +135,9 @@ pub fn lookup(name: &str) -> Option<&'static Component> {
         .find(|c| c.name == wanted || c.module == wanted || c.aliases.iter().any(|a| *a == wanted))
 }
 
-/// Every known component named in `text`, as whole words, in order of first
-/// appearance. Longer spellings win over shorter ones they contain
-/// ("kube-apiserver" is not also read as "apiserver").
-pub fn mentioned_in(text: &str) -> Vec<&'static Component> {
-    let lower = text.to_ascii_lowercase();
+/// Every spelling of every component, longest first (stable within a
+/// length), and an automaton that finds them all in one pass.
+static SPELLINGS: LazyLock<(Vec<&'static Component>, AhoCorasick)> = LazyLock::new(|| {
     let mut spellings: Vec<(&'static str, &'static Component)> = COMPONENTS
         .iter()
         .flat_map(|c| {
@@ -145,21 +147,38 @@ pub fn mentioned_in(text: &str) -> Vec<&'static Component> {
         })
         .collect();
     spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    let automaton = AhoCorasick::new(spellings.iter().map(|(s, _)| s)).expect("valid patterns");
+    (spellings.into_iter().map(|(_, c)| c).collect(), automaton)
+});
+
+/// Every known component named in `text`, as whole words, in order of first
+/// appearance. Longer spellings win over shorter ones they contain
+/// ("kube-apiserver" is not also read as "apiserver").
+pub fn mentioned_in(text: &str) -> Vec<&'static Component> {
+    let lower = text.to_ascii_lowercase();
+    let (components, automaton) = &*SPELLINGS;
+    // Every occurrence of every spelling; then, longest spelling first and
+    // left to right, keep those that are whole words on free text.
+    let mut hits: Vec<(usize, usize, usize)> = automaton
+        .find_overlapping_iter(&lower)
+        .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+        .collect();
+    hits.sort_unstable();
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut taken = vec![false; lower.len()];
     let mut found: Vec<(usize, &'static Component)> = Vec::new();
-    for (spelling, component) in spellings {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(spelling) {
-            let start = from + pos;
-            let end = start + spelling.len();
-            from = end;
-            let word_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-            let before_ok = !lower[..start].chars().next_back().is_some_and(word_char);
-            let after_ok = !lower[end..].chars().next().is_some_and(word_char);
-            if before_ok && after_ok && !taken[start..end].iter().any(|t| *t) {
-                taken[start..end].iter_mut().for_each(|t| *t = true);
-                found.push((start, component));
-            }
+    let mut last: Option<(usize, usize)> = None;
+    for (pattern, start, end) in hits {
+        // Occurrences of one spelling do not overlap one another.
+        if last.is_some_and(|(p, e)| p == pattern && start < e) {
+            continue;
+        }
+        last = Some((pattern, end));
+        let before_ok = !lower[..start].chars().next_back().is_some_and(word_char);
+        let after_ok = !lower[end..].chars().next().is_some_and(word_char);
+        if before_ok && after_ok && !taken[start..end].iter().any(|t| *t) {
+            taken[start..end].iter_mut().for_each(|t| *t = true);
+            found.push((start, components[pattern]));
         }
     }
     found.sort_by_key(|(pos, _)| *pos);

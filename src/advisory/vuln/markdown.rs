@@ -26,9 +26,18 @@ enum Section {
     Other,
 }
 
-/// An ATX heading.
-static ATX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$").expect("valid regex"));
+/// The text of an ATX heading (`### Fixed Versions ##`): up to three
+/// spaces, one to six `#`, then the text without closing `#`s.
+fn atx_text(line: &str) -> Option<&str> {
+    let indent = line.len() - line.trim_start().len();
+    let rest = line.trim_start();
+    if !rest.starts_with('#') || line[..indent].chars().count() > 3 {
+        return None;
+    }
+    let hashes = rest.len() - rest.trim_start_matches('#').len();
+    let text = rest[hashes.min(6)..].trim_start();
+    Some(text.trim_end().trim_end_matches('#').trim_end())
+}
 
 /// A line that is bold and nothing else: `**Fixed Versions:**`.
 static BOLD_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -84,6 +93,11 @@ static INLINE_FIX: LazyLock<Regex> = LazyLock::new(|| {
 static FIX_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:fixed|resolved|patched)\s+in\s+v?[0-9]").expect("valid regex")
 });
+
+/// The words [`FIX_LINE`] starts with, anywhere: a cheap test before
+/// cleaning a line.
+static FIX_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)fixed|resolved|patched").expect("valid regex"));
 
 /// "This bug affects ingress-nginx." / "This issue affects kubelet".
 static AFFECTS: LazyLock<Regex> = LazyLock::new(|| {
@@ -188,8 +202,16 @@ struct FixLine {
 /// One cleaned line: no list marker, emphasis, escapes, link targets or URLs.
 fn clean(line: &str) -> String {
     let line = BULLET.replace(line, "");
-    let line = LINK.replace_all(&line, "$1");
-    let line = BARE_URL.replace_all(&line, " ");
+    let line = if line.contains("](") {
+        LINK.replace_all(&line, "$1")
+    } else {
+        line
+    };
+    let line = if line.contains("://") {
+        BARE_URL.replace_all(&line, " ")
+    } else {
+        line
+    };
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -237,17 +259,22 @@ fn classify(heading: &str) -> Section {
 
 /// The section a line opens, if it is a heading.
 fn heading(line: &str) -> Option<Section> {
-    if let Some(c) = ATX.captures(line) {
-        return Some(classify(&c[1]));
+    // Cheap tests first: most lines are neither kind of heading.
+    let start = line.trim_start();
+    if let Some(text) = atx_text(line) {
+        return Some(classify(text));
     }
-    if let Some(c) = BOLD_LINE.captures(line) {
+    if (start.starts_with("**") || start.starts_with("__"))
+        && let Some(c) = BOLD_LINE.captures(line)
+    {
         return Some(classify(&c[1]));
     }
     // A plain line that is nothing but a known heading ("Affected Component").
-    let t = line
-        .trim()
-        .trim_end_matches([':', '?'])
-        .to_ascii_lowercase();
+    let t = line.trim().trim_end_matches([':', '?']);
+    if t.len() > LONGEST_PLAIN_HEADING {
+        return None;
+    }
+    let t = t.to_ascii_lowercase();
     match t.as_str() {
         "affected versions"
         | "affected version"
@@ -267,6 +294,9 @@ fn heading(line: &str) -> Option<Section> {
         _ => None,
     }
 }
+
+/// Length of the longest heading [`heading`] knows as a plain line.
+const LONGEST_PLAIN_HEADING: usize = "how do i remediate this vulnerability".len();
 
 /// Body lines grouped by the section they sit in.
 fn sections(body: &str) -> Vec<(Section, Vec<&str>)> {
@@ -470,10 +500,15 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
 
 /// Read one line of a "Fixed Versions" section (or a "Fixed in …" line).
 fn fix_line(line: &str, unknown: &mut Vec<String>) -> Option<FixLine> {
+    // A fixed version has digits; cleaning a line removes, never adds, them.
+    if !line.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let text = clean(line);
     let found: Vec<regex::Match> = VERSION
         .captures_iter(&text)
         .filter_map(|c| c.get(1))
+        .take(2)
         .collect();
     let first = found.first()?;
     let prefix = &text[..first.start()];
@@ -529,10 +564,19 @@ pub fn cvss_statement(body: &str) -> Option<CvssStatement> {
     let severity = cvss::score(vector);
     let canonical = severity.as_ref().map(|s| s.vector.clone()).ok();
     let mut others: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
     for v in cvss::find_vectors(body) {
-        let other = cvss::score(v)
-            .map(|s| s.vector)
-            .unwrap_or_else(|_| v.to_ascii_uppercase());
+        // A vector repeated as written (in a link, say) is scored once.
+        if seen.contains(&v) {
+            continue;
+        }
+        seen.push(v);
+        let scored = if v == vector {
+            canonical.clone()
+        } else {
+            cvss::score(v).map(|s| s.vector).ok()
+        };
+        let other = scored.unwrap_or_else(|| v.to_ascii_uppercase());
         if Some(&other) != canonical.as_ref() && !others.contains(&other) {
             others.push(other);
         }
@@ -600,7 +644,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
                     range_lines.extend(range_line(line, &mut unknown));
                 }
                 Section::FixedVersions => fix_lines.extend(fix_line(line, &mut unknown)),
-                _ if FIX_LINE.is_match(&clean(line)) => {
+                _ if FIX_WORD.is_match(line) && FIX_LINE.is_match(&clean(line)) => {
                     fix_lines.extend(fix_line(line, &mut unknown));
                 }
                 _ => {}
