@@ -6,10 +6,13 @@ ETag per page that answers 304 to If-None-Match) from this process on
 loopback, runs the release binary, and reports for each size: wall time,
 peak memory (max RSS of the child), requests made and how many were 304s,
 for a first refresh and for an unchanged one. The baseline, measured in the
-same run, is fetching the same pages with a plain HTTP client (urllib):
-the I/O floor any refresher pays.
+same rounds, is fetching the same pages with a plain HTTP client (urllib)
+and writing the same number of files of the same total size (create,
+write, rename, then one sync): the I/O floor any refresher pays. Each size
+runs --repeat rounds, alternating which of the two writes first; the
+medians are reported, peak memory is the largest seen.
 
-Usage: bench/refresh_bench.py [--bin target/release/cvefeed] [--sizes 80,10000]
+Usage: bench/refresh_bench.py [--bin target/release/cvefeed] [--sizes 80,10000] [--repeat 3] [--tmp DIR]
 """
 import argparse
 import hashlib
@@ -162,33 +165,60 @@ def tree_size(root):
     return files, total
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/cvefeed")
     ap.add_argument("--sizes", default="80,10000")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds per size; medians are reported")
     ap.add_argument("--tmp", default=None, help="directory to publish into (default: the system temp dir)")
     args = ap.parse_args()
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
         fake = FakeGithub(size)
         base = min(baseline_fetch(fake) for _ in range(3))
-        fake.reset_counts()
-        with tempfile.TemporaryDirectory(dir=args.tmp) as out, tempfile.TemporaryDirectory(dir=args.tmp) as floor:
-            wall, rss, summary = run_refresh(args.bin, fake.url, out)
-            first = (wall, rss, fake.requests, fake.not_modified, summary["outcome"], summary["items"])
+        keep = []  # every directory lives to the end of the size: deleting
+        # thousands of files slows the next creations on some file systems,
+        # and that must not fall on one side only.
+        firsts, agains, floors = [], [], []
+        files = total = None
+        for round_ in range(args.repeat):
+            out = tempfile.TemporaryDirectory(dir=args.tmp)
+            floor_dir = tempfile.TemporaryDirectory(dir=args.tmp)
+            keep += [out, floor_dir]
+            # Alternate which goes first, so that neither always follows
+            # the other's writeback.
+            floor_first = round_ % 2 == 1 and files is not None
+            if floor_first:
+                floors.append(baseline_files(floor_dir.name, files, total))
             fake.reset_counts()
-            wall2, rss2, summary2 = run_refresh(args.bin, fake.url, out)
-            again = (wall2, rss2, fake.requests, fake.not_modified, summary2["outcome"], summary2["items"])
-            files, total = tree_size(out)
-            fs = baseline_files(floor, files, total)
+            wall, rss, summary = run_refresh(args.bin, fake.url, out.name)
+            firsts.append((wall, rss, fake.requests, fake.not_modified, summary["outcome"], summary["items"]))
+            fake.reset_counts()
+            wall2, rss2, summary2 = run_refresh(args.bin, fake.url, out.name)
+            agains.append((wall2, rss2, fake.requests, fake.not_modified, summary2["outcome"], summary2["items"]))
+            files, total = tree_size(out.name)
+            if not floor_first:
+                floors.append(baseline_files(floor_dir.name, files, total))
+        for d in keep:
+            d.cleanup()
         fake.server.shutdown()
-        rows.append((size, base, fs, files, total, first, again))
-    print(f"{'issues':>7} {'run':>10} {'wall s':>8} {'peak MB':>8} {'requests':>8} {'304s':>5} {'outcome':>10} {'items':>6} {'/ fetch+write floor':>20}")
-    for size, base, fs, files, total, first, again in rows:
+        rows.append((size, base, median(floors), files, total, firsts, agains))
+    print(f"medians of {args.repeat} rounds; floor = plain HTTP fetch of the same pages + plain write of the same files, measured in the same rounds")
+    print(f"{'issues':>7} {'run':>10} {'wall s':>8} {'(min)':>7} {'peak MB':>8} {'requests':>8} {'304s':>5} {'outcome':>10} {'items':>6} {'/ floor':>8}")
+    for size, base, fs, files, total, firsts, agains in rows:
         floor = base + fs
-        for name, (wall, rss, req, nm, outcome, items) in (("first", first), ("unchanged", again)):
-            print(f"{size:>7} {name:>10} {wall:>8.3f} {rss:>8.1f} {req:>8} {nm:>5} {outcome:>10} {items:>6} {wall / floor:>19.2f}x")
-        print(f"{size:>7} {'floor':>10} {floor:>8.3f}   = plain HTTP fetch of the pages {base:.3f} s + plain write of {files} files, {total / 1e6:.1f} MB: {fs:.3f} s")
+        for name, runs in (("first", firsts), ("unchanged", agains)):
+            wall = median([r[0] for r in runs])
+            low = min(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            _, _, req, nm, outcome, items = runs[-1]
+            print(f"{size:>7} {name:>10} {wall:>8.3f} {low:>7.3f} {rss:>8.1f} {req:>8} {nm:>5} {outcome:>10} {items:>6} {wall / floor:>7.2f}x")
+        print(f"{size:>7} {'floor':>10} {floor:>8.3f}   = fetch {base:.3f} s + write of {files} files, {total / 1e6:.1f} MB: {fs:.3f} s")
 
 
 if __name__ == "__main__":

@@ -72,32 +72,29 @@ pub fn item_hash(advisory: &Advisory) -> String {
 }
 
 /// Keep one advisory per id (from the earliest issue), reporting the rest.
+/// The result is ordered by id.
 pub fn dedupe(advisories: Vec<Advisory>) -> (Vec<Advisory>, Vec<Duplicate>) {
-    let mut by_id: BTreeMap<CveId, Advisory> = BTreeMap::new();
+    // Sort positions, not advisories: an advisory is large to move.
+    let mut order: Vec<usize> = (0..advisories.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&advisories[a], &advisories[b]);
+        (&a.id, a.published, a.issue.number).cmp(&(&b.id, b.published, b.issue.number))
+    });
+    let mut slots: Vec<Option<Advisory>> = advisories.into_iter().map(Some).collect();
+    let mut kept: Vec<Advisory> = Vec::with_capacity(slots.len());
     let mut duplicates = Vec::new();
-    for a in advisories {
-        match by_id.get(&a.id) {
-            Some(kept) if (kept.published, kept.issue.number) <= (a.published, a.issue.number) => {
-                duplicates.push(Duplicate {
-                    id: a.id.clone(),
-                    kept: kept.issue.number,
-                    dropped: a.issue.number,
-                });
-            }
-            Some(kept) => {
-                duplicates.push(Duplicate {
-                    id: a.id.clone(),
-                    kept: a.issue.number,
-                    dropped: kept.issue.number,
-                });
-                by_id.insert(a.id.clone(), a);
-            }
-            None => {
-                by_id.insert(a.id.clone(), a);
-            }
+    for i in order {
+        let a = slots[i].take().expect("each position once");
+        match kept.last() {
+            Some(k) if k.id == a.id => duplicates.push(Duplicate {
+                id: a.id.clone(),
+                kept: k.issue.number,
+                dropped: a.issue.number,
+            }),
+            _ => kept.push(a),
         }
     }
-    (by_id.into_values().collect(), duplicates)
+    (kept, duplicates)
 }
 
 /// Build the feed from this run's advisories (one per id), the previous

@@ -1,6 +1,7 @@
 //! The refresh pipeline: read the previous publication, fetch issues, parse,
-//! detect changes, guard against shrinking, render, and publish only what
-//! changed with `manifest.json` last.
+//! detect changes, guard against shrinking, decide which objects are due
+//! without rendering any, then render each due object once while the
+//! previous batch is written, with `manifest.json` last.
 //!
 //! This module owns the order of operations and the all-or-nothing rule. It
 //! delegates every format to [`crate::render`], every byte of I/O to a
@@ -209,8 +210,9 @@ struct RepoIssues {
 
 /// Run one refresh against `store` at time `now`, record the outcome in
 /// `status.json`, then fire the build hooks (after a publish) or the
-/// failure alert (after an error). On error nothing but `status.json`
-/// (and, if a publish was cut short, the journal) has been written.
+/// failure alert (after an error). On error nothing but `status.json`,
+/// the GitHub page cache (an HTTP cache, right whatever the outcome) and,
+/// if a publish was cut short, the journal has been written.
 ///
 /// Concurrency: a run that finds nothing to publish takes no lock and
 /// writes only `status.json`. A run with something to publish takes the
