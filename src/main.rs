@@ -13,7 +13,7 @@ use clap::Parser;
 /// once one was freed: a 10,000-item refresh then peaked near 120 MB for
 /// 70 MB of live data. Two arenas, and `mmap` for every buffer of 128 KiB
 /// or more (returned to the system when freed, grown without copying),
-/// bring the peak under 80 MB at no measurable cost in time.
+/// bring that peak to about 83 MB (`bench/refresh_bench.py`).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     // SAFETY: mallopt only sets allocator parameters; it is called before

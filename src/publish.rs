@@ -501,19 +501,10 @@ async fn plan(
     }
 
     let render_key = config.site.render_key();
-    let empty = Manifest {
-        manifest_version: Manifest::VERSION,
-        generator: String::new(),
-        updated_at: feed.updated_at,
-        content_hash: String::new(),
-        render_key: String::new(),
-        objects: BTreeMap::new(),
-        items: BTreeMap::new(),
-    };
-    let prev = previous_manifest.as_ref().unwrap_or(&empty);
-    let same_build = prev.render_key == render_key;
-    let same_feed =
-        same_build && prev.content_hash == feed.content_hash && prev.updated_at == feed.updated_at;
+    let prev = previous_manifest.as_ref();
+    // Equal content hashes imply equal dates: `feed::build` carries them over.
+    let same_build = prev.is_some_and(|m| m.render_key == render_key);
+    let same_feed = same_build && prev.is_some_and(|m| m.content_hash == feed.content_hash);
     let items = feed::item_states(&feed);
 
     let mut manifest = Manifest {
@@ -533,7 +524,7 @@ async fn plan(
             let same_inputs = match part {
                 Part::Record(i) => {
                     let id = &feed.items[i].advisory.id;
-                    same_build && prev.items.get(id) == manifest.items.get(id)
+                    same_build && prev.and_then(|m| m.items.get(id)) == manifest.items.get(id)
                 }
                 _ => same_feed,
             };
@@ -550,7 +541,10 @@ async fn plan(
     for (object, object_names, same_inputs) in wanted {
         let mut carried = Vec::new();
         for name in &object_names {
-            let Some(entry) = prev.objects.get(name).filter(|_| same_inputs) else {
+            let Some(entry) = prev
+                .and_then(|m| m.objects.get(name))
+                .filter(|_| same_inputs)
+            else {
                 break;
             };
             // Possibly overwritten by an unfinished or losing publish.
@@ -572,8 +566,8 @@ async fn plan(
         names.extend(object_names);
     }
     let stale: Vec<String> = prev
-        .objects
-        .keys()
+        .into_iter()
+        .flat_map(|m| m.objects.keys())
         .chain(
             dirty
                 .iter()
@@ -587,7 +581,7 @@ async fn plan(
 
     Ok(Plan {
         previous_version,
-        manifest_unchanged: due.is_empty() && previous_manifest.as_ref() == Some(&manifest),
+        manifest_unchanged: due.is_empty() && prev == Some(&manifest),
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),

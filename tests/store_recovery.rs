@@ -2,84 +2,18 @@
 //! leaves behind, and how the next attempt repairs it (local store; the
 //! logic is the pipeline's, the same for every store).
 
+#[path = "store_support/faulty.rs"]
+mod faulty;
 #[path = "store_support/fixtures.rs"]
 mod fixtures;
 
-use std::sync::Mutex;
-use std::time::Duration;
-
-use async_trait::async_trait;
 use chrono::Utc;
 use cvefeed::manifest::{MANIFEST, Manifest};
 use cvefeed::publish::{self, JOURNAL, Outcome};
-use cvefeed::store::{Fetched, LocalStore, PutMode, Store, StoreError, StoreLock};
+use cvefeed::store::Store;
 use sha2::{Digest, Sha256};
 
-/// How the wrapper interferes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fault {
-    None,
-    /// Fail the write of the manifest (a crash between two writes).
-    FailManifest,
-    /// Let "another writer" commit the same manifest first, then lose.
-    LoseManifestRace,
-}
-
-#[derive(Debug)]
-struct Faulty {
-    inner: LocalStore,
-    fault: Mutex<Fault>,
-}
-
-#[async_trait]
-impl Store for Faulty {
-    fn location(&self) -> String {
-        self.inner.location()
-    }
-    async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
-        self.inner.get(name).await
-    }
-    async fn put(
-        &self,
-        name: &str,
-        bytes: Vec<u8>,
-        content_type: &str,
-        mode: PutMode,
-    ) -> Result<(), StoreError> {
-        let fault = std::mem::replace(&mut *self.fault.lock().unwrap(), Fault::None);
-        match fault {
-            Fault::FailManifest if name == MANIFEST => {
-                return Err(StoreError::Io {
-                    op: "writing",
-                    name: name.into(),
-                    location: self.location(),
-                    source: std::io::Error::other("injected crash"),
-                });
-            }
-            Fault::LoseManifestRace if name == MANIFEST => {
-                self.inner
-                    .put(name, bytes, content_type, PutMode::Overwrite)
-                    .await?;
-                return Err(StoreError::Conflict {
-                    name: name.into(),
-                    location: self.location(),
-                });
-            }
-            Fault::None => {}
-            other => *self.fault.lock().unwrap() = other,
-        }
-        self.inner.put(name, bytes, content_type, mode).await
-    }
-    async fn delete(&self, name: &str) -> Result<(), StoreError> {
-        self.inner.delete(name).await
-    }
-    async fn sync(&self) -> Result<(), StoreError> {
-        self.inner.sync().await
-    }
-    async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
-        self.inner.lock(wait).await
-    }
-}
+use faulty::{Fault, FaultyStore};
 
 async fn assert_consistent(store: &dyn Store) -> Manifest {
     let manifest: Manifest =
@@ -99,10 +33,7 @@ async fn assert_consistent(store: &dyn Store) -> Manifest {
 async fn a_crash_before_the_commit_is_repaired_even_if_the_content_reverts() {
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
-    let store = Faulty {
-        inner: LocalStore::new(dir.path().join("out")),
-        fault: Mutex::new(Fault::None),
-    };
+    let store = FaultyStore::new(&dir.path().join("out"));
     fixtures::write_issues(&issues, 2);
     let config = fixtures::config(&issues);
     publish::refresh(&store, &config, Utc::now()).await.unwrap();
@@ -110,7 +41,7 @@ async fn a_crash_before_the_commit_is_repaired_even_if_the_content_reverts() {
     // A third item is written to index.json, then the run dies before the
     // manifest: the published manifest no longer matches index.json.
     fixtures::write_issues(&issues, 3);
-    *store.fault.lock().unwrap() = Fault::FailManifest;
+    store.arm(Fault::FailManifest);
     let failed = publish::refresh(&store, &config, Utc::now()).await;
     assert!(failed.is_err());
     assert!(
@@ -137,16 +68,13 @@ async fn a_crash_before_the_commit_is_repaired_even_if_the_content_reverts() {
 async fn the_loser_of_the_manifest_race_finds_its_work_done() {
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
-    let store = Faulty {
-        inner: LocalStore::new(dir.path().join("out")),
-        fault: Mutex::new(Fault::None),
-    };
+    let store = FaultyStore::new(&dir.path().join("out"));
     fixtures::write_issues(&issues, 2);
     let config = fixtures::config(&issues);
     publish::refresh(&store, &config, Utc::now()).await.unwrap();
 
     fixtures::write_issues(&issues, 3);
-    *store.fault.lock().unwrap() = Fault::LoseManifestRace;
+    store.arm(Fault::LoseManifestRace);
     let summary = publish::refresh(&store, &config, Utc::now()).await.unwrap();
     assert_eq!(
         summary.outcome,

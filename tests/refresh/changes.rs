@@ -2,16 +2,14 @@
 //! issue files so each run's input is exact.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use async_trait::async_trait;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use cvefeed::publish::{self, Outcome, RefreshConfig, RefreshError, Source};
-use cvefeed::store::{Fetched, LocalStore, PutMode, Store, StoreError, StoreLock};
+use cvefeed::publish::{self, Outcome, RefreshConfig, RefreshError, Source, Summary};
+use cvefeed::store::LocalStore;
 
+use crate::faulty::{Fault, FaultyStore};
 use crate::support::*;
 
 fn write_issues(dir: &Path, name: &str, issues: Value) -> PathBuf {
@@ -39,6 +37,17 @@ fn two_issues(second_body: &str) -> Value {
 
 fn file_config(path: PathBuf) -> RefreshConfig {
     config(Source::File(path))
+}
+
+/// `two_issues("First version.")` published to `out` on 2031-03-01: the
+/// store, the issues file and what the run did.
+async fn publish_first_version(work: &Path, out: &Path) -> (LocalStore, PathBuf, Summary) {
+    let store = LocalStore::new(out);
+    let v1 = write_issues(work, "v1.json", two_issues("First version."));
+    let summary = publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    (store, v1, summary)
 }
 
 fn item<'a>(feed: &'a Value, id: &str) -> &'a Value {
@@ -118,12 +127,8 @@ async fn date_modified_moves_for_the_changed_item_only() {
 async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
     let work = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    let (store, _, first) = publish_first_version(work.path(), out.path()).await;
     let v2 = write_issues(work.path(), "v2.json", two_issues("Edited."));
-    let first = publish::refresh(&store, &file_config(v1), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
     assert!(
         first
             .written
@@ -152,11 +157,7 @@ async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
 async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
     let work = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
-    publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
     let index = std::fs::read(out.path().join("index.json")).unwrap();
 
     // The manifest says another build rendered the objects.
@@ -208,11 +209,7 @@ async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
 async fn turning_on_the_upstream_names_writes_them_from_the_published_feed() {
     let work = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
-    publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
 
     let mut compat = file_config(v1);
     compat.compat_k8s_bucket = true;
@@ -314,50 +311,6 @@ async fn allow_shrink_publishes_an_emptier_feed() {
     assert!(feed_ids(out.path()).is_empty());
 }
 
-/// A store that fails its n-th `put`, like a disk filling up mid-publish.
-#[derive(Debug)]
-struct FailingStore {
-    inner: LocalStore,
-    puts: AtomicUsize,
-    fail_at: usize,
-}
-
-#[async_trait]
-impl Store for FailingStore {
-    fn location(&self) -> String {
-        self.inner.location()
-    }
-    async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
-        self.inner.get(name).await
-    }
-    async fn put(
-        &self,
-        name: &str,
-        bytes: Vec<u8>,
-        content_type: &str,
-        mode: PutMode,
-    ) -> Result<(), StoreError> {
-        if self.puts.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at {
-            return Err(StoreError::Io {
-                op: "writing",
-                name: name.into(),
-                location: self.location(),
-                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
-            });
-        }
-        self.inner.put(name, bytes, content_type, mode).await
-    }
-    async fn delete(&self, name: &str) -> Result<(), StoreError> {
-        self.inner.delete(name).await
-    }
-    async fn sync(&self) -> Result<(), StoreError> {
-        self.inner.sync().await
-    }
-    async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
-        self.inner.lock(wait).await
-    }
-}
-
 #[tokio::test]
 async fn a_failure_between_two_writes_leaves_every_file_whole() {
     let work = tempfile::tempdir().unwrap();
@@ -386,11 +339,8 @@ async fn a_failure_between_two_writes_leaves_every_file_whole() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, bytes).unwrap();
         }
-        let store = FailingStore {
-            inner: LocalStore::new(scratch.path()),
-            puts: AtomicUsize::new(0),
-            fail_at,
-        };
+        let store = FaultyStore::new(scratch.path());
+        store.arm(Fault::FullDiskAt(fail_at));
         let result =
             publish::refresh(&store, &file_config(v2.clone()), at("2031-03-02T00:00:00Z")).await;
         let now = snapshot(scratch.path());

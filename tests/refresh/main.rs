@@ -3,6 +3,8 @@
 
 mod changes;
 mod cli;
+#[path = "../store_support/faulty.rs"]
+mod faulty;
 mod github;
 mod offline;
 mod support;
