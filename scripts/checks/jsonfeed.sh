@@ -26,7 +26,7 @@ validate() { # file, expect (pass|fail)
   fi
 }
 
-inputs=(examples/issues.json tests/fixtures/issues/tricky-titles.json)
+inputs=(examples/issues.json crates/cvefeed/tests/fixtures/issues/tricky-titles.json)
 [ -f "$shared/data/real/github_issues.json" ] && inputs+=("$shared/data/real/github_issues.json")
 for input in "${inputs[@]}"; do
   out="$work/$(basename "$input" .json)"

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 # An issues file made from the body fixtures: one closed issue per fixture,
 # plus one issue announcing two CVEs.
-python3 - "$root/tests/fixtures/bodies" "$work/fixtures.json" <<'PY'
+python3 - "$root/crates/cvefeed-model/tests/fixtures/bodies" "$work/fixtures.json" <<'PY'
 import json, os, sys
 src, out = sys.argv[1], sys.argv[2]
 issues = []

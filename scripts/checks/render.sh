@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Validate feed.xml, atom.xml and index.html as `cvefeed refresh` publishes
-# them, from the fixtures under tests/fixtures/render (a plain one and a
+# them, from the fixtures under crates/cvefeed-model/tests/fixtures/render (a plain one and a
 # hostile one), with real consumers and validators:
 #   feedparser (bozo 0, entry count, ids and order equal to index.json),
-#   jing with our RELAX NG grammar for Atom (tests/schemas/atom.rnc),
+#   jing with our RELAX NG grammar for Atom (crates/cvefeed-model/tests/schemas/atom.rnc),
 #   the Nu HTML checker (no errors), and headless Chromium (every row is in
 #   the DOM, data stays text, the page script ran), plus screenshots in
 #   test-artifacts/render/ (desktop and phone width).
@@ -50,7 +50,7 @@ validate() { # DIR ITEMS NAME [TEXT THAT MUST SHOW AS TEXT...]
   echo "- $name: feedparser"
   "$py" scripts/checks/render/feeds.py "$dir" "$items" || failed "$name: feedparser"
   echo "- $name: jing atom.xml"
-  jing -c tests/schemas/atom.rnc "$dir/atom.xml" || failed "$name: atom.xml is not valid Atom"
+  jing -c crates/cvefeed-model/tests/schemas/atom.rnc "$dir/atom.xml" || failed "$name: atom.xml is not valid Atom"
   echo "- $name: Nu HTML checker"
   # vnu cannot check CSP hashes and warns about every inline style/script;
   # Chromium below enforces the policy and reports any violation.
@@ -74,9 +74,9 @@ validate() { # DIR ITEMS NAME [TEXT THAT MUST SHOW AS TEXT...]
 if [ -n "${RENDER_CHECK_DIR:-}" ]; then
   validate "$(cd "$RENDER_CHECK_DIR" && pwd)" "${RENDER_CHECK_ITEMS:?}" "${RENDER_CHECK_NAME:-given}"
 else
-  publish tests/fixtures/render/issues.json "$work/plain"
+  publish crates/cvefeed-model/tests/fixtures/render/issues.json "$work/plain"
   validate "$work/plain" 5 plain "Scheduler plugin skips quota check"
-  publish tests/fixtures/render/hostile.json "$work/hostile"
+  publish crates/cvefeed-model/tests/fixtures/render/hostile.json "$work/hostile"
   validate "$work/hostile" 4 hostile \
     "<script>alert('title')</script>" "<img src=x onerror=alert(4)>" "onmouseover=\"alert(5)"
 
@@ -92,7 +92,7 @@ open(sys.argv[2] + "/bad-entry.xml", "w", encoding="utf-8").write(no_updated)
 open(sys.argv[2] + "/bad-feed.xml", "w", encoding="utf-8").write(no_id)
 PY
   for bad in bad-entry bad-feed; do
-    if jing -c tests/schemas/atom.rnc "$work/$bad.xml" >/dev/null 2>&1; then
+    if jing -c crates/cvefeed-model/tests/schemas/atom.rnc "$work/$bad.xml" >/dev/null 2>&1; then
       failed "the Atom grammar accepted $bad.xml"
     fi
   done

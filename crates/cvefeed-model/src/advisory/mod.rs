@@ -1,0 +1,315 @@
+//! The advisory model: what one official Kubernetes CVE *is*, independent of
+//! where it came from (GitHub) and of how it is shown (feeds, OSV, HTML).
+//!
+//! This module owns the vocabulary types ([`CveId`], [`Status`], [`Advisory`])
+//! and the pure functions that turn a fetched issue into advisories
+//! ([`from_issue`]). It performs no I/O, reads no clock and knows nothing of
+//! stores, HTTP or output formats.
+
+mod issue;
+mod title;
+pub mod vuln;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use issue::{InvalidRepoName, Issue, IssueState, RepoName, StateReason};
+pub use title::{TitleParse, ids_from_body, parse_title};
+pub use vuln::VulnData;
+
+/// A validated, upper-case CVE identifier such as `CVE-2023-2727`.
+/// Ids order by year, then sequence number (`CVE-2023-9999` before
+/// `CVE-2023-10000`), not as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CveId(String);
+
+/// Why a string is not a CVE id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{input:?} is not a CVE id: expected CVE-YYYY-NNNN with a year from 1999 and at least four digits"
+)]
+pub struct InvalidCveId {
+    /// The rejected input.
+    pub input: String,
+}
+
+impl CveId {
+    /// The id as text, always upper-case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Year and sequence number, the numeric parts of the id.
+    fn parts(&self) -> (u16, u64) {
+        let mut it = self.0[4..]
+            .split('-')
+            .map(|p| p.parse::<u64>().unwrap_or(u64::MAX));
+        let year = it.next().unwrap_or_default();
+        (year as u16, it.next().unwrap_or_default())
+    }
+
+    /// A text key that sorts like the ids do (for sorting in a page).
+    pub fn sort_key(&self) -> String {
+        let (year, seq) = self.parts();
+        format!("{year:04}-{seq:020}")
+    }
+
+    /// The cve.org record for this id.
+    pub fn cve_org_url(&self) -> String {
+        format!("https://www.cve.org/cverecord?id={}", self.0)
+    }
+}
+
+impl FromStr for CveId {
+    type Err = InvalidCveId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        let bad = || InvalidCveId {
+            input: s.to_string(),
+        };
+        let rest = upper.strip_prefix("CVE-").ok_or_else(bad)?;
+        let (year, seq) = rest.split_once('-').ok_or_else(bad)?;
+        let year_ok = year.len() == 4
+            && year.bytes().all(|b| b.is_ascii_digit())
+            && year.parse::<u16>().is_ok_and(|y| y >= 1999);
+        let seq_ok = (4..=19).contains(&seq.len()) && seq.bytes().all(|b| b.is_ascii_digit());
+        if year_ok && seq_ok {
+            Ok(CveId(upper))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+impl Ord for CveId {
+    /// By year, then by sequence number, compared as digit strings (no
+    /// parsing: ids are sorted and looked up often); ids that differ only
+    /// in leading zeros fall back to text order, consistent with `Eq`.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn key(id: &CveId) -> (&str, usize, &str) {
+            // Validated: "CVE-" + four-digit year + "-" + digits.
+            let (year, seq) = (&id.0[4..8], id.0[9..].trim_start_matches('0'));
+            (year, seq.len(), seq)
+        }
+        key(self)
+            .cmp(&key(other))
+            .then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for CveId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl TryFrom<String> for CveId {
+    type Error = InvalidCveId;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<CveId> for String {
+    fn from(id: CveId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for CveId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a CVE stands, from the state of its tracking issue.
+///
+/// | issue | status |
+/// |---|---|
+/// | open | `open` |
+/// | open after being reopened | `unknown` |
+/// | closed as not planned | `unfixed` |
+/// | closed otherwise | `fixed` |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Announced; the fix may still be in progress.
+    Open,
+    /// Reopened after closing: nobody has said what changed.
+    Unknown,
+    /// Closed as completed.
+    Fixed,
+    /// Closed as not planned: there will be no fix.
+    Unfixed,
+}
+
+impl Status {
+    /// The status of an issue in `state`, closed or reopened for `reason`.
+    pub fn of(state: IssueState, reason: Option<StateReason>) -> Status {
+        match (state, reason) {
+            (IssueState::Open, Some(StateReason::Reopened)) => Status::Unknown,
+            (IssueState::Open, _) => Status::Open,
+            (IssueState::Closed, Some(StateReason::NotPlanned)) => Status::Unfixed,
+            (IssueState::Closed, _) => Status::Fixed,
+        }
+    }
+
+    /// The wire name: `open`, `unknown`, `fixed` or `unfixed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Unknown => "unknown",
+            Status::Fixed => "fixed",
+            Status::Unfixed => "unfixed",
+        }
+    }
+
+    /// Whether readers should be warned that no fix is published yet.
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Status::Open | Status::Unfixed | Status::Unknown)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The GitHub issue an advisory was announced in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRef {
+    /// The repository it was filed in.
+    pub repo: RepoName,
+    /// The issue number.
+    pub number: u64,
+    /// The issue's web page.
+    pub url: String,
+}
+
+/// One official CVE, as published: one advisory per CVE id, even when an
+/// issue announces several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    /// The CVE id.
+    pub id: CveId,
+    /// Other CVE ids announced in the same issue.
+    pub related: Vec<CveId>,
+    /// The title without its leading CVE block, trimmed.
+    pub summary: String,
+    /// The issue body, Markdown, as written (never null: empty when absent).
+    pub body: String,
+    /// The announcing issue.
+    pub issue: IssueRef,
+    /// Status derived from the issue state.
+    pub status: Status,
+    /// When the issue was created.
+    pub published: DateTime<Utc>,
+    /// Structured data extracted from the body: severity, affected versions.
+    pub vuln: VulnData,
+}
+
+/// An issue that carries the label but names no CVE id anywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unparsed {
+    /// The issue.
+    pub issue: IssueRef,
+    /// Its title, as written.
+    pub title: String,
+}
+
+/// The advisories of one issue, or why there are none.
+pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
+    let issue_ref = IssueRef {
+        repo: issue.repo.clone(),
+        number: issue.number,
+        url: issue.url.clone(),
+    };
+    let body = issue.body.clone();
+    let TitleParse { ids, summary } = match parse_title(&issue.title) {
+        Some(parsed) => parsed,
+        None => {
+            let ids = ids_from_body(&body);
+            if ids.is_empty() {
+                return Err(Unparsed {
+                    issue: issue_ref,
+                    title: issue.title.clone(),
+                });
+            }
+            TitleParse {
+                ids,
+                summary: issue.title.trim().to_string(),
+            }
+        }
+    };
+    let status = Status::of(issue.state, issue.state_reason);
+    let vuln = vuln::extract(&body);
+    Ok(ids
+        .iter()
+        .map(|id| Advisory {
+            id: id.clone(),
+            related: ids.iter().filter(|other| *other != id).cloned().collect(),
+            summary: summary.clone(),
+            body: body.clone(),
+            issue: issue_ref.clone(),
+            status,
+            published: issue.created_at,
+            vuln: vuln.clone(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cve_ids_are_checked_and_upper_cased() {
+        assert_eq!(
+            "cve-2026-76654".parse::<CveId>().unwrap().as_str(),
+            "CVE-2026-76654"
+        );
+        for bad in [
+            "CVE-26-1234",
+            "CVE-2023-123",
+            "CVE-2023-12a4",
+            "CVE-1998-1234",
+            "2023-1234",
+            "",
+        ] {
+            assert!(bad.parse::<CveId>().is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn cve_ids_order_by_number() {
+        let id = |s: &str| s.parse::<CveId>().unwrap();
+        assert!(id("CVE-2023-9999") < id("CVE-2023-10000"));
+        assert!(id("CVE-2022-99999") < id("CVE-2023-1000"));
+        assert!(id("CVE-2023-9999").sort_key() < id("CVE-2023-10000").sort_key());
+    }
+
+    #[test]
+    fn status_mapping_follows_the_design() {
+        use IssueState::*;
+        assert_eq!(Status::of(Open, None), Status::Open);
+        assert_eq!(
+            Status::of(Open, Some(StateReason::Reopened)),
+            Status::Unknown
+        );
+        assert_eq!(
+            Status::of(Closed, Some(StateReason::NotPlanned)),
+            Status::Unfixed
+        );
+        assert_eq!(
+            Status::of(Closed, Some(StateReason::Completed)),
+            Status::Fixed
+        );
+        assert_eq!(Status::of(Closed, None), Status::Fixed);
+    }
+}

@@ -1,0 +1,25 @@
+//! The model of the Kubernetes CVE feed: what an official CVE is, how it is
+//! read from an announcement, and every format it is published in.
+//!
+//! Everything here is a function of values. This crate depends on no async
+//! runtime, HTTP client, server or object store, so the promise that
+//! parsing and rendering never touch the network, a disk or the clock is
+//! kept by the compiler: the caller passes `now` and gets bytes back.
+//!
+//! ```text
+//! Issue ──► advisory ──► feed ──► render ──► Artifact (bytes + content type)
+//!                         ▲
+//!                manifest (the previous publication)
+//! ```
+//!
+//! - [`advisory`]: one CVE and how it is read from an announcing issue.
+//! - [`feed`]: ordering and change detection against the previous manifest.
+//! - [`render`]: every published format.
+//! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
+//! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
+
+pub mod advisory;
+pub mod feed;
+pub mod manifest;
+pub mod render;
+pub mod wire;

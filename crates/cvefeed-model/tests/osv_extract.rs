@@ -1,0 +1,443 @@
+//! Table tests of `vuln::extract` over the body fixtures: one fixture per
+//! shape the announcements have used, each with the exact `VulnData`
+//! expected (severity, affected ranges, references, provenance, warnings).
+
+use cvefeed_model::advisory::vuln::{
+    self, Affected, Provenance, Rating, Severity, Source, VersionRange, VulnData,
+};
+use semver::Version;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/bodies/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn sev(vector: &str, score: f64, rating: Rating) -> Option<Severity> {
+    Some(Severity {
+        vector: vector.into(),
+        score,
+        rating,
+    })
+}
+
+/// A range from `"0..1.2.3"`, `"1.2.0..=1.2.5"` or `"1.3.0.."`.
+fn range(s: &str) -> VersionRange {
+    let (from, to) = s.split_once("..").expect("a range");
+    let introduced = (from != "0").then(|| Version::parse(from).unwrap());
+    let (fixed, last_affected) = match to.strip_prefix('=') {
+        Some(l) => (None, Some(Version::parse(l).unwrap())),
+        None if to.is_empty() => (None, None),
+        None => (Some(Version::parse(to).unwrap()), None),
+    };
+    VersionRange {
+        introduced,
+        fixed,
+        last_affected,
+    }
+}
+
+fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {
+    Affected {
+        component: component.into(),
+        package: package.map(Into::into),
+        ranges: ranges.iter().map(|r| range(r)).collect(),
+    }
+}
+
+fn prov(severity: Source, affected: Source) -> Provenance {
+    Provenance { severity, affected }
+}
+
+fn strings(s: &[&str]) -> Vec<String> {
+    s.iter().map(|x| x.to_string()).collect()
+}
+
+fn check(name: &str, expected: VulnData) {
+    let got = vuln::extract(&fixture(name));
+    assert_eq!(got, expected, "{name}");
+    // `warnings` is not serialised, so compare it explicitly too.
+    assert_eq!(got.warnings, expected.warnings, "{name} warnings");
+}
+
+const V_HIGH: &str = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H";
+
+#[test]
+fn srctl_block_with_plain_names_and_zero_starts() {
+    check(
+        "srctl_feb.md",
+        VulnData {
+            severity: sev(V_HIGH, 8.8, Rating::High),
+            affected: vec![aff(
+                "ingress-nginx",
+                Some("k8s.io/ingress-nginx"),
+                &["0..1.40.2", "1.41.0..1.41.1"],
+            )],
+            references: vec![],
+            provenance: prov(Source::OsvBlock, Source::OsvBlock),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn srctl_june_template_with_crlf() {
+    check(
+        "srctl_june_crlf.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N",
+                9.3,
+                Rating::Critical,
+            ),
+            affected: vec![aff(
+                "kube-apiserver",
+                Some("k8s.io/apiserver"),
+                &["1.40.0..1.40.5", "1.41.0..1.41.2"],
+            )],
+            references: strings(&[
+                "https://github.com/kubernetes/kubernetes/security/advisories/GHSA-xxxx-yyyy-zzzz",
+            ]),
+            provenance: prov(Source::OsvBlock, Source::OsvBlock),
+            warnings: strings(&[
+                "the announcement states CVSS score 9 but CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N scores 9.3",
+            ]),
+        },
+    );
+}
+
+#[test]
+fn malformed_block_falls_back_to_markdown() {
+    let got = vuln::extract(&fixture("srctl_block_malformed.md"));
+    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    assert!(
+        got.warnings[0].starts_with("malformed OSV block: trailing comma"),
+        "{:?}",
+        got.warnings
+    );
+    assert_eq!(
+        got,
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:L/I:N/A:N",
+                3.1,
+                Rating::Low
+            ),
+            affected: vec![aff(
+                "ingress-nginx",
+                Some("k8s.io/ingress-nginx"),
+                &["0..1.40.2", "1.41.0..=1.41.0"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: got.warnings.clone(),
+        }
+    );
+}
+
+#[test]
+fn hand_edited_cvss_line_and_fixed_list() {
+    check(
+        "hand_edited_cvss.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+                6.5,
+                Rating::Medium,
+            ),
+            affected: vec![aff(
+                "kube-apiserver",
+                Some("k8s.io/apiserver"),
+                &["0..1.39.10", "1.40.0..1.40.8", "1.41.0..1.41.4"],
+            )],
+            references: strings(&[
+                "https://groups.google.com/g/kubernetes-security-announce/c/example-thread",
+                "https://github.com/kubernetes/kubernetes/pull/1001",
+            ]),
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn stated_band_disagreeing_with_the_vector_warns() {
+    check(
+        "score_mismatch.md",
+        VulnData {
+            severity: sev(V_HIGH, 8.8, Rating::High),
+            affected: vec![aff(
+                "ingress-nginx",
+                Some("k8s.io/ingress-nginx"),
+                &["0..1.40.9", "1.41.0..1.41.5", "1.42.0..1.42.1"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: strings(&[&format!(
+                "the announcement states severity MEDIUM but {V_HIGH} is rated HIGH (8.8)"
+            )]),
+        },
+    );
+}
+
+#[test]
+fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
+    check(
+        "legacy_bold_crlf.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+                8.8,
+                Rating::High,
+            ),
+            affected: vec![aff(
+                "kubernetes",
+                Some("k8s.io/kubernetes"),
+                &["1.3.0..1.7.14", "1.8.0..1.8.9"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn vector_in_prose_and_plain_version_lines() {
+    check(
+        "prose_vector_plain_lines.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N",
+                3.4,
+                Rating::Low,
+            ),
+            affected: vec![aff(
+                "kubelet",
+                Some("k8s.io/kubelet"),
+                &["0..1.39.14", "1.40.0..1.40.5", "1.41.0..1.41.2"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn lowercase_metric_names_are_normalised() {
+    check(
+        "lowercase_av.md",
+        VulnData {
+            severity: sev(V_HIGH, 8.8, Rating::High),
+            affected: vec![aff(
+                "kubelet",
+                Some("k8s.io/kubelet"),
+                &["0..1.40.5", "1.41.0..1.41.1"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn to_ranges_and_master_slash_version() {
+    check(
+        "to_ranges.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N",
+                8.1,
+                Rating::High,
+            ),
+            affected: vec![aff(
+                "kubelet",
+                Some("k8s.io/kubelet"),
+                &["0..1.40.12", "1.41.0..1.41.3"],
+            )],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn escaped_lines_and_upgrade_sentence() {
+    check(
+        "escaped_ingress.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                9.8,
+                Rating::Critical,
+            ),
+            affected: vec![aff(
+                "ingress-nginx",
+                Some("k8s.io/ingress-nginx"),
+                &["0..1.40.5", "1.41.0..1.41.1"],
+            )],
+            references: strings(&[
+                "https://github.com/kubernetes/ingress-nginx/pull/5000/commits/abc1234",
+            ]),
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn unknown_component_is_kept_without_a_package() {
+    check(
+        "unknown_component.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N",
+                4.3,
+                Rating::Medium,
+            ),
+            affected: vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: strings(&[
+                "unknown component \"widget-operator\": no OSV package known for it",
+            ]),
+        },
+    );
+}
+
+#[test]
+fn nothing_structured() {
+    check(
+        "no_data.md",
+        VulnData {
+            severity: None,
+            affected: vec![],
+            references: vec![],
+            provenance: prov(Source::Nowhere, Source::Nowhere),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn invalid_vector_and_impossible_range_warn() {
+    let got = vuln::extract(&fixture("invalid_vector.md"));
+    assert_eq!(got.severity, None);
+    assert_eq!(got.provenance, prov(Source::Nowhere, Source::Markdown));
+    assert_eq!(
+        got.affected,
+        vec![aff("kubectl", Some("k8s.io/kubectl"), &["1.41.0..=1.41.2"])]
+    );
+    assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
+    assert!(
+        got.warnings[0]
+            .starts_with("CVSS vector \"CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N\" is invalid")
+    );
+    assert_eq!(
+        got.warnings[1],
+        "impossible range for kubectl: [1.5.0, 1.4.0] ends before it starts; dropped"
+    );
+}
+
+#[test]
+fn several_components_on_one_line_and_several_vectors() {
+    let ranges = ["1.40.0..1.40.7", "1.41.0..1.41.4"];
+    check(
+        "multi_component.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N",
+                5.4,
+                Rating::Medium,
+            ),
+            affected: vec![
+                aff("kubelet", Some("k8s.io/kubelet"), &ranges),
+                aff("kube-proxy", Some("k8s.io/kube-proxy"), &ranges),
+            ],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: strings(&[
+                "the body gives other CVSS vectors too (CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H); using CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N",
+            ]),
+        },
+    );
+}
+
+#[test]
+fn open_ended_ranges_and_prerelease_fixes() {
+    check(
+        "open_ended_prerelease.md",
+        VulnData {
+            severity: sev(
+                "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+                7.8,
+                Rating::High,
+            ),
+            affected: vec![
+                aff(
+                    "kubelet",
+                    Some("k8s.io/kubelet"),
+                    &["1.8.0..1.40.8", "1.41.0..1.41.4"],
+                ),
+                aff(
+                    "kubernetes-csi-proxy",
+                    Some("github.com/kubernetes-csi/csi-proxy"),
+                    &["0..2.1.3", "3.0.0-0..3.0.0-alpha.1"],
+                ),
+            ],
+            references: strings(&[
+                "https://github.com/kubernetes-csi/csi-proxy/pull/700",
+                "https://github.com/kubernetes-csi/csi-proxy/pull/701",
+            ]),
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn all_versions_with_a_cvss_v4_vector() {
+    check(
+        "all_versions.md",
+        VulnData {
+            severity: sev(
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N",
+                7.1,
+                Rating::High,
+            ),
+            affected: vec![aff("kubelet", Some("k8s.io/kubelet"), &["0.."])],
+            references: vec![],
+            provenance: prov(Source::Markdown, Source::Markdown),
+            warnings: vec![],
+        },
+    );
+}
+
+#[test]
+fn block_quirks_and_bad_events() {
+    let body = "Intro.\n\n```json osv\n{\"affected\":[{\"package\":{\"ecosystem\":\"Kubernetes\",\"name\":\"k8s.io/kubelet\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"v1.2.0\"},{\"fixed\":\"one\"},{\"introduced\":\"1.3.0\"},{\"last_affected\":\"1.3.4\"}]}]},{\"package\":{\"name\":\"mystery\"},\"ranges\":[{\"type\":\"GIT\",\"events\":[]}]}],\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N\"}]}\n```\n";
+    let got = vuln::extract(body);
+    // The bad "fixed" leaves "1.2.0" open-ended; it swallows the later range.
+    assert_eq!(
+        got.affected,
+        vec![aff("kubelet", Some("k8s.io/kubelet"), &["1.2.0.."])]
+    );
+    assert_eq!(got.provenance.affected, Source::OsvBlock);
+    assert_eq!(got.severity, None);
+    let w = got.warnings.join("\n");
+    for expected in [
+        "OSV block: CVSS vector \"CVSS:3.1/AV:N\" lacks base metric(s)",
+        "OSV block: fixed version \"one\" of kubelet is not a version; ignored",
+        "overlapping ranges for kubelet: [1.2.0, ∞) and [1.3.0, 1.3.4]; merged",
+        "unknown component \"mystery\": no OSV package known for it",
+        "OSV block: \"GIT\" range of mystery is not a version range; ignored",
+        "OSV block: no usable range for mystery",
+    ] {
+        assert!(w.contains(expected), "missing {expected:?} in\n{w}");
+    }
+}

@@ -1,0 +1,254 @@
+//! OSV output: every record of the fixtures deserialises with the `osv`
+//! crate, one record matches its expected JSON exactly, multi-CVE issues
+//! relate their records, and `osv/all.zip` is deterministic and holds every
+//! record at its root.
+
+use std::io::Read;
+
+use chrono::{DateTime, TimeZone, Utc};
+use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status, vuln};
+use cvefeed_model::feed::{self, Feed};
+use cvefeed_model::render::osv::ARCHIVE;
+use cvefeed_model::render::{self, Artifact, Part, SiteConfig, content_type};
+use serde_json::{Value, json};
+
+fn fixture_names() -> Vec<String> {
+    let dir = format!("{}/tests/fixtures/bodies", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn body(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/bodies/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2031, 3, day, 12, 0, 0).unwrap()
+}
+
+fn advisory(id: &str, related: &[&str], number: u64, text: &str) -> Advisory {
+    Advisory {
+        id: id.parse().unwrap(),
+        related: related
+            .iter()
+            .map(|r| r.parse::<CveId>().unwrap())
+            .collect(),
+        summary: format!("Summary of {id}"),
+        body: text.to_string(),
+        issue: IssueRef {
+            repo: "kubernetes/kubernetes".parse().unwrap(),
+            number,
+            url: format!("https://github.com/kubernetes/kubernetes/issues/{number}"),
+        },
+        status: Status::Fixed,
+        published: at(1 + (number % 20) as u32),
+        vuln: vuln::extract(text),
+    }
+}
+
+/// One advisory per fixture, plus two that share an issue.
+fn advisories() -> Vec<Advisory> {
+    let mut out: Vec<Advisory> = fixture_names()
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            advisory(
+                &format!("CVE-2031-{:04}", 2000 + n),
+                &[],
+                100 + n as u64,
+                &body(name),
+            )
+        })
+        .collect();
+    let shared = body("hand_edited_cvss.md");
+    out.push(advisory("CVE-2031-0001", &["CVE-2031-0002"], 500, &shared));
+    out.push(advisory("CVE-2031-0002", &["CVE-2031-0001"], 500, &shared));
+    out
+}
+
+fn feed_of(advisories: Vec<Advisory>) -> Feed {
+    feed::build(advisories, None, "test", at(28)).0
+}
+
+/// The records and the archive, in write order.
+fn render(feed: &Feed) -> Vec<Artifact> {
+    render::parts(feed)
+        .into_iter()
+        .filter(|p| matches!(p, Part::Record(_) | Part::Archive))
+        .map(|p| render::render(feed, &SiteConfig::default(), p).unwrap())
+        .collect()
+}
+
+fn record<'a>(artifacts: &'a [Artifact], id: &str) -> &'a Artifact {
+    let name = format!("osv/{id}.json");
+    artifacts
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+}
+
+#[test]
+fn every_record_deserialises_with_the_osv_crate() {
+    let advisories = advisories();
+    let artifacts = render(&feed_of(advisories.clone()));
+    assert_eq!(artifacts.len(), advisories.len() + 1);
+    for a in &advisories {
+        let art = record(&artifacts, a.id.as_str());
+        assert_eq!(art.content_type, content_type::JSON);
+        let parsed: osv::schema::Vulnerability =
+            serde_json::from_slice(&art.bytes).unwrap_or_else(|e| panic!("{}: {e}", art.name));
+        assert_eq!(parsed.id, a.id.as_str());
+        assert_eq!(parsed.schema_version.as_deref(), Some("1.7.0"));
+        assert_eq!(parsed.published, Some(a.published));
+        let affected = parsed.affected.unwrap_or_default();
+        let mapped = a
+            .vuln
+            .affected
+            .iter()
+            .filter(|x| x.package.is_some())
+            .count();
+        assert_eq!(affected.len(), mapped, "{}", a.id);
+        for entry in affected {
+            let package = entry.package.expect("a package");
+            assert_eq!(package.ecosystem, osv::schema::Ecosystem::Kubernetes);
+            for range in entry.ranges.expect("ranges") {
+                assert!(matches!(range.range_type, osv::schema::RangeType::Semver));
+                for event in range.events {
+                    let v = match event {
+                        osv::schema::Event::Introduced(v)
+                        | osv::schema::Event::Fixed(v)
+                        | osv::schema::Event::LastAffected(v)
+                        | osv::schema::Event::Limit(v) => v,
+                        _ => unreachable!(),
+                    };
+                    assert!(v == "0" || semver::Version::parse(&v).is_ok(), "{v}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_record_in_full() {
+    let advisories = advisories();
+    let feed = feed_of(advisories);
+    let artifacts = render(&feed);
+    let got: Value = serde_json::from_slice(&record(&artifacts, "CVE-2031-0001").bytes).unwrap();
+    let text = body("hand_edited_cvss.md");
+    let expected = json!({
+        "schema_version": "1.7.0",
+        "id": "CVE-2031-0001",
+        "modified": "2031-03-01T12:00:00Z",
+        "published": "2031-03-01T12:00:00Z",
+        "related": ["CVE-2031-0002"],
+        "summary": "Summary of CVE-2031-0001",
+        "details": text,
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"}],
+        "affected": [{
+            "package": {"ecosystem": "Kubernetes", "name": "k8s.io/apiserver"},
+            "ranges": [{"type": "SEMVER", "events": [
+                {"introduced": "0"}, {"fixed": "1.39.10"},
+                {"introduced": "1.40.0"}, {"fixed": "1.40.8"},
+                {"introduced": "1.41.0"}, {"fixed": "1.41.4"}
+            ]}],
+            "database_specific": {"component": "kube-apiserver"}
+        }],
+        "references": [
+            {"type": "ADVISORY", "url": "https://www.cve.org/cverecord?id=CVE-2031-0001"},
+            {"type": "REPORT", "url": "https://github.com/kubernetes/kubernetes/issues/500"},
+            {"type": "ARTICLE", "url": "https://groups.google.com/g/kubernetes-security-announce/c/example-thread"},
+            {"type": "FIX", "url": "https://github.com/kubernetes/kubernetes/pull/1001"}
+        ],
+        "database_specific": {
+            "source": {"severity": "markdown", "affected": "markdown"},
+            "issue_number": 500,
+            "status": "fixed",
+            "cvss_score": 6.5,
+            "severity": "MEDIUM"
+        }
+    });
+    assert_eq!(got, expected);
+    let other: Value = serde_json::from_slice(&record(&artifacts, "CVE-2031-0002").bytes).unwrap();
+    assert_eq!(other["related"], json!(["CVE-2031-0001"]));
+}
+
+#[test]
+fn fixed_and_last_affected_ranges_are_kept_apart() {
+    let a = advisory("CVE-2031-0100", &[], 7, &body("srctl_block_malformed.md"));
+    let artifacts = render(&feed_of(vec![a]));
+    let got: Value = serde_json::from_slice(&record(&artifacts, "CVE-2031-0100").bytes).unwrap();
+    assert_eq!(
+        got["affected"][0]["ranges"],
+        json!([
+            {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.40.2"}]},
+            {"type": "SEMVER", "events": [{"introduced": "1.41.0"}, {"last_affected": "1.41.0"}]}
+        ])
+    );
+}
+
+#[test]
+fn records_without_data_and_unmapped_components() {
+    let bare = advisory("CVE-2031-0200", &[], 8, &body("no_data.md"));
+    let unknown = advisory("CVE-2031-0201", &[], 9, &body("unknown_component.md"));
+    let artifacts = render(&feed_of(vec![bare, unknown]));
+    let bare: Value = serde_json::from_slice(&record(&artifacts, "CVE-2031-0200").bytes).unwrap();
+    assert!(bare.get("affected").is_none() && bare.get("severity").is_none());
+    assert_eq!(
+        bare["database_specific"]["source"],
+        json!({"severity": "none", "affected": "none"})
+    );
+    let unknown: Value =
+        serde_json::from_slice(&record(&artifacts, "CVE-2031-0201").bytes).unwrap();
+    assert!(unknown.get("affected").is_none());
+    assert_eq!(
+        unknown["database_specific"]["unmapped_components"],
+        json!(["widget-operator"])
+    );
+}
+
+#[test]
+fn archive_is_deterministic_and_holds_every_record_at_its_root() {
+    let advisories = advisories();
+    let first = render(&feed_of(advisories.clone()));
+    let mut reversed = advisories.clone();
+    reversed.reverse();
+    let second = render(&feed_of(reversed));
+    let zip_of = |arts: &[Artifact]| arts.iter().find(|a| a.name == ARCHIVE).unwrap().clone();
+    let (z1, z2) = (zip_of(&first), zip_of(&second));
+    assert_eq!(z1.content_type, content_type::ZIP);
+    assert_eq!(z1.bytes, z2.bytes, "same input, same archive bytes");
+    assert_eq!(
+        first.last().unwrap().name,
+        ARCHIVE,
+        "archive comes after the records"
+    );
+
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes)).unwrap();
+    let mut ids: Vec<String> = advisories.iter().map(|a| a.id.to_string()).collect();
+    ids.sort();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ids.iter().map(|i| format!("{i}.json")).collect::<Vec<_>>()
+    );
+    for id in &ids {
+        let mut content = Vec::new();
+        archive
+            .by_name(&format!("{id}.json"))
+            .unwrap()
+            .read_to_end(&mut content)
+            .unwrap();
+        assert_eq!(content, record(&first, id).bytes, "{id}");
+    }
+}

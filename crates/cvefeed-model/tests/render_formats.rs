@@ -1,0 +1,496 @@
+//! RSS 2.0, Atom 1.0 and the HTML page, rendered from fixture advisories:
+//! read back with feed-rs and the writers' own parsers and compared with the
+//! advisories, compared byte for byte with golden files, and rendered from
+//! hostile text.
+//!
+//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test
+//! render_formats`, then review the diff.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use cvefeed_model::advisory::vuln::{Rating, Severity, VulnData};
+use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
+use cvefeed_model::feed::{Feed, FeedItem};
+use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe, xml_safe};
+
+fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+fn id(s: &str) -> CveId {
+    s.parse().unwrap()
+}
+
+fn severity(vector: &str, score: f64, rating: Rating) -> Option<Severity> {
+    Some(Severity {
+        vector: vector.into(),
+        score,
+        rating,
+    })
+}
+
+struct Spec {
+    id: &'static str,
+    summary: &'static str,
+    body: &'static str,
+    number: u64,
+    status: Status,
+    published: DateTime<Utc>,
+    modified: DateTime<Utc>,
+    severity: Option<Severity>,
+}
+
+fn advisory(s: &Spec) -> FeedItem {
+    FeedItem {
+        advisory: Advisory {
+            id: id(s.id),
+            related: Vec::new(),
+            summary: s.summary.into(),
+            body: s.body.into(),
+            issue: IssueRef {
+                repo: "kubernetes/kubernetes".parse().unwrap(),
+                number: s.number,
+                url: format!(
+                    "https://github.com/kubernetes/kubernetes/issues/{}",
+                    s.number
+                ),
+            },
+            status: s.status,
+            published: s.published,
+            vuln: VulnData {
+                severity: s.severity.clone(),
+                ..VulnData::default()
+            },
+        },
+        modified: s.modified,
+        content_hash: format!("hash-{}", s.id),
+    }
+}
+
+/// Four advisories covering every status, with and without severity,
+/// newest first (as `feed::build` orders them).
+fn fixture() -> Feed {
+    let specs = [
+        Spec {
+            id: "CVE-2025-20004",
+            summary: "Fictional kubelet flaw exposes node credentials",
+            body: "### Summary\n\nWritten for this test.\n\n- kubelet v1.31.0 - v1.31.2\n",
+            number: 80004,
+            status: Status::Open,
+            published: at(2025, 9, 1, 8, 0, 0),
+            modified: at(2025, 9, 2, 9, 30, 0),
+            severity: severity(
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                9.8,
+                Rating::Critical,
+            ),
+        },
+        Spec {
+            id: "CVE-2025-20003",
+            summary: "Made-up proxy bug, no fix planned",
+            body: "Closed as not planned.\n",
+            number: 80003,
+            status: Status::Unfixed,
+            published: at(2025, 7, 15, 12, 0, 0),
+            modified: at(2025, 7, 15, 12, 0, 0),
+            severity: severity(
+                "CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:L/I:L/A:N",
+                4.2,
+                Rating::Medium,
+            ),
+        },
+        Spec {
+            id: "CVE-2025-20002",
+            summary: "Reopened advisory about admission webhooks",
+            body: "",
+            number: 80002,
+            status: Status::Unknown,
+            published: at(2025, 5, 5, 5, 5, 5),
+            modified: at(2025, 6, 1, 0, 0, 0),
+            severity: None,
+        },
+        Spec {
+            id: "CVE-2025-20001",
+            summary: "Invented scheduler quota bypass",
+            body: "Fixed in v1.30.5.\n",
+            number: 80001,
+            status: Status::Fixed,
+            published: at(2025, 1, 2, 3, 4, 5),
+            modified: at(2025, 1, 2, 3, 4, 5),
+            severity: severity(
+                "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N",
+                3.3,
+                Rating::Low,
+            ),
+        },
+    ];
+    Feed {
+        items: specs.iter().map(advisory).collect(),
+        updated_at: at(2025, 9, 2, 9, 30, 0),
+        content_hash: "fixture".into(),
+    }
+}
+
+fn site() -> SiteConfig {
+    SiteConfig {
+        base_url: "https://example.test/cve-feed/".into(),
+        feed_url: "https://example.test/cve-feed/index.json".into(),
+        ..SiteConfig::default()
+    }
+}
+
+fn rss_of(feed: &Feed) -> Artifact {
+    render::rss::render(feed, &site()).unwrap()
+}
+fn atom_of(feed: &Feed) -> Artifact {
+    render::atom::render(feed, &site()).unwrap()
+}
+fn html_of(feed: &Feed) -> Artifact {
+    render::html::render(feed, &site()).unwrap()
+}
+
+fn text(a: &Artifact) -> &str {
+    std::str::from_utf8(&a.bytes).unwrap()
+}
+
+#[test]
+fn render_all_publishes_the_three_formats() {
+    let all = render::render_all(&fixture(), &site()).unwrap();
+    let find = |name: &str| all.iter().find(|a| a.name == name).map(|a| a.content_type);
+    assert_eq!(find("feed.xml"), Some(content_type::RSS));
+    assert_eq!(find("atom.xml"), Some(content_type::ATOM));
+    assert_eq!(find("index.html"), Some(content_type::HTML));
+}
+
+#[test]
+fn rss_reads_back_as_the_advisories() {
+    let feed = fixture();
+    let out = rss_of(&feed);
+    assert_eq!(out.name, "feed.xml");
+    assert_eq!(out.content_type, content_type::RSS);
+
+    let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+    assert_eq!(parsed.feed_type, feed_rs::model::FeedType::RSS2);
+    assert_eq!(parsed.updated, Some(feed.updated_at));
+    assert_eq!(parsed.entries.len(), feed.items.len());
+    for (entry, item) in parsed.entries.iter().zip(&feed.items) {
+        let a = &item.advisory;
+        assert_eq!(entry.id, a.id.cve_org_url());
+        assert_eq!(entry.title.as_ref().unwrap().content, a.id.as_str());
+        assert_eq!(entry.links[0].href, a.issue.url);
+        assert_eq!(entry.published, Some(a.published));
+        assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
+        let mut cats: Vec<(String, Option<String>)> = entry
+            .categories
+            .iter()
+            .map(|c| (c.term.clone(), c.scheme.clone()))
+            .collect();
+        let mut want = vec![(
+            a.status.as_str().to_string(),
+            Some("https://example.test/cve-feed/#status".to_string()),
+        )];
+        if let Some(s) = &a.vuln.severity {
+            let band = serde_json::to_value(s.rating).unwrap();
+            want.push((
+                band.as_str().unwrap().to_string(),
+                Some("https://example.test/cve-feed/#severity".to_string()),
+            ));
+        }
+        cats.sort();
+        want.sort();
+        assert_eq!(cats, want, "categories of {}", a.id);
+    }
+
+    // What feed-rs does not expose: the guid is a permalink, the channel
+    // links to itself, dates are RFC 822.
+    let channel = rss::Channel::read_from(out.bytes.as_slice()).unwrap();
+    let first = &channel.items()[0];
+    assert!(first.guid().unwrap().is_permalink());
+    assert_eq!(first.pub_date(), Some("Mon, 1 Sep 2025 08:00:00 +0000"));
+    assert_eq!(
+        channel.last_build_date(),
+        Some("Tue, 2 Sep 2025 09:30:00 +0000")
+    );
+    let self_link = &channel.extensions()["atom"]["link"][0];
+    assert_eq!(self_link.attrs()["rel"], "self");
+    assert_eq!(
+        self_link.attrs()["href"],
+        "https://example.test/cve-feed/feed.xml"
+    );
+    assert_eq!(channel.namespaces()["atom"], "http://www.w3.org/2005/Atom");
+}
+
+#[test]
+fn atom_reads_back_as_the_advisories() {
+    let feed = fixture();
+    let out = atom_of(&feed);
+    assert_eq!(out.name, "atom.xml");
+    assert_eq!(out.content_type, content_type::ATOM);
+
+    let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+    assert_eq!(parsed.feed_type, feed_rs::model::FeedType::Atom);
+    assert_eq!(parsed.updated, Some(feed.updated_at));
+    assert_eq!(
+        parsed.authors[0].name.as_deref(),
+        Some("Kubernetes Community")
+    );
+    assert_eq!(
+        parsed.authors[0].uri.as_deref(),
+        Some("https://www.kubernetes.dev")
+    );
+    let rel = |links: &[feed_rs::model::Link], rel: &str| -> Vec<String> {
+        links
+            .iter()
+            .filter(|l| l.rel.as_deref() == Some(rel))
+            .map(|l| l.href.clone())
+            .collect()
+    };
+    assert_eq!(
+        rel(&parsed.links, "self"),
+        ["https://example.test/cve-feed/atom.xml"]
+    );
+    assert_eq!(parsed.entries.len(), feed.items.len());
+    for (entry, item) in parsed.entries.iter().zip(&feed.items) {
+        let a = &item.advisory;
+        assert_eq!(entry.id, a.id.cve_org_url());
+        assert_eq!(entry.updated, Some(item.modified));
+        assert_eq!(entry.published, Some(a.published));
+        assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.as_str()]);
+        assert_eq!(rel(&entry.links, "related"), [a.id.cve_org_url()]);
+        assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
+        let content = entry.content.as_ref().unwrap();
+        assert_eq!(content.body.as_deref().unwrap_or(""), a.body.trim());
+        let mut cats: Vec<(String, Option<String>)> = entry
+            .categories
+            .iter()
+            .map(|c| (c.term.clone(), c.scheme.clone()))
+            .collect();
+        cats.sort();
+        let mut want = vec![(
+            a.status.as_str().to_string(),
+            Some("https://example.test/cve-feed/#status".to_string()),
+        )];
+        if let Some(s) = &a.vuln.severity {
+            let band = serde_json::to_value(s.rating).unwrap();
+            want.push((
+                band.as_str().unwrap().to_string(),
+                Some("https://example.test/cve-feed/#severity".to_string()),
+            ));
+        }
+        want.sort();
+        assert_eq!(cats, want, "categories of {}", a.id);
+    }
+    // The content is declared as text, which feed-rs does not report.
+    let atom = atom_syndication::Feed::read_from(out.bytes.as_slice()).unwrap();
+    for entry in atom.entries() {
+        assert_eq!(entry.content().unwrap().content_type(), Some("text"));
+    }
+    let critical = atom.entries()[0].categories();
+    assert_eq!(critical[1].term(), "CRITICAL");
+    assert_eq!(
+        critical[1].label(),
+        Some("CRITICAL 9.8 (CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H)")
+    );
+}
+
+#[test]
+fn page_lists_every_advisory_newest_first() {
+    let feed = fixture();
+    let page = html_of(&feed);
+    assert_eq!(page.content_type, content_type::HTML);
+    let html = text(&page);
+    let positions: Vec<usize> = feed
+        .items
+        .iter()
+        .map(|i| {
+            let cell = format!(
+                "<a href=\"{}\">{}</a>",
+                i.advisory.id.cve_org_url(),
+                i.advisory.id
+            );
+            html.find(&cell)
+                .unwrap_or_else(|| panic!("no row for {}", i.advisory.id))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "rows out of order"
+    );
+    assert!(html.contains(r#"<time datetime="2025-09-02T09:30:00Z">2025-09-02 09:30 UTC</time>"#));
+    assert!(html.contains(">CRITICAL 9.8</span>"));
+    assert!(html.contains(">MEDIUM 4.2</span>"));
+    assert_eq!(
+        html.matches(r#"<span class="visually-hidden">not rated</span>"#)
+            .count(),
+        1,
+        "one unrated row"
+    );
+    assert_eq!(html.matches("<tr data-status=").count(), 4);
+    assert_eq!(html.matches(r#"class="attention""#).count(), 3);
+    for (kind, href) in [
+        (
+            "application/feed+json",
+            "https://example.test/cve-feed/index.json",
+        ),
+        (
+            "application/rss+xml",
+            "https://example.test/cve-feed/feed.xml",
+        ),
+        (
+            "application/atom+xml",
+            "https://example.test/cve-feed/atom.xml",
+        ),
+    ] {
+        assert!(
+            html.contains(&format!(r#"<link rel="alternate" type="{kind}""#))
+                && html.contains(&format!(r#"href="{href}""#)),
+            "no discovery link for {kind}"
+        );
+    }
+}
+
+#[test]
+fn same_input_gives_same_bytes() {
+    let a = render::render_all(&fixture(), &site()).unwrap();
+    let b = render::render_all(&fixture().clone(), &site()).unwrap();
+    assert_eq!(a, b);
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/render/golden")
+}
+
+#[test]
+fn golden_files_match_byte_for_byte() {
+    let feed = fixture();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
+    for artifact in [rss_of(&feed), atom_of(&feed), html_of(&feed)] {
+        let path = golden_dir().join(&artifact.name);
+        if update {
+            std::fs::create_dir_all(golden_dir()).unwrap();
+            std::fs::write(&path, &artifact.bytes).unwrap();
+            continue;
+        }
+        let want = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
+                path.display()
+            )
+        });
+        assert!(
+            want == artifact.bytes,
+            "{} differs from the golden file {}; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff",
+            artifact.name,
+            path.display()
+        );
+    }
+}
+
+const HOSTILE_SUMMARY: &str = "<script>alert('s')</script> & \"q\" 'a' <img src=x onerror=alert(1)> \u{202E}evil\u{202C} 😀 ]]> \u{0}\u{1}\u{1b}\u{7f}\u{85}\u{FFFF}";
+const HOSTILE_BODY: &str =
+    "body <script>alert(2)</script>\n<svg onload=alert(3)>\n]]>\u{0}\u{8}\u{FDD0} end\r\n";
+
+fn hostile() -> Feed {
+    let mut feed = fixture();
+    for (n, item) in feed.items.iter_mut().enumerate() {
+        item.advisory.summary = format!("{HOSTILE_SUMMARY} {n}");
+        item.advisory.body = HOSTILE_BODY.into();
+    }
+    feed.items[1].advisory.issue.url = "javascript:alert(document.domain)".into();
+    feed.items[2].advisory.issue.url = "https://github.com/x/y/issues/1?a=1&b=\"2\"<3>".into();
+    feed
+}
+
+#[test]
+fn hostile_text_round_trips_through_both_feeds() {
+    let feed = hostile();
+    let rss_out = rss_of(&feed);
+    let atom_out = atom_of(&feed);
+    for out in [&rss_out, &atom_out] {
+        let parsed = feed_rs::parser::parse(out.bytes.as_slice())
+            .unwrap_or_else(|e| panic!("{} does not parse: {e}", out.name));
+        assert_eq!(parsed.entries.len(), feed.items.len());
+        for (entry, item) in parsed.entries.iter().zip(&feed.items) {
+            let want = xml_safe(&item.advisory.summary);
+            assert_eq!(entry.summary.as_ref().unwrap().content, want.trim());
+        }
+    }
+
+    let channel = rss::Channel::read_from(rss_out.bytes.as_slice()).unwrap();
+    for (item, fi) in channel.items().iter().zip(&feed.items) {
+        assert_eq!(item.description(), Some(&*xml_safe(&fi.advisory.summary)));
+    }
+    assert_eq!(
+        channel.items()[1].link(),
+        None,
+        "javascript: URL became a link"
+    );
+    assert_eq!(
+        channel.items()[2].link(),
+        Some("https://github.com/x/y/issues/1?a=1&b=%222%22%3C3%3E")
+    );
+
+    let atom = atom_syndication::Feed::read_from(atom_out.bytes.as_slice()).unwrap();
+    for (entry, fi) in atom.entries().iter().zip(&feed.items) {
+        assert_eq!(
+            entry.content().unwrap().value(),
+            Some(&*xml_safe(&fi.advisory.body))
+        );
+        assert!(
+            entry
+                .links()
+                .iter()
+                .all(|l| l.href().starts_with("https://"))
+        );
+    }
+    assert_eq!(atom.entries()[1].links().len(), 1, "only the cve.org link");
+    // No character XML 1.0 forbids reaches the bytes.
+    for out in [&rss_out, &atom_out] {
+        let s = text(out);
+        assert!(!s.contains('\u{0}') && !s.contains('\u{1b}') && !s.contains('\u{FFFF}'));
+    }
+}
+
+#[test]
+fn hostile_text_stays_text_in_the_page() {
+    let page = html_of(&hostile());
+    let html = text(&page);
+    // Our own script is the only one; no element from the data.
+    assert_eq!(html.matches("<script").count(), 1);
+    for element in ["<img", "<svg", "<b>"] {
+        assert!(!html.contains(element), "{element} reached the page");
+    }
+    assert!(html.contains("&#60;script&#62;alert(&#39;s&#39;)&#60;/script&#62; &#38; &#34;q&#34;"));
+    assert!(!html.contains("javascript:"));
+    for href in html.split("href=\"").skip(1) {
+        assert!(href.starts_with("https://"), "unexpected link {href:.40}");
+    }
+    let safe = html_safe(HOSTILE_SUMMARY);
+    assert!(!safe.contains('\u{0}'));
+    for c in [
+        '\u{0}', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{FFFF}', '\u{FDD0}',
+    ] {
+        assert!(!html.contains(c), "{:?} reached the page", c);
+    }
+    // Right-to-left text is isolated so it cannot reorder the row.
+    assert!(html.contains("<bdi>&#60;script&#62;"));
+}
+
+#[test]
+fn an_empty_feed_is_still_valid() {
+    let feed = Feed {
+        items: Vec::new(),
+        updated_at: at(2025, 1, 1, 0, 0, 0),
+        content_hash: "empty".into(),
+    };
+    for out in [rss_of(&feed), atom_of(&feed)] {
+        let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+        assert!(parsed.entries.is_empty(), "{}", out.name);
+        assert_eq!(parsed.updated, Some(feed.updated_at), "{}", out.name);
+    }
+    let page = html_of(&feed);
+    let html = text(&page);
+    assert!(html.contains("<p>No CVEs are published yet.</p>"));
+    assert_eq!(html.matches("<tr data-status=").count(), 0);
+}

@@ -1,0 +1,414 @@
+//! Reading a feed for `check`: from a published store, an `index.json`
+//! file or a URL (with an ETag cache, so a repeated check costs a 304), and
+//! turning its items into [`FeedEntry`] values.
+//!
+//! The structured `_kubernetes_io` data is used when present; otherwise the
+//! body parser ([`vuln::extract`]) is run on `content_text`. Parsing
+//! ([`parse_feed`]) is pure; fetching ([`load`]) is the I/O edge. Nothing
+//! here writes to a store.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::version::parse_range_version;
+use super::{CheckError, FeedEntry, Origin, RangeData, SeverityInfo};
+use crate::store;
+use cvefeed_model::advisory::vuln::{self, Affected, Rating, VersionRange};
+
+/// The feed `check` reads when no `--feed` is given.
+pub const DEFAULT_FEED: &str =
+    "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json";
+
+/// Where a feed comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedLocation {
+    /// An `index.json` served over HTTP(S).
+    Url(url::Url),
+    /// A JSON Feed file.
+    File(PathBuf),
+    /// A published store (directory, `file://`, later buckets): its `index.json`.
+    Store(String),
+}
+
+impl FeedLocation {
+    /// Classify `--feed`: `http(s)://` is a URL; a path (or `file://` path)
+    /// to an existing file, or to a not existing `*.json`, is a feed file;
+    /// anything else is a store location.
+    pub fn parse(location: &str) -> Result<FeedLocation, CheckError> {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            return url::Url::parse(location)
+                .map(FeedLocation::Url)
+                .map_err(|e| CheckError::FeedRead {
+                    location: location.to_string(),
+                    cause: format!("not a valid URL: {e}"),
+                });
+        }
+        let path = Path::new(location.strip_prefix("file://").unwrap_or(location));
+        if path.is_file() || (!path.is_dir() && path.extension().is_some_and(|e| e == "json")) {
+            return Ok(FeedLocation::File(path.to_path_buf()));
+        }
+        Ok(FeedLocation::Store(location.to_string()))
+    }
+
+    /// The location in words.
+    pub fn describe(&self) -> String {
+        match self {
+            FeedLocation::Url(u) => u.to_string(),
+            FeedLocation::File(p) => p.display().to_string(),
+            FeedLocation::Store(s) => s.clone(),
+        }
+    }
+}
+
+/// How a URL feed was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// Read from a file or a store.
+    Local,
+    /// Downloaded in full.
+    Downloaded,
+    /// The server answered 304; the cached copy was used.
+    NotModified,
+}
+
+/// The bytes of a feed and how they were obtained.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The JSON bytes.
+    pub bytes: Vec<u8>,
+    /// How they were obtained.
+    pub freshness: Freshness,
+    /// Problems that did not stop the load (e.g. an unwritable cache).
+    pub warnings: Vec<String>,
+}
+
+/// Settings for fetching a URL feed.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Where fetched feeds and their ETags are kept; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Timeout of the request.
+    pub timeout: Duration,
+}
+
+/// A cached download of one URL.
+#[derive(Debug, Serialize, Deserialize)]
+struct CacheEntry {
+    url: String,
+    etag: String,
+    body: String,
+}
+
+fn cache_path(dir: &Path, url: &url::Url) -> PathBuf {
+    let digest = hex::encode(Sha256::digest(url.as_str().as_bytes()));
+    dir.join(format!("feed-{}.json", &digest[..32]))
+}
+
+fn read_cache(path: &Path, url: &url::Url) -> Option<CacheEntry> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice::<CacheEntry>(&bytes)
+        .ok()
+        .filter(|e| e.url == url.as_str())
+}
+
+fn write_cache(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&serde_json::to_vec(entry).map_err(std::io::Error::other)?)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Read the feed at `location`.
+pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loaded, CheckError> {
+    match location {
+        FeedLocation::File(path) => std::fs::read(path)
+            .map(|bytes| Loaded {
+                bytes,
+                freshness: Freshness::Local,
+                warnings: Vec::new(),
+            })
+            .map_err(|e| CheckError::FeedRead {
+                location: path.display().to_string(),
+                cause: e.to_string(),
+            }),
+        FeedLocation::Store(loc) => {
+            let read_err = |cause: String| CheckError::FeedRead {
+                location: loc.clone(),
+                cause,
+            };
+            let store = store::open(loc).map_err(|e| read_err(e.to_string()))?;
+            match store
+                .get("index.json")
+                .await
+                .map_err(|e| read_err(e.to_string()))?
+            {
+                Some(fetched) => Ok(Loaded {
+                    bytes: fetched.bytes,
+                    freshness: Freshness::Local,
+                    warnings: Vec::new(),
+                }),
+                None => Err(CheckError::FeedMissing {
+                    location: store.location(),
+                }),
+            }
+        }
+        FeedLocation::Url(url) => fetch_url(url, options).await,
+    }
+}
+
+async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, CheckError> {
+    let fetch_err = |cause: String| CheckError::FeedFetch {
+        url: url.to_string(),
+        cause,
+    };
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("cvefeed/", env!("CARGO_PKG_VERSION")))
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout)
+        .build()
+        .map_err(|e| fetch_err(error_chain(&e)))?;
+    let path = options.cache_dir.as_deref().map(|d| cache_path(d, url));
+    let cached = path.as_deref().and_then(|p| read_cache(p, url));
+    let mut request = client.get(url.clone());
+    if let Some(entry) = &cached {
+        request = request.header(IF_NONE_MATCH, &entry.etag);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| fetch_err(error_chain(&e)))?;
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED {
+        return match cached {
+            Some(entry) => Ok(Loaded {
+                bytes: entry.body.into_bytes(),
+                freshness: Freshness::NotModified,
+                warnings: Vec::new(),
+            }),
+            None => Err(fetch_err(
+                "the server answered 304 Not Modified to a request without If-None-Match".into(),
+            )),
+        };
+    }
+    if !status.is_success() {
+        return Err(CheckError::FeedStatus {
+            url: url.to_string(),
+            status: status.as_u16(),
+        });
+    }
+    let etag = response
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| fetch_err(error_chain(&e)))?
+        .to_vec();
+    let mut warnings = Vec::new();
+    if let (Some(path), Some(etag)) = (path, etag) {
+        match String::from_utf8(bytes.clone()) {
+            Ok(body) => {
+                let entry = CacheEntry {
+                    url: url.to_string(),
+                    etag,
+                    body,
+                };
+                if let Err(e) = write_cache(&path, &entry) {
+                    warnings.push(format!(
+                        "cannot write the feed cache {}: {e}; the next check downloads the feed again",
+                        path.display()
+                    ));
+                }
+            }
+            Err(_) => warnings.push("the feed is not UTF-8; it was not cached".into()),
+        }
+    }
+    Ok(Loaded {
+        bytes,
+        freshness: Freshness::Downloaded,
+        warnings,
+    })
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+#[derive(Deserialize)]
+struct WireFeed {
+    items: Vec<WireItem>,
+}
+
+#[derive(Deserialize)]
+struct WireItem {
+    id: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    external_url: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    content_text: Option<String>,
+    #[serde(rename = "_kubernetes_io", default)]
+    ext: Option<WireExt>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireExt {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    severity: Option<Rating>,
+    #[serde(default)]
+    cvss_vector: Option<String>,
+    #[serde(default)]
+    cvss_score: Option<f64>,
+    #[serde(default)]
+    affected: Option<Vec<WireRange>>,
+}
+
+#[derive(Deserialize)]
+struct WireRange {
+    component: String,
+    #[serde(default)]
+    package: Option<String>,
+    #[serde(default)]
+    introduced: Option<String>,
+    #[serde(default)]
+    fixed: Option<String>,
+    #[serde(default)]
+    last_affected: Option<String>,
+}
+
+/// Group flat feed ranges into [`Affected`] entries, in order of first
+/// appearance; an invalid version makes the whole CVE unassessable.
+fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
+    let mut out: Vec<Affected> = Vec::new();
+    for w in wire {
+        let parse = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(parse_range_version)
+                .transpose()
+                .map_err(|e| {
+                    format!(
+                        "the feed's {field} version of {} is invalid: {e}",
+                        w.component
+                    )
+                })
+        };
+        let range = VersionRange {
+            introduced: parse("introduced", &w.introduced)?,
+            fixed: parse("fixed", &w.fixed)?,
+            last_affected: parse("last_affected", &w.last_affected)?,
+        };
+        match out
+            .iter_mut()
+            .find(|a| a.component == w.component && a.package == w.package)
+        {
+            Some(a) => a.ranges.push(range),
+            None => out.push(Affected {
+                component: w.component.clone(),
+                package: w.package.clone(),
+                ranges: vec![range],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Turn the bytes of a JSON Feed into entries. Items are kept in feed
+/// order; a repeated id keeps its first item.
+pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckError> {
+    let feed: WireFeed = serde_json::from_slice(bytes).map_err(|e| CheckError::FeedParse {
+        location: location.to_string(),
+        cause: e.to_string(),
+    })?;
+    let mut seen = BTreeMap::new();
+    let mut entries = Vec::new();
+    for item in feed.items {
+        if seen.insert(item.id.clone(), ()).is_some() {
+            continue;
+        }
+        entries.push(entry(item));
+    }
+    Ok(entries)
+}
+
+fn entry(item: WireItem) -> FeedEntry {
+    let ext = item.ext.unwrap_or_default();
+    let body = item.content_text.unwrap_or_default();
+    let structured = ext.affected.as_deref().map(group_ranges);
+    let usable = matches!(&structured, Some(Ok(a)) if !a.is_empty());
+    // The body parser runs only for what the feed does not give.
+    let parsed = (!usable || ext.severity.is_none()).then(|| vuln::extract(&body));
+    let from_body = parsed.as_ref().filter(|p| !p.affected.is_empty());
+    let ranges = match (structured, from_body) {
+        (Some(Ok(affected)), _) if usable => RangeData::Known {
+            affected,
+            origin: Origin::Feed,
+        },
+        (_, Some(p)) => RangeData::Known {
+            affected: p.affected.clone(),
+            origin: Origin::Description,
+        },
+        (Some(Err(reason)), None) => RangeData::Unknown { reason },
+        (structured, None) => {
+            let feed_part = if structured.is_some() {
+                "the feed lists no affected versions"
+            } else {
+                "the feed carries no structured data (no _kubernetes_io.affected)"
+            };
+            let body_part = if body.trim().is_empty() {
+                "the description is empty"
+            } else {
+                "none could be read from the description"
+            };
+            RangeData::Unknown {
+                reason: format!("{feed_part}, and {body_part}"),
+            }
+        }
+    };
+    let severity = match ext.severity {
+        Some(rating) => Some(SeverityInfo {
+            rating,
+            score: ext.cvss_score,
+            vector: ext.cvss_vector,
+        }),
+        None => parsed.and_then(|p| p.severity).map(|s| SeverityInfo {
+            rating: s.rating,
+            score: Some(s.score),
+            vector: Some(s.vector),
+        }),
+    };
+    FeedEntry {
+        url: item
+            .url
+            .or(item.external_url)
+            .unwrap_or_else(|| format!("https://www.cve.org/cverecord?id={}", item.id)),
+        id: item.id,
+        summary: item.summary.unwrap_or_default().trim().to_string(),
+        status: ext.status,
+        severity,
+        ranges,
+    }
+}

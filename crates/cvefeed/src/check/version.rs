@@ -1,0 +1,198 @@
+//! Installed versions and affected ranges: reading what a user or a cluster
+//! reports (`1.29.3`, `v1.29.3-eks-abc`, `v1.29.3+k3s1`) and deciding whether
+//! a version falls inside a [`VersionRange`].
+//!
+//! Pure. Knows nothing of feeds, clusters or output formats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use semver::{BuildMetadata, Prerelease, Version};
+
+use cvefeed_model::advisory::vuln::VersionRange;
+
+/// A version string that cannot be compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{input:?} is not a Kubernetes version ({reason}); expected MAJOR.MINOR.PATCH such as 1.29.3, v1.29.3 or v1.29.3-eks-abc"
+)]
+pub struct InvalidVersion {
+    /// The rejected string.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// A version as installed: the string reported, and the upstream
+/// Kubernetes version it is compared as.
+///
+/// Upstream pre-releases (`-alpha.1`, `-beta.0`, `-rc.2`) are kept and
+/// compared by semver rules. Any other pre-release or build suffix is a
+/// vendor tag (`-eks-abc`, `-gke.100`, `+k3s1`, `+rke2r1`): it is dropped for
+/// the comparison and remembered, since the vendor may have backported fixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledVersion {
+    raw: String,
+    upstream: Version,
+    vendor_suffix: Option<String>,
+}
+
+impl InstalledVersion {
+    /// The string as given or reported.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// The upstream version used for comparisons.
+    pub fn upstream(&self) -> &Version {
+        &self.upstream
+    }
+
+    /// The vendor suffix that was dropped (`-eks-abc`, `+k3s1`), if any.
+    pub fn vendor_suffix(&self) -> Option<&str> {
+        self.vendor_suffix.as_deref()
+    }
+
+    /// Whether this is a vendor build.
+    pub fn is_vendor_build(&self) -> bool {
+        self.vendor_suffix.is_some()
+    }
+}
+
+impl fmt::Display for InstalledVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Whether a pre-release is one upstream Kubernetes publishes.
+fn is_upstream_prerelease(pre: &Prerelease) -> bool {
+    let s = pre.as_str();
+    ["alpha.", "beta.", "rc."].iter().any(|p| {
+        s.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+impl FromStr for InstalledVersion {
+    type Err = InvalidVersion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim();
+        let bare = trimmed
+            .strip_prefix('v')
+            .or_else(|| trimmed.strip_prefix('V'))
+            .unwrap_or(trimmed);
+        let parsed = Version::parse(bare).map_err(|e| InvalidVersion {
+            input: s.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut suffix = String::new();
+        let mut upstream = parsed.clone();
+        if !parsed.pre.is_empty() && !is_upstream_prerelease(&parsed.pre) {
+            suffix.push('-');
+            suffix.push_str(parsed.pre.as_str());
+            upstream.pre = Prerelease::EMPTY;
+        }
+        if !parsed.build.is_empty() {
+            suffix.push('+');
+            suffix.push_str(parsed.build.as_str());
+            upstream.build = BuildMetadata::EMPTY;
+        }
+        Ok(InstalledVersion {
+            raw: trimmed.to_string(),
+            upstream,
+            vendor_suffix: (!suffix.is_empty()).then_some(suffix),
+        })
+    }
+}
+
+/// Parse a version published in a feed range (`1.29.4`, tolerating a
+/// leading `v`).
+pub fn parse_range_version(s: &str) -> Result<Version, InvalidVersion> {
+    let bare = s.trim();
+    let bare = bare.strip_prefix('v').unwrap_or(bare);
+    Version::parse(bare).map_err(|e| InvalidVersion {
+        input: s.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Whether `v` lies in `range`: `introduced <= v < fixed`, or
+/// `introduced <= v <= last_affected`. An absent `introduced` means "from
+/// the beginning"; a range with neither `fixed` nor `last_affected` has no
+/// upper bound. When both are given, `fixed` bounds the range.
+pub fn in_range(range: &VersionRange, v: &Version) -> bool {
+    let above = range.introduced.as_ref().is_none_or(|i| v >= i);
+    let below = match (&range.fixed, &range.last_affected) {
+        (Some(fixed), _) => v < fixed,
+        (None, Some(last)) => v <= last,
+        (None, None) => true,
+    };
+    above && below
+}
+
+/// A range in words: `>= 1.29.0, < 1.29.4`.
+pub fn describe(range: &VersionRange) -> String {
+    let mut parts = Vec::new();
+    if let Some(i) = &range.introduced {
+        parts.push(format!(">= {i}"));
+    }
+    match (&range.fixed, &range.last_affected) {
+        (Some(f), _) => parts.push(format!("< {f}")),
+        (None, Some(l)) => parts.push(format!("<= {l}")),
+        (None, None) => {}
+    }
+    if parts.is_empty() {
+        "all versions".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_suffixes_are_dropped_and_remembered() {
+        for (input, upstream, suffix) in [
+            ("v1.29.3-eks-abc", "1.29.3", Some("-eks-abc")),
+            ("1.29.3-gke.100", "1.29.3", Some("-gke.100")),
+            ("v1.29.3+k3s1", "1.29.3", Some("+k3s1")),
+            ("v1.29.3+rke2r1", "1.29.3", Some("+rke2r1")),
+            ("v1.30.0-rc.1", "1.30.0-rc.1", None),
+            ("v1.30.0-rc.1+k3s1", "1.30.0-rc.1", Some("+k3s1")),
+            (" 1.29.3 ", "1.29.3", None),
+        ] {
+            let v: InstalledVersion = input.parse().unwrap();
+            assert_eq!(v.upstream().to_string(), upstream, "{input}");
+            assert_eq!(v.vendor_suffix(), suffix, "{input}");
+        }
+    }
+
+    #[test]
+    fn invalid_versions_name_the_input() {
+        for bad in ["1.29", "latest", "", "1.29.3.1", "v"] {
+            let e = bad.parse::<InstalledVersion>().unwrap_err();
+            assert_eq!(e.input, bad);
+            assert!(e.to_string().contains(&format!("{bad:?}")));
+        }
+    }
+
+    #[test]
+    fn ranges_in_words() {
+        let r = VersionRange {
+            introduced: Some(Version::new(1, 29, 0)),
+            fixed: None,
+            last_affected: Some(Version::new(1, 29, 3)),
+        };
+        assert_eq!(describe(&r), ">= 1.29.0, <= 1.29.3");
+        let all = VersionRange {
+            introduced: None,
+            fixed: None,
+            last_affected: None,
+        };
+        assert_eq!(describe(&all), "all versions");
+    }
+}

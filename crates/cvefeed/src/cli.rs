@@ -1,0 +1,710 @@
+//! Command-line interface: flags, environment variables and their mapping
+//! onto library configuration.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use cvefeed::check;
+use cvefeed::github::{self, RepoName, Token};
+use cvefeed::hooks::{self, Hooks, SecretUrl};
+use cvefeed::publish::{self, RefreshConfig, Source};
+use cvefeed::serve;
+use cvefeed::store;
+use cvefeed_model::advisory::vuln::Rating;
+use cvefeed_model::render::SiteConfig;
+
+/// The official, auto-refreshing Kubernetes CVE feed.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Log format on stderr; the level follows RUST_LOG (default: info).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CVEFEED_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Start logging to stderr.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the labelled issues and publish the feed, if anything changed.
+    Refresh(Box<RefreshArgs>),
+    /// Serve the published feed over HTTP and keep it fresh.
+    Serve(Box<ServeArgs>),
+    /// Check Kubernetes versions, or a running cluster, against the feed.
+    Check(CheckArgs),
+}
+
+impl Command {
+    /// Run the command; the exit code follows the documented contract.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Refresh(args) => args.run().await,
+            Command::Serve(args) => args.run().await,
+            Command::Check(args) => args.run().await,
+        }
+    }
+}
+
+/// Where the issues come from and where the feed goes.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// GitHub API base URL.
+    #[arg(
+        long,
+        env = "CVEFEED_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub github_api_url: url::Url,
+
+    /// Repository to read, OWNER/NAME (repeatable).
+    #[arg(long = "repo", default_value = "kubernetes/kubernetes")]
+    pub repos: Vec<RepoName>,
+
+    /// Label that marks an official CVE issue.
+    #[arg(long, default_value = "official-cve-feed")]
+    pub label: String,
+
+    /// Read issues from a saved JSON array instead of GitHub (offline).
+    #[arg(long, value_name = "ISSUES.json")]
+    pub from_file: Option<PathBuf>,
+
+    /// GitHub token (optional; raises the rate limit). Never logged.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, hide = true)]
+    pub github_token: Option<String>,
+
+    /// Timeout of one GitHub request, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub github_timeout: Duration,
+
+    /// Retries of a GitHub request after a transport error or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub github_retries: u32,
+
+    /// First retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub github_backoff: Duration,
+
+    /// Longest total wait for a GitHub rate limit to reset before failing.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_rate_limit_wait: Duration,
+}
+
+/// Names and URLs the feed is published under.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// Feed title.
+    #[arg(long, default_value_t = SiteConfig::default().title)]
+    pub title: String,
+    /// Feed description.
+    #[arg(long, default_value_t = SiteConfig::default().description)]
+    pub description: String,
+    /// Home page of the feed.
+    #[arg(long, default_value_t = SiteConfig::default().home_page_url)]
+    pub home_page_url: String,
+    /// Public URL of the published directory; object links are built from it.
+    #[arg(long, default_value_t = SiteConfig::default().base_url)]
+    pub base_url: String,
+    /// Public URL of index.json [default: BASE_URL + index.json].
+    #[arg(long)]
+    pub feed_url: Option<String>,
+    /// Link to the refresh job, published as _kubernetes_io.feed_refresh_job.
+    #[arg(long, default_value_t = SiteConfig::default().feed_refresh_job)]
+    pub feed_refresh_job: String,
+}
+
+impl SiteArgs {
+    fn config(self) -> SiteConfig {
+        let mut base_url = self.base_url;
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        SiteConfig {
+            feed_url: self
+                .feed_url
+                .unwrap_or_else(|| format!("{base_url}index.json")),
+            base_url,
+            title: self.title,
+            description: self.description,
+            home_page_url: self.home_page_url,
+            feed_refresh_job: self.feed_refresh_job,
+            ..SiteConfig::default()
+        }
+    }
+}
+
+/// Everything the refresh pipeline needs: shared by `refresh` and `serve`.
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// Where to publish: a directory, file:///path, gs://bucket/prefix,
+    /// s3://bucket/prefix or az://container/prefix.
+    #[arg(long, default_value = "./public", env = "CVEFEED_OUT")]
+    pub out: String,
+
+    /// Bucket client setting KEY=VALUE (repeatable), e.g.
+    /// aws_endpoint=http://127.0.0.1:9000; see the README. Values are never logged.
+    #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub out_options: Vec<KeyValue>,
+
+    /// Cache-Control of the feeds, the page and the OSV records (buckets).
+    #[arg(long, default_value_t = store::CachePolicy::default().content)]
+    pub cache_control: String,
+
+    /// Cache-Control of manifest.json and status.json (buckets).
+    #[arg(long, default_value_t = store::CachePolicy::default().bookkeeping)]
+    pub bookkeeping_cache_control: String,
+
+    /// Lifetime of the bucket publish lease; renewed while a publish runs,
+    /// it bounds how long a crashed refresher blocks others.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub lock_ttl: Duration,
+
+    /// Also write official-cve-feed.json and cve-feed-hash, the layout the
+    /// upstream bucket had, so existing readers keep working.
+    #[arg(long)]
+    pub compat_k8s_bucket: bool,
+
+    /// POST here after a publish that changed something (repeatable; the
+    /// env variable takes a comma-separated list). A secret: never logged.
+    #[arg(
+        long = "build-hook-url",
+        value_name = "URL",
+        env = "CVEFEED_BUILD_HOOK_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub build_hook_urls: Vec<SecretUrl>,
+
+    /// File of build hook URLs, one per line (# comments allowed).
+    #[arg(long, value_name = "FILE")]
+    pub build_hook_urls_file: Option<PathBuf>,
+
+    /// POST a JSON alert (with a Slack-compatible `text`) here when a
+    /// refresh fails. A secret: never logged.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CVEFEED_ALERT_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub alert_webhook_url: Option<SecretUrl>,
+
+    /// Link to this job's runs, put in the alert [default: --feed-refresh-job].
+    #[arg(long, env = "CVEFEED_JOB_URL")]
+    pub job_url: Option<String>,
+
+    /// Retries of a hook or alert POST after a transport error, 429 or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub hook_retries: u32,
+
+    /// First hook retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub hook_backoff: Duration,
+
+    /// Timeout of one hook POST.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub hook_timeout: Duration,
+
+    /// Publish even if published items would disappear.
+    #[arg(long)]
+    pub allow_shrink: bool,
+
+    /// How many published items may disappear without --allow-shrink.
+    #[arg(long, default_value_t = 0)]
+    pub shrink_tolerance: usize,
+
+    /// How long to wait for another refresher to finish.
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    pub lock_wait: Duration,
+}
+
+impl PipelineArgs {
+    /// Open the store and build the pipeline configuration.
+    pub fn open(self) -> anyhow::Result<(Box<dyn store::Store>, RefreshConfig)> {
+        let options = store::OpenOptions {
+            config: self
+                .out_options
+                .iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect(),
+            cache: store::CachePolicy {
+                content: self.cache_control.clone(),
+                bookkeeping: self.bookkeeping_cache_control.clone(),
+            },
+            lease_ttl: self.lock_ttl,
+        };
+        let store = store::open_with(&self.out, &options)?;
+        let mut build = self.build_hook_urls.clone();
+        if let Some(file) = &self.build_hook_urls_file {
+            build.extend(hooks::read_url_file(file)?);
+        }
+        let site = self.site.config();
+        let hooks = Hooks {
+            build,
+            alert: self.alert_webhook_url.clone().map(|url| hooks::Alert {
+                url,
+                job_url: self
+                    .job_url
+                    .clone()
+                    .unwrap_or_else(|| site.feed_refresh_job.clone()),
+            }),
+            retry: hooks::RetryPolicy {
+                retries: self.hook_retries,
+                backoff: self.hook_backoff,
+                timeout: self.hook_timeout,
+            },
+        };
+        let config = RefreshConfig {
+            source: self.source.source()?,
+            repos: self.source.repos.clone(),
+            label: self.source.label.clone(),
+            site,
+            allow_shrink: self.allow_shrink,
+            shrink_tolerance: self.shrink_tolerance,
+            lock_wait: self.lock_wait,
+            compat_k8s_bucket: self.compat_k8s_bucket,
+            hooks,
+        };
+        Ok((store, config))
+    }
+}
+
+/// One `--out-option`; the value may be a secret and is never shown.
+#[derive(Clone)]
+pub struct KeyValue {
+    key: String,
+    value: String,
+}
+
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}=…", self.key)
+    }
+}
+
+fn parse_key_value(s: &str) -> Result<KeyValue, String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok(KeyValue {
+            key: k.trim().to_string(),
+            value: v.to_string(),
+        }),
+        _ => Err("expected KEY=VALUE".into()),
+    }
+}
+
+/// `cvefeed refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit with status 3 when a build hook fails (the publish stands).
+    #[arg(long)]
+    pub strict_hooks: bool,
+}
+
+/// Exit status of `refresh` when it published but a build hook failed and
+/// `--strict-hooks` was given.
+const EXIT_HOOK_FAILED: u8 = 3;
+
+impl SourceArgs {
+    fn source(&self) -> anyhow::Result<Source> {
+        if let Some(path) = &self.from_file {
+            return Ok(Source::File(path.clone()));
+        }
+        let token = self.github_token.clone().and_then(Token::new);
+        let mut config = github::ClientConfig::new(self.github_api_url.clone(), token);
+        config.timeout = self.github_timeout;
+        config.retries = self.github_retries;
+        config.backoff = self.github_backoff;
+        config.max_rate_limit_wait = self.max_rate_limit_wait;
+        Ok(Source::Github(
+            github::Client::new(config).context("setting up the GitHub client")?,
+        ))
+    }
+}
+
+impl RefreshArgs {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let (store, config) = self.pipeline.open()?;
+        let summary = publish::refresh(store.as_ref(), &config, now())
+            .await
+            .with_context(|| {
+                format!(
+                    "refresh of {} failed; nothing was published",
+                    store.location()
+                )
+            })?;
+        if self.json {
+            println!("{}", serde_json::to_string(&summary)?);
+        } else {
+            println!("{}", summary.line());
+        }
+        let failed: Vec<&str> = summary
+            .hooks
+            .iter()
+            .filter(|d| !d.ok())
+            .map(|d| d.hook.as_str())
+            .collect();
+        if self.strict_hooks && !failed.is_empty() {
+            eprintln!(
+                "error: the feed was published, but {} build hook(s) failed: {} (--strict-hooks)",
+                failed.len(),
+                failed.join(", ")
+            );
+            return Ok(ExitCode::from(EXIT_HOOK_FAILED));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+}
+
+/// `--fail-on` thresholds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    /// Any affected CVE.
+    Any,
+    /// Rated low or above (or unrated).
+    Low,
+    /// Rated medium or above (or unrated).
+    Medium,
+    /// Rated high or above (or unrated).
+    High,
+    /// Rated critical (or unrated).
+    Critical,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Rating> {
+        match self {
+            FailOn::Any => None,
+            FailOn::Low => Some(Rating::Low),
+            FailOn::Medium => Some(Rating::Medium),
+            FailOn::High => Some(Rating::High),
+            FailOn::Critical => Some(Rating::Critical),
+        }
+    }
+}
+
+/// `cvefeed check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Feed to check against (repeatable): a published directory or
+    /// file:///path, an index.json file, or an http(s) URL of an index.json.
+    #[arg(long = "feed", value_name = "LOCATION", default_value = check::source::DEFAULT_FEED)]
+    pub feeds: Vec<String>,
+
+    /// Installed version(s): VERSION for every core component, or
+    /// COMPONENT=VERSION (kubelet=1.29.3, ingress-nginx=1.11.2).
+    #[arg(
+        long = "version",
+        value_name = "[COMPONENT=]VERSION",
+        num_args = 1..,
+        required_unless_present = "kubeconfig",
+        conflicts_with = "kubeconfig"
+    )]
+    pub versions: Vec<String>,
+
+    /// Read the versions from the cluster of this kubeconfig.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+    pub context: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// Exit 1 only for affected CVEs rated at or above this; unrated
+    /// affected CVEs count at every threshold.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+
+    /// List every result, not only the affected ones.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Cache of fetched feeds and their ETags [default:
+    /// $XDG_CACHE_HOME/cvefeed, else ~/.cache/cvefeed].
+    #[arg(long, env = "CVEFEED_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Timeout of the feed download, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub feed_timeout: Duration,
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    xdg.or_else(|| {
+        std::env::var_os("HOME")
+            .filter(|v| !v.is_empty())
+            .map(|h| PathBuf::from(h).join(".cache"))
+    })
+    .map(|d| d.join("cvefeed"))
+}
+
+impl CheckArgs {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let mut warnings = Vec::new();
+        let targets = match &self.kubeconfig {
+            Some(path) => {
+                let reading = check::cluster::read(path, self.context.as_deref()).await?;
+                warnings.extend(reading.warnings);
+                reading.targets
+            }
+            None => self
+                .versions
+                .iter()
+                .map(|v| check::Target::parse(v))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let options = check::source::FetchOptions {
+            cache_dir: self.cache_dir.clone().or_else(default_cache_dir),
+            timeout: self.feed_timeout,
+        };
+        let mut entries: Vec<check::FeedEntry> = Vec::new();
+        let mut described = Vec::new();
+        for feed in &self.feeds {
+            let location = check::source::FeedLocation::parse(feed)?;
+            let loaded = check::source::load(&location, &options).await?;
+            warnings.extend(loaded.warnings);
+            for e in check::source::parse_feed(&loaded.bytes, &location.describe())? {
+                if !entries.iter().any(|known| known.id == e.id) {
+                    entries.push(e);
+                }
+            }
+            described.push(match loaded.freshness {
+                check::source::Freshness::NotModified => {
+                    format!("{} (not modified, cached copy)", location.describe())
+                }
+                _ => location.describe(),
+            });
+        }
+        let results = check::assess(&entries, &targets);
+        let fail = check::fails(&results, self.fail_on.threshold());
+        let report = check::report::Report {
+            feed: described.join(", "),
+            cves: entries.len(),
+            targets,
+            results,
+            warnings,
+        };
+        match self.format {
+            CheckFormat::Text => print!("{}", check::report::text(&report, self.all)),
+            CheckFormat::Json => {
+                print!("{}", check::report::json(&report));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
+            }
+            CheckFormat::Sarif => {
+                print!("{}", check::report::sarif(&report, self.all));
+                report
+                    .warnings
+                    .iter()
+                    .for_each(|w| eprintln!("warning: {w}"));
+            }
+        }
+        Ok(if fail {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}
+
+/// The current time, to the second: every published time is whole seconds.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)
+}
+
+/// `cvefeed serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+
+    /// Address to listen on (use 127.0.0.1:0 for any free port; the bound
+    /// address is printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CVEFEED_LISTEN")]
+    pub listen: String,
+
+    /// Time between scheduled refreshes, jittered by ±10%; 0 turns them off.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub refresh_interval: Duration,
+
+    /// Time between reloads of the published set from --out (to pick up
+    /// other writers); 0 turns them off.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub reload_interval: Duration,
+
+    /// /readyz fails when the last successful refresh is older; 0 disables.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub max_staleness: Duration,
+
+    /// File holding the GitHub webhook secret; enables POST /hooks/github.
+    #[arg(long, value_name = "PATH")]
+    pub webhook_secret_file: Option<PathBuf>,
+
+    /// The webhook secret itself (prefer the file). Never logged.
+    #[arg(
+        long,
+        env = "CVEFEED_WEBHOOK_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// A webhook-triggered refresh starts after this much quiet...
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub webhook_debounce: Duration,
+
+    /// ...or at the latest this long after the first delivery of a burst.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub webhook_max_delay: Duration,
+
+    /// Cache-Control max-age of published objects (status.json: no-cache).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub cache_max_age: Duration,
+
+    /// Longest time one request may take (answered 408 after).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// On SIGTERM, longest wait for in-flight requests.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+}
+
+/// A duration such as `10m` or `1s`; a bare `0` means zero.
+fn parse_duration(s: &str) -> Result<Duration, humantime::DurationError> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s)
+}
+
+impl ServeArgs {
+    fn secret(&self) -> anyhow::Result<Option<serve::webhook::Secret>> {
+        if let Some(path) = &self.webhook_secret_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading --webhook-secret-file {}", path.display()))?;
+            let secret = serve::webhook::Secret::new(&text)
+                .with_context(|| format!("--webhook-secret-file {} is empty", path.display()))?;
+            return Ok(Some(secret));
+        }
+        Ok(self
+            .webhook_secret
+            .as_deref()
+            .and_then(serve::webhook::Secret::new))
+    }
+
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let webhook_secret = self.secret()?;
+        if webhook_secret.is_none() {
+            tracing::info!("no webhook secret configured: POST /hooks/github answers 404");
+        }
+        let options = serve::ServeOptions {
+            refresh_interval: self.refresh_interval,
+            reload_interval: self.reload_interval,
+            max_staleness: self.max_staleness,
+            debounce_quiet: self.webhook_debounce,
+            debounce_max: self.webhook_max_delay,
+            cache_max_age: self.cache_max_age,
+            request_timeout: self.request_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            webhook_secret,
+            ..serve::ServeOptions::default()
+        };
+        let (store, config) = self.pipeline.open()?;
+        let app = Arc::new(serve::App::new(Arc::from(store), config, options));
+        let listener = serve::bind(&self.listen).await?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        tracing::info!(%addr, "listening");
+        println!("listening on http://{addr}");
+        std::io::stdout().flush().context("writing to stdout")?;
+        serve::run(app, listener, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,663 @@
+//! The GitHub edge: list the issues that carry the feed label.
+//!
+//! This module owns the REST wire types ([`Issue`]), the HTTP client
+//! (timeouts, retries, rate limits, `Link` pagination) and the ETag page
+//! cache that makes an unchanged refresh cost nothing. It turns GitHub into
+//! a plain list of issues, or an error naming the failing request; it never
+//! interprets titles or bodies.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+pub use cvefeed_model::advisory::{InvalidRepoName, IssueState, RepoName, StateReason};
+
+/// A label, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// The label's name.
+    pub name: String,
+}
+
+/// The fields of a GitHub issue the feed needs. Unknown fields are ignored,
+/// so this also reads what `gh api --paginate` saves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    /// Issue number within its repository.
+    pub number: u64,
+    /// Title, as written.
+    pub title: String,
+    /// Markdown body; GitHub sends `null` for an empty one.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Web page of the issue.
+    pub html_url: String,
+    /// API URL of the repository, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_url: Option<String>,
+    /// Open or closed.
+    pub state: IssueState,
+    /// Why it was closed or reopened.
+    #[serde(default)]
+    pub state_reason: Option<StateReason>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Labels on the issue.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// Present when the "issue" is a pull request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<serde_json::Value>,
+}
+
+impl Issue {
+    /// Whether this is a pull request rather than an issue.
+    pub fn is_pull_request(&self) -> bool {
+        self.pull_request.is_some()
+    }
+
+    /// Whether the issue carries `label`.
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l.name == label)
+    }
+
+    /// The model's view of this issue, filed in `repo`.
+    pub fn to_model(&self, repo: &RepoName) -> cvefeed_model::advisory::Issue {
+        cvefeed_model::advisory::Issue {
+            repo: repo.clone(),
+            number: self.number,
+            title: self.title.clone(),
+            body: self.body.clone().unwrap_or_default(),
+            state: self.state,
+            state_reason: self.state_reason,
+            created_at: self.created_at,
+            url: self.html_url.clone(),
+        }
+    }
+
+    /// `owner/name` from `repository_url`, when it is a GitHub API URL.
+    pub fn repo(&self) -> Option<RepoName> {
+        let url = self.repository_url.as_deref()?;
+        let (_, rest) = url.split_once("/repos/")?;
+        rest.trim_end_matches('/').parse().ok()
+    }
+}
+
+/// A GitHub token. Its value never appears in `Debug`, logs or errors.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Wrap a token; an empty string means no token.
+    pub fn new(value: String) -> Option<Token> {
+        let value = value.trim().to_string();
+        (!value.is_empty()).then_some(Token(value))
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// How the client talks to GitHub.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// API base, `https://api.github.com` by default.
+    pub api_url: url::Url,
+    /// Optional token.
+    pub token: Option<Token>,
+    /// Timeout of one request, connect to last byte.
+    pub timeout: Duration,
+    /// Retries after the first attempt, for transport errors and 5xx.
+    pub retries: u32,
+    /// First backoff delay; doubles with each retry.
+    pub backoff: Duration,
+    /// Longest total wait for a rate limit to reset before giving up.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults for `api_url`: 30 s timeout, 3 retries from 1 s, 5 min
+    /// rate-limit budget.
+    pub fn new(api_url: url::Url, token: Option<Token>) -> ClientConfig {
+        ClientConfig {
+            api_url,
+            token,
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_secs(1),
+            max_rate_limit_wait: Duration::from_secs(300),
+        }
+    }
+}
+
+/// One cached page: its ETag, the issues it held and its `next` link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedPage {
+    /// The ETag GitHub sent with the page.
+    pub etag: String,
+    /// The page's issues (pull requests are dropped before caching).
+    pub issues: Vec<Issue>,
+    /// The `Link: rel="next"` URL, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// ETag cache of listing pages, keyed by request URL. Stored next to the
+/// feed so that the next run can send `If-None-Match`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageCache {
+    /// Pages by URL.
+    pub pages: BTreeMap<String, CachedPage>,
+}
+
+/// What a fetch cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FetchStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+    /// Of those, answered `304 Not Modified` (free of rate limit).
+    pub not_modified: u32,
+    /// Responses by status code.
+    pub by_status: BTreeMap<u16, u32>,
+    /// `X-RateLimit-Remaining` of the last response.
+    pub rate_limit_remaining: Option<u64>,
+}
+
+impl FetchStats {
+    fn count(&mut self, status: StatusCode, headers: &HeaderMap) {
+        self.requests += 1;
+        *self.by_status.entry(status.as_u16()).or_default() += 1;
+        if status == StatusCode::NOT_MODIFIED {
+            self.not_modified += 1;
+        }
+        if let Some(n) = header_u64(headers, "x-ratelimit-remaining") {
+            self.rate_limit_remaining = Some(n);
+        }
+    }
+
+    /// Add another fetch's counts to these.
+    pub fn absorb(&mut self, other: FetchStats) {
+        self.requests += other.requests;
+        self.not_modified += other.not_modified;
+        for (k, v) in other.by_status {
+            *self.by_status.entry(k).or_default() += v;
+        }
+        if other.rate_limit_remaining.is_some() {
+            self.rate_limit_remaining = other.rate_limit_remaining;
+        }
+    }
+}
+
+/// Why listing the issues failed. Messages name the request and never the
+/// token.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    /// Connection, TLS or timeout failure, after all retries.
+    #[error("GET {url} failed after {attempts} attempt(s): {cause}")]
+    Transport {
+        /// The request.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error, with its source chain.
+        cause: String,
+    },
+    /// An error status, after retries where retrying makes sense.
+    #[error("GET {url} answered HTTP {status} after {attempts} attempt(s): {message}")]
+    Status {
+        /// The request.
+        url: String,
+        /// The last status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+        /// GitHub's message, or a hint.
+        message: String,
+    },
+    /// Rate limited for longer than allowed.
+    #[error(
+        "GET {url} is rate limited for {wait_secs} s more, past the allowed wait of {max_secs} s; \
+         set GITHUB_TOKEN for a higher limit, or run again after the reset"
+    )]
+    RateLimited {
+        /// The request.
+        url: String,
+        /// Seconds until GitHub would answer.
+        wait_secs: u64,
+        /// The configured bound.
+        max_secs: u64,
+    },
+    /// The body is not an array of issues.
+    #[error("GET {url} returned a body that is not a JSON array of issues: {cause}")]
+    Decode {
+        /// The request.
+        url: String,
+        /// The parse error.
+        cause: String,
+    },
+    /// A 304 for a page this run has no cached copy of.
+    #[error("GET {url} answered 304 Not Modified, but the page cache has no copy of it")]
+    MissingCache {
+        /// The request.
+        url: String,
+    },
+    /// The `next` link leaves the API host.
+    #[error("GET {url}: Link rel=\"next\" points to {next}, outside {base}; refusing to follow")]
+    ForeignLink {
+        /// The request.
+        url: String,
+        /// The offending link.
+        next: String,
+        /// The configured API base.
+        base: String,
+    },
+    /// Pagination does not end.
+    #[error("GET {url}: more than {max} pages; refusing to follow Link rel=\"next\" further")]
+    TooManyPages {
+        /// The last request.
+        url: String,
+        /// The page limit.
+        max: usize,
+    },
+}
+
+/// All issues of a repository that carry a label, in every state.
+#[derive(Debug)]
+pub struct Listing {
+    /// The pages in the order they were fetched, by URL, pull requests
+    /// dropped: the issues, and the cache entries to keep for next time.
+    pub pages: Vec<(String, CachedPage)>,
+    /// Whether any page was fetched anew (not answered 304 from the cache).
+    pub fresh: bool,
+    /// What it cost.
+    pub stats: FetchStats,
+}
+
+/// A GitHub REST client for the issue listing.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+const MAX_PAGES: usize = 10_000;
+
+impl Client {
+    /// A client with `config`.
+    pub fn new(config: ClientConfig) -> Result<Client, GithubError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static("2022-11-28"),
+        );
+        if let Some(Token(token)) = &config.token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                GithubError::Status {
+                    url: config.api_url.to_string(),
+                    status: 0,
+                    attempts: 0,
+                    message: "GITHUB_TOKEN holds characters that cannot go in an HTTP header"
+                        .into(),
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cvefeed/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| GithubError::Transport {
+                url: config.api_url.to_string(),
+                attempts: 0,
+                cause: error_chain(&e),
+            })?;
+        Ok(Client { http, config })
+    }
+
+    /// The first listing page of `repo` for `label`.
+    pub fn first_page_url(&self, repo: &RepoName, label: &str) -> String {
+        let mut url = self.config.api_url.clone();
+        url.path_segments_mut()
+            .expect("API base URL is hierarchical")
+            .pop_if_empty()
+            .extend(["repos", repo.owner(), repo.name(), "issues"]);
+        url.query_pairs_mut()
+            .append_pair("labels", label)
+            .append_pair("state", "all")
+            .append_pair("per_page", "100");
+        url.to_string()
+    }
+
+    /// List every issue of `repo` carrying `label`, following `Link` to the
+    /// end, answering 304s from `cache`. The pages used are taken out of
+    /// `cache` (not copied), so that a large listing is held once. Fails as
+    /// a whole: a partial list is never returned.
+    pub async fn list_issues(
+        &self,
+        repo: &RepoName,
+        label: &str,
+        cache: &mut PageCache,
+    ) -> Result<Listing, GithubError> {
+        let mut url = self.first_page_url(repo, label);
+        let mut listing = Listing {
+            pages: Vec::new(),
+            fresh: false,
+            stats: FetchStats::default(),
+        };
+        for _ in 0..MAX_PAGES {
+            let (page, fresh) = self
+                .fetch_page(&url, cache.pages.remove(&url), &mut listing.stats)
+                .await?;
+            listing.fresh |= fresh;
+            let next = page.next.clone();
+            listing.pages.push((url.clone(), page));
+            match next {
+                Some(next) => {
+                    self.check_same_origin(&url, &next)?;
+                    url = next;
+                }
+                None => return Ok(listing),
+            }
+        }
+        Err(GithubError::TooManyPages {
+            url,
+            max: MAX_PAGES,
+        })
+    }
+
+    fn check_same_origin(&self, url: &str, next: &str) -> Result<(), GithubError> {
+        let same = url::Url::parse(next)
+            .map(|n| n.origin() == self.config.api_url.origin())
+            .unwrap_or(false);
+        if same {
+            Ok(())
+        } else {
+            Err(GithubError::ForeignLink {
+                url: url.to_string(),
+                next: next.to_string(),
+                base: self.config.api_url.to_string(),
+            })
+        }
+    }
+
+    /// One page, and whether it is fresh (`false`: 304, from `cached`).
+    async fn fetch_page(
+        &self,
+        url: &str,
+        cached: Option<CachedPage>,
+        stats: &mut FetchStats,
+    ) -> Result<(CachedPage, bool), GithubError> {
+        let mut attempts = 0u32;
+        let mut rate_waited = Duration::ZERO;
+        loop {
+            attempts += 1;
+            let mut request = self.http.get(url);
+            if let Some(c) = &cached {
+                request = request.header(header::IF_NONE_MATCH, &c.etag);
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(url, attempt = attempts, error = %error_chain(&e), "GitHub request failed");
+                    if attempts > self.config.retries {
+                        return Err(GithubError::Transport {
+                            url: url.to_string(),
+                            attempts,
+                            cause: error_chain(&e),
+                        });
+                    }
+                    tokio::time::sleep(self.backoff(attempts)).await;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            stats.count(status, &headers);
+            tracing::debug!(url, status = status.as_u16(), "GitHub response");
+            if status == StatusCode::NOT_MODIFIED {
+                return cached
+                    .map(|page| (page, false))
+                    .ok_or_else(|| GithubError::MissingCache {
+                        url: url.to_string(),
+                    });
+            }
+            if status.is_success() {
+                let body = match response.bytes().await {
+                    Ok(b) => b,
+                    Err(e) if attempts <= self.config.retries => {
+                        tracing::warn!(url, attempt = attempts, error = %error_chain(&e), "GitHub body read failed");
+                        tokio::time::sleep(self.backoff(attempts)).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(GithubError::Transport {
+                            url: url.to_string(),
+                            attempts,
+                            cause: error_chain(&e),
+                        });
+                    }
+                };
+                let mut issues: Vec<Issue> =
+                    serde_json::from_slice(&body).map_err(|e| GithubError::Decode {
+                        url: url.to_string(),
+                        cause: e.to_string(),
+                    })?;
+                issues.retain(|i| !i.is_pull_request());
+                let page = CachedPage {
+                    etag: headers
+                        .get(header::ETAG)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string(),
+                    issues,
+                    next: next_link(&headers),
+                };
+                return Ok((page, true));
+            }
+            let message = error_message(response).await;
+            if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {
+                if rate_waited + wait > self.config.max_rate_limit_wait {
+                    return Err(GithubError::RateLimited {
+                        url: url.to_string(),
+                        wait_secs: wait.as_secs(),
+                        max_secs: self.config.max_rate_limit_wait.as_secs(),
+                    });
+                }
+                tracing::warn!(
+                    url,
+                    wait_secs = wait.as_secs_f64(),
+                    "GitHub rate limit hit; waiting"
+                );
+                rate_waited += wait;
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_server_error() && attempts <= self.config.retries {
+                tracing::warn!(
+                    url,
+                    status = status.as_u16(),
+                    attempt = attempts,
+                    "GitHub server error; retrying"
+                );
+                tokio::time::sleep(self.backoff(attempts)).await;
+                continue;
+            }
+            return Err(GithubError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+                attempts,
+                message: hint(status, message),
+            });
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.config.backoff * 2u32.saturating_pow(attempt.saturating_sub(1).min(16))
+    }
+}
+
+/// How long a 403/429 asks us to wait, if it is a rate limit.
+fn rate_limit_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    if let Some(secs) = header_u64(headers, header::RETRY_AFTER.as_str()) {
+        return Some(Duration::from_secs(secs));
+    }
+    if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
+        let reset = header_u64(headers, "x-ratelimit-reset")?;
+        let wait = (reset as i64 - now.timestamp()).max(0) as u64 + 1;
+        return Some(Duration::from_secs(wait));
+    }
+    // A 429 with no hint still means "slow down"; GitHub documents a minute.
+    (status == StatusCode::TOO_MANY_REQUESTS).then_some(Duration::from_secs(60))
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|part| {
+            let (target, params) = part.split_once(';')?;
+            let is_next = params.split(';').any(|p| {
+                let p = p.trim();
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            is_next.then(|| {
+                target
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+        })
+}
+
+async fn error_message(response: reqwest::Response) -> String {
+    #[derive(Deserialize)]
+    struct GithubMessage {
+        message: String,
+    }
+    let bytes = response.bytes().await.unwrap_or_default();
+    match serde_json::from_slice::<GithubMessage>(&bytes) {
+        Ok(m) => m.message,
+        Err(_) => String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+    }
+}
+
+fn hint(status: StatusCode, message: String) -> String {
+    let advice = match status {
+        StatusCode::UNAUTHORIZED => {
+            "; GITHUB_TOKEN was rejected: check that it is valid and not expired"
+        }
+        StatusCode::NOT_FOUND => "; check --repo and --github-api-url",
+        StatusCode::FORBIDDEN => "; the token may lack read access to issues",
+        _ => "",
+    };
+    format!("{message}{advice}")
+}
+
+/// An error and its sources, joined with ": ".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::LINK,
+            HeaderValue::from_static(
+                "<https://api.github.com/repositories/1/issues?page=2>; rel=\"next\", <https://api.github.com/repositories/1/issues?page=5>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
+        h.insert(
+            header::LINK,
+            HeaderValue::from_static("<https://x/?page=1>; rel=\"prev\""),
+        );
+        assert_eq!(next_link(&h), None);
+    }
+
+    #[test]
+    fn rate_limit_detection() {
+        let now = DateTime::from_timestamp(1_000, 0).unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(rate_limit_wait(StatusCode::FORBIDDEN, &h, now), None);
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1010"));
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &h, now),
+            Some(Duration::from_secs(11))
+        );
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &h, now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &h, now),
+            None
+        );
+    }
+
+    #[test]
+    fn repo_names() {
+        assert_eq!(
+            "kubernetes/kubernetes"
+                .parse::<RepoName>()
+                .unwrap()
+                .to_string(),
+            "kubernetes/kubernetes"
+        );
+        for bad in ["kubernetes", "a/b/c", "/x", "x/", "../x", "a b/c"] {
+            assert!(bad.parse::<RepoName>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_is_redacted() {
+        let t = Token::new("ghp_secret".into()).unwrap();
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+}

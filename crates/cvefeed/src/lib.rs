@@ -1,0 +1,24 @@
+//! cvefeed: the official, auto-refreshing Kubernetes CVE feed (KEP-3203).
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! github ──► cvefeed_model (advisory ──► feed ──► render) ──► publish ──► store
+//! ```
+//!
+//! The pure model (advisories, the feed, every format, the manifest) lives
+//! in the [`cvefeed_model`] crate; this crate holds the I/O shells around it:
+//!
+//! - [`github`]: the REST edge (issues with the label, ETag cache, retries).
+//! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
+//! - [`serve`]: the HTTP server, webhook and metrics around the pipeline.
+//! - [`store`]: where objects are written (a directory, or a bucket).
+//! - [`hooks`]: build hooks after a publish, the alert after a failure.
+//! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
+
+pub mod check;
+pub mod github;
+pub mod hooks;
+pub mod publish;
+pub mod serve;
+pub mod store;

@@ -1,0 +1,394 @@
+//! The published set held in memory: `manifest.json`, every object it lists
+//! (verified against its sha256 and compressed once), and `status.json`.
+//!
+//! This module owns loading a set from a [`Store`] and swapping it in
+//! atomically. It never writes to the store and knows nothing of HTTP
+//! beyond the representations (identity, gzip, brotli) it prepares.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+
+use axum::http::HeaderValue;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreError};
+use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS, StatusDoc};
+use cvefeed_model::render::content_type;
+
+/// Brotli quality used at load: 9 keeps a publish's compression well under
+/// a second on a busy core while staying close to quality 11 on text.
+const BROTLI_QUALITY: u32 = 9;
+/// Brotli window (log2).
+const BROTLI_WINDOW: u32 = 22;
+
+/// One way an object's bytes are sent.
+#[derive(Debug, Clone)]
+pub struct Representation {
+    /// The bytes as sent.
+    pub bytes: Bytes,
+    /// The strong ETag, quoted (a header value, built once).
+    pub etag: HeaderValue,
+}
+
+/// A content coding the server can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// No compression.
+    Identity,
+    /// `gzip`.
+    Gzip,
+    /// `br`.
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` token, if any.
+    pub fn token(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// One published object, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// Hex sha256 of the identity bytes.
+    pub sha256: String,
+    /// Content type it was published with.
+    pub content_type: String,
+    /// When it last changed (the manifest's `updated_at`, or the status's `last_check`).
+    pub last_modified: DateTime<Utc>,
+    /// `last_modified` as an HTTP date header value, built once.
+    pub last_modified_header: HeaderValue,
+    /// Uncompressed.
+    pub identity: Representation,
+    /// gzip, when smaller than identity.
+    pub gzip: Option<Representation>,
+    /// brotli, when smaller than identity.
+    pub brotli: Option<Representation>,
+}
+
+impl Object {
+    /// Prepare `bytes`: hash, and compress once if the type is text.
+    pub fn prepare(bytes: Bytes, content_type: &str, last_modified: DateTime<Utc>) -> Object {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Object::with_sha(bytes, sha256, content_type, last_modified)
+    }
+
+    fn with_sha(
+        bytes: Bytes,
+        sha256: String,
+        content_type: &str,
+        last_modified: DateTime<Utc>,
+    ) -> Object {
+        let compressible = is_compressible(content_type);
+        let keep_if_smaller = |compressed: Vec<u8>, suffix: &str| {
+            (compressed.len() < bytes.len()).then(|| Representation {
+                bytes: Bytes::from(compressed),
+                etag: header_value(&format!("\"{sha256}-{suffix}\"")),
+            })
+        };
+        let (gzip, brotli) = if compressible {
+            (
+                keep_if_smaller(gzip(&bytes), "gz"),
+                keep_if_smaller(brotli(&bytes), "br"),
+            )
+        } else {
+            (None, None)
+        };
+        Object {
+            identity: Representation {
+                etag: header_value(&format!("\"{sha256}\"")),
+                bytes,
+            },
+            sha256,
+            content_type: content_type.to_string(),
+            last_modified,
+            last_modified_header: http_date(last_modified),
+            gzip,
+            brotli,
+        }
+    }
+
+    /// Change the last-modified time (an unchanged object in a new set).
+    pub fn set_last_modified(&mut self, t: DateTime<Utc>) {
+        self.last_modified = t;
+        self.last_modified_header = http_date(t);
+    }
+
+    /// The representation for `coding`, if this object has one.
+    pub fn representation(&self, coding: Coding) -> Option<&Representation> {
+        match coding {
+            Coding::Identity => Some(&self.identity),
+            Coding::Gzip => self.gzip.as_ref(),
+            Coding::Brotli => self.brotli.as_ref(),
+        }
+    }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).expect("hex digests and HTTP dates are valid header values")
+}
+
+fn http_date(t: DateTime<Utc>) -> HeaderValue {
+    header_value(&httpdate::fmt_http_date(std::time::SystemTime::from(t)))
+}
+
+fn is_compressible(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.starts_with("text/") || essence.ends_with("json") || essence.ends_with("xml")
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        enc.write_all(bytes).expect("writing to memory");
+    }
+    out
+}
+
+/// A complete, verified publication.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The manifest as read.
+    pub manifest: Manifest,
+    /// The manifest's raw bytes, to detect "nothing new" cheaply.
+    manifest_bytes: Bytes,
+    /// Every object by name, including `manifest.json` and `status.json`.
+    pub objects: BTreeMap<String, Arc<Object>>,
+    /// The parsed `status.json`, if one was readable.
+    pub status: Option<StatusDoc>,
+}
+
+impl Published {
+    /// The object published under `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Object>> {
+        self.objects.get(name)
+    }
+}
+
+/// Why a set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The manifest does not parse.
+    #[error("{MANIFEST} in {location} is not valid: {cause}")]
+    BadManifest {
+        /// The store.
+        location: String,
+        /// The parse error.
+        cause: String,
+    },
+    /// An object listed in the manifest is absent or differs from it: a
+    /// publish is in progress or was interrupted.
+    #[error(
+        "{name} in {location} does not match {MANIFEST} ({why}); a publish is probably in progress, \
+         keeping the set already loaded"
+    )]
+    Torn {
+        /// The store.
+        location: String,
+        /// The object.
+        name: String,
+        /// What differs.
+        why: String,
+    },
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// Nothing is published yet.
+    Empty,
+    /// The manifest is the one already loaded; only the status was re-read.
+    Unchanged,
+    /// A new set was swapped in.
+    Loaded,
+}
+
+/// The set currently served, swapped atomically as a whole.
+#[derive(Debug, Default)]
+pub struct Current {
+    set: RwLock<Option<Arc<Published>>>,
+    reloading: tokio::sync::Mutex<()>,
+}
+
+impl Current {
+    /// The set being served, if any. Cheap: one `Arc` clone.
+    pub fn get(&self) -> Option<Arc<Published>> {
+        self.set.read().expect("lock poisoned").clone()
+    }
+
+    fn swap(&self, next: Arc<Published>) {
+        *self.set.write().expect("lock poisoned") = Some(next);
+    }
+
+    /// Read the store and swap in its publication if it is complete and
+    /// new. On error the old set stays. Reloads never run concurrently,
+    /// so an older read can never replace a newer one.
+    pub async fn reload(&self, store: &dyn Store) -> Result<Reload, LoadError> {
+        let _one_at_a_time = self.reloading.lock().await;
+        let Some(manifest_file) = store.get(MANIFEST).await? else {
+            return Ok(Reload::Empty);
+        };
+        let manifest_bytes = Bytes::from(manifest_file.bytes);
+        let status_bytes = store.get(STATUS).await?.map(|f| Bytes::from(f.bytes));
+        let old = self.get();
+
+        if let Some(old) = old.as_ref().filter(|o| o.manifest_bytes == manifest_bytes) {
+            let mut next = Published::clone(old);
+            set_status(&mut next, status_bytes);
+            self.swap(Arc::new(next));
+            return Ok(Reload::Unchanged);
+        }
+
+        let manifest: Manifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|e| LoadError::BadManifest {
+                location: store.location(),
+                cause: e.to_string(),
+            })?;
+        let mut raw = Vec::with_capacity(manifest.objects.len());
+        for (name, entry) in &manifest.objects {
+            let torn = |why: String| LoadError::Torn {
+                location: store.location(),
+                name: name.clone(),
+                why,
+            };
+            let file = store
+                .get(name)
+                .await?
+                .ok_or_else(|| torn("missing".into()))?;
+            let sha256 = hex::encode(Sha256::digest(&file.bytes));
+            if sha256 != entry.sha256 {
+                return Err(torn(format!(
+                    "sha256 {sha256}, the manifest says {}",
+                    entry.sha256
+                )));
+            }
+            // Unchanged objects keep the compression done for the old set.
+            let reuse = old
+                .as_ref()
+                .and_then(|o| o.objects.get(name))
+                .filter(|o| o.sha256 == sha256 && o.content_type == entry.content_type)
+                .map(|o| {
+                    let mut o = Object::clone(o);
+                    o.set_last_modified(manifest.updated_at);
+                    Arc::new(o)
+                });
+            raw.push((
+                name.clone(),
+                Bytes::from(file.bytes),
+                sha256,
+                entry.content_type.clone(),
+                reuse,
+            ));
+        }
+        let updated_at = manifest.updated_at;
+        let manifest_copy = manifest_bytes.clone();
+        let objects = tokio::task::spawn_blocking(move || {
+            let mut objects: BTreeMap<String, Arc<Object>> = raw
+                .into_iter()
+                .map(|(name, bytes, sha, ct, reuse)| {
+                    let object = reuse
+                        .unwrap_or_else(|| Arc::new(Object::with_sha(bytes, sha, &ct, updated_at)));
+                    (name, object)
+                })
+                .collect();
+            objects.insert(
+                MANIFEST.to_string(),
+                Arc::new(Object::prepare(
+                    manifest_copy,
+                    content_type::JSON,
+                    updated_at,
+                )),
+            );
+            objects
+        })
+        .await
+        .expect("compression does not panic");
+        let mut next = Published {
+            manifest,
+            manifest_bytes,
+            objects,
+            status: None,
+        };
+        set_status(&mut next, status_bytes);
+        self.swap(Arc::new(next));
+        Ok(Reload::Loaded)
+    }
+}
+
+fn set_status(set: &mut Published, bytes: Option<Bytes>) {
+    let Some(bytes) = bytes else {
+        set.objects.remove(STATUS);
+        set.status = None;
+        return;
+    };
+    let status: Option<StatusDoc> = serde_json::from_slice(&bytes)
+        .inspect_err(|e| tracing::warn!(error = %e, "ignoring an unreadable {STATUS}"))
+        .ok();
+    let last_modified = status
+        .as_ref()
+        .map_or(set.manifest.updated_at, |s| s.last_check);
+    let unchanged = set
+        .objects
+        .get(STATUS)
+        .is_some_and(|o| o.identity.bytes == bytes && o.last_modified == last_modified);
+    if !unchanged {
+        set.objects.insert(
+            STATUS.to_string(),
+            Arc::new(Object::prepare(bytes, content_type::JSON, last_modified)),
+        );
+    }
+    set.status = status;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn compresses_text_once_and_decodes_back() {
+        let text = Bytes::from("{\"a\":\"".to_string() + &"x".repeat(5000) + "\"}");
+        let o = Object::prepare(text.clone(), "application/feed+json", Utc::now());
+        let gz = o.gzip.as_ref().expect("gzip smaller");
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz.bytes[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, text);
+        let br = o.brotli.as_ref().expect("brotli smaller");
+        let mut out = Vec::new();
+        brotli::Decompressor::new(&br.bytes[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, text);
+        assert_eq!(o.identity.etag, format!("\"{}\"", o.sha256));
+        assert_eq!(gz.etag, format!("\"{}-gz\"", o.sha256));
+        assert_eq!(br.etag, format!("\"{}-br\"", o.sha256));
+    }
+
+    #[test]
+    fn zip_and_incompressible_bytes_are_sent_as_is() {
+        let zip = Object::prepare(Bytes::from(vec![7u8; 4000]), "application/zip", Utc::now());
+        assert!(zip.gzip.is_none() && zip.brotli.is_none());
+        let tiny = Object::prepare(Bytes::from_static(b"{}"), "application/json", Utc::now());
+        assert!(tiny.gzip.is_none() && tiny.brotli.is_none());
+    }
+}

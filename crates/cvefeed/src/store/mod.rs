@@ -1,0 +1,335 @@
+//! Where the feed is published: a small trait over "named objects with
+//! content types", so the pipeline never knows whether it writes a local
+//! directory or a bucket.
+//!
+//! This module owns object naming rules, the compare-and-swap contract used
+//! for `manifest.json`, the publish lock (a lock file for a directory, a
+//! lease object for a bucket) and the per-object cache policy. It knows
+//! nothing of feeds.
+
+mod local;
+mod object;
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use local::LocalStore;
+pub use object::{BucketStore, Cloud, LEASE_OBJECT};
+
+use cvefeed_model::manifest::{MANIFEST, STATUS};
+
+/// An opaque version of a stored object, for compare-and-swap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version(pub String);
+
+/// An object read back from the store.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its version, for a later [`PutMode::Update`].
+    pub version: Version,
+}
+
+/// How a write treats an existing object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutMode {
+    /// Replace whatever is there.
+    Overwrite,
+    /// Fail with [`StoreError::Conflict`] if the object exists.
+    Create,
+    /// Fail with [`StoreError::Conflict`] unless the object is at this version.
+    Update(Version),
+}
+
+/// One kind of publish lock, as held.
+#[async_trait]
+pub trait Lease: Send + Sync {
+    /// Extend the lock if it is due for renewal; fails with
+    /// [`StoreError::LockLost`] if another writer took it over.
+    async fn keep_alive(&mut self) -> Result<(), StoreError>;
+    /// Give the lock up.
+    async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Held while a refresh runs. Release it with [`StoreLock::release`];
+/// a lock that is only dropped ends when its lease expires (bucket) or
+/// when the file is closed (directory).
+pub struct StoreLock(Box<dyn Lease>);
+
+impl StoreLock {
+    /// Wrap a held lease.
+    pub fn new(lease: impl Lease + 'static) -> StoreLock {
+        StoreLock(Box::new(lease))
+    }
+
+    /// Renew the lock if due; an error means it is no longer ours and
+    /// nothing more may be written.
+    pub async fn keep_alive(&mut self) -> Result<(), StoreError> {
+        self.0.keep_alive().await
+    }
+
+    /// Give the lock up.
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.0.release().await
+    }
+}
+
+impl fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoreLock")
+    }
+}
+
+/// The `Cache-Control` each object is published with (buckets only; a
+/// directory's web server sets its own headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// For the feeds, the page and the OSV records.
+    pub content: String,
+    /// For `manifest.json` and `status.json`, which readers poll.
+    pub bookkeeping: String,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            content: "public, max-age=300".into(),
+            bookkeeping: "no-cache".into(),
+        }
+    }
+}
+
+impl CachePolicy {
+    /// Internal objects (names starting with `.`: lease, journal, caches).
+    pub const INTERNAL: &'static str = "no-store";
+
+    /// The header value for object `name`.
+    pub fn for_name(&self, name: &str) -> &str {
+        if name == MANIFEST || name == STATUS {
+            &self.bookkeeping
+        } else if name.starts_with('.') {
+            Self::INTERNAL
+        } else {
+            &self.content
+        }
+    }
+}
+
+/// How to open `--out`, beyond the location itself.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Builder settings for a bucket (`--out-option KEY=VALUE`), on top of
+    /// the cloud's standard environment variables.
+    pub config: Vec<(String, String)>,
+    /// `Cache-Control` per object.
+    pub cache: CachePolicy,
+    /// How long a bucket lease lasts without renewal (a crashed refresher
+    /// blocks others at most this long).
+    pub lease_ttl: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            config: Vec::new(),
+            cache: CachePolicy::default(),
+            lease_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("{op} {name} in {location} failed: {source}{}", io_hint(source))]
+    Io {
+        /// What was being done (`reading`, `writing`).
+        op: &'static str,
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A conditional write lost: someone else wrote the object first.
+    #[error("{name} in {location} was changed by another writer")]
+    Conflict {
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+    },
+    /// Another refresher holds the publish lock.
+    #[error("{location} is locked by another refresher (waited {waited:?}); try again later")]
+    Locked {
+        /// The store.
+        location: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// A bucket operation failed.
+    #[error("{op} {name} in {location} failed: {source}")]
+    Bucket {
+        /// What was being done.
+        op: &'static str,
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+        /// The cause, as object_store reports it (boxed: it is large).
+        source: Box<object_store::Error>,
+    },
+    /// The publish lock was taken over by another writer (our lease
+    /// expired): stop writing.
+    #[error(
+        "the publish lease on {location} was taken over by another refresher; \
+         this run stopped writing (raise --lock-ttl if runs are slow)"
+    )]
+    LockLost {
+        /// The store.
+        location: String,
+    },
+    /// The object name is not allowed.
+    #[error("{0:?} is not a valid object name")]
+    BadName(String),
+    /// The location cannot be opened.
+    #[error("cannot use {location:?} as --out: {reason}")]
+    Location {
+        /// What was given.
+        location: String,
+        /// Why not.
+        reason: String,
+    },
+}
+
+fn io_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => " (the disk is full: free space and run again)",
+        std::io::ErrorKind::PermissionDenied => " (check the permissions of --out)",
+        std::io::ErrorKind::ReadOnlyFilesystem => " (the file system is read-only)",
+        _ => "",
+    }
+}
+
+/// Named objects with content types.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// A human description of the location, for messages.
+    fn location(&self) -> String;
+
+    /// Read an object; `None` when it does not exist.
+    async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError>;
+
+    /// Write an object atomically: readers see the old or the new bytes.
+    /// The write may not be durable until [`Store::sync`] returns.
+    async fn put(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        mode: PutMode,
+    ) -> Result<(), StoreError>;
+
+    /// Remove an object; removing a missing one is not an error.
+    async fn delete(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Take the publish lock, waiting at most `wait`. Stores whose writes
+    /// are guarded by compare-and-swap alone return `None`.
+    async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError>;
+
+    /// Make every write so far durable. The pipeline calls it at its commit
+    /// points (after the journal, before and after the manifest), so a store
+    /// can batch durability instead of paying it on every object. Object
+    /// stores are durable per request and need nothing here.
+    async fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Check an object name: relative, `/`-separated, no empty, `.` or `..`
+/// segments, no backslashes or control characters.
+pub fn check_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && !name.starts_with('/')
+        && name
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && !name.chars().any(|c| c == '\\' || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadName(name.to_string()))
+    }
+}
+
+/// Open `--out` with default options: see [`open_with`].
+pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_with(location, &OpenOptions::default())
+}
+
+/// Open `--out`: a directory path, `file:///path`, or a bucket
+/// (`gs://`, `s3://`, `az://`) with credentials from the cloud's standard
+/// environment variables and `options.config`.
+pub fn open_with(location: &str, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = location.strip_prefix("file://") {
+        return Ok(Box::new(LocalStore::new(path)));
+    }
+    if let Some((scheme, _)) = location.split_once("://") {
+        let Some(cloud) = Cloud::from_scheme(scheme) else {
+            return Err(StoreError::Location {
+                location: location.to_string(),
+                reason: format!(
+                    "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
+                     gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
+                ),
+            });
+        };
+        return Ok(Box::new(BucketStore::open(cloud, location, options)?));
+    }
+    Ok(Box::new(LocalStore::new(location)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names() {
+        for good in ["index.json", "osv/CVE-2031-0001.json", ".cache/github.json"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "osv/../../x",
+            "a//b",
+            "a\\b",
+            "a\0b",
+            ".",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cache_policy_by_name() {
+        let p = CachePolicy::default();
+        assert_eq!(p.for_name("index.json"), "public, max-age=300");
+        assert_eq!(p.for_name("osv/CVE-2031-0001.json"), "public, max-age=300");
+        assert_eq!(p.for_name(MANIFEST), "no-cache");
+        assert_eq!(p.for_name(STATUS), "no-cache");
+        assert_eq!(p.for_name(".cache/github-pages.json"), "no-store");
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let e = open("ftp://host/x").unwrap_err().to_string();
+        assert!(e.contains("ftp:// scheme is not supported"), "{e}");
+    }
+}

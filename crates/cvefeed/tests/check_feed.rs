@@ -1,0 +1,247 @@
+//! Reading feeds for `cvefeed check`: a published directory, an index.json
+//! file, a URL with an ETag cache (wiremock), and feeds without structured
+//! data (the body parser fallback).
+
+use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
+use cvefeed::check::{CheckError, Origin, RangeData};
+use cvefeed_model::advisory::vuln::{self, Rating};
+use serde_json::json;
+use std::time::Duration;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A feed as cvefeed publishes it, with structured data on one item.
+fn structured_feed() -> serde_json::Value {
+    json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "test feed",
+        "items": [
+            {
+                "id": "CVE-2031-1001",
+                "url": "https://github.com/kubernetes/kubernetes/issues/1",
+                "external_url": "https://www.cve.org/cverecord?id=CVE-2031-1001",
+                "summary": " Kubelet forgets to lock the door ",
+                "content_text": "A made-up kubelet problem for tests.",
+                "_kubernetes_io": {
+                    "status": "fixed",
+                    "severity": "HIGH",
+                    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+                    "cvss_score": 6.5,
+                    "components": ["kubelet"],
+                    "affected": [
+                        {"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"},
+                        {"component": "kubelet", "package": "k8s.io/kubelet", "fixed": "1.28.9"}
+                    ],
+                    "fixed_versions": ["1.28.9", "1.29.4"]
+                }
+            },
+            {
+                "id": "CVE-2031-1002",
+                "url": "https://github.com/kubernetes/kubernetes/issues/2",
+                "summary": "Nothing structured here",
+                "content_text": "",
+                "_kubernetes_io": {"status": "open", "affected": [], "components": []}
+            },
+            {
+                "id": "CVE-2031-1003",
+                "url": "https://github.com/kubernetes/kubernetes/issues/3",
+                "summary": "Bad range",
+                "content_text": "",
+                "_kubernetes_io": {"status": "fixed", "affected": [{"component": "kubelet", "fixed": "soon"}]}
+            }
+        ]
+    })
+}
+
+fn options(cache: Option<&std::path::Path>) -> FetchOptions {
+    FetchOptions {
+        cache_dir: cache.map(|p| p.to_path_buf()),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+#[test]
+fn structured_data_is_read_from_the_feed() {
+    let bytes = serde_json::to_vec(&structured_feed()).unwrap();
+    let entries = parse_feed(&bytes, "test").unwrap();
+    assert_eq!(entries.len(), 3);
+    let e = &entries[0];
+    assert_eq!(e.id, "CVE-2031-1001");
+    assert_eq!(e.summary, "Kubelet forgets to lock the door");
+    assert_eq!(e.status.as_deref(), Some("fixed"));
+    let sev = e.severity.as_ref().unwrap();
+    assert_eq!((sev.rating, sev.score), (Rating::High, Some(6.5)));
+    match &e.ranges {
+        RangeData::Known { affected, origin } => {
+            assert_eq!(*origin, Origin::Feed);
+            assert_eq!(affected.len(), 1, "ranges of one component are grouped");
+            assert_eq!(affected[0].package.as_deref(), Some("k8s.io/kubelet"));
+            assert_eq!(affected[0].ranges.len(), 2);
+            assert_eq!(
+                affected[0].ranges[1].fixed,
+                Some(semver::Version::new(1, 28, 9))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        entries[1].ranges,
+        RangeData::Unknown {
+            reason: "the feed lists no affected versions, and the description is empty".into()
+        }
+    );
+    match &entries[2].ranges {
+        RangeData::Unknown { reason } => assert!(reason.contains("\"soon\""), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Made-up announcement text in the shape of real ones.
+const BODY: &str = "CVSS Rating: [CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H](https://www.first.org/cvss/calculator/3.1)\r\n\r\n\
+### Am I vulnerable?\r\n\r\n#### Affected Versions\r\n\r\n- kube-apiserver v1.30.0 - v1.30.2\r\n- kube-apiserver <= v1.29.6\r\n\r\n\
+### How do I mitigate this vulnerability?\r\n\r\n#### Fixed Versions\r\n\r\n- kube-apiserver v1.30.3\r\n- kube-apiserver v1.29.7\r\n";
+
+#[test]
+fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
+    // The upstream shape: no status, no affected, no severity.
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "CVE-2031-2001", "url": "https://example.test/1", "summary": "x", "content_text": BODY,
+             "_kubernetes_io": {"google_group_url": "https://example.test/g", "issue_number": 1}},
+            {"id": "CVE-2031-2002", "url": "https://example.test/2", "summary": "y", "content_text": "Nothing to see.",
+             "_kubernetes_io": {"issue_number": 2}}
+        ]
+    });
+    let entries = parse_feed(&serde_json::to_vec(&feed).unwrap(), "upstream").unwrap();
+    // Whatever the body parser reads is what check uses.
+    let parsed = vuln::extract(BODY);
+    if parsed.affected.is_empty() {
+        assert_eq!(
+            entries[0].ranges,
+            RangeData::Unknown {
+                reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
+            }
+        );
+    } else {
+        assert_eq!(
+            entries[0].ranges,
+            RangeData::Known {
+                affected: parsed.affected.clone(),
+                origin: Origin::Description
+            }
+        );
+    }
+    assert_eq!(
+        entries[0].severity.as_ref().map(|s| s.rating),
+        parsed.severity.map(|s| s.rating)
+    );
+    assert_eq!(
+        entries[1].ranges,
+        RangeData::Unknown {
+            reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_published_directory_and_a_file_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = serde_json::to_vec_pretty(&structured_feed()).unwrap();
+    std::fs::write(dir.path().join("index.json"), &bytes).unwrap();
+    for location in [
+        dir.path().display().to_string(),
+        format!("file://{}", dir.path().display()),
+    ] {
+        let loc = FeedLocation::parse(&location).unwrap();
+        assert_eq!(loc, FeedLocation::Store(location.clone()));
+        let loaded = load(&loc, &options(None)).await.unwrap();
+        assert_eq!(loaded.bytes, bytes);
+        assert_eq!(loaded.freshness, Freshness::Local);
+    }
+    let file = dir.path().join("index.json");
+    let loc = FeedLocation::parse(&file.display().to_string()).unwrap();
+    assert_eq!(loc, FeedLocation::File(file.clone()));
+    assert_eq!(load(&loc, &options(None)).await.unwrap().bytes, bytes);
+
+    // A directory without index.json, and a missing file, are errors.
+    let empty = tempfile::tempdir().unwrap();
+    let loc = FeedLocation::parse(&empty.path().display().to_string()).unwrap();
+    assert!(matches!(
+        load(&loc, &options(None)).await,
+        Err(CheckError::FeedMissing { .. })
+    ));
+    let loc = FeedLocation::parse(&empty.path().join("nope.json").display().to_string()).unwrap();
+    let err = load(&loc, &options(None)).await.unwrap_err();
+    assert!(err.to_string().contains("nope.json"), "{err}");
+    // Not JSON.
+    let err = parse_feed(b"<html>", "somewhere").unwrap_err();
+    assert!(
+        err.to_string().starts_with("somewhere is not a JSON Feed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_url_is_cached_with_its_etag_and_revalidated() {
+    let server = MockServer::start().await;
+    let body = serde_json::to_vec(&structured_feed()).unwrap();
+    Mock::given(method("GET"))
+        .and(path("/feed/index.json"))
+        .and(header("if-none-match", "\"v1\""))
+        .respond_with(ResponseTemplate::new(304))
+        .expect(1)
+        .named("conditional GET")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/feed/index.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .set_body_raw(body.clone(), "application/feed+json"),
+        )
+        .expect(1)
+        .named("first GET")
+        .mount(&server)
+        .await;
+    let cache = tempfile::tempdir().unwrap();
+    let loc = FeedLocation::parse(&format!("{}/feed/index.json", server.uri())).unwrap();
+    assert!(matches!(loc, FeedLocation::Url(_)));
+
+    let first = load(&loc, &options(Some(cache.path()))).await.unwrap();
+    assert_eq!(
+        (first.freshness, &first.bytes),
+        (Freshness::Downloaded, &body)
+    );
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+
+    let second = load(&loc, &options(Some(cache.path()))).await.unwrap();
+    assert_eq!(
+        (second.freshness, &second.bytes),
+        (Freshness::NotModified, &body)
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn url_errors_say_what_failed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let loc = FeedLocation::parse(&format!("{}/index.json", server.uri())).unwrap();
+    match load(&loc, &options(None)).await {
+        Err(CheckError::FeedStatus { status: 404, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // Nothing listens on port 9 of loopback.
+    let loc = FeedLocation::parse("http://127.0.0.1:9/index.json").unwrap();
+    let err = load(&loc, &options(None)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot fetch the feed http://127.0.0.1:9/index.json"),
+        "{err}"
+    );
+}

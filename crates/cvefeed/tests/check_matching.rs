@@ -1,0 +1,445 @@
+//! Version matching of `cvefeed check`: every range shape, vendor suffixes,
+//! unknowns, component scoping, and property tests over versions.
+
+use cvefeed::check::version::in_range;
+use cvefeed::check::{
+    FeedEntry, InstalledVersion, Origin, RangeData, SeverityInfo, Target, Verdict, assess, fails,
+};
+use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
+use proptest::prelude::*;
+use semver::Version;
+
+fn v(s: &str) -> Version {
+    Version::parse(s).unwrap()
+}
+
+fn range(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> VersionRange {
+    VersionRange {
+        introduced: introduced.map(v),
+        fixed: fixed.map(v),
+        last_affected: last.map(v),
+    }
+}
+
+fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -> Affected {
+    Affected {
+        component: component.into(),
+        package: package.map(Into::into),
+        ranges,
+    }
+}
+
+fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry {
+    FeedEntry {
+        id: id.into(),
+        summary: format!("summary of {id}"),
+        url: format!("https://example.test/{id}"),
+        status: Some("fixed".into()),
+        severity: rating.map(|rating| SeverityInfo {
+            rating,
+            score: None,
+            vector: None,
+        }),
+        ranges: RangeData::Known {
+            affected,
+            origin: Origin::Feed,
+        },
+    }
+}
+
+fn verdict(e: &FeedEntry, target: &str) -> Verdict {
+    let results = assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()]);
+    assert_eq!(results.len(), 1);
+    results[0].verdict
+}
+
+#[test]
+fn every_range_shape() {
+    use Verdict::*;
+    let cases: Vec<(VersionRange, &str, Verdict)> = vec![
+        // introduced only: no fix.
+        (range(Some("1.28.0"), None, None), "1.27.9", NotAffected),
+        (range(Some("1.28.0"), None, None), "1.28.0", Affected),
+        (range(Some("1.28.0"), None, None), "9.0.0", Affected),
+        // fixed only: everything before.
+        (range(None, Some("1.29.4"), None), "0.0.1", Affected),
+        (range(None, Some("1.29.4"), None), "1.29.3", Affected),
+        (range(None, Some("1.29.4"), None), "1.29.4", NotAffected),
+        // introduced + fixed: half-open.
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.28.12",
+            NotAffected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.29.0",
+            Affected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.29.4"), None),
+            "1.29.4",
+            NotAffected,
+        ),
+        // last_affected: closed.
+        (
+            range(Some("1.29.0"), None, Some("1.29.3")),
+            "1.29.3",
+            Affected,
+        ),
+        (
+            range(Some("1.29.0"), None, Some("1.29.3")),
+            "1.29.4",
+            NotAffected,
+        ),
+        (range(None, None, Some("1.29.3")), "1.20.0", Affected),
+        // nothing: all versions.
+        (range(None, None, None), "1.0.0", Affected),
+        // upstream pre-releases compare by semver.
+        (
+            range(Some("1.30.0"), Some("1.30.2"), None),
+            "1.30.0-rc.1",
+            NotAffected,
+        ),
+        (
+            range(Some("1.29.0"), Some("1.30.0"), None),
+            "1.30.0-rc.1",
+            Affected,
+        ),
+    ];
+    for (r, installed, want) in cases {
+        let e = entry(
+            "CVE-2030-0001",
+            None,
+            vec![affected("kubelet", None, vec![r.clone()])],
+        );
+        assert_eq!(
+            verdict(&e, &format!("kubelet={installed}")),
+            want,
+            "{r:?} at {installed}"
+        );
+    }
+}
+
+#[test]
+fn multiple_ranges_and_fixed_in() {
+    let e = entry(
+        "CVE-2030-0002",
+        Some(Rating::High),
+        vec![affected(
+            "kubelet",
+            Some("k8s.io/kubelet"),
+            vec![
+                range(None, Some("1.28.9"), None),
+                range(Some("1.29.0"), Some("1.29.4"), None),
+                range(Some("1.30.0"), Some("1.30.1"), None),
+            ],
+        )],
+    );
+    let t = |s: &str| Target::parse(s).unwrap();
+    let results = assess(
+        &[e],
+        &[
+            t("1.28.8"),
+            t("1.28.9"),
+            t("1.29.3"),
+            t("1.30.0"),
+            t("1.30.1"),
+        ],
+    );
+    let got: Vec<(&str, Verdict, Option<&str>)> = results
+        .iter()
+        .map(|r| (r.installed.as_str(), r.verdict, r.fixed_in.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("1.28.8", Verdict::Affected, Some("1.28.9")),
+            ("1.29.3", Verdict::Affected, Some("1.29.4")),
+            ("1.30.0", Verdict::Affected, Some("1.30.1")),
+            ("1.28.9", Verdict::NotAffected, None),
+            ("1.30.1", Verdict::NotAffected, None),
+        ]
+    );
+    assert_eq!(results[0].component, "kubelet");
+    assert!(
+        results[0].reason.contains("< 1.28.9"),
+        "{}",
+        results[0].reason
+    );
+}
+
+#[test]
+fn multiple_components_are_scoped() {
+    let e = entry(
+        "CVE-2030-0003",
+        Some(Rating::Medium),
+        vec![
+            affected(
+                "kube-apiserver",
+                Some("k8s.io/apiserver"),
+                vec![range(None, Some("1.29.4"), None)],
+            ),
+            affected(
+                "kubelet",
+                Some("k8s.io/kubelet"),
+                vec![range(None, Some("1.29.2"), None)],
+            ),
+        ],
+    );
+    // A bare version stands for every core component.
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::Affected);
+    assert_eq!(r.component, "kube-apiserver");
+    assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.1").unwrap()],
+    )[0];
+    assert_eq!(r.component, "kube-apiserver, kubelet");
+    assert_eq!(r.fixed_in.as_deref(), Some("1.29.2"));
+    // One component only sees its own ranges.
+    assert_eq!(verdict(&e, "kubelet=1.29.3"), Verdict::NotAffected);
+    assert_eq!(verdict(&e, "kube-apiserver=1.29.3"), Verdict::Affected);
+    assert_eq!(verdict(&e, "k8s.io/apiserver=1.29.3"), Verdict::Affected);
+    // A component the CVE does not name is not affected.
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kube-proxy=1.0.0").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::NotAffected);
+    assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
+}
+
+#[test]
+fn whole_kubernetes_entries_concern_every_core_component() {
+    let e = entry(
+        "CVE-2030-0004",
+        None,
+        vec![affected(
+            "kubernetes",
+            Some("k8s.io/kubernetes"),
+            vec![range(Some("1.0.0"), Some("1.29.4"), None)],
+        )],
+    );
+    assert_eq!(verdict(&e, "kube-proxy=1.29.0"), Verdict::Affected);
+    assert_eq!(verdict(&e, "1.29.0"), Verdict::Affected);
+    assert_eq!(verdict(&e, "ingress-nginx=1.0.0"), Verdict::NotAffected);
+}
+
+#[test]
+fn components_outside_core_need_an_explicit_version() {
+    let e = entry(
+        "CVE-2030-0005",
+        Some(Rating::Critical),
+        vec![affected(
+            "ingress-nginx",
+            None,
+            vec![range(None, Some("1.11.5"), None)],
+        )],
+    );
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert!(
+        r.reason.contains("--version ingress-nginx=VERSION"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
+    assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
+}
+
+#[test]
+fn no_ranges_is_unknown_never_not_affected() {
+    let mut e = entry("CVE-2030-0006", Some(Rating::High), vec![]);
+    e.ranges = RangeData::Unknown {
+        reason: "the feed lists no affected versions".into(),
+    };
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("1.29.3").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.reason, "the feed lists no affected versions");
+    // A component named without versions.
+    let e = entry(
+        "CVE-2030-0007",
+        None,
+        vec![affected("kubelet", None, vec![])],
+    );
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kubelet=1.29.3").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(
+        r.reason,
+        "the advisory names kubelet but gives no affected versions for it"
+    );
+}
+
+#[test]
+fn vendor_builds_are_compared_as_upstream_and_flagged() {
+    let e = entry(
+        "CVE-2030-0008",
+        Some(Rating::High),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(Some("1.29.0"), Some("1.29.4"), None)],
+        )],
+    );
+    for installed in [
+        "v1.29.3-eks-abc",
+        "v1.29.3-gke.100",
+        "v1.29.3+k3s1",
+        "v1.29.3+rke2r1",
+    ] {
+        let r = &assess(
+            std::slice::from_ref(&e),
+            &[Target::parse(&format!("kubelet={installed}")).unwrap()],
+        )[0];
+        assert_eq!(r.verdict, Verdict::Affected, "{installed}");
+        assert!(r.vendor_build);
+        assert_eq!(r.installed, installed);
+        assert!(
+            r.reason.contains("the vendor may have backported fixes"),
+            "{}",
+            r.reason
+        );
+    }
+    let r = &assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("kubelet=v1.29.4-eks-abc").unwrap()],
+    )[0];
+    assert_eq!(r.verdict, Verdict::NotAffected);
+    assert!(!assess(&[e], &[Target::parse("1.29.3").unwrap()])[0].vendor_build);
+}
+
+#[test]
+fn invalid_targets_name_the_string() {
+    for bad in ["1.29", "kubelet=latest", "=1.29.3", "kubelet=", "v1.2.3.4"] {
+        let e = Target::parse(bad).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("{bad:?}")) || e.contains(bad.split('=').nth(1).unwrap_or(bad)),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn results_are_ordered_and_the_threshold_counts_unrated() {
+    let crit = entry(
+        "CVE-2030-0010",
+        Some(Rating::Critical),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let low = entry(
+        "CVE-2030-0011",
+        Some(Rating::Low),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let unrated = entry(
+        "CVE-2030-0012",
+        None,
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("2.0.0"), None)],
+        )],
+    );
+    let clean = entry(
+        "CVE-2030-0013",
+        Some(Rating::Critical),
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, Some("1.0.0"), None)],
+        )],
+    );
+    let t = [Target::parse("kubelet=1.5.0").unwrap()];
+    let results = assess(
+        &[low.clone(), clean.clone(), unrated.clone(), crit.clone()],
+        &t,
+    );
+    let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "CVE-2030-0010",
+            "CVE-2030-0011",
+            "CVE-2030-0012",
+            "CVE-2030-0013"
+        ]
+    );
+    assert!(fails(&results, None));
+    assert!(fails(
+        &assess(std::slice::from_ref(&low), &t),
+        Some(Rating::Low)
+    ));
+    assert!(!fails(
+        &assess(std::slice::from_ref(&low), &t),
+        Some(Rating::High)
+    ));
+    assert!(fails(&assess(&[crit], &t), Some(Rating::High)));
+    assert!(fails(&assess(&[unrated], &t), Some(Rating::Critical)));
+    assert!(!fails(&assess(&[clean], &t), None));
+}
+
+fn version() -> impl Strategy<Value = Version> {
+    (0u64..3, 0u64..40, 0u64..20).prop_map(|(a, b, c)| Version::new(a, b, c))
+}
+
+fn vendor_suffix() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-f0-9]{7}".prop_map(|h| format!("-eks-{h}")),
+        (1u32..5000).prop_map(|n| format!("-gke.{n}")),
+        (1u32..9).prop_map(|n| format!("+k3s{n}")),
+        (1u32..9).prop_map(|n| format!("+rke2r{n}")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn half_open_ranges(a in version(), b in version(), x in version()) {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let r = VersionRange { introduced: Some(lo.clone()), fixed: Some(hi.clone()), last_affected: None };
+        prop_assert_eq!(in_range(&r, &x), lo <= x && x < hi);
+        let closed = VersionRange { introduced: Some(lo.clone()), fixed: None, last_affected: Some(hi.clone()) };
+        prop_assert_eq!(in_range(&closed, &x), lo <= x && x <= hi);
+    }
+
+    #[test]
+    fn affected_iff_in_range(a in version(), b in version(), x in version()) {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let e = entry("CVE-2030-0020", None, vec![affected("kubelet", None, vec![range(Some(&lo.to_string()), Some(&hi.to_string()), None)])]);
+        let got = verdict(&e, &format!("kubelet={x}"));
+        prop_assert_eq!(got == Verdict::Affected, lo <= x && x < hi);
+        prop_assert_ne!(got, Verdict::Unknown);
+    }
+
+    #[test]
+    fn vendor_suffix_never_changes_the_verdict(a in version(), b in version(), x in version(), suffix in vendor_suffix(), prefix in prop_oneof![Just(""), Just("v")]) {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let e = entry("CVE-2030-0021", None, vec![affected("kubelet", None, vec![range(Some(&lo.to_string()), Some(&hi.to_string()), None)])]);
+        let vendor = format!("{prefix}{x}{suffix}");
+        let parsed: InstalledVersion = vendor.parse().unwrap();
+        prop_assert_eq!(parsed.upstream(), &x);
+        prop_assert_eq!(parsed.vendor_suffix(), Some(suffix.as_str()));
+        prop_assert_eq!(verdict(&e, &format!("kubelet={vendor}")), verdict(&e, &format!("kubelet={x}")));
+    }
+}

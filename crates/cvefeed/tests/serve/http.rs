@@ -1,0 +1,478 @@
+//! `cvefeed serve` over real HTTP: the published objects with their content
+//! types, conditional GET, compression, CORS, HEAD, 503 before the first
+//! publish, path traversal, hot swap with torn-set refusal, readiness.
+
+use std::io::Read;
+use std::time::Duration;
+
+use crate::support::{
+    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_status, write_store,
+};
+use chrono::{TimeDelta, Utc};
+use cvefeed_model::manifest::Manifest;
+use reqwest::StatusCode;
+
+const LABEL: &str = "official-cve-feed";
+
+fn published_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let issues = serde_json::json!([
+        issue(
+            101,
+            "CVE-2031-1001",
+            "Widget controller leaks tokens",
+            &[LABEL]
+        ),
+        issue(
+            102,
+            "CVE-2031-1002",
+            "Gadget proxy bypasses authorization",
+            &[LABEL]
+        ),
+        issue(103, "CVE-2031-1003", "Not labelled", &["bug"]),
+    ]);
+    publish_from_file(&out, &issues);
+    // Formats the pipeline may not render yet get hand-made stand-ins.
+    let osv = |id: &str| {
+        format!(
+            "{{\"schema_version\":\"1.6.0\",\"id\":\"{id}\",\"modified\":\"2031-03-04T05:06:07Z\"}}"
+        )
+    };
+    let (osv1, osv2) = (osv("CVE-2031-1001"), osv("CVE-2031-1002"));
+    let page = format!(
+        "<!doctype html><title>CVE feed</title>{}",
+        "<p>advisory</p>".repeat(100)
+    );
+    ensure_objects(
+        &out,
+        &[
+            ("index.html", page.as_bytes(), "text/html; charset=utf-8"),
+            (
+                "osv/CVE-2031-1001.json",
+                osv1.as_bytes(),
+                "application/json",
+            ),
+            (
+                "osv/CVE-2031-1002.json",
+                osv2.as_bytes(),
+                "application/json",
+            ),
+            (
+                "osv/all.zip",
+                b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                "application/zip",
+            ),
+        ],
+    );
+    dir
+}
+
+fn start(name: &str, out: &std::path::Path, extra: &[&str]) -> Server {
+    let mut args = vec!["--out", out.to_str().unwrap(), "--refresh-interval", "0"];
+    args.extend_from_slice(extra);
+    Server::start(name, &args)
+}
+
+#[tokio::test]
+async fn serves_every_manifest_object_with_its_type_and_etag() {
+    let dir = published_store();
+    let out = dir.path().join("public");
+    let server = start("objects", &out, &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    let client = reqwest::Client::new();
+    let manifest_bytes = client
+        .get(server.url("/manifest.json"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        manifest_bytes,
+        std::fs::read(out.join("manifest.json")).unwrap()
+    );
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert!(manifest.objects.contains_key("index.json"));
+    for (name, entry) in &manifest.objects {
+        let res = client
+            .get(server.url(&format!("/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{name}");
+        let h = res.headers().clone();
+        assert_eq!(h["content-type"], entry.content_type.as_str(), "{name}");
+        assert_eq!(
+            h["etag"],
+            format!("\"{}\"", entry.sha256).as_str(),
+            "{name}"
+        );
+        assert!(h.contains_key("last-modified"), "{name}");
+        assert_eq!(h["cache-control"], "public, max-age=60");
+        assert!(h.get("content-encoding").is_none());
+        let body = res.bytes().await.unwrap();
+        assert_eq!(sha256(&body), entry.sha256, "{name}");
+    }
+    // `/` is the page.
+    let root = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), StatusCode::OK);
+    assert_eq!(
+        root.headers()["etag"],
+        format!("\"{}\"", manifest.objects["index.html"].sha256).as_str()
+    );
+    // status.json is served, never cached for long.
+    let status = client.get(server.url("/status.json")).send().await.unwrap();
+    assert_eq!(status.status(), StatusCode::OK);
+    assert_eq!(status.headers()["cache-control"], "public, no-cache");
+    assert_eq!(
+        status.bytes().await.unwrap(),
+        std::fs::read(out.join("status.json")).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn conditional_get_compression_cors_and_head() {
+    let dir = published_store();
+    let out = dir.path().join("public");
+    let server = start("conditional", &out, &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    let client = reqwest::Client::new();
+    let identity = std::fs::read(out.join("index.json")).unwrap();
+    let sha = sha256(&identity);
+
+    let first = client.get(server.url("/index.json")).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let last_modified = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(etag, format!("\"{sha}\""));
+    assert_eq!(first.headers()["access-control-allow-origin"], "*");
+    assert_eq!(first.headers()["vary"], "Accept-Encoding");
+
+    // If-None-Match.
+    let res = client
+        .get(server.url("/index.json"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()["etag"], etag.as_str());
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = client
+        .get(server.url("/index.json"))
+        .header("if-none-match", "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // If-Modified-Since: same date → 304; a day earlier → 200.
+    let res = client
+        .get(server.url("/index.json"))
+        .header("if-modified-since", &last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    let earlier = httpdate::fmt_http_date(
+        httpdate::parse_http_date(&last_modified).unwrap() - Duration::from_secs(86400),
+    );
+    let res = client
+        .get(server.url("/index.json"))
+        .header("if-modified-since", earlier)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // gzip and brotli decode back to the exact bytes, with their own ETags.
+    let gz = client
+        .get(server.url("/index.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz_etag = gz.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(gz_etag, format!("\"{sha}-gz\""));
+    let body = gz.bytes().await.unwrap();
+    assert!(body.len() < identity.len());
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, identity);
+    let res = client
+        .get(server.url("/index.json"))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &gz_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    let br = client
+        .get(server.url("/index.json"))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["etag"], format!("\"{sha}-br\"").as_str());
+    let body = br.bytes().await.unwrap();
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(&body[..], 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, identity);
+
+    // HEAD: same headers, no body.
+    let head = client.head(server.url("/index.json")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["etag"], etag.as_str());
+    assert_eq!(
+        head.headers()["content-length"],
+        identity.len().to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // CORS on JSON and OSV routes, not on the page; preflight answered.
+    let page = client.get(server.url("/")).send().await.unwrap();
+    assert!(page.headers().get("access-control-allow-origin").is_none());
+    let pre = client
+        .request(reqwest::Method::OPTIONS, server.url("/index.json"))
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status(), StatusCode::NO_CONTENT);
+    assert_eq!(pre.headers()["access-control-allow-origin"], "*");
+
+    // Writes are not allowed.
+    let post = client.post(server.url("/index.json")).send().await.unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn answers_503_before_the_first_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start("empty", dir.path(), &[]);
+    let client = reqwest::Client::new();
+    for path in [
+        "/",
+        "/index.json",
+        "/feed.xml",
+        "/osv/CVE-2031-1001.json",
+        "/status.json",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(res.headers()["retry-after"], "10");
+        let body = res.text().await.unwrap();
+        assert!(body.contains("no feed has been published"), "{body}");
+    }
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.text().await.unwrap().contains("no feed loaded"));
+}
+
+#[tokio::test]
+async fn serves_only_published_names() {
+    let dir = published_store();
+    let out = dir.path().join("public");
+    // In the store, not in the manifest: must never be served.
+    std::fs::create_dir_all(out.join(".cache")).unwrap();
+    std::fs::write(
+        out.join(".cache/github-pages.json"),
+        b"{\"secret-cache\":1}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("outside.json"), b"{\"outside\":1}").unwrap();
+    let server = start("traversal", &out, &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    for path in [
+        "/.cache/github-pages.json",
+        "/../outside.json",
+        "/%2e%2e/outside.json",
+        "/osv/%2e%2e/manifest.json",
+        "/osv/../manifest.json",
+        "/osv/..%2fmanifest.json",
+        "/osv/",
+        "/osv",
+        "//manifest.json",
+        "/index.json/",
+        "/.cvefeed.lock",
+        "/public/index.json",
+    ] {
+        let (status, _, body) = raw_get(server.addr, path);
+        assert_eq!(status, 404, "{path}: {}", String::from_utf8_lossy(&body));
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("secret-cache") && !body.contains("outside"),
+            "{path}"
+        );
+    }
+    // The same request line with a clean path is served.
+    let (status, _, _) = raw_get(server.addr, "/manifest.json");
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn swaps_in_new_sets_and_refuses_torn_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let t0 = Utc::now() - TimeDelta::hours(1);
+    let v1 = br#"{"version":"one"}"#;
+    write_store(
+        out,
+        &[
+            ("index.json", v1, "application/feed+json"),
+            ("feed.xml", b"<rss>one</rss>", "application/rss+xml"),
+        ],
+        t0,
+        Some(Utc::now()),
+    );
+    let server = start("swap", out, &["--reload-interval", "100ms"]);
+    let (_, body) = server
+        .wait_for("/index.json", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    assert_eq!(body.as_bytes(), v1);
+
+    // Torn: the manifest names bytes for feed.xml that are not in the store.
+    let v2 = br#"{"version":"two"}"#;
+    let mut manifest = write_store(
+        out,
+        &[
+            ("index.json", v2, "application/feed+json"),
+            ("feed.xml", b"<rss>two</rss>", "application/rss+xml"),
+        ],
+        Utc::now(),
+        Some(Utc::now()),
+    );
+    std::fs::write(out.join("feed.xml"), b"<rss>half-written</rss>").unwrap();
+    let failed = "cvefeed_feed_reloads_total{outcome=\"failed\"}";
+    let start = std::time::Instant::now();
+    while server.metric(failed).await < 1.0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "torn set never detected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Still the complete old set, both objects.
+    let client = reqwest::Client::new();
+    let idx = client.get(server.url("/index.json")).send().await.unwrap();
+    assert_eq!(idx.bytes().await.unwrap().as_ref(), v1);
+    let rss = client.get(server.url("/feed.xml")).send().await.unwrap();
+    assert_eq!(rss.bytes().await.unwrap().as_ref(), b"<rss>one</rss>");
+
+    // Completed: the new set is swapped in whole.
+    std::fs::write(out.join("feed.xml"), b"<rss>two</rss>").unwrap();
+    let (_, body) = server
+        .wait_for("/index.json", Duration::from_secs(10), |_, b| {
+            b.contains("two")
+        })
+        .await;
+    assert_eq!(body.as_bytes(), v2);
+    let rss = client.get(server.url("/feed.xml")).send().await.unwrap();
+    assert_eq!(rss.bytes().await.unwrap().as_ref(), b"<rss>two</rss>");
+
+    // An object dropped from the manifest is no longer served.
+    manifest.objects.remove("feed.xml");
+    std::fs::write(
+        out.join("manifest.json"),
+        serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
+    server
+        .wait_for("/feed.xml", Duration::from_secs(10), |s, _| s == 404)
+        .await;
+}
+
+#[tokio::test]
+async fn readiness_follows_the_last_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    write_store(
+        out,
+        &[("index.json", b"{}", "application/feed+json")],
+        Utc::now(),
+        Some(Utc::now() - TimeDelta::hours(2)),
+    );
+    let server = start(
+        "ready",
+        out,
+        &["--max-staleness", "1h", "--reload-interval", "100ms"],
+    );
+    let (_, body) = server
+        .wait_for("/readyz", Duration::from_secs(10), |s, b| {
+            s == 503 && b.contains("older than")
+        })
+        .await;
+    assert!(body.contains("--max-staleness 1h"), "{body}");
+    // The feed itself is still served while stale.
+    let (status, _, _) = raw_get(server.addr, "/index.json");
+    assert_eq!(status, 200);
+    // A fresh success (another writer's) makes it ready.
+    write_status(out, Some(Utc::now()));
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+}
+
+#[tokio::test]
+async fn metrics_use_route_templates() {
+    let dir = published_store();
+    let out = dir.path().join("public");
+    let server = start("metrics", &out, &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/osv/CVE-2031-1001.json",
+        "/osv/CVE-2031-1002.json",
+        "/nope/1",
+        "/nope/2",
+    ] {
+        client.get(server.url(path)).send().await.unwrap();
+    }
+    let body = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("cvefeed_http_requests_total{route=\"/osv/{id}.json\",status=\"200\"} 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains("cvefeed_http_requests_total{route=\"unmatched\",status=\"404\"} 2"),
+        "{body}"
+    );
+    assert!(!body.contains("CVE-2031-1001") && !body.contains("/nope"));
+    assert!(body.contains("cvefeed_feed_items 2"), "{body}");
+}

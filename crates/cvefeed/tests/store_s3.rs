@@ -1,0 +1,369 @@
+//! Publishing to a real S3-compatible server on loopback (moto, started by
+//! scripts/services.d/s3.sh): content types and cache policy of every
+//! object, unchanged runs that write only status.json, conditional writes,
+//! the publish lease, and eight refreshers racing on one bucket.
+
+#[path = "store_support/fixtures.rs"]
+mod fixtures;
+#[path = "store_support/s3.rs"]
+mod s3;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use chrono::Utc;
+use cvefeed::publish::{self, COMPAT_FEED, COMPAT_HASH, JOURNAL, Outcome};
+use cvefeed::store::{LEASE_OBJECT, OpenOptions, PutMode, StoreError};
+use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path;
+use object_store::{Attribute, ObjectStore, ObjectStoreExt};
+use sha2::{Digest, Sha256};
+
+/// A plain S3 client on the bucket, to look at what was written.
+fn raw_client(endpoint: &str, bucket: &str) -> AmazonS3 {
+    AmazonS3Builder::new()
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(bucket)
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .with_region("us-east-1")
+        .build()
+        .unwrap()
+}
+
+/// Version id of every object under `prefix`, by name relative to it.
+async fn versions(raw: &AmazonS3, prefix: &str) -> BTreeMap<String, String> {
+    use futures::TryStreamExt;
+    let metas: Vec<_> = raw
+        .list(Some(&Path::from(prefix)))
+        .try_collect()
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for m in metas {
+        let head = raw.head(&m.location).await.unwrap();
+        let name = m.location.as_ref()[prefix.len() + 1..].to_string();
+        out.insert(name, head.version.expect("versioned bucket"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn publish_reads_back_every_object_with_type_and_cache_control() {
+    let Some(endpoint) = s3::s3_endpoint() else {
+        return;
+    };
+    let bucket = s3::new_bucket(&endpoint, "cvefeed-read").await;
+    let dir = tempfile::tempdir().unwrap();
+    let issues = dir.path().join("issues.json");
+    fixtures::write_issues(&issues, 3);
+    let mut config = fixtures::config(&issues);
+    config.compat_k8s_bucket = true;
+    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}/feed/v1"));
+
+    let summary = publish::refresh(store.as_ref(), &config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+
+    let raw = raw_client(&endpoint, &bucket);
+    let manifest_bytes = raw
+        .get(&Path::from("feed/v1/manifest.json"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert!(manifest.objects.contains_key("index.json"));
+    assert!(manifest.objects.contains_key(COMPAT_FEED));
+    assert!(manifest.objects.contains_key(COMPAT_HASH));
+
+    let mut names: Vec<&str> = manifest.objects.keys().map(String::as_str).collect();
+    names.extend([MANIFEST, STATUS]);
+    for name in names {
+        let got = raw
+            .get(&Path::from(format!("feed/v1/{name}")))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let attrs = got.attributes.clone();
+        let bytes = got.bytes().await.unwrap();
+        let (want_type, want_cache) = match name {
+            MANIFEST | STATUS => ("application/json", "no-cache"),
+            _ => (
+                manifest.objects[name].content_type.as_str(),
+                "public, max-age=300",
+            ),
+        };
+        assert_eq!(
+            attrs.get(&Attribute::ContentType).map(|v| v.as_ref()),
+            Some(want_type),
+            "{name}"
+        );
+        assert_eq!(
+            attrs.get(&Attribute::CacheControl).map(|v| v.as_ref()),
+            Some(want_cache),
+            "{name}"
+        );
+        if let Some(entry) = manifest.objects.get(name) {
+            assert_eq!(hex::encode(Sha256::digest(&bytes)), entry.sha256, "{name}");
+        }
+    }
+    // The JSON Feed's own type, and the upstream pair.
+    assert_eq!(
+        manifest.objects["index.json"].content_type,
+        "application/feed+json"
+    );
+    let feed = raw
+        .get(&Path::from("feed/v1/index.json"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let compat = raw
+        .get(&Path::from(format!("feed/v1/{COMPAT_FEED}")))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let hash = raw
+        .get(&Path::from(format!("feed/v1/{COMPAT_HASH}")))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(feed, compat);
+    assert_eq!(
+        std::str::from_utf8(&hash).unwrap(),
+        format!("{}\n", hex::encode(Sha256::digest(&feed)))
+    );
+    // No journal or held lease is left behind.
+    let left = versions(&raw, "feed/v1").await;
+    assert!(!left.contains_key(JOURNAL), "{left:?}");
+    let lease = raw
+        .get(&Path::from(format!("feed/v1/{LEASE_OBJECT}")))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let lease: serde_json::Value = serde_json::from_slice(&lease).unwrap();
+    assert_eq!(lease["released"], true);
+}
+
+#[tokio::test]
+async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed() {
+    let Some(endpoint) = s3::s3_endpoint() else {
+        return;
+    };
+    let bucket = s3::new_bucket(&endpoint, "cvefeed-unchanged").await;
+    let dir = tempfile::tempdir().unwrap();
+    let issues = dir.path().join("issues.json");
+    fixtures::write_issues(&issues, 3);
+    let mut config = fixtures::config(&issues);
+    config.compat_k8s_bucket = true;
+    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}/p"));
+    let raw = raw_client(&endpoint, &bucket);
+
+    let first = publish::refresh(store.as_ref(), &config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, Outcome::Published);
+    let before = versions(&raw, "p").await;
+
+    let second = publish::refresh(store.as_ref(), &config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(second.outcome, Outcome::Unchanged);
+    assert!(second.written.is_empty(), "{:?}", second.written);
+    let after = versions(&raw, "p").await;
+    let rewritten: Vec<&String> = after
+        .iter()
+        .filter(|(name, v)| before.get(*name) != Some(v))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        rewritten,
+        [STATUS],
+        "an unchanged run rewrote more than status.json"
+    );
+
+    // One more issue: exactly the objects whose manifest entry changed are
+    // rewritten, with the manifest, status.json and the lease (the journal
+    // is written and deleted again).
+    let read_manifest = || async {
+        let bytes = store.get(MANIFEST).await.unwrap().unwrap().bytes;
+        serde_json::from_slice::<Manifest>(&bytes).unwrap()
+    };
+    let old = read_manifest().await;
+    fixtures::write_issues(&issues, 4);
+    let third = publish::refresh(store.as_ref(), &config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(third.outcome, Outcome::Published);
+    let new = read_manifest().await;
+    let later = versions(&raw, "p").await;
+    let rewritten: BTreeSet<&str> = later
+        .iter()
+        .filter(|(name, v)| after.get(*name) != Some(v))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut expected: BTreeSet<&str> = new
+        .objects
+        .iter()
+        .filter(|(name, e)| old.objects.get(*name) != Some(e))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    expected.extend([MANIFEST, STATUS, LEASE_OBJECT]);
+    assert_eq!(rewritten, expected);
+    for name in ["index.json", COMPAT_FEED, COMPAT_HASH] {
+        assert!(rewritten.contains(name), "{name} should change");
+    }
+    if let Some(unchanged_record) = new.objects.keys().find(|n| n.contains("CVE-2031-1001")) {
+        assert!(!rewritten.contains(unchanged_record.as_str()));
+    }
+    assert!(!later.contains_key(JOURNAL));
+}
+
+#[tokio::test]
+async fn conditional_writes_are_honoured_by_the_server() {
+    let Some(endpoint) = s3::s3_endpoint() else {
+        return;
+    };
+    let bucket = s3::new_bucket(&endpoint, "cvefeed-cas").await;
+    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}"));
+    store
+        .put(
+            MANIFEST,
+            b"one".to_vec(),
+            "application/json",
+            PutMode::Create,
+        )
+        .await
+        .unwrap();
+    let again = store
+        .put(
+            MANIFEST,
+            b"two".to_vec(),
+            "application/json",
+            PutMode::Create,
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "{again:?}"
+    );
+    let v1 = store.get(MANIFEST).await.unwrap().unwrap().version;
+    store
+        .put(
+            MANIFEST,
+            b"three".to_vec(),
+            "application/json",
+            PutMode::Update(v1.clone()),
+        )
+        .await
+        .unwrap();
+    let stale = store
+        .put(
+            MANIFEST,
+            b"four".to_vec(),
+            "application/json",
+            PutMode::Update(v1),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(store.get(MANIFEST).await.unwrap().unwrap().bytes, b"three");
+    assert!(store.get("missing.json").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
+    let Some(endpoint) = s3::s3_endpoint() else {
+        return;
+    };
+    let bucket = s3::new_bucket(&endpoint, "cvefeed-lease").await;
+    let open = || {
+        cvefeed::store::open_with(
+            &format!("s3://{bucket}/x"),
+            &OpenOptions {
+                config: s3::s3_options(&endpoint),
+                lease_ttl: Duration::from_millis(1500),
+                ..OpenOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let (a, b) = (open(), open());
+    let mut held = a.lock(Duration::ZERO).await.unwrap().unwrap();
+    let refused = b.lock(Duration::from_millis(300)).await;
+    assert!(
+        matches!(refused, Err(StoreError::Locked { .. })),
+        "{refused:?}"
+    );
+
+    // A lets it expire; B takes it over; A finds out at its next renewal.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    let taken = b.lock(Duration::ZERO).await.unwrap().unwrap();
+    let lost = held.keep_alive().await;
+    assert!(matches!(lost, Err(StoreError::LockLost { .. })), "{lost:?}");
+    // Releasing makes it free at once.
+    taken.release().await.unwrap();
+    let again = a.lock(Duration::ZERO).await.unwrap().unwrap();
+    again.release().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_refreshers_at_once_publish_each_version_exactly_once() {
+    let Some(endpoint) = s3::s3_endpoint() else {
+        return;
+    };
+    let bucket = s3::new_bucket(&endpoint, "cvefeed-race").await;
+    let dir = tempfile::tempdir().unwrap();
+    let issues = dir.path().join("issues.json");
+    let location = format!("s3://{bucket}/race");
+
+    for count in [5, 6] {
+        fixtures::write_issues(&issues, count);
+        let now = Utc::now();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = s3::open_s3(&endpoint, &location);
+                let config = fixtures::config(&issues);
+                tokio::spawn(async move { publish::refresh(store.as_ref(), &config, now).await })
+            })
+            .collect();
+        let mut published = 0;
+        for t in tasks {
+            let summary = t.await.unwrap().expect("every refresher ends cleanly");
+            if summary.outcome == Outcome::Published {
+                published += 1;
+            }
+        }
+        assert_eq!(
+            published, 1,
+            "{count} items: exactly one refresher publishes"
+        );
+
+        let store = s3::open_s3(&endpoint, &location);
+        let manifest: Manifest =
+            serde_json::from_slice(&store.get(MANIFEST).await.unwrap().unwrap().bytes).unwrap();
+        assert_eq!(manifest.items.len(), count as usize);
+        for (name, entry) in &manifest.objects {
+            let got = store.get(name).await.unwrap().unwrap();
+            assert_eq!(
+                hex::encode(Sha256::digest(&got.bytes)),
+                entry.sha256,
+                "{name}"
+            );
+        }
+        assert!(store.get(JOURNAL).await.unwrap().is_none());
+    }
+}
