@@ -5,21 +5,25 @@
 # unknown key must fail, so the validators are shown to be strict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib/inputs.sh
+source scripts/lib/inputs.sh
 bin=${CVEFEED_BIN:-target/debug/cvefeed}
 ajv=.tools/npm/node_modules/.bin/ajv
 npm_schema=.tools/npm/node_modules/jsonfeed-schema/schema-v1.1.json
 shared=${CVEFEED_SHARED:-../shared}
 strict_schema=$shared/data/schemas/jsonfeed-validator-schema.json
+have_strict=0
+optional_input jsonfeed "$strict_schema" "feeds against the strict validator.jsonfeed.org schema" && have_strict=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 validate() { # file, expect (pass|fail)
   local file=$1 expect=$2 ok=1
   "$ajv" validate --spec=draft7 --strict=false -c ajv-formats -s "$npm_schema" -d "$file" >"$work/ajv.log" 2>&1 || ok=0
-  if [ -f "$strict_schema" ]; then
+  if [ "$have_strict" -eq 1 ]; then
     .tools/venv/bin/check-jsonschema --schemafile "$strict_schema" "$file" >"$work/strict.log" 2>&1 || ok=0
   fi
-  if { [ "$expect" = pass ] && [ "$ok" -eq 0 ]; } || { [ "$expect" = fail ] && [ "$ok" -eq 1 ] && [ -f "$strict_schema" ]; }; then
+  if { [ "$expect" = pass ] && [ "$ok" -eq 0 ]; } || { [ "$expect" = fail ] && [ "$ok" -eq 1 ] && [ "$have_strict" -eq 1 ]; }; then
     echo "jsonfeed: $file expected to $expect validation"
     cat "$work/ajv.log" "$work/strict.log" 2>/dev/null || true
     exit 1
@@ -27,7 +31,9 @@ validate() { # file, expect (pass|fail)
 }
 
 inputs=(examples/issues.json crates/cvefeed/tests/fixtures/issues/tricky-titles.json)
-[ -f "$shared/data/real/github_issues.json" ] && inputs+=("$shared/data/real/github_issues.json")
+if optional_input jsonfeed "$shared/data/real/github_issues.json" "the feed of the real issues"; then
+  inputs+=("$shared/data/real/github_issues.json")
+fi
 for input in "${inputs[@]}"; do
   out="$work/$(basename "$input" .json)"
   RUST_LOG=error "$bin" refresh --from-file "$input" --out "$out" >/dev/null
@@ -43,8 +49,6 @@ feed["items"][0]["status"] = "fixed"   # the upstream defect
 json.dump(feed, open(sys.argv[2], "w"))
 PY
 validate "$work/bad.json" fail
-if [ -f "$strict_schema" ]; then
+if [ "$have_strict" -eq 1 ]; then
   echo "jsonfeed: a feed with an unknown item key is rejected"
-else
-  echo "jsonfeed: $strict_schema not found; the strict validator.jsonfeed.org schema check was skipped"
 fi

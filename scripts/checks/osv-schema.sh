@@ -2,16 +2,16 @@
 # Validate every published OSV record against the official OSV JSON schema,
 # for records made from the body fixtures and, when present, from the real
 # issues in shared/. The schema lives in ${CVEFEED_SHARED:-../shared} (never
-# copied into the project); without it the check is skipped with a notice.
+# copied into the project); without it the check is skipped with a notice,
+# or fails under CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 shared=${CVEFEED_SHARED:-$root/../shared}
 schema=$shared/data/schemas/osv-schema.json
-if [ ! -f "$schema" ]; then
-  echo "osv-schema: SKIPPED: no OSV schema at $schema (set CVEFEED_SHARED to the shared/ folder)"
-  exit 0
-fi
+# shellcheck source=scripts/lib/inputs.sh
+source scripts/lib/inputs.sh
+optional_input osv-schema "$schema" "OSV records against the official OSV schema" || exit 0
 bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 validator=$root/.tools/venv/bin/check-jsonschema
 [ -x "$validator" ] || { echo "osv-schema: $validator missing (run scripts/setup.sh)"; exit 1; }
@@ -61,9 +61,7 @@ validate() { # name issues-file
 }
 validate fixtures "$work/fixtures.json"
 real=$shared/data/real/github_issues.json
-if [ -f "$real" ]; then
+if optional_input osv-schema "$real" "the OSV records of the real issues"; then
   validate real "$real"
-else
-  echo "osv-schema: no real issues at $real; validated the fixtures only"
 fi
 exit "$failed"
