@@ -105,10 +105,6 @@ pub async fn read(kubeconfig: &Path, context: Option<&str>) -> Result<ClusterRea
         path: path.clone(),
         cause,
     };
-    // reqwest brings rustls' aws-lc-rs provider and kube the ring one; with
-    // both compiled in, rustls cannot pick a process default by itself.
-    // Choose ring, as kube is configured for it; an earlier choice stands.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| config_err(e.to_string()))?;
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
