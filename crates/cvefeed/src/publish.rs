@@ -8,7 +8,7 @@
 //! [`Store`] and to the [`github`] client, and takes `now` as an argument.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::Chain;
 use crate::github::{self, FetchStats, Issue, PageCache, RepoName};
 use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
 use crate::store::{PutMode, Store, StoreError, StoreLock, Version};
@@ -158,7 +159,8 @@ impl Summary {
     }
 }
 
-/// Why a refresh published nothing.
+/// Why a refresh published nothing. Messages say what failed and on which
+/// input; the cause is the error's source.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
     /// GitHub could not be read completely.
@@ -167,24 +169,41 @@ pub enum RefreshError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The offline issues file cannot be used.
-    #[error("reading issues from {path}: {cause}")]
-    File {
+    /// The offline issues file cannot be read.
+    #[error("cannot read issues from {path}")]
+    ReadFile {
         /// The file.
         path: PathBuf,
-        /// What is wrong.
-        cause: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The offline issues file is not what `gh api --paginate` saves.
+    #[error("cannot read issues from {path}: it is not a JSON array of GitHub issues")]
+    FileFormat {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// No repository to file issues under.
+    #[error(
+        "cannot read issues from {path}: no --repo given, so issues without a repository_url \
+         belong nowhere"
+    )]
+    NoRepo {
+        /// The file.
+        path: PathBuf,
     },
     /// The published manifest is unreadable.
     #[error(
-        "the published {MANIFEST} in {location} is not valid ({cause}); refusing to publish over it: \
-         restore it, or remove it to start a new feed"
+        "the published {MANIFEST} in {location} is not valid; refusing to publish over it \
+         (restore it, or remove it to start a new feed)"
     )]
     CorruptManifest {
         /// The store.
         location: String,
         /// The parse error.
-        cause: String,
+        source: serde_json::Error,
     },
     /// Items would disappear.
     #[error(
@@ -238,7 +257,7 @@ pub async fn refresh(
     if let Some(lock) = lock
         && let Err(e) = lock.release().await
     {
-        tracing::warn!(error = %e, "could not release the publish lock; it expires by itself");
+        tracing::warn!(error = %Chain(&e), "could not release the publish lock; it expires by itself");
     }
     let result = match (result, written) {
         (Ok(summary), Ok(())) => Ok(summary),
@@ -262,7 +281,7 @@ pub async fn refresh(
             if let Some(alert) = &config.hooks.alert {
                 let body = FailureAlert::new(
                     store.location(),
-                    e.to_string(),
+                    Chain(&e).to_string(),
                     now,
                     previous_status.and_then(|s| s.last_success),
                     alert.job_url.clone(),
@@ -368,7 +387,7 @@ async fn read_status(store: &dyn Store) -> Option<StatusDoc> {
             .ok(),
         Ok(None) => None,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot read {STATUS}");
+            tracing::warn!(error = %Chain(&e), "cannot read {STATUS}");
             None
         }
     }
@@ -398,7 +417,7 @@ fn status_doc(
                 last_check: now,
                 last_success: previous.and_then(|p| p.last_success),
                 last_outcome: "failed".into(),
-                last_error: Some(e.to_string()),
+                last_error: Some(Chain(e).to_string()),
                 item_count: previous.map_or(0, |p| p.item_count),
                 unparsed_issues: previous.map_or(0, |p| p.unparsed_issues),
                 unparsed: previous.map(|p| p.unparsed.clone()).unwrap_or_default(),
@@ -469,9 +488,9 @@ async fn plan(
         .as_ref()
         .map(|f| serde_json::from_slice(&f.bytes))
         .transpose()
-        .map_err(|e| RefreshError::CorruptManifest {
+        .map_err(|source| RefreshError::CorruptManifest {
             location: store.location(),
-            cause: e.to_string(),
+            source,
         })?;
     let previous_version = previous.map(|f| f.version);
     // Never date a publication before the one it replaces (clock skew
@@ -919,18 +938,19 @@ async fn fetch(
 
 /// Read a saved issues array. Issues name their repository through
 /// `repository_url`; those without one belong to the first `--repo`.
-fn read_file(path: &PathBuf, repos: &[RepoName]) -> Result<Vec<RepoIssues>, RefreshError> {
-    let err = |cause: String| RefreshError::File {
-        path: path.clone(),
-        cause,
-    };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    let issues: Vec<Issue> = serde_json::from_slice(&bytes)
-        .map_err(|e| err(format!("not a JSON array of GitHub issues: {e}")))?;
-    let default_repo = repos
-        .first()
-        .cloned()
-        .ok_or_else(|| err("no --repo given".into()))?;
+fn read_file(path: &Path, repos: &[RepoName]) -> Result<Vec<RepoIssues>, RefreshError> {
+    let bytes = std::fs::read(path).map_err(|source| RefreshError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let issues: Vec<Issue> =
+        serde_json::from_slice(&bytes).map_err(|source| RefreshError::FileFormat {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let default_repo = repos.first().cloned().ok_or_else(|| RefreshError::NoRepo {
+        path: path.to_path_buf(),
+    })?;
     let mut by_repo: BTreeMap<RepoName, Vec<Issue>> = BTreeMap::new();
     for issue in issues {
         let repo = issue.repo().unwrap_or_else(|| default_repo.clone());
