@@ -25,6 +25,8 @@ use cvefeed_model::feed::{self, Changes, Feed};
 use cvefeed_model::manifest::{MANIFEST, Manifest, ObjectEntry, STATUS, StatusDoc, UnparsedIssue};
 use cvefeed_model::render::{self, Artifact, Part, RenderError, SiteConfig, content_type, osv};
 
+pub use cvefeed_model::manifest::Outcome;
+
 /// Name of the GitHub page cache object (not part of the publication).
 pub const PAGE_CACHE: &str = ".cache/github-pages.json";
 
@@ -87,20 +89,10 @@ pub struct RefreshConfig {
     pub hooks: Hooks,
 }
 
-/// How a successful refresh ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// New content was published.
-    Published,
-    /// Nothing changed; only `status.json` was written.
-    Unchanged,
-}
-
 /// What a successful refresh did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// Published or unchanged.
+    /// Published or unchanged (a failed run returns its error instead).
     pub outcome: Outcome,
     /// Items in the feed.
     pub items: usize,
@@ -136,10 +128,7 @@ impl Summary {
                 v.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
             }
         };
-        let outcome = match self.outcome {
-            Outcome::Published => "published",
-            Outcome::Unchanged => "unchanged",
-        };
+        let outcome = self.outcome;
         let mut line = format!(
             "{outcome}: {} items; added {}; changed {}; removed {}; {} GitHub requests, {} answered 304",
             self.items,
@@ -402,10 +391,7 @@ fn status_doc(
         Ok(summary) => StatusDoc {
             last_check: now,
             last_success: Some(now),
-            last_outcome: match summary.outcome {
-                Outcome::Published => "published".into(),
-                Outcome::Unchanged => "unchanged".into(),
-            },
+            last_outcome: summary.outcome,
             last_error: None,
             item_count: summary.items,
             unparsed_issues: summary.unparsed.len(),
@@ -416,7 +402,7 @@ fn status_doc(
             StatusDoc {
                 last_check: now,
                 last_success: previous.and_then(|p| p.last_success),
-                last_outcome: "failed".into(),
+                last_outcome: Outcome::Failed,
                 last_error: Some(Chain(e).to_string()),
                 item_count: previous.map_or(0, |p| p.item_count),
                 unparsed_issues: previous.map_or(0, |p| p.unparsed_issues),
