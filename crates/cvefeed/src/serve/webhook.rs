@@ -56,8 +56,8 @@ impl Secret {
 /// The part of an `issues` event payload that matters here.
 #[derive(Debug, Deserialize)]
 pub struct IssuesEvent {
-    /// `labeled`, `unlabeled`, `edited`, ...
-    pub action: String,
+    /// What happened to the issue.
+    pub action: Action,
     /// The issue after the action.
     pub issue: EventIssue,
     /// The label added or removed (labeled/unlabeled only).
@@ -91,23 +91,47 @@ pub struct EventRepository {
     pub full_name: String,
 }
 
-/// Actions of the `issues` event that can change the feed.
-const RELEVANT_ACTIONS: &[&str] = &[
-    "labeled",
-    "unlabeled",
-    "edited",
-    "closed",
-    "reopened",
-    "deleted",
-];
+/// The `action` of an `issues` event: those that can change the feed, and
+/// every other one as GitHub wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum Action {
+    /// A label was added.
+    Labeled,
+    /// A label was removed.
+    Unlabeled,
+    /// The title or body changed.
+    Edited,
+    /// The issue was closed.
+    Closed,
+    /// The issue was reopened.
+    Reopened,
+    /// The issue was deleted.
+    Deleted,
+    /// Any other action (`opened`, `assigned`, ...), which cannot change
+    /// the feed: a labelled new issue also sends `labeled`. The raw text,
+    /// for logs and answers.
+    Other(String),
+}
+
+impl From<String> for Action {
+    fn from(raw: String) -> Action {
+        match raw.as_str() {
+            "labeled" => Action::Labeled,
+            "unlabeled" => Action::Unlabeled,
+            "edited" => Action::Edited,
+            "closed" => Action::Closed,
+            "reopened" => Action::Reopened,
+            "deleted" => Action::Deleted,
+            _ => Action::Other(raw),
+        }
+    }
+}
 
 /// Why an authentic `issues` event starts no refresh (or `None` if it does).
 pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Option<String> {
-    if !RELEVANT_ACTIONS.contains(&event.action.as_str()) {
-        return Some(format!(
-            "action {:?} does not change the feed",
-            event.action
-        ));
+    if let Action::Other(raw) = &event.action {
+        return Some(format!("action {raw:?} does not change the feed"));
     }
     let watched = repos.iter().any(|r| {
         r.to_string()
@@ -119,8 +143,10 @@ pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Opti
             event.repository.full_name
         ));
     }
-    let concerns_label = match event.action.as_str() {
-        "labeled" | "unlabeled" => event.label.as_ref().is_some_and(|l| l.name == label),
+    let concerns_label = match event.action {
+        Action::Labeled | Action::Unlabeled => {
+            event.label.as_ref().is_some_and(|l| l.name == label)
+        }
         _ => event.issue.labels.iter().any(|l| l.name == label),
     };
     if !concerns_label {
@@ -247,6 +273,20 @@ mod tests {
                 &repos
             )
             .is_some()
+        );
+    }
+
+    #[test]
+    fn actions_are_typed_and_others_keep_their_text() {
+        assert_eq!(event("labeled", None, &[], "a/b").action, Action::Labeled);
+        assert_eq!(
+            event("transferred", None, &[], "a/b").action,
+            Action::Other("transferred".into())
+        );
+        let repos = vec!["a/b".parse::<RepoName>().unwrap()];
+        assert_eq!(
+            irrelevance(&event("pinned", None, &["l"], "a/b"), "l", &repos).as_deref(),
+            Some("action \"pinned\" does not change the feed")
         );
     }
 
