@@ -6,7 +6,10 @@
 //! - [`source`]: reading a feed (store, file, URL with an ETag cache) into
 //!   [`FeedEntry`] values, with the body parser as fallback.
 //! - [`cluster`]: reading versions from a cluster through a kubeconfig.
-//! - [`report`]: text, JSON and SARIF output.
+//! - [`report`]: the report, its exit status, and its text, JSON and SARIF
+//!   output.
+//! - [`workflow`]: one whole check ([`run`]): targets, feeds, verdicts,
+//!   report.
 //!
 //! This module owns the verdict rules ([`assess`]) and the exit threshold
 //! ([`fails`]); both are pure. It never publishes or changes a feed.
@@ -16,6 +19,7 @@ pub mod component;
 pub mod report;
 pub mod source;
 pub mod version;
+pub mod workflow;
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -25,6 +29,7 @@ use serde::Serialize;
 use component::{CoreComponent, Named, classify_entry, classify_name, other_matches};
 use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
 pub use version::{InstalledVersion, InvalidVersion};
+pub use workflow::{CheckOptions, Targets, run};
 
 /// Why a check could not run. Messages say what failed, on which input,
 /// and what to do; the cause is the error's source.

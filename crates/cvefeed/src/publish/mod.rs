@@ -125,6 +125,15 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The build hooks that could not be delivered, redacted.
+    pub fn failed_hooks(&self) -> Vec<&str> {
+        self.hooks
+            .iter()
+            .filter(|d| !d.ok())
+            .map(|d| d.hook.as_str())
+            .collect()
+    }
+
     /// One human line.
     pub fn line(&self) -> String {
         let ids = |v: &[CveId]| {

@@ -1,11 +1,12 @@
 //! GitHub webhook deliveries: signature check, replay suppression and the
 //! decision whether an `issues` event concerns the feed.
 //!
-//! Pure functions and a small bounded set; this module never starts a
-//! refresh itself (the caller does, through the debouncing refresher) and
-//! never reads the network or the store.
+//! Pure functions and a small bounded set, and reading the secret's file;
+//! this module never starts a refresh itself (the caller does, through the
+//! debouncing refresher) and never reads the network or the store.
 
 use std::collections::{HashSet, VecDeque};
+use std::path::Path;
 use std::sync::Mutex;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -32,6 +33,17 @@ impl Secret {
         (!t.is_empty()).then(|| Secret(t.as_bytes().to_vec()))
     }
 
+    /// The secret held in the file `path` (`--webhook-secret-file`).
+    pub fn read(path: &Path) -> Result<Secret, SecretError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SecretError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Secret::new(&text).ok_or_else(|| SecretError::Empty {
+            path: path.display().to_string(),
+        })
+    }
+
     /// The `X-Hub-Signature-256` value GitHub sends for `body`.
     pub fn sign(&self, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
@@ -51,6 +63,27 @@ impl Secret {
         mac.update(body);
         mac.verify_slice(&tag).is_ok()
     }
+}
+
+/// Why the webhook secret file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// It cannot be read.
+    #[error("cannot read --webhook-secret-file {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// It holds only white space.
+    #[error(
+        "--webhook-secret-file {path} is empty; put the secret configured on the GitHub webhook in it"
+    )]
+    Empty {
+        /// The file.
+        path: String,
+    },
 }
 
 /// The part of an `issues` event payload that matters here.
