@@ -1,10 +1,12 @@
 //! The GitHub edge: list the issues that carry the feed label.
 //!
-//! This module owns the REST wire types ([`Issue`]), the HTTP client
-//! (timeouts, retries, rate limits, `Link` pagination) and the ETag page
-//! cache that makes an unchanged refresh cost nothing. It turns GitHub into
-//! a plain list of issues, or an error naming the failing request; it never
-//! interprets titles or bodies.
+//! This module owns the REST wire types ([`Issue`]), the requests (headers,
+//! `Link` pagination, which answers are retried and which rate limits are
+//! waited out) and the ETag page cache that makes an unchanged refresh cost
+//! nothing. The client setup is [`crate::http`]'s and the retry rules are
+//! [`crate::retry`]'s. It turns GitHub into a plain list of issues, or an
+//! error naming the failing request; it never interprets titles or bodies
+//! and never writes to a store.
 
 use std::collections::BTreeMap;
 use std::fmt;

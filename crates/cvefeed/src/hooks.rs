@@ -5,8 +5,9 @@
 //!
 //! Hook URLs carry secrets: they live in [`SecretUrl`], whose `Display` and
 //! `Debug` show only `scheme://host/…`, and transport errors are stripped
-//! of their URL before they are reported. This module owns delivery and
-//! retries; it never decides whether a refresh published.
+//! of their URL before they are reported. This module owns delivery (which
+//! answers are retried, following [`crate::retry`]); it never decides
+//! whether a refresh published.
 
 use std::fmt;
 use std::ops::ControlFlow;

@@ -1,14 +1,14 @@
 //! The refresh pipeline, one file per step:
 //!
-//! 1. [`issues`]: fetch the labelled issues from GitHub (or read a saved
+//! 1. `issues`: fetch the labelled issues from GitHub (or read a saved
 //!    file) and parse them into advisories.
-//! 2. [`plan`]: read the published manifest, build the feed, refuse to
+//! 2. `plan`: read the published manifest, build the feed, refuse to
 //!    shrink it, and decide which objects are due, without rendering any.
-//! 3. [`write`]: under the publish lock, write the journal, then render
+//! 3. `write`: under the publish lock, write the journal, then render
 //!    each due object once while the previous batch is written.
-//! 4. [`commit`]: take the lock, plan again if another writer published,
+//! 4. `commit`: take the lock, plan again if another writer published,
 //!    and commit with `manifest.json`, written last by compare-and-swap.
-//! 5. [`status`]: record the outcome in `status.json`, every run.
+//! 5. `status`: record the outcome in `status.json`, every run.
 //!
 //! **All or nothing.** Readers follow `manifest.json`, and it is written
 //! only after every object it names is written and durable: a run that
