@@ -664,6 +664,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unusable_token_has_its_own_error_that_says_what_to_do() {
+        let token = Token::new("ghp_sec\nret".into());
+        let config = ClientConfig::new("https://api.github.com".parse().unwrap(), token);
+        let e = Client::new(config).unwrap_err();
+        assert!(matches!(e, GithubError::InvalidToken), "{e:?}");
+        let message = e.to_string();
+        assert!(message.contains("unset it"), "{message}");
+        assert!(!message.contains("ghp_sec"), "{message}");
+    }
+
+    #[test]
     fn token_is_redacted() {
         let t = Token::new("ghp_secret".into()).unwrap();
         assert!(!format!("{t:?}").contains("secret"));
