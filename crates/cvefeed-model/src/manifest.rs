@@ -4,6 +4,7 @@
 //! run). Pure types; reading and writing them is the pipeline's job.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,37 @@ pub struct UnparsedIssue {
     pub title: String,
 }
 
+/// How a refresh run ended, as `status.json` records it. A run that ends
+/// with an error returns it rather than a summary, so only `status.json`
+/// and metrics ever hold [`Outcome::Failed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// New content was published.
+    Published,
+    /// Nothing changed; only `status.json` was written.
+    Unchanged,
+    /// Nothing was published because of an error.
+    Failed,
+}
+
+impl Outcome {
+    /// The name `status.json` uses: `published`, `unchanged` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Published => "published",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `status.json`: liveness of the refresh job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusDoc {
@@ -81,8 +113,8 @@ pub struct StatusDoc {
     pub last_check: DateTime<Utc>,
     /// Last time a refresh ended published or unchanged.
     pub last_success: Option<DateTime<Utc>>,
-    /// Outcome of the last run: `published`, `unchanged` or `failed`.
-    pub last_outcome: String,
+    /// Outcome of the last run.
+    pub last_outcome: Outcome,
     /// Error of the last run, if it failed.
     pub last_error: Option<String>,
     /// Items in the published feed.

@@ -1,5 +1,8 @@
-//! Command-line interface: flags, environment variables and their mapping
-//! onto library configuration.
+//! Command-line interface: flags and environment variables, mapped onto
+//! the library's options; what the library returns is printed here and
+//! turned into the exit status it calls for. No workflow lives here: each
+//! command is one library call (`publish::refresh`, `serve::run`,
+//! `check::run`). The only module that uses `anyhow`, besides `main`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -380,12 +383,7 @@ impl RefreshArgs {
         } else {
             println!("{}", summary.line());
         }
-        let failed: Vec<&str> = summary
-            .hooks
-            .iter()
-            .filter(|d| !d.ok())
-            .map(|d| d.hook.as_str())
-            .collect();
+        let failed = summary.failed_hooks();
         if self.strict_hooks && !failed.is_empty() {
             eprintln!(
                 "error: the feed was published, but {} build hook(s) failed: {} (--strict-hooks)",
@@ -422,6 +420,16 @@ pub enum FailOn {
     High,
     /// Rated critical (or unrated).
     Critical,
+}
+
+impl From<CheckFormat> for check::report::Format {
+    fn from(f: CheckFormat) -> Self {
+        match f {
+            CheckFormat::Text => check::report::Format::Text,
+            CheckFormat::Json => check::report::Format::Json,
+            CheckFormat::Sarif => check::report::Format::Sarif,
+        }
+    }
 }
 
 impl FailOn {
@@ -486,86 +494,32 @@ pub struct CheckArgs {
     pub feed_timeout: Duration,
 }
 
-fn default_cache_dir() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    xdg.or_else(|| {
-        std::env::var_os("HOME")
-            .filter(|v| !v.is_empty())
-            .map(|h| PathBuf::from(h).join(".cache"))
-    })
-    .map(|d| d.join("cvefeed"))
-}
-
 impl CheckArgs {
+    fn options(self) -> check::CheckOptions {
+        check::CheckOptions {
+            feeds: self.feeds,
+            targets: match self.kubeconfig {
+                Some(kubeconfig) => check::Targets::Cluster {
+                    kubeconfig,
+                    context: self.context,
+                },
+                None => check::Targets::Versions(self.versions),
+            },
+            fetch: check::source::FetchOptions {
+                cache_dir: self.cache_dir.or_else(check::workflow::default_cache_dir),
+                timeout: self.feed_timeout,
+            },
+            fail_on: self.fail_on.threshold(),
+        }
+    }
+
     async fn run(self) -> anyhow::Result<ExitCode> {
-        let mut warnings = Vec::new();
-        let targets = match &self.kubeconfig {
-            Some(path) => {
-                let reading = check::cluster::read(path, self.context.as_deref()).await?;
-                warnings.extend(reading.warnings);
-                reading.targets
-            }
-            None => self
-                .versions
-                .iter()
-                .map(|v| check::Target::parse(v))
-                .collect::<Result<Vec<_>, _>>()?,
-        };
-        let options = check::source::FetchOptions {
-            cache_dir: self.cache_dir.clone().or_else(default_cache_dir),
-            timeout: self.feed_timeout,
-        };
-        let mut entries: Vec<check::FeedEntry> = Vec::new();
-        let mut described = Vec::new();
-        for feed in &self.feeds {
-            let location = check::source::FeedLocation::parse(feed)?;
-            let loaded = check::source::load(&location, &options).await?;
-            warnings.extend(loaded.warnings);
-            for e in check::source::parse_feed(&loaded.bytes, &location.describe())? {
-                if !entries.iter().any(|known| known.id == e.id) {
-                    entries.push(e);
-                }
-            }
-            described.push(match loaded.freshness {
-                check::source::Freshness::NotModified => {
-                    format!("{} (not modified, cached copy)", location.describe())
-                }
-                _ => location.describe(),
-            });
-        }
-        let results = check::assess(&entries, &targets);
-        let fail = check::fails(&results, self.fail_on.threshold());
-        let report = check::report::Report {
-            feed: described.join(", "),
-            cves: entries.len(),
-            targets,
-            results,
-            warnings,
-        };
-        match self.format {
-            CheckFormat::Text => print!("{}", check::report::text(&report, self.all)),
-            CheckFormat::Json => {
-                print!("{}", check::report::json(&report));
-                report
-                    .warnings
-                    .iter()
-                    .for_each(|w| eprintln!("warning: {w}"));
-            }
-            CheckFormat::Sarif => {
-                print!("{}", check::report::sarif(&report, self.all));
-                report
-                    .warnings
-                    .iter()
-                    .for_each(|w| eprintln!("warning: {w}"));
-            }
-        }
-        Ok(if fail {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        })
+        let (format, all) = (self.format.into(), self.all);
+        let report = check::run(&self.options()).await?;
+        let output = check::report::render(&report, format, all);
+        print!("{}", output.stdout);
+        output.stderr.iter().for_each(|line| eprintln!("{line}"));
+        Ok(ExitCode::from(report.exit_status()))
     }
 }
 
@@ -642,17 +596,13 @@ fn parse_duration(s: &str) -> Result<Duration, humantime::DurationError> {
 
 impl ServeArgs {
     fn secret(&self) -> anyhow::Result<Option<serve::webhook::Secret>> {
-        if let Some(path) = &self.webhook_secret_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading --webhook-secret-file {}", path.display()))?;
-            let secret = serve::webhook::Secret::new(&text)
-                .with_context(|| format!("--webhook-secret-file {} is empty", path.display()))?;
-            return Ok(Some(secret));
-        }
-        Ok(self
-            .webhook_secret
-            .as_deref()
-            .and_then(serve::webhook::Secret::new))
+        Ok(match &self.webhook_secret_file {
+            Some(path) => Some(serve::webhook::Secret::read(path)?),
+            None => self
+                .webhook_secret
+                .as_deref()
+                .and_then(serve::webhook::Secret::new),
+        })
     }
 
     async fn run(self) -> anyhow::Result<ExitCode> {

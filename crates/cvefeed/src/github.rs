@@ -1,13 +1,16 @@
 //! The GitHub edge: list the issues that carry the feed label.
 //!
-//! This module owns the REST wire types ([`Issue`]), the HTTP client
-//! (timeouts, retries, rate limits, `Link` pagination) and the ETag page
-//! cache that makes an unchanged refresh cost nothing. It turns GitHub into
-//! a plain list of issues, or an error naming the failing request; it never
-//! interprets titles or bodies.
+//! This module owns the REST wire types ([`Issue`]), the requests (headers,
+//! `Link` pagination, which answers are retried and which rate limits are
+//! waited out) and the ETag page cache that makes an unchanged refresh cost
+//! nothing. The client setup is [`crate::http`]'s and the retry rules are
+//! [`crate::retry`]'s. It turns GitHub into a plain list of issues, or an
+//! error naming the failing request; it never interprets titles or bodies
+//! and never writes to a store.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +18,8 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
+use crate::http::{self, Redirects};
+use crate::retry::{self, Attempt, Retrier};
 pub use cvefeed_model::advisory::{InvalidRepoName, IssueState, RepoName, StateReason};
 
 /// A label, by name.
@@ -197,18 +202,43 @@ impl FetchStats {
 }
 
 /// Why listing the issues failed. Messages name the request and never the
-/// token.
+/// token; causes are kept as the error's source.
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
+    /// The HTTP client cannot be built.
+    #[error("cannot set up the HTTP client for {api_url}")]
+    Client {
+        /// The configured API base.
+        api_url: String,
+        /// Why.
+        source: reqwest::Error,
+    },
+    /// The token cannot be sent at all.
+    #[error(
+        "GITHUB_TOKEN holds characters that cannot go in an HTTP header; set it to the token \
+         alone (no quotes, spaces or line breaks), or unset it to read without a token"
+    )]
+    InvalidToken,
     /// Connection, TLS or timeout failure, after all retries.
-    #[error("GET {url} failed after {attempts} attempt(s): {cause}")]
+    #[error("GET {url} failed after {attempts} attempt(s)")]
     Transport {
         /// The request.
         url: String,
         /// Attempts made.
         attempts: u32,
-        /// The last error, with its source chain.
-        cause: String,
+        /// The last error (without the URL, named above).
+        source: reqwest::Error,
+    },
+    /// GitHub rejected the token.
+    #[error(
+        "GET {url} answered HTTP 401 ({message}): GITHUB_TOKEN was rejected; check that it is \
+         valid and not expired, or unset it to read without a token"
+    )]
+    TokenRejected {
+        /// The request.
+        url: String,
+        /// GitHub's message.
+        message: String,
     },
     /// An error status, after retries where retrying makes sense.
     #[error("GET {url} answered HTTP {status} after {attempts} attempt(s): {message}")]
@@ -219,7 +249,7 @@ pub enum GithubError {
         status: u16,
         /// Attempts made.
         attempts: u32,
-        /// GitHub's message, or a hint.
+        /// GitHub's message, and a hint.
         message: String,
     },
     /// Rate limited for longer than allowed.
@@ -236,12 +266,12 @@ pub enum GithubError {
         max_secs: u64,
     },
     /// The body is not an array of issues.
-    #[error("GET {url} returned a body that is not a JSON array of issues: {cause}")]
+    #[error("GET {url} returned a body that is not a JSON array of issues")]
     Decode {
         /// The request.
         url: String,
         /// The parse error.
-        cause: String,
+        source: serde_json::Error,
     },
     /// A 304 for a page this run has no cached copy of.
     #[error("GET {url} answered 304 Not Modified, but the page cache has no copy of it")]
@@ -303,28 +333,17 @@ impl Client {
             HeaderValue::from_static("2022-11-28"),
         );
         if let Some(Token(token)) = &config.token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                GithubError::Status {
-                    url: config.api_url.to_string(),
-                    status: 0,
-                    attempts: 0,
-                    message: "GITHUB_TOKEN holds characters that cannot go in an HTTP header"
-                        .into(),
-                }
-            })?;
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| GithubError::InvalidToken)?;
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("cvefeed/", env!("CARGO_PKG_VERSION")))
+        let http = http::builder(config.timeout, Redirects::Follow)
             .default_headers(headers)
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
             .build()
-            .map_err(|e| GithubError::Transport {
-                url: config.api_url.to_string(),
-                attempts: 0,
-                cause: error_chain(&e),
+            .map_err(|source| GithubError::Client {
+                api_url: config.api_url.to_string(),
+                source,
             })?;
         Ok(Client { http, config })
     }
@@ -396,118 +415,121 @@ impl Client {
     }
 
     /// One page, and whether it is fresh (`false`: 304, from `cached`).
+    /// Transport errors, unreadable bodies and 5xx are retried; rate limits
+    /// are waited out within `max_rate_limit_wait` ([`retry`]).
     async fn fetch_page(
         &self,
         url: &str,
-        cached: Option<CachedPage>,
+        mut cached: Option<CachedPage>,
         stats: &mut FetchStats,
     ) -> Result<(CachedPage, bool), GithubError> {
-        let mut attempts = 0u32;
-        let mut rate_waited = Duration::ZERO;
+        let policy = retry::Policy {
+            retries: self.config.retries,
+            backoff: self.config.backoff,
+            max_wait: self.config.max_rate_limit_wait,
+        };
+        let etag = cached.as_ref().map(|c| c.etag.clone());
+        // Errors name the request; the label names the service in waits.
+        let mut retrier = Retrier::new(policy, &"the GitHub API");
         loop {
-            attempts += 1;
-            let mut request = self.http.get(url);
-            if let Some(c) = &cached {
-                request = request.header(header::IF_NONE_MATCH, &c.etag);
+            let attempt = retrier.next_attempt();
+            let result = self
+                .attempt_page(url, attempt, etag.as_deref(), &mut cached, stats)
+                .await;
+            if let ControlFlow::Break(result) = retrier.settle(result).await {
+                return result;
             }
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(url, attempt = attempts, error = %error_chain(&e), "GitHub request failed");
-                    if attempts > self.config.retries {
-                        return Err(GithubError::Transport {
-                            url: url.to_string(),
-                            attempts,
-                            cause: error_chain(&e),
-                        });
-                    }
-                    tokio::time::sleep(self.backoff(attempts)).await;
-                    continue;
-                }
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            stats.count(status, &headers);
-            tracing::debug!(url, status = status.as_u16(), "GitHub response");
-            if status == StatusCode::NOT_MODIFIED {
-                return cached
-                    .map(|page| (page, false))
-                    .ok_or_else(|| GithubError::MissingCache {
-                        url: url.to_string(),
-                    });
-            }
-            if status.is_success() {
-                let body = match response.bytes().await {
-                    Ok(b) => b,
-                    Err(e) if attempts <= self.config.retries => {
-                        tracing::warn!(url, attempt = attempts, error = %error_chain(&e), "GitHub body read failed");
-                        tokio::time::sleep(self.backoff(attempts)).await;
-                        continue;
-                    }
-                    Err(e) => {
-                        return Err(GithubError::Transport {
-                            url: url.to_string(),
-                            attempts,
-                            cause: error_chain(&e),
-                        });
-                    }
-                };
-                let mut issues: Vec<Issue> =
-                    serde_json::from_slice(&body).map_err(|e| GithubError::Decode {
-                        url: url.to_string(),
-                        cause: e.to_string(),
-                    })?;
-                issues.retain(|i| !i.is_pull_request());
-                let page = CachedPage {
-                    etag: headers
-                        .get(header::ETAG)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_string(),
-                    issues,
-                    next: next_link(&headers),
-                };
-                return Ok((page, true));
-            }
-            let message = error_message(response).await;
-            if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {
-                if rate_waited + wait > self.config.max_rate_limit_wait {
-                    return Err(GithubError::RateLimited {
-                        url: url.to_string(),
-                        wait_secs: wait.as_secs(),
-                        max_secs: self.config.max_rate_limit_wait.as_secs(),
-                    });
-                }
-                tracing::warn!(
-                    url,
-                    wait_secs = wait.as_secs_f64(),
-                    "GitHub rate limit hit; waiting"
-                );
-                rate_waited += wait;
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            if status.is_server_error() && attempts <= self.config.retries {
-                tracing::warn!(
-                    url,
-                    status = status.as_u16(),
-                    attempt = attempts,
-                    "GitHub server error; retrying"
-                );
-                tokio::time::sleep(self.backoff(attempts)).await;
-                continue;
-            }
-            return Err(GithubError::Status {
-                url: url.to_string(),
-                status: status.as_u16(),
-                attempts,
-                message: hint(status, message),
-            });
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.config.backoff * 2u32.saturating_pow(attempt.saturating_sub(1).min(16))
+    /// One attempt at a page.
+    async fn attempt_page(
+        &self,
+        url: &str,
+        attempts: u32,
+        etag: Option<&str>,
+        cached: &mut Option<CachedPage>,
+        stats: &mut FetchStats,
+    ) -> Attempt<(CachedPage, bool), GithubError> {
+        let transport = |source: reqwest::Error| GithubError::Transport {
+            url: url.to_string(),
+            attempts,
+            source: source.without_url(),
+        };
+        let mut request = self.http.get(url);
+        if let Some(etag) = etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Transient(transport(e)),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        stats.count(status, &headers);
+        tracing::debug!(url, status = status.as_u16(), "GitHub response");
+        if status == StatusCode::NOT_MODIFIED {
+            return match cached.take() {
+                Some(page) => Attempt::Done((page, false)),
+                None => Attempt::Fail(GithubError::MissingCache {
+                    url: url.to_string(),
+                }),
+            };
+        }
+        if status.is_success() {
+            let body = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) => return Attempt::Transient(transport(e)),
+            };
+            let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
+                Ok(issues) => issues,
+                Err(source) => {
+                    return Attempt::Fail(GithubError::Decode {
+                        url: url.to_string(),
+                        source,
+                    });
+                }
+            };
+            issues.retain(|i| !i.is_pull_request());
+            let page = CachedPage {
+                etag: headers
+                    .get(header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string(),
+                issues,
+                next: next_link(&headers),
+            };
+            return Attempt::Done((page, true));
+        }
+        let message = error_message(response).await;
+        if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {
+            return Attempt::Wait(
+                wait,
+                GithubError::RateLimited {
+                    url: url.to_string(),
+                    wait_secs: wait.as_secs(),
+                    max_secs: self.config.max_rate_limit_wait.as_secs(),
+                },
+            );
+        }
+        if status == StatusCode::UNAUTHORIZED && self.config.token.is_some() {
+            return Attempt::Fail(GithubError::TokenRejected {
+                url: url.to_string(),
+                message,
+            });
+        }
+        let error = GithubError::Status {
+            url: url.to_string(),
+            status: status.as_u16(),
+            attempts,
+            message: hint(status, message),
+        };
+        if status.is_server_error() {
+            Attempt::Transient(error)
+        } else {
+            Attempt::Fail(error)
+        }
     }
 }
 
@@ -573,26 +595,12 @@ async fn error_message(response: reqwest::Response) -> String {
 
 fn hint(status: StatusCode, message: String) -> String {
     let advice = match status {
-        StatusCode::UNAUTHORIZED => {
-            "; GITHUB_TOKEN was rejected: check that it is valid and not expired"
-        }
+        StatusCode::UNAUTHORIZED => "; this API needs a token: set GITHUB_TOKEN",
         StatusCode::NOT_FOUND => "; check --repo and --github-api-url",
         StatusCode::FORBIDDEN => "; the token may lack read access to issues",
         _ => "",
     };
     format!("{message}{advice}")
-}
-
-/// An error and its sources, joined with ": ".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]
@@ -653,6 +661,17 @@ mod tests {
         for bad in ["kubernetes", "a/b/c", "/x", "x/", "../x", "a b/c"] {
             assert!(bad.parse::<RepoName>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unusable_token_has_its_own_error_that_says_what_to_do() {
+        let token = Token::new("ghp_sec\nret".into());
+        let config = ClientConfig::new("https://api.github.com".parse().unwrap(), token);
+        let e = Client::new(config).unwrap_err();
+        assert!(matches!(e, GithubError::InvalidToken), "{e:?}");
+        let message = e.to_string();
+        assert!(message.contains("unset it"), "{message}");
+        assert!(!message.contains("ghp_sec"), "{message}");
     }
 
     #[test]

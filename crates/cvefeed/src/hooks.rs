@@ -5,15 +5,21 @@
 //!
 //! Hook URLs carry secrets: they live in [`SecretUrl`], whose `Display` and
 //! `Debug` show only `scheme://host/…`, and transport errors are stripped
-//! of their URL before they are reported. This module owns delivery and
-//! retries; it never decides whether a refresh published.
+//! of their URL before they are reported. This module owns delivery (which
+//! answers are retried, following [`crate::retry`]); it never decides
+//! whether a refresh published.
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::error::Chain;
+use crate::http::{self, Redirects};
+use crate::retry::{self, Attempt, Retrier};
 
 /// A URL that must not be logged: shown as `scheme://host/…`.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,9 +30,7 @@ impl SecretUrl {
     pub fn new(url: url::Url) -> Result<SecretUrl, HookError> {
         match url.scheme() {
             "http" | "https" if url.host_str().is_some() => Ok(SecretUrl(url)),
-            _ => Err(HookError::BadUrl {
-                reason: "a hook URL must be http:// or https:// with a host".into(),
-            }),
+            _ => Err(HookError::NotHttp),
         }
     }
 
@@ -41,9 +45,7 @@ impl FromStr for SecretUrl {
 
     /// Parse; the error never repeats the input.
     fn from_str(s: &str) -> Result<SecretUrl, HookError> {
-        let url = url::Url::parse(s.trim()).map_err(|e| HookError::BadUrl {
-            reason: e.to_string(),
-        })?;
+        let url = url::Url::parse(s.trim()).map_err(HookError::BadUrl)?;
         SecretUrl::new(url)
     }
 }
@@ -64,17 +66,18 @@ impl fmt::Debug for SecretUrl {
     }
 }
 
-/// Why a hook could not be used or delivered.
+/// Why a hook could not be used. No message repeats the URL: it is a
+/// secret.
 #[derive(Debug, thiserror::Error)]
 pub enum HookError {
-    /// The URL is unusable (the input is not repeated: it is a secret).
-    #[error("invalid hook URL: {reason}")]
-    BadUrl {
-        /// Why.
-        reason: String,
-    },
+    /// The URL does not parse.
+    #[error("invalid hook URL")]
+    BadUrl(#[source] url::ParseError),
+    /// The URL is not one a hook can be POSTed to.
+    #[error("invalid hook URL: a hook URL must be http:// or https:// with a host")]
+    NotHttp,
     /// The hook URL file cannot be read.
-    #[error("reading hook URLs from {path}: {source}")]
+    #[error("cannot read hook URLs from {path}")]
     File {
         /// The file.
         path: String,
@@ -82,8 +85,19 @@ pub enum HookError {
         source: std::io::Error,
     },
     /// The HTTP client cannot be built.
-    #[error("setting up the hook HTTP client: {0}")]
-    Client(String),
+    #[error("cannot set up the HTTP client for hooks")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Why one delivery attempt failed.
+#[derive(Debug, thiserror::Error)]
+enum DeliveryError {
+    /// The receiver answered with an error status.
+    #[error("answered {0}")]
+    Status(reqwest::StatusCode),
+    /// The request did not complete (the error holds no URL).
+    #[error("the request failed")]
+    Transport(#[source] reqwest::Error),
 }
 
 /// Read hook URLs from a file: one per line; blank lines and `#` comments
@@ -223,13 +237,10 @@ impl Hooks {
     }
 
     fn client(&self) -> Result<reqwest::Client, HookError> {
-        reqwest::Client::builder()
-            .timeout(self.retry.timeout)
-            // A redirect target may carry the secret as well; hooks answer directly.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cvefeed/", env!("CARGO_PKG_VERSION")))
+        // A redirect target may receive the secret as well; hooks answer directly.
+        http::builder(self.retry.timeout, Redirects::Never)
             .build()
-            .map_err(|e| HookError::Client(e.without_url().to_string()))
+            .map_err(|e| HookError::Client(e.without_url()))
     }
 
     /// POST `event` to every build hook, each with retries.
@@ -246,7 +257,7 @@ impl Hooks {
                     .map(|u| Delivery {
                         hook: u.to_string(),
                         attempts: 0,
-                        error: Some(e.to_string()),
+                        error: Some(Chain(&e).to_string()),
                     })
                     .collect();
             }
@@ -275,7 +286,7 @@ impl Hooks {
                 return Some(Delivery {
                     hook: target.url.to_string(),
                     attempts: 0,
-                    error: Some(e.to_string()),
+                    error: Some(Chain(&e).to_string()),
                 });
             }
         };
@@ -291,55 +302,58 @@ impl Hooks {
     }
 }
 
-/// POST with retries on transport errors, 429 and 5xx.
+/// POST with retries ([`retry`]): transport errors, 429 and 5xx are
+/// transient; hooks never ask to wait.
 async fn post(
     client: &reqwest::Client,
     url: &SecretUrl,
     body: &[u8],
-    retry: RetryPolicy,
+    policy: RetryPolicy,
 ) -> Delivery {
-    let mut delay = retry.backoff;
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let result = client
-            .post(url.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec())
-            .send()
-            .await;
-        let (error, retryable) = match result {
-            Ok(r) if r.status().is_success() => (None, false),
-            Ok(r) => {
-                let s = r.status();
-                (
-                    Some(format!("answered {s}")),
-                    s.is_server_error() || s == reqwest::StatusCode::TOO_MANY_REQUESTS,
-                )
-            }
-            Err(e) => (Some(e.without_url().to_string()), true),
-        };
-        match error {
-            None => {
-                return Delivery {
-                    hook: url.to_string(),
-                    attempts,
-                    error: None,
-                };
-            }
-            Some(e) if !retryable || attempts > retry.retries => {
-                return Delivery {
-                    hook: url.to_string(),
-                    attempts,
-                    error: Some(e),
-                };
-            }
-            Some(e) => {
-                tracing::warn!(hook = %url, attempt = attempts, error = %e, "hook delivery failed; retrying in {delay:?}");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
+    let policy = retry::Policy {
+        retries: policy.retries,
+        backoff: policy.backoff,
+        max_wait: Duration::ZERO,
+    };
+    let mut retrier = Retrier::new(policy, url);
+    let (result, attempts) = loop {
+        let n = retrier.next_attempt();
+        let attempt = deliver(client, url, body).await;
+        if let ControlFlow::Break(result) = retrier.settle(attempt).await {
+            break (result, n);
+        }
+    };
+    Delivery {
+        hook: url.to_string(),
+        attempts,
+        error: result.err().map(|e| Chain(&e).to_string()),
+    }
+}
+
+/// One POST.
+async fn deliver(
+    client: &reqwest::Client,
+    url: &SecretUrl,
+    body: &[u8],
+) -> Attempt<(), DeliveryError> {
+    let sent = client
+        .post(url.expose())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
+        .send()
+        .await;
+    match sent {
+        Ok(r) if r.status().is_success() => Attempt::Done(()),
+        Ok(r) => {
+            let s = r.status();
+            let e = DeliveryError::Status(s);
+            if s.is_server_error() || s == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                Attempt::Transient(e)
+            } else {
+                Attempt::Fail(e)
             }
         }
+        Err(e) => Attempt::Transient(DeliveryError::Transport(e.without_url())),
     }
 }
 

@@ -15,10 +15,17 @@
 //! - [`store`]: where objects are written (a directory, or a bucket).
 //! - [`hooks`]: build hooks after a publish, the alert after a failure.
 //! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
+//!
+//! Shared by the shells: [`http`] (how HTTP clients are built), [`retry`]
+//! (the retry and backoff rules) and [`error`] (how an error chain is
+//! written).
 
 pub mod check;
+pub mod error;
 pub mod github;
 pub mod hooks;
+pub mod http;
 pub mod publish;
+pub mod retry;
 pub mod serve;
 pub mod store;

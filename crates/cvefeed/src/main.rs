@@ -1,11 +1,13 @@
 //! The `cvefeed` binary: command-line parsing, logging and exit codes. All
-//! work is done by the library; errors become one clear message here.
+//! work is done by the library; an error that ends a command is printed
+//! here, once, with its chain of causes ([`cvefeed::error::Chain`]).
 
 mod cli;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use cvefeed::error::Chain;
 
 /// Keep glibc's heap close to what the program holds. By default every
 /// thread that allocates gets its own arena (up to eight per core), each
@@ -45,7 +47,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cli.command.run()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The whole chain, once: no error's own message repeats its cause.
+            eprintln!("error: {}", Chain(e.as_ref()));
             ExitCode::from(2)
         }
     }

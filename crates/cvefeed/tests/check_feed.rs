@@ -245,3 +245,53 @@ async fn url_errors_say_what_failed() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
+    use cvefeed::check::report::{Format, render};
+    use cvefeed::check::{CheckOptions, Targets, Verdict};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::to_vec(&structured_feed()).unwrap(),
+    )
+    .unwrap();
+    // A second feed that repeats CVE-2031-1001 without its ranges: the
+    // first feed's entry is kept.
+    let mut second = structured_feed();
+    second["items"][0]["_kubernetes_io"]["affected"] = json!([]);
+    second["items"][1]["id"] = json!("CVE-2031-1009");
+    let file = dir.path().join("second.json");
+    std::fs::write(&file, serde_json::to_vec(&second).unwrap()).unwrap();
+    let mut options = CheckOptions {
+        feeds: vec![dir.path().display().to_string(), file.display().to_string()],
+        targets: Targets::Versions(vec!["kubelet=1.29.1".into()]),
+        fetch: options(None),
+        fail_on: None,
+    };
+
+    let report = cvefeed::check::run(&options).await.unwrap();
+    assert_eq!(report.cves, 4);
+    let first = report
+        .results
+        .iter()
+        .find(|r| r.id == "CVE-2031-1001")
+        .unwrap();
+    assert_eq!(first.verdict, Verdict::Affected);
+    assert_eq!(report.exit_status(), 1);
+    let output = render(&report, Format::Text, false);
+    assert!(output.stdout.contains("CVE-2031-1001"), "{}", output.stdout);
+    assert!(output.stderr.is_empty());
+
+    // Rated HIGH: below a critical threshold it passes.
+    options.fail_on = Some(Rating::Critical);
+    let report = cvefeed::check::run(&options).await.unwrap();
+    assert_eq!(report.exit_status(), 0);
+
+    options.targets = Targets::Versions(vec!["kubelet=".into()]);
+    assert!(matches!(
+        cvefeed::check::run(&options).await,
+        Err(CheckError::Target { .. })
+    ));
+}

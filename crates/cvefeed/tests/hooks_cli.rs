@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use chrono::Utc;
+use cvefeed::error::Chain;
 use cvefeed::hooks::{Alert, Hooks, RetryPolicy};
 use cvefeed::publish;
 use cvefeed::store::LocalStore;
@@ -176,7 +177,9 @@ async fn a_failed_refresh_sends_one_alert_with_text_and_last_success() {
     let text = body["text"].as_str().unwrap();
     assert!(text.contains("failed"), "{text}");
     assert!(text.contains("https://prow.example/job/cve-feed"), "{text}");
-    assert_eq!(body["error"], err.to_string());
+    // The whole error, causes included, as status.json records it.
+    assert_eq!(body["error"], Chain(&err).to_string());
+    assert!(body["error"].as_str().unwrap().contains("not a JSON array"));
     assert_eq!(body["job_url"], "https://prow.example/job/cve-feed");
     assert_eq!(
         body["last_success"],

@@ -2,6 +2,11 @@
 //! scripts/services.d/s3.sh): content types and cache policy of every
 //! object, unchanged runs that write only status.json, conditional writes,
 //! the publish lease, and eight refreshers racing on one bucket.
+//!
+//! These tests are `#[ignore]`d: they need the server. `bash scripts/test.sh`
+//! starts it and runs them (`--include-ignored`); run alone, a test without
+//! `CVEFEED_TEST_S3_ENDPOINT` fails rather than passing untested. The one
+//! test that is not ignored fails under `CI=true` when no server is set.
 
 #[path = "store_support/fixtures.rs"]
 mod fixtures;
@@ -50,11 +55,15 @@ async fn versions(raw: &AmazonS3, prefix: &str) -> BTreeMap<String, String> {
     out
 }
 
+#[test]
+fn ci_provides_the_s3_test_server() {
+    s3::require_in_ci();
+}
+
 #[tokio::test]
+#[ignore = "needs the S3 test server"]
 async fn publish_reads_back_every_object_with_type_and_cache_control() {
-    let Some(endpoint) = s3::s3_endpoint() else {
-        return;
-    };
+    let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-read").await;
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
@@ -157,10 +166,9 @@ async fn publish_reads_back_every_object_with_type_and_cache_control() {
 }
 
 #[tokio::test]
+#[ignore = "needs the S3 test server"]
 async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed() {
-    let Some(endpoint) = s3::s3_endpoint() else {
-        return;
-    };
+    let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-unchanged").await;
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
@@ -231,10 +239,9 @@ async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed(
 }
 
 #[tokio::test]
+#[ignore = "needs the S3 test server"]
 async fn conditional_writes_are_honoured_by_the_server() {
-    let Some(endpoint) = s3::s3_endpoint() else {
-        return;
-    };
+    let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-cas").await;
     let store = s3::open_s3(&endpoint, &format!("s3://{bucket}"));
     store
@@ -285,10 +292,9 @@ async fn conditional_writes_are_honoured_by_the_server() {
 }
 
 #[tokio::test]
+#[ignore = "needs the S3 test server"]
 async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
-    let Some(endpoint) = s3::s3_endpoint() else {
-        return;
-    };
+    let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-lease").await;
     let open = || {
         cvefeed::store::open_with(
@@ -321,10 +327,9 @@ async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the S3 test server"]
 async fn eight_refreshers_at_once_publish_each_version_exactly_once() {
-    let Some(endpoint) = s3::s3_endpoint() else {
-        return;
-    };
+    let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-race").await;
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
 use super::component::CoreComponent;
@@ -101,32 +101,39 @@ pub fn targets(
 /// plane is still checked.
 pub async fn read(kubeconfig: &Path, context: Option<&str>) -> Result<ClusterReading, CheckError> {
     let path = kubeconfig.display().to_string();
-    let config_err = |cause: String| CheckError::Kubeconfig {
+    let config_err = |source| CheckError::Kubeconfig {
         path: path.clone(),
-        cause,
+        source,
     };
-    // reqwest brings rustls' aws-lc-rs provider and kube the ring one; with
-    // both compiled in, rustls cannot pick a process default by itself.
-    // Choose ring, as kube is configured for it; an earlier choice stands.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| config_err(e.to_string()))?;
+    let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| match e {
+        // Its message names the path again.
+        KubeconfigError::ReadConfig(source, _) => CheckError::KubeconfigRead {
+            path: path.clone(),
+            source,
+        },
+        other => config_err(other),
+    })?;
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
     };
     let config = Config::from_custom_kubeconfig(kc, &options)
         .await
-        .map_err(|e| config_err(e.to_string()))?;
+        .map_err(config_err)?;
     let server = config.cluster_url.to_string();
-    let cluster_err = |cause: String| CheckError::Cluster {
-        server: server.clone(),
-        cause,
+    let cluster_err = |step| {
+        let server = server.clone();
+        move |source| CheckError::Cluster {
+            server,
+            step,
+            source,
+        }
     };
-    let client = Client::try_from(config).map_err(|e| cluster_err(e.to_string()))?;
+    let client = Client::try_from(config).map_err(cluster_err("setting up the client"))?;
     let info = client
         .apiserver_version()
         .await
-        .map_err(|e| cluster_err(format!("GET /version: {e}")))?;
+        .map_err(cluster_err("GET /version"))?;
     let mut warnings = Vec::new();
     let nodes = match list_nodes(client).await {
         Ok(nodes) => nodes,
@@ -137,7 +144,7 @@ pub async fn read(kubeconfig: &Path, context: Option<&str>) -> Result<ClusterRea
             ));
             Vec::new()
         }
-        Err(e) => return Err(cluster_err(format!("listing nodes: {e}"))),
+        Err(e) => return Err(cluster_err("listing nodes")(e)),
     };
     let (targets, more) = targets(&info.git_version, &nodes)?;
     warnings.extend(more);

@@ -6,7 +6,10 @@
 //! - [`source`]: reading a feed (store, file, URL with an ETag cache) into
 //!   [`FeedEntry`] values, with the body parser as fallback.
 //! - [`cluster`]: reading versions from a cluster through a kubeconfig.
-//! - [`report`]: text, JSON and SARIF output.
+//! - [`report`]: the report, its exit status, and its text, JSON and SARIF
+//!   output.
+//! - [`workflow`]: one whole check ([`run`]): targets, feeds, verdicts,
+//!   report.
 //!
 //! This module owns the verdict rules ([`assess`]) and the exit threshold
 //! ([`fails`]); both are pure. It never publishes or changes a feed.
@@ -16,6 +19,7 @@ pub mod component;
 pub mod report;
 pub mod source;
 pub mod version;
+pub mod workflow;
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -25,8 +29,10 @@ use serde::Serialize;
 use component::{CoreComponent, Named, classify_entry, classify_name, other_matches};
 use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
 pub use version::{InstalledVersion, InvalidVersion};
+pub use workflow::{CheckOptions, Targets, run};
 
-/// Why a check could not run.
+/// Why a check could not run. Messages say what failed, on which input,
+/// and what to do; the cause is the error's source.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// A version string cannot be compared.
@@ -42,15 +48,27 @@ pub enum CheckError {
         /// What is wrong.
         reason: String,
     },
+    /// The HTTP client for feed downloads cannot be built.
+    #[error("cannot set up the HTTP client for feed downloads")]
+    HttpClient(#[source] reqwest::Error),
     /// The feed URL could not be fetched.
     #[error(
-        "cannot fetch the feed {url}: {cause}; check the URL and the network, or pass --feed with a local copy"
+        "cannot fetch the feed {url} (check the URL and the network, or pass --feed with a local copy)"
     )]
     FeedFetch {
         /// The URL.
         url: String,
-        /// The cause.
-        cause: String,
+        /// The cause (without the URL, named above).
+        source: reqwest::Error,
+    },
+    /// The feed server answered 304 to a request that allowed none.
+    #[error(
+        "the feed {url} answered 304 Not Modified to a request without If-None-Match; \
+         the server is misbehaving: pass --feed with a local copy"
+    )]
+    FeedNotModified {
+        /// The URL.
+        url: String,
     },
     /// The feed URL answered with an error status.
     #[error("the feed {url} answered HTTP {status}; check the URL")]
@@ -60,14 +78,25 @@ pub enum CheckError {
         /// The status code.
         status: u16,
     },
-    /// A local feed or store could not be read.
-    #[error("cannot read the feed {location}: {cause}")]
+    /// `--feed` looks like a URL but is not one.
+    #[error("{location} is not a valid feed URL")]
+    FeedUrl {
+        /// What was given.
+        location: String,
+        /// The parse error.
+        source: url::ParseError,
+    },
+    /// A feed file could not be read.
+    #[error("cannot read the feed {location}")]
     FeedRead {
-        /// The file, directory or store.
+        /// The file.
         location: String,
         /// The cause.
-        cause: String,
+        source: std::io::Error,
     },
+    /// A published store could not be opened or read (its error names it).
+    #[error("cannot read the feed")]
+    FeedStore(#[source] crate::store::StoreError),
     /// A store holds no `index.json`.
     #[error(
         "{location} holds no index.json: pass a published feed directory, an index.json file or a feed URL"
@@ -77,30 +106,40 @@ pub enum CheckError {
         location: String,
     },
     /// The bytes are not a JSON feed.
-    #[error("{location} is not a JSON Feed: {cause}")]
+    #[error("{location} is not a JSON Feed")]
     FeedParse {
         /// Where it came from.
         location: String,
         /// The parse error.
-        cause: String,
+        source: serde_json::Error,
+    },
+    /// The kubeconfig cannot be read.
+    #[error("cannot read the kubeconfig {path}")]
+    KubeconfigRead {
+        /// Its path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
     },
     /// The kubeconfig cannot be used.
-    #[error("cannot use the kubeconfig {path}: {cause}")]
+    #[error("cannot use the kubeconfig {path}")]
     Kubeconfig {
         /// Its path.
         path: String,
         /// The cause.
-        cause: String,
+        source: kube::config::KubeconfigError,
     },
     /// The cluster could not be read.
     #[error(
-        "cannot read the cluster at {server}: {cause}; check that it is reachable and that the credentials are valid"
+        "cannot read the cluster at {server} ({step}; check that it is reachable and that the credentials are valid)"
     )]
     Cluster {
         /// The API server URL.
         server: String,
+        /// What was being done.
+        step: &'static str,
         /// The cause.
-        cause: String,
+        source: kube::Error,
     },
 }
 

@@ -1,8 +1,10 @@
 //! Output of `cvefeed check`: a text table for people, JSON for scripts and
-//! SARIF 2.1.0 for code-scanning dashboards.
+//! SARIF 2.1.0 for code-scanning dashboards, and the exit status a report
+//! calls for.
 //!
 //! Pure functions of a [`Report`]; they never decide verdicts (that is
-//! [`super::assess`]) and never print.
+//! [`super::assess`]) and never print: [`render`] says what goes to
+//! stdout and what to stderr.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,55 @@ pub struct Report {
     pub results: Vec<CheckResult>,
     /// Problems that did not stop the check.
     pub warnings: Vec<String>,
+    /// The `--fail-on` threshold ([`super::fails`]).
+    pub fail_on: Option<Rating>,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A table for people; warnings are part of it.
+    Text,
+    /// JSON for scripts; warnings also go to stderr.
+    Json,
+    /// SARIF 2.1.0; warnings also go to stderr.
+    Sarif,
+}
+
+/// What to print for a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The document, for stdout.
+    pub stdout: String,
+    /// Lines for stderr (`warning: ...`), so that a machine-readable
+    /// stdout is the document alone while people still see the warnings.
+    pub stderr: Vec<String>,
+}
+
+/// Render `report` in `format`; `all` lists every result, not only the
+/// affected and unknown ones (text and SARIF).
+pub fn render(report: &Report, format: Format, all: bool) -> Output {
+    let warnings = || {
+        report
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {w}"))
+            .collect()
+    };
+    match format {
+        Format::Text => Output {
+            stdout: text(report, all),
+            stderr: Vec::new(),
+        },
+        Format::Json => Output {
+            stdout: json(report),
+            stderr: warnings(),
+        },
+        Format::Sarif => Output {
+            stdout: sarif(report, all),
+            stderr: warnings(),
+        },
+    }
 }
 
 /// CVE counts by their worst verdict over all targets.
@@ -41,6 +92,18 @@ pub struct Summary {
 }
 
 impl Report {
+    /// Whether an affected result is rated at or above the threshold
+    /// (unrated ones count at every threshold).
+    pub fn fails(&self) -> bool {
+        super::fails(&self.results, self.fail_on)
+    }
+
+    /// The exit status the report calls for: 1 when it [`fails`](Report::fails),
+    /// else 0. (2, an error, is the caller's.)
+    pub fn exit_status(&self) -> u8 {
+        u8::from(self.fails())
+    }
+
     /// Counts per CVE: a CVE counts once, by its worst verdict.
     pub fn summary(&self) -> Summary {
         let mut worst: BTreeMap<&str, Verdict> = BTreeMap::new();

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::version::parse_range_version;
 use super::{CheckError, FeedEntry, Origin, RangeData, SeverityInfo};
+use crate::http::{self, Redirects};
 use crate::store;
 use cvefeed_model::advisory::vuln::{self, Affected, Rating, VersionRange};
 
@@ -44,9 +45,9 @@ impl FeedLocation {
         if location.starts_with("http://") || location.starts_with("https://") {
             return url::Url::parse(location)
                 .map(FeedLocation::Url)
-                .map_err(|e| CheckError::FeedRead {
+                .map_err(|source| CheckError::FeedUrl {
                     location: location.to_string(),
-                    cause: format!("not a valid URL: {e}"),
+                    source,
                 });
         }
         let path = Path::new(location.strip_prefix("file://").unwrap_or(location));
@@ -137,20 +138,16 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
                 freshness: Freshness::Local,
                 warnings: Vec::new(),
             })
-            .map_err(|e| CheckError::FeedRead {
+            .map_err(|source| CheckError::FeedRead {
                 location: path.display().to_string(),
-                cause: e.to_string(),
+                source,
             }),
         FeedLocation::Store(loc) => {
-            let read_err = |cause: String| CheckError::FeedRead {
-                location: loc.clone(),
-                cause,
-            };
-            let store = store::open(loc).map_err(|e| read_err(e.to_string()))?;
+            let store = store::open(loc).map_err(CheckError::FeedStore)?;
             match store
                 .get("index.json")
                 .await
-                .map_err(|e| read_err(e.to_string()))?
+                .map_err(CheckError::FeedStore)?
             {
                 Some(fetched) => Ok(Loaded {
                     bytes: fetched.bytes,
@@ -167,26 +164,20 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
 }
 
 async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, CheckError> {
-    let fetch_err = |cause: String| CheckError::FeedFetch {
+    let fetch_err = |source: reqwest::Error| CheckError::FeedFetch {
         url: url.to_string(),
-        cause,
+        source: source.without_url(),
     };
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("cvefeed/", env!("CARGO_PKG_VERSION")))
-        .timeout(options.timeout)
-        .connect_timeout(options.timeout)
+    let client = http::builder(options.timeout, Redirects::Follow)
         .build()
-        .map_err(|e| fetch_err(error_chain(&e)))?;
+        .map_err(CheckError::HttpClient)?;
     let path = options.cache_dir.as_deref().map(|d| cache_path(d, url));
     let cached = path.as_deref().and_then(|p| read_cache(p, url));
     let mut request = client.get(url.clone());
     if let Some(entry) = &cached {
         request = request.header(IF_NONE_MATCH, &entry.etag);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| fetch_err(error_chain(&e)))?;
+    let response = request.send().await.map_err(fetch_err)?;
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
         return match cached {
@@ -195,9 +186,9 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
                 freshness: Freshness::NotModified,
                 warnings: Vec::new(),
             }),
-            None => Err(fetch_err(
-                "the server answered 304 Not Modified to a request without If-None-Match".into(),
-            )),
+            None => Err(CheckError::FeedNotModified {
+                url: url.to_string(),
+            }),
         };
     }
     if !status.is_success() {
@@ -211,11 +202,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         .get(ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| fetch_err(error_chain(&e)))?
-        .to_vec();
+    let bytes = response.bytes().await.map_err(fetch_err)?.to_vec();
     let mut warnings = Vec::new();
     if let (Some(path), Some(etag)) = (path, etag) {
         match String::from_utf8(bytes.clone()) {
@@ -240,17 +227,6 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         freshness: Freshness::Downloaded,
         warnings,
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[derive(Deserialize)]
@@ -339,9 +315,9 @@ fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
 /// Turn the bytes of a JSON Feed into entries. Items are kept in feed
 /// order; a repeated id keeps its first item.
 pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckError> {
-    let feed: WireFeed = serde_json::from_slice(bytes).map_err(|e| CheckError::FeedParse {
+    let feed: WireFeed = serde_json::from_slice(bytes).map_err(|source| CheckError::FeedParse {
         location: location.to_string(),
-        cause: e.to_string(),
+        source,
     })?;
     let mut seen = BTreeMap::new();
     let mut entries = Vec::new();

@@ -17,17 +17,6 @@ use prometheus_client::registry::Registry;
 
 use crate::publish::{Outcome, RefreshError, Summary};
 
-/// How a refresh run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunOutcome {
-    /// New content was published.
-    Published,
-    /// Nothing changed.
-    Unchanged,
-    /// Nothing was published because of an error.
-    Failed,
-}
-
 /// What became of a webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -62,16 +51,6 @@ pub enum ReloadOutcome {
     Empty,
     /// The store could not be read or the set was torn; the old set stays.
     Failed,
-}
-
-impl RunOutcome {
-    fn label(self) -> &'static str {
-        match self {
-            RunOutcome::Published => "published",
-            RunOutcome::Unchanged => "unchanged",
-            RunOutcome::Failed => "failed",
-        }
-    }
 }
 
 impl DeliveryOutcome {
@@ -231,13 +210,12 @@ impl Metrics {
     pub fn refresh(&self, result: &Result<Summary, RefreshError>, seconds: f64) {
         self.refresh_duration.observe(seconds);
         let outcome = match result {
-            Ok(s) if s.outcome == Outcome::Published => RunOutcome::Published,
-            Ok(_) => RunOutcome::Unchanged,
-            Err(_) => RunOutcome::Failed,
+            Ok(s) => s.outcome,
+            Err(_) => Outcome::Failed,
         };
         self.refresh_runs
             .get_or_create(&RunLabels {
-                outcome: outcome.label(),
+                outcome: outcome.as_str(),
             })
             .inc();
         if let Ok(s) = result {

@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
+use crate::error::Chain;
 use crate::publish::{self, RefreshConfig};
 use crate::store::Store;
 use metrics::{Metrics, ReloadOutcome};
@@ -103,13 +104,29 @@ pub struct App {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The listen address cannot be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}{}", bind_hint(source))]
     Bind {
         /// The address.
         addr: String,
         /// The cause.
         source: std::io::Error,
     },
+}
+
+/// What to do about a failed bind, in parentheses, or nothing.
+fn bind_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            " (another process holds the port: stop it, or pass another --listen)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            " (ports below 1024 need privileges: pass a higher port with --listen)"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            " (no interface of this host has that address: check --listen)"
+        }
+        _ => "",
+    }
 }
 
 impl App {
@@ -191,7 +208,7 @@ impl App {
             Ok(Reload::Unchanged) => ReloadOutcome::Unchanged,
             Ok(Reload::Empty) => ReloadOutcome::Empty,
             Err(e) => {
-                tracing::warn!(error = %e, "reload failed; still serving the set already loaded");
+                tracing::warn!(error = %Chain(&e), "reload failed; still serving the set already loaded");
                 ReloadOutcome::Failed
             }
         };
@@ -215,7 +232,7 @@ impl App {
                 tracing::info!(reason, seconds, "refresh {}", summary.line());
             }
             Err(e) => {
-                tracing::error!(reason, seconds, error = %e, "refresh failed; still serving the previous feed");
+                tracing::error!(reason, seconds, error = %Chain(e), "refresh failed; still serving the previous feed");
             }
         }
         self.reload().await;
@@ -353,4 +370,31 @@ pub async fn run(
     let _ = reloader.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bind_error_names_the_address_and_leaves_the_cause_to_the_chain() {
+        let source = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let cause = source.to_string();
+        let e = ServeError::Bind {
+            addr: "127.0.0.1:8080".into(),
+            source,
+        };
+        let message = e.to_string();
+        assert!(!message.contains(&cause), "{message}");
+        assert!(
+            message.starts_with("cannot listen on 127.0.0.1:8080 ("),
+            "{message}"
+        );
+        assert_eq!(
+            Chain(&e).to_string().matches(&cause).count(),
+            1,
+            "{}",
+            Chain(&e)
+        );
+    }
 }

@@ -187,12 +187,12 @@ pub enum LoadError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The manifest does not parse.
-    #[error("{MANIFEST} in {location} is not valid: {cause}")]
+    #[error("{MANIFEST} in {location} is not valid")]
     BadManifest {
         /// The store.
         location: String,
         /// The parse error.
-        cause: String,
+        source: serde_json::Error,
     },
     /// An object listed in the manifest is absent or differs from it: a
     /// publish is in progress or was interrupted.
@@ -258,9 +258,9 @@ impl Current {
         }
 
         let manifest: Manifest =
-            serde_json::from_slice(&manifest_bytes).map_err(|e| LoadError::BadManifest {
+            serde_json::from_slice(&manifest_bytes).map_err(|source| LoadError::BadManifest {
                 location: store.location(),
-                cause: e.to_string(),
+                source,
             })?;
         let mut raw = Vec::with_capacity(manifest.objects.len());
         for (name, entry) in &manifest.objects {

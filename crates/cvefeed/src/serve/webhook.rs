@@ -1,11 +1,12 @@
 //! GitHub webhook deliveries: signature check, replay suppression and the
 //! decision whether an `issues` event concerns the feed.
 //!
-//! Pure functions and a small bounded set; this module never starts a
-//! refresh itself (the caller does, through the debouncing refresher) and
-//! never reads the network or the store.
+//! Pure functions and a small bounded set, and reading the secret's file;
+//! this module never starts a refresh itself (the caller does, through the
+//! debouncing refresher) and never reads the network or the store.
 
 use std::collections::{HashSet, VecDeque};
+use std::path::Path;
 use std::sync::Mutex;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -32,6 +33,17 @@ impl Secret {
         (!t.is_empty()).then(|| Secret(t.as_bytes().to_vec()))
     }
 
+    /// The secret held in the file `path` (`--webhook-secret-file`).
+    pub fn read(path: &Path) -> Result<Secret, SecretError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SecretError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Secret::new(&text).ok_or_else(|| SecretError::Empty {
+            path: path.display().to_string(),
+        })
+    }
+
     /// The `X-Hub-Signature-256` value GitHub sends for `body`.
     pub fn sign(&self, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
@@ -53,11 +65,32 @@ impl Secret {
     }
 }
 
+/// Why the webhook secret file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// It cannot be read.
+    #[error("cannot read --webhook-secret-file {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// It holds only white space.
+    #[error(
+        "--webhook-secret-file {path} is empty; put the secret configured on the GitHub webhook in it"
+    )]
+    Empty {
+        /// The file.
+        path: String,
+    },
+}
+
 /// The part of an `issues` event payload that matters here.
 #[derive(Debug, Deserialize)]
 pub struct IssuesEvent {
-    /// `labeled`, `unlabeled`, `edited`, ...
-    pub action: String,
+    /// What happened to the issue.
+    pub action: Action,
     /// The issue after the action.
     pub issue: EventIssue,
     /// The label added or removed (labeled/unlabeled only).
@@ -91,23 +124,47 @@ pub struct EventRepository {
     pub full_name: String,
 }
 
-/// Actions of the `issues` event that can change the feed.
-const RELEVANT_ACTIONS: &[&str] = &[
-    "labeled",
-    "unlabeled",
-    "edited",
-    "closed",
-    "reopened",
-    "deleted",
-];
+/// The `action` of an `issues` event: those that can change the feed, and
+/// every other one as GitHub wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum Action {
+    /// A label was added.
+    Labeled,
+    /// A label was removed.
+    Unlabeled,
+    /// The title or body changed.
+    Edited,
+    /// The issue was closed.
+    Closed,
+    /// The issue was reopened.
+    Reopened,
+    /// The issue was deleted.
+    Deleted,
+    /// Any other action (`opened`, `assigned`, ...), which cannot change
+    /// the feed: a labelled new issue also sends `labeled`. The raw text,
+    /// for logs and answers.
+    Other(String),
+}
+
+impl From<String> for Action {
+    fn from(raw: String) -> Action {
+        match raw.as_str() {
+            "labeled" => Action::Labeled,
+            "unlabeled" => Action::Unlabeled,
+            "edited" => Action::Edited,
+            "closed" => Action::Closed,
+            "reopened" => Action::Reopened,
+            "deleted" => Action::Deleted,
+            _ => Action::Other(raw),
+        }
+    }
+}
 
 /// Why an authentic `issues` event starts no refresh (or `None` if it does).
 pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Option<String> {
-    if !RELEVANT_ACTIONS.contains(&event.action.as_str()) {
-        return Some(format!(
-            "action {:?} does not change the feed",
-            event.action
-        ));
+    if let Action::Other(raw) = &event.action {
+        return Some(format!("action {raw:?} does not change the feed"));
     }
     let watched = repos.iter().any(|r| {
         r.to_string()
@@ -119,8 +176,10 @@ pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Opti
             event.repository.full_name
         ));
     }
-    let concerns_label = match event.action.as_str() {
-        "labeled" | "unlabeled" => event.label.as_ref().is_some_and(|l| l.name == label),
+    let concerns_label = match event.action {
+        Action::Labeled | Action::Unlabeled => {
+            event.label.as_ref().is_some_and(|l| l.name == label)
+        }
         _ => event.issue.labels.iter().any(|l| l.name == label),
     };
     if !concerns_label {
@@ -247,6 +306,20 @@ mod tests {
                 &repos
             )
             .is_some()
+        );
+    }
+
+    #[test]
+    fn actions_are_typed_and_others_keep_their_text() {
+        assert_eq!(event("labeled", None, &[], "a/b").action, Action::Labeled);
+        assert_eq!(
+            event("transferred", None, &[], "a/b").action,
+            Action::Other("transferred".into())
+        );
+        let repos = vec!["a/b".parse::<RepoName>().unwrap()];
+        assert_eq!(
+            irrelevance(&event("pinned", None, &["l"], "a/b"), "l", &repos).as_deref(),
+            Some("action \"pinned\" does not change the feed")
         );
     }
 

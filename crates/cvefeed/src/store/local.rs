@@ -1,6 +1,10 @@
-//! A local directory as a store: atomic writes (temp file, rename), durability
-//! batched in one `syncfs` per commit point, and a lock file for the publish lock, since a
-//! plain directory has no conditional writes of its own.
+//! A local directory as a store: atomic writes (temp file, rename),
+//! durability batched in one `syncfs` per commit point, and a lock file for
+//! the publish lock, since a plain directory has no conditional writes of
+//! its own.
+//!
+//! This module owns the mapping of object names to files under the root;
+//! it never touches a path outside it and knows nothing of feeds.
 
 use std::fs;
 use std::io::Write;

@@ -141,11 +141,12 @@ impl Default for OpenOptions {
     }
 }
 
-/// Why a store operation failed.
+/// Why a store operation failed. Messages name the operation, the object
+/// and the store; the cause is the error's source.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file system operation failed.
-    #[error("{op} {name} in {location} failed: {source}{}", io_hint(source))]
+    #[error("{op} {name} in {location} failed{}", io_hint(source))]
     Io {
         /// What was being done (`reading`, `writing`).
         op: &'static str,
@@ -173,7 +174,7 @@ pub enum StoreError {
         waited: Duration,
     },
     /// A bucket operation failed.
-    #[error("{op} {name} in {location} failed: {source}")]
+    #[error("{op} {name} in {location} failed")]
     Bucket {
         /// What was being done.
         op: &'static str,
@@ -197,7 +198,7 @@ pub enum StoreError {
     /// The object name is not allowed.
     #[error("{0:?} is not a valid object name")]
     BadName(String),
-    /// The location cannot be opened.
+    /// The location cannot be used.
     #[error("cannot use {location:?} as --out: {reason}")]
     Location {
         /// What was given.
@@ -205,8 +206,28 @@ pub enum StoreError {
         /// Why not.
         reason: String,
     },
+    /// The location is not a URL.
+    #[error("cannot use {location:?} as --out: it is not a valid URL")]
+    LocationUrl {
+        /// What was given.
+        location: String,
+        /// The parse error.
+        source: url::ParseError,
+    },
+    /// The bucket client refuses the settings.
+    #[error(
+        "cannot use {location:?} as --out: the bucket client refuses its settings \
+         (check --out-option and the cloud's environment variables)"
+    )]
+    BucketConfig {
+        /// What was given.
+        location: String,
+        /// The client's error (boxed: it is large).
+        source: Box<object_store::Error>,
+    },
 }
 
+/// What to do about a file system error, in parentheses, or nothing.
 fn io_hint(e: &std::io::Error) -> &'static str {
     match e.kind() {
         std::io::ErrorKind::StorageFull => " (the disk is full: free space and run again)",

@@ -104,13 +104,19 @@ impl BucketStore {
             location: location.to_string(),
             reason,
         };
-        let url = url::Url::parse(location).map_err(|e| bad(e.to_string()))?;
+        let url = url::Url::parse(location).map_err(|source| StoreError::LocationUrl {
+            location: location.to_string(),
+            source,
+        })?;
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("no bucket name after the scheme".into()));
         }
         // Option values may be secrets: errors name the key only.
         let unknown = |key: &str| bad(format!("unknown --out-option key {key:?} for this cloud"));
-        let invalid = |e: object_store::Error| bad(format!("configuring the bucket client: {e}"));
+        let invalid = |e: object_store::Error| StoreError::BucketConfig {
+            location: location.to_string(),
+            source: Box::new(e),
+        };
         let inner: Arc<dyn ObjectStore> = match cloud {
             Cloud::S3 => {
                 let mut b = AmazonS3Builder::from_env().with_url(location);

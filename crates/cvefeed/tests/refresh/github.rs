@@ -5,6 +5,7 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use cvefeed::github::GithubError;
 use cvefeed::publish::{self, Outcome, RefreshError, Source};
 use cvefeed::store::LocalStore;
 
@@ -255,7 +256,10 @@ async fn a_rate_limit_is_waited_out_when_short() {
 
 /// Publish once, then break GitHub in `failure`; the refresh must fail,
 /// name the request, and leave every published file byte-identical.
-async fn fails_without_publishing(failure: ResponseTemplate, expect_in_message: &[&str]) {
+async fn fails_without_publishing(
+    failure: ResponseTemplate,
+    expect_in_message: &[&str],
+) -> RefreshError {
     let server = MockServer::start().await;
     let good = Mock::given(method("GET"))
         .and(path(ISSUES))
@@ -308,6 +312,7 @@ async fn fails_without_publishing(failure: ResponseTemplate, expect_in_message: 
     assert_eq!(status["last_success"], "2031-03-01T00:00:00Z");
     assert_eq!(status["item_count"], 2);
     assert!(status["last_error"].as_str().unwrap().contains(ISSUES));
+    err
 }
 
 #[tokio::test]
@@ -337,11 +342,15 @@ async fn a_long_rate_limit_fails_with_a_clear_error() {
 #[tokio::test]
 async fn a_rejected_token_is_named_but_never_shown() {
     let rejected = ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
-    fails_without_publishing(
+    let err = fails_without_publishing(
         rejected,
         &["HTTP 401", "Bad credentials", "GITHUB_TOKEN was rejected"],
     )
     .await;
+    assert!(
+        matches!(err, RefreshError::Github(GithubError::TokenRejected { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! written by the real pipeline or by hand, and a mock GitHub.
 
 mod http;
+mod listen;
 mod shutdown;
 mod support;
 mod webhook;

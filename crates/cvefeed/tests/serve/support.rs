@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use cvefeed_model::manifest::{Manifest, ObjectEntry, StatusDoc};
+use cvefeed_model::manifest::{Manifest, ObjectEntry, Outcome, StatusDoc};
 use sha2::{Digest, Sha256};
 
 /// A running `cvefeed serve`.
@@ -195,11 +195,10 @@ pub fn write_status(dir: &Path, last_success: Option<DateTime<Utc>>) {
         last_check: last_success.unwrap_or_else(Utc::now),
         last_success,
         last_outcome: if last_success.is_some() {
-            "published"
+            Outcome::Published
         } else {
-            "failed"
-        }
-        .into(),
+            Outcome::Failed
+        },
         last_error: None,
         item_count: 0,
         unparsed_issues: 0,

@@ -1,0 +1,41 @@
+//! The one setup of every outbound HTTP client: the GitHub API
+//! ([`crate::github`]), build hooks and the failure alert
+//! ([`crate::hooks`]), and the feed download of `cvefeed check`
+//! ([`crate::check::source`]).
+//!
+//! Each client gets the same `User-Agent`, one timeout for connecting and
+//! one for the whole exchange, rustls (with aws-lc-rs, the only TLS
+//! provider built in), and the redirect rule its caller states. This
+//! module owns how clients are built; it never sends a request and knows
+//! nothing of what is asked. Object storage (`object_store`) and the
+//! cluster client (`kube`) build their own clients.
+
+use std::time::Duration;
+
+/// `User-Agent` of every request: `cvefeed/<version>`.
+pub const USER_AGENT: &str = concat!("cvefeed/", env!("CARGO_PKG_VERSION"));
+
+/// What a client does with a redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow up to ten. Credentials in headers (`Authorization`) are
+    /// dropped when a redirect leads to another host.
+    Follow,
+    /// Never follow: the 3xx is the answer. For URLs that carry a secret,
+    /// which a redirect target would receive as well.
+    Never,
+}
+
+/// A client builder with the shared settings; callers add their own
+/// default headers and build it.
+pub fn builder(timeout: Duration, redirects: Redirects) -> reqwest::ClientBuilder {
+    let policy = match redirects {
+        Redirects::Follow => reqwest::redirect::Policy::default(),
+        Redirects::Never => reqwest::redirect::Policy::none(),
+    };
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(policy)
+}

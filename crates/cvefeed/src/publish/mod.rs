@@ -1,0 +1,295 @@
+//! The refresh pipeline, one file per step:
+//!
+//! 1. `issues`: fetch the labelled issues from GitHub (or read a saved
+//!    file) and parse them into advisories.
+//! 2. `plan`: read the published manifest, build the feed, refuse to
+//!    shrink it, and decide which objects are due, without rendering any.
+//! 3. `write`: under the publish lock, write the journal, then render
+//!    each due object once while the previous batch is written.
+//! 4. `commit`: take the lock, plan again if another writer published,
+//!    and commit with `manifest.json`, written last by compare-and-swap.
+//! 5. `status`: record the outcome in `status.json`, every run.
+//!
+//! **All or nothing.** Readers follow `manifest.json`, and it is written
+//! only after every object it names is written and durable: a run that
+//! fails at any step leaves the published set as it was. Only
+//! `status.json`, the GitHub page cache (an HTTP cache, right whatever the
+//! outcome) and, after a publish cut short, the journal are written by a
+//! failed run; the next run reads the journal and re-verifies the objects
+//! it names.
+//!
+//! This module owns the order of the steps and that rule, and keeps the
+//! public API ([`refresh`], [`RefreshConfig`], [`Summary`],
+//! [`RefreshError`]). It delegates every format to [`cvefeed_model::render`],
+//! every byte of I/O to a [`Store`] and to the [`github`] client, and takes
+//! `now` as an argument.
+
+mod commit;
+mod issues;
+mod plan;
+mod status;
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::Chain;
+use crate::github;
+use crate::github::RepoName;
+use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
+use crate::store::{Store, StoreError};
+use cvefeed_model::advisory::CveId;
+use cvefeed_model::feed::Changes;
+use cvefeed_model::manifest::{MANIFEST, UnparsedIssue};
+use cvefeed_model::render::{RenderError, SiteConfig};
+
+pub use cvefeed_model::manifest::Outcome;
+
+/// Name of the GitHub page cache object (not part of the publication).
+pub const PAGE_CACHE: &str = ".cache/github-pages.json";
+
+/// Name of the publish journal: the objects a publish is about to write or
+/// delete. It exists only while a publish runs (or after one was cut
+/// short); a run that finds it re-verifies those objects.
+pub const JOURNAL: &str = ".cvefeed.journal.json";
+
+/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name.
+pub const COMPAT_FEED: &str = "official-cve-feed.json";
+/// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
+pub const COMPAT_HASH: &str = "cve-feed-hash";
+
+/// Where the issues come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The GitHub REST API.
+    Github(github::Client),
+    /// A saved issues array (`gh api --paginate` output).
+    File(PathBuf),
+}
+
+/// Everything a refresh needs besides the store and the clock.
+#[derive(Debug, Clone)]
+pub struct RefreshConfig {
+    /// Issue source.
+    pub source: Source,
+    /// Repositories to read.
+    pub repos: Vec<RepoName>,
+    /// The label that marks an official CVE issue.
+    pub label: String,
+    /// Names and URLs of the feed.
+    pub site: SiteConfig,
+    /// Publish even if items disappear.
+    pub allow_shrink: bool,
+    /// How many items may disappear without `allow_shrink`.
+    pub shrink_tolerance: usize,
+    /// How long to wait for another refresher's lock.
+    pub lock_wait: Duration,
+    /// Also publish the upstream bucket layout (`official-cve-feed.json`,
+    /// `cve-feed-hash`).
+    pub compat_k8s_bucket: bool,
+    /// Build hooks and the failure alert.
+    pub hooks: Hooks,
+}
+
+/// What a successful refresh did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Published or unchanged (a failed run returns its error instead).
+    pub outcome: Outcome,
+    /// Items in the feed.
+    pub items: usize,
+    /// Ids added, changed, removed.
+    #[serde(flatten)]
+    pub changes: Changes,
+    /// GitHub requests made.
+    pub requests: u32,
+    /// Of those, answered 304.
+    pub not_modified: u32,
+    /// GitHub responses by status.
+    pub github_statuses: BTreeMap<u16, u32>,
+    /// Last seen `X-RateLimit-Remaining`.
+    pub rate_limit_remaining: Option<u64>,
+    /// Labelled issues without a CVE id.
+    pub unparsed: Vec<UnparsedIssue>,
+    /// Objects written (besides `status.json`).
+    pub written: Vec<String>,
+    /// When the content last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Build hook deliveries (after a publish).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<Delivery>,
+}
+
+impl Summary {
+    /// The build hooks that could not be delivered, redacted.
+    pub fn failed_hooks(&self) -> Vec<&str> {
+        self.hooks
+            .iter()
+            .filter(|d| !d.ok())
+            .map(|d| d.hook.as_str())
+            .collect()
+    }
+
+    /// One human line.
+    pub fn line(&self) -> String {
+        let ids = |v: &[CveId]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let outcome = self.outcome;
+        let mut line = format!(
+            "{outcome}: {} items; added {}; changed {}; removed {}; {} GitHub requests, {} answered 304",
+            self.items,
+            ids(&self.changes.added),
+            ids(&self.changes.changed),
+            ids(&self.changes.removed),
+            self.requests,
+            self.not_modified,
+        );
+        if !self.unparsed.is_empty() {
+            line.push_str(&format!(
+                "; {} labelled issues without a CVE id",
+                self.unparsed.len()
+            ));
+        }
+        line
+    }
+}
+
+/// Why a refresh published nothing. Messages say what failed and on which
+/// input; the cause is the error's source.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// GitHub could not be read completely.
+    #[error(transparent)]
+    Github(#[from] github::GithubError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The offline issues file cannot be read.
+    #[error("cannot read issues from {path}")]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The offline issues file is not what `gh api --paginate` saves.
+    #[error("cannot read issues from {path}: it is not a JSON array of GitHub issues")]
+    FileFormat {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// No repository to file issues under.
+    #[error(
+        "cannot read issues from {path}: no --repo given, so issues without a repository_url \
+         belong nowhere"
+    )]
+    NoRepo {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The published manifest is unreadable.
+    #[error(
+        "the published {MANIFEST} in {location} is not valid; refusing to publish over it \
+         (restore it, or remove it to start a new feed)"
+    )]
+    CorruptManifest {
+        /// The store.
+        location: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// Items would disappear.
+    #[error(
+        "refusing to publish: {} published item(s) would be removed ({}), more than the tolerance of {tolerance}; \
+         if this is intended, run again with --allow-shrink", ids.len(), ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    Shrink {
+        /// The ids that would go.
+        ids: Vec<CveId>,
+        /// The configured tolerance.
+        tolerance: usize,
+    },
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// Run one refresh against `store` at time `now`, record the outcome in
+/// `status.json`, then fire the build hooks (after a publish) or the
+/// failure alert (after an error). On error nothing but `status.json`,
+/// the GitHub page cache (an HTTP cache, right whatever the outcome) and,
+/// if a publish was cut short, the journal has been written.
+///
+/// Concurrency: a run that finds nothing to publish takes no lock and
+/// writes only `status.json`. A run with something to publish takes the
+/// store's lock (lock file or bucket lease), plans again if another writer
+/// published meanwhile, and commits `manifest.json` by compare-and-swap on
+/// the version it planned against. A lost swap (possible only if a writer
+/// bypassed or outlived the lock) makes it re-read the store, re-verify the
+/// objects it wrote, and try once more; it never commits over a manifest it
+/// has not read.
+pub async fn refresh(
+    store: &dyn Store,
+    config: &RefreshConfig,
+    now: DateTime<Utc>,
+) -> Result<Summary, RefreshError> {
+    let previous_status = status::read(store).await;
+    let mut lock = None;
+    let result = commit::publish(store, config, now, &mut lock).await;
+    let written = status::write(store, previous_status.as_ref(), &result, now).await;
+    if let Some(lock) = lock
+        && let Err(e) = lock.release().await
+    {
+        tracing::warn!(error = %Chain(&e), "could not release the publish lock; it expires by itself");
+    }
+    let result = match (result, written) {
+        (Ok(summary), Ok(())) => Ok(summary),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    };
+    match result {
+        Ok(mut summary) => {
+            if summary.outcome == Outcome::Published {
+                let event = PublishEvent {
+                    event: "published",
+                    location: store.location(),
+                    updated_at: summary.updated_at,
+                    items: summary.items,
+                };
+                summary.hooks = config.hooks.fire_build_hooks(&event).await;
+            }
+            Ok(summary)
+        }
+        Err(e) => {
+            if let Some(alert) = &config.hooks.alert {
+                let body = FailureAlert::new(
+                    store.location(),
+                    Chain(&e).to_string(),
+                    now,
+                    previous_status.and_then(|s| s.last_success),
+                    alert.job_url.clone(),
+                );
+                config.hooks.send_alert(&body).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A bookkeeping document as published: pretty JSON, newline-ended.
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("bookkeeping documents serialize");
+    bytes.push(b'\n');
+    bytes
+}

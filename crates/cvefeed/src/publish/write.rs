@@ -1,0 +1,316 @@
+//! Step 3: rendering and writing. Under the publish lock, write the
+//! journal (the names about to change), then render each due object once,
+//! in batches on the blocking pool, and write each batch while the next
+//! one renders.
+//!
+//! This step owns the journal, the render order and how many objects are
+//! rendered or written at once. It never writes `manifest.json` (the
+//! commit does) and never decides what is due (the plan does).
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::plan::{Due, Plan};
+use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
+use crate::store::{PutMode, Store, StoreError, StoreLock};
+use cvefeed_model::feed::Feed;
+use cvefeed_model::manifest::{Manifest, ObjectEntry};
+use cvefeed_model::render::{self, Artifact, Part, RenderError, SiteConfig, content_type, osv};
+
+/// OSV records rendered per batch (and written between two lease renewals).
+const RECORD_BATCH: usize = 256;
+/// A rendered batch larger than this is written before the next batch is
+/// rendered, so that two large documents are never held at once.
+const OVERLAP_LIMIT: usize = 4 << 20;
+/// OSV record writes in flight at once.
+const PARALLEL_WRITES: usize = 16;
+
+const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+
+/// The journal's body.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    names: BTreeSet<String>,
+}
+
+/// Names of the objects an interrupted publish was writing or deleting;
+/// `None` when no journal exists.
+pub(super) async fn read_journal(
+    store: &dyn Store,
+) -> Result<Option<BTreeSet<String>>, StoreError> {
+    Ok(match store.get(JOURNAL).await? {
+        Some(f) => Some(match serde_json::from_slice::<Journal>(&f.bytes) {
+            Ok(j) => {
+                tracing::warn!(
+                    objects = j.names.len(),
+                    "a previous publish was cut short; the objects it named are verified"
+                );
+                j.names
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring the contents of an unreadable {JOURNAL}");
+                BTreeSet::new()
+            }
+        }),
+        None => None,
+    })
+}
+
+/// The writing side of a publish under the lock: the store, the lease to
+/// keep alive, the names that may no longer match the published manifest
+/// (`dirty`: a retry re-verifies them) and the names written so far.
+pub(super) struct Writer<'a> {
+    /// The store written.
+    pub(super) store: &'a dyn Store,
+    lock: Option<&'a mut StoreLock>,
+    dirty: &'a mut BTreeSet<String>,
+    /// Names written, in order, for the summary.
+    pub(super) written: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer holding `lock` (if the store has one).
+    pub(super) fn new(
+        store: &'a dyn Store,
+        lock: Option<&'a mut StoreLock>,
+        dirty: &'a mut BTreeSet<String>,
+    ) -> Writer<'a> {
+        Writer {
+            store,
+            lock,
+            dirty,
+            written: Vec::new(),
+        }
+    }
+
+    /// Renew the lock if due; an error means nothing more may be written.
+    pub(super) async fn keep_alive(&mut self) -> Result<(), StoreError> {
+        match &mut self.lock {
+            Some(l) => l.keep_alive().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Write the journal of `plan`, durably: every name it is about to
+    /// write or delete, and every name still dirty from an earlier try.
+    pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
+        let due_names = plan.due.iter().flat_map(|d| match d {
+            Due::Part(part) => vec![part.name(&plan.feed)],
+            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+        });
+        let journal = Journal {
+            names: due_names
+                .chain(plan.stale.iter().cloned())
+                .chain(self.dirty.iter().cloned())
+                .collect(),
+        };
+        self.keep_alive().await?;
+        self.store
+            .put(
+                JOURNAL,
+                to_json(&journal),
+                content_type::JSON,
+                PutMode::Overwrite,
+            )
+            .await?;
+        self.store.sync().await?;
+        self.written.push(JOURNAL.to_string());
+        Ok(())
+    }
+
+    /// Render and write the `due` objects of `feed` (each batch rendered
+    /// while the previous one is written), adding their entries to
+    /// `manifest`. Names are marked dirty before they are written.
+    pub(super) async fn write_due(
+        &mut self,
+        site: &SiteConfig,
+        feed: Arc<Feed>,
+        due: &[Due],
+        manifest: &mut Manifest,
+    ) -> Result<(), RefreshError> {
+        let mut producer = Some(Producer::new(feed, site.clone(), due));
+        let mut ahead = None;
+        loop {
+            let pending = match (ahead.take(), producer.take()) {
+                (Some(pending), _) => pending,
+                (None, Some(p)) => spawn_batch(p),
+                (None, None) => break,
+            };
+            let (p, batch) = pending
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            let Some(batch) = batch? else {
+                break;
+            };
+            // Render the next batch while this one is written, unless this one
+            // is large (a feed or the page): then one at a time, to bound memory.
+            let size: usize = batch.iter().map(|r| r.artifact.bytes.len()).sum();
+            if size <= OVERLAP_LIMIT {
+                ahead = Some(spawn_batch(p));
+            } else {
+                producer = Some(p);
+            }
+            self.keep_alive().await?;
+            let mut batch = batch.into_iter().peekable();
+            while batch.peek().is_some() {
+                // Independent objects, many at a time: a bucket answers each in
+                // a round trip.
+                let group: Vec<Rendered> = batch.by_ref().take(PARALLEL_WRITES).collect();
+                for r in &group {
+                    self.dirty.insert(r.artifact.name.clone());
+                    manifest
+                        .objects
+                        .insert(r.artifact.name.clone(), r.entry.clone());
+                    self.written.push(r.artifact.name.clone());
+                }
+                let store = self.store;
+                let puts = group.into_iter().map(|r| async move {
+                    let Artifact {
+                        name,
+                        content_type,
+                        bytes,
+                    } = r.artifact;
+                    store
+                        .put(&name, bytes, content_type, PutMode::Overwrite)
+                        .await
+                });
+                futures::future::try_join_all(puts).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders the due objects of a plan in write order, one batch at a time:
+/// OSV records (building `osv/all.zip` as they go when it is due), then
+/// the archive, the feeds and the page. Pure CPU work, run off the async
+/// threads while the previous batch is written.
+struct Producer {
+    feed: Arc<Feed>,
+    site: SiteConfig,
+    /// Item indices of the records still to render, in id order.
+    records: VecDeque<usize>,
+    /// Which items' records are due (the others are rendered only for the
+    /// archive).
+    record_due: Vec<bool>,
+    /// The archive being built, when it is due.
+    archive: Option<osv::Archive>,
+    /// The other due objects, in write order.
+    rest: VecDeque<Due>,
+}
+
+/// A rendered object and its manifest entry.
+struct Rendered {
+    artifact: Artifact,
+    entry: ObjectEntry,
+}
+
+impl Producer {
+    fn new(feed: Arc<Feed>, site: SiteConfig, due: &[Due]) -> Producer {
+        let mut record_due = vec![false; feed.items.len()];
+        for d in due {
+            if let Due::Part(Part::Record(i)) = d {
+                record_due[*i] = true;
+            }
+        }
+        let archive_due = due.contains(&Due::Part(Part::Archive));
+        let records = osv::record_order(&feed)
+            .into_iter()
+            .filter(|i| archive_due || record_due[*i])
+            .collect();
+        Producer {
+            records,
+            record_due,
+            archive: archive_due.then(osv::Archive::new),
+            rest: due
+                .iter()
+                .filter(|d| !matches!(d, Due::Part(Part::Record(_) | Part::Archive)))
+                .copied()
+                .collect(),
+            feed,
+            site,
+        }
+    }
+
+    /// The next batch, `None` when everything was rendered.
+    fn next_batch(&mut self) -> Batch {
+        let mut batch = Vec::new();
+        if !self.records.is_empty() {
+            for i in self.records.drain(..RECORD_BATCH.min(self.records.len())) {
+                let record = osv::render_record(&self.feed.items[i])?;
+                if let Some(archive) = &mut self.archive {
+                    archive.add(&record)?;
+                }
+                if self.record_due[i] {
+                    batch.push(rendered(record));
+                }
+            }
+            return Ok(Some(batch));
+        }
+        if let Some(archive) = self.archive.take() {
+            return Ok(Some(vec![rendered(archive.finish()?)]));
+        }
+        let Some(next) = self.rest.pop_front() else {
+            return Ok(None);
+        };
+        let compat_due = self.rest.contains(&Due::Compat);
+        match next {
+            Due::Part(part) => {
+                let artifact = render::render(&self.feed, &self.site, part)?;
+                if part == Part::JsonFeed && compat_due {
+                    // Both names from one rendering of the feed.
+                    self.rest.retain(|d| *d != Due::Compat);
+                    batch.extend(compat_artifacts(&artifact).into_iter().map(rendered));
+                }
+                batch.insert(0, rendered(artifact));
+            }
+            Due::Compat => {
+                let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
+                batch.extend(compat_artifacts(&feed).into_iter().map(rendered));
+            }
+        }
+        Ok(Some(batch))
+    }
+}
+
+fn rendered(artifact: Artifact) -> Rendered {
+    let entry = ObjectEntry {
+        sha256: hex::encode(Sha256::digest(&artifact.bytes)),
+        size: artifact.bytes.len() as u64,
+        content_type: artifact.content_type.to_string(),
+    };
+    Rendered { artifact, entry }
+}
+
+/// The next batch, or `None` when everything was rendered.
+type Batch = Result<Option<Vec<Rendered>>, RenderError>;
+
+/// Render the next batch on the blocking pool.
+fn spawn_batch(mut producer: Producer) -> tokio::task::JoinHandle<(Producer, Batch)> {
+    tokio::task::spawn_blocking(move || {
+        let batch = producer.next_batch();
+        (producer, batch)
+    })
+}
+
+/// `official-cve-feed.json` (the JSON Feed's bytes) and `cve-feed-hash`
+/// (its hex sha256 and a newline), the names the upstream job published
+/// to its bucket and the kubernetes/website build reads.
+fn compat_artifacts(feed: &Artifact) -> [Artifact; 2] {
+    let hash = format!("{}\n", hex::encode(Sha256::digest(&feed.bytes)));
+    [
+        Artifact {
+            name: COMPAT_FEED.into(),
+            content_type: content_type::JSON,
+            bytes: feed.bytes.clone(),
+        },
+        Artifact {
+            name: COMPAT_HASH.into(),
+            content_type: TEXT_PLAIN,
+            bytes: hash.into_bytes(),
+        },
+    ]
+}

@@ -1,0 +1,223 @@
+//! Retries of one HTTP exchange, shared by the GitHub client
+//! ([`crate::github`]) and hook deliveries ([`crate::hooks`]), so both
+//! follow one rule set:
+//!
+//! 1. The caller makes one attempt and says what came of it ([`Attempt`])
+//!    to a [`Retrier`]:
+//!    done, a permanent failure, a transient one (the caller decides which:
+//!    a transport error or a 5xx for both callers), or the server's request
+//!    to wait (a rate limit with its reset time).
+//! 2. A transient failure is retried at most [`Policy::retries`] times.
+//!    Before retry *n* the helper sleeps [`Policy::backoff`] × 2^(*n*−1):
+//!    1 s, 2 s, 4 s with the defaults.
+//! 3. A server's request to wait is honoured without using up a retry, as
+//!    long as all such waits together stay within [`Policy::max_wait`]; a
+//!    longer one ends the exchange at once with the error the caller gave.
+//! 4. Every retry and every wait is logged at WARN, with the caller's label
+//!    for the exchange (and, for a retry, the error's full chain).
+//!
+//! This module owns the rules, the delays and the sleeping. It does not
+//! decide what is transient, and it never sends a request itself. (The
+//! `backon` crate was not used: it counts every wait as a retry and has no
+//! budget for the waits a server asks for, which rule 3 needs; and its
+//! closure-driven loop cannot lend the caller's state, such as the request
+//! counters, to each attempt.)
+
+use std::error::Error;
+use std::fmt::{self, Display};
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use crate::error::Chain;
+
+/// How often and how long to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Retries of a transient failure, after the first attempt.
+    pub retries: u32,
+    /// Sleep before the first retry; it doubles with each further one.
+    pub backoff: Duration,
+    /// Longest total of the waits servers ask for.
+    pub max_wait: Duration,
+}
+
+impl Policy {
+    /// The sleep before retry `n` (1-based): `backoff × 2^(n−1)`.
+    pub fn delay(&self, n: u32) -> Duration {
+        self.backoff
+            .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)))
+    }
+}
+
+/// What one attempt came to.
+#[derive(Debug)]
+pub enum Attempt<T, E> {
+    /// Success.
+    Done(T),
+    /// A failure that retrying cannot help.
+    Fail(E),
+    /// A failure that may pass: retry while retries remain.
+    Transient(E),
+    /// The server asked to wait this long before asking again; the error is
+    /// the result if that wait exceeds what is left of the budget.
+    Wait(Duration, E),
+}
+
+/// The state of one exchange's retries. The caller loops: it numbers an
+/// attempt with [`Retrier::next_attempt`], makes it, and hands what came of
+/// it to [`Retrier::settle`], which sleeps and continues, or breaks with
+/// the result.
+pub struct Retrier<'a> {
+    policy: Policy,
+    label: &'a (dyn Display + Sync),
+    attempts: u32,
+    retries: u32,
+    waited: Duration,
+}
+
+impl fmt::Debug for Retrier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retrier")
+            .field("exchange", &self.label.to_string())
+            .field("attempts", &self.attempts)
+            .field("retries", &self.retries)
+            .field("waited", &self.waited)
+            .finish()
+    }
+}
+
+impl<'a> Retrier<'a> {
+    /// Retries under `policy` of the exchange `label` names in log lines
+    /// (it must not hold a secret).
+    pub fn new(policy: Policy, label: &'a (dyn Display + Sync)) -> Retrier<'a> {
+        Retrier {
+            policy,
+            label,
+            attempts: 0,
+            retries: 0,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Start an attempt: its number, from 1.
+    pub fn next_attempt(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// Apply the rules to what an attempt came to: sleep and continue, or
+    /// break with the result of the exchange.
+    pub async fn settle<T, E>(&mut self, attempt: Attempt<T, E>) -> ControlFlow<Result<T, E>>
+    where
+        E: Error + 'static,
+    {
+        match attempt {
+            Attempt::Done(value) => ControlFlow::Break(Ok(value)),
+            Attempt::Fail(e) => ControlFlow::Break(Err(e)),
+            Attempt::Transient(e) if self.retries >= self.policy.retries => {
+                ControlFlow::Break(Err(e))
+            }
+            Attempt::Transient(e) => {
+                self.retries += 1;
+                let delay = self.policy.delay(self.retries);
+                tracing::warn!(
+                    exchange = %self.label,
+                    attempt = self.attempts,
+                    error = %Chain(&e),
+                    "failed; retrying in {delay:?}"
+                );
+                tokio::time::sleep(delay).await;
+                ControlFlow::Continue(())
+            }
+            Attempt::Wait(wait, e) if self.waited + wait > self.policy.max_wait => {
+                ControlFlow::Break(Err(e))
+            }
+            Attempt::Wait(wait, _) => {
+                self.waited += wait;
+                tracing::warn!(
+                    exchange = %self.label,
+                    attempt = self.attempts,
+                    "the server asks to wait; asking again in {wait:?}"
+                );
+                tokio::time::sleep(wait).await;
+                ControlFlow::Continue(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("attempt {0} failed")]
+    struct Failed(u32);
+
+    fn policy(retries: u32, max_wait_ms: u64) -> Policy {
+        Policy {
+            retries,
+            backoff: Duration::from_millis(1),
+            max_wait: Duration::from_millis(max_wait_ms),
+        }
+    }
+
+    #[test]
+    fn delays_double() {
+        let p = Policy {
+            retries: 3,
+            backoff: Duration::from_secs(1),
+            max_wait: Duration::ZERO,
+        };
+        let delays: Vec<u64> = (1..=3).map(|n| p.delay(n).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4]);
+        // Saturates instead of overflowing.
+        assert_eq!(p.delay(200), Duration::from_secs(u64::from(u32::MAX)));
+    }
+
+    /// Run attempts made by `make` until the retrier breaks; also the
+    /// attempt numbers seen.
+    async fn exchange<T>(
+        p: Policy,
+        mut make: impl FnMut(u32) -> Attempt<T, Failed>,
+    ) -> (Result<T, Failed>, Vec<u32>) {
+        let mut retrier = Retrier::new(p, &"test");
+        let mut seen = Vec::new();
+        loop {
+            let n = retrier.next_attempt();
+            seen.push(n);
+            if let ControlFlow::Break(r) = retrier.settle(make(n)).await {
+                return (r, seen);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn transient_failures_use_up_the_retries() {
+        let (r, seen) = exchange(policy(2, 0), |n| Attempt::<(), _>::Transient(Failed(n))).await;
+        assert_eq!(r.unwrap_err().0, 3);
+        assert_eq!(seen, [1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn waits_spend_the_budget_not_the_retries() {
+        // Three 1 ms waits fit a 3 ms budget with no retries left; the
+        // fourth does not.
+        let wait = |n| Attempt::<u32, _>::Wait(Duration::from_millis(1), Failed(n));
+        let (r, _) = exchange(policy(0, 3), wait).await;
+        assert_eq!(r.unwrap_err().0, 4);
+        let (r, _) = exchange(
+            policy(0, 3),
+            |n| if n < 3 { wait(n) } else { Attempt::Done(n) },
+        )
+        .await;
+        assert_eq!(r.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_permanent_failure_is_not_retried() {
+        let (r, seen) = exchange(policy(5, 0), |n| Attempt::<(), _>::Fail(Failed(n))).await;
+        assert_eq!(r.unwrap_err().0, 1);
+        assert_eq!(seen, [1]);
+    }
+}
