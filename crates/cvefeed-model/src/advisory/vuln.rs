@@ -76,6 +76,13 @@ impl Rating {
     }
 }
 
+impl std::fmt::Display for Rating {
+    /// The wire name, as every format publishes it: see [`Rating::as_str`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A CVSS vector with the score and band computed from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Severity {
@@ -306,5 +313,25 @@ pub fn extract(body: &str) -> VulnData {
         references,
         provenance,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_display_is_the_wire_name() {
+        for r in [
+            Rating::None,
+            Rating::Low,
+            Rating::Medium,
+            Rating::High,
+            Rating::Critical,
+        ] {
+            assert_eq!(r.to_string(), r.as_str());
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(Rating::from_word(&r.to_string().to_lowercase()), Some(r));
+        }
     }
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::vocab::{rating_name, severity_text};
+use super::vocab::severity_text;
 use super::{Artifact, RenderError, SiteConfig, content_type, html_safe, http_url};
 use crate::feed::{Feed, FeedItem};
 
@@ -107,7 +107,7 @@ fn row(i: &FeedItem) -> Row {
         attention: a.status.needs_attention(),
         severity: a.vuln.severity.as_ref().map(|s| SeverityView {
             text: severity_text(s),
-            band: rating_name(s.rating).to_ascii_lowercase(),
+            band: s.rating.as_str().to_ascii_lowercase(),
             vector: text(&s.vector),
             score: format!("{:.1}", s.score),
         }),
