@@ -3,7 +3,7 @@
 //! expected (severity, affected ranges, references, provenance, warnings).
 
 use cvefeed_model::advisory::vuln::{
-    self, Affected, Provenance, Rating, Severity, Source, VersionRange, VulnData,
+    self, Affected, Provenance, Rating, Severity, Source, Upper, VersionRange, VulnData,
 };
 use semver::Version;
 
@@ -27,16 +27,12 @@ fn sev(vector: &str, score: f64, rating: Rating) -> Option<Severity> {
 fn range(s: &str) -> VersionRange {
     let (from, to) = s.split_once("..").expect("a range");
     let introduced = (from != "0").then(|| Version::parse(from).unwrap());
-    let (fixed, last_affected) = match to.strip_prefix('=') {
-        Some(l) => (None, Some(Version::parse(l).unwrap())),
-        None if to.is_empty() => (None, None),
-        None => (Some(Version::parse(to).unwrap()), None),
+    let upper = match to.strip_prefix('=') {
+        Some(l) => Upper::LastAffected(Version::parse(l).unwrap()),
+        None if to.is_empty() => Upper::Open,
+        None => Upper::Fixed(Version::parse(to).unwrap()),
     };
-    VersionRange {
-        introduced,
-        fixed,
-        last_affected,
-    }
+    VersionRange::new(introduced, upper)
 }
 
 fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {

@@ -78,8 +78,8 @@ fn structured_data_is_read_from_the_feed() {
             assert_eq!(affected[0].package.as_deref(), Some("k8s.io/kubelet"));
             assert_eq!(affected[0].ranges.len(), 2);
             assert_eq!(
-                affected[0].ranges[1].fixed,
-                Some(semver::Version::new(1, 28, 9))
+                affected[0].ranges[1].fixed(),
+                Some(&semver::Version::new(1, 28, 9))
             );
         }
         other => panic!("{other:?}"),

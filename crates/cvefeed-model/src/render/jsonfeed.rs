@@ -119,8 +119,8 @@ fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
                         component: &aff.component,
                         package: aff.package.as_deref(),
                         introduced: r.introduced.as_ref().map(ToString::to_string),
-                        fixed: r.fixed.as_ref().map(ToString::to_string),
-                        last_affected: r.last_affected.as_ref().map(ToString::to_string),
+                        fixed: r.fixed().map(ToString::to_string),
+                        last_affected: r.last_affected().map(ToString::to_string),
                     })
                 })
                 .collect(),

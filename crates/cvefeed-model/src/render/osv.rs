@@ -15,7 +15,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::jsonfeed::timestamp;
 use super::{Artifact, RenderError, content_type};
-use crate::advisory::vuln::{Affected, ReferenceKind, Source, VersionRange, reference_kind};
+use crate::advisory::vuln::{Affected, ReferenceKind, Source, Upper, VersionRange, reference_kind};
 use crate::feed::{Feed, FeedItem};
 
 /// The OSV schema version the records follow.
@@ -105,16 +105,16 @@ fn osv_ranges(ranges: &[VersionRange]) -> Vec<Range> {
     let mut fixed_events = Vec::new();
     let mut last_events = Vec::new();
     for r in ranges {
-        match (&r.fixed, &r.last_affected) {
-            (Some(f), _) => {
+        match &r.upper {
+            Upper::Fixed(f) => {
                 fixed_events.push(introduced(r));
                 fixed_events.push(json!({"fixed": f.to_string()}));
             }
-            (None, Some(l)) => {
+            Upper::LastAffected(l) => {
                 last_events.push(introduced(r));
                 last_events.push(json!({"last_affected": l.to_string()}));
             }
-            (None, None) => fixed_events.push(introduced(r)),
+            Upper::Open => fixed_events.push(introduced(r)),
         }
     }
     [fixed_events, last_events]

@@ -400,7 +400,7 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
     let hits: Vec<(&Affected, &VersionRange)> = relevant
         .iter()
         .flat_map(|a| a.ranges.iter().map(move |r| (*a, r)))
-        .filter(|(_, r)| version::in_range(r, v))
+        .filter(|(_, r)| r.contains(v))
         .collect();
     let mut notes: Vec<String> = Vec::new();
     if origin == Origin::Description {
@@ -421,7 +421,7 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
         result.component = join_unique(hits.iter().map(|(a, _)| a.component.as_str()));
         result.fixed_in = hits
             .iter()
-            .filter_map(|(_, r)| r.fixed.as_ref())
+            .filter_map(|(_, r)| r.fixed())
             .min()
             .map(ToString::to_string);
         result.reason = format!(

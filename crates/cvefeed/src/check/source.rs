@@ -316,11 +316,12 @@ fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
                     )
                 })
         };
-        let range = VersionRange {
-            introduced: parse("introduced", &w.introduced)?,
-            fixed: parse("fixed", &w.fixed)?,
-            last_affected: parse("last_affected", &w.last_affected)?,
-        };
+        let range = VersionRange::from_bounds(
+            parse("introduced", &w.introduced)?,
+            parse("fixed", &w.fixed)?,
+            parse("last_affected", &w.last_affected)?,
+        )
+        .map_err(|e| format!("the feed's range of {} is invalid: {e}", w.component))?;
         match out
             .iter_mut()
             .find(|a| a.component == w.component && a.package == w.package)

@@ -14,8 +14,8 @@ use semver::Version;
 
 use super::components::{self, KUBERNETES};
 use super::cvss::{self, Stated};
-use super::ranges::{self, RawRange, Upper};
-use super::{Affected, Severity};
+use super::ranges;
+use super::{Affected, Severity, Upper, VersionRange};
 
 /// What a section heading announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,7 +188,7 @@ enum Named {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RangeLine {
     named: Named,
-    range: RawRange,
+    range: VersionRange,
     inline_fix: Option<Version>,
 }
 
@@ -379,7 +379,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
             let mut ignored = Vec::new();
             return Some(RangeLine {
                 named: named_in(&text, &mut ignored),
-                range: RawRange {
+                range: VersionRange {
                     introduced: None,
                     upper: Upper::Open,
                 },
@@ -403,35 +403,35 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
     let op_text = op.as_ref().map(|c| c[1].to_ascii_lowercase());
     let (range, rest_from) = match op_text.as_deref() {
         Some("<") | Some("before") | Some("older than") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: Upper::Fixed(lower.lowest()),
             },
             first.end(),
         ),
         Some(o) if o.starts_with("prior") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: Upper::Fixed(lower.lowest()),
             },
             first.end(),
         ),
         Some("<=") | Some("=<") | Some("≤") | Some("through") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: lower.as_upper(),
             },
             first.end(),
         ),
         Some(o) if o.starts_with("up") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: lower.as_upper(),
             },
             first.end(),
         ),
         Some(">=") | Some("=>") | Some("≥") | Some(">") => (
-            RawRange {
+            VersionRange {
                 introduced: Some(lower.lowest()),
                 upper: Upper::Open,
             },
@@ -445,7 +445,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
             match between {
                 // srctl's "first < fixed" form.
                 Some((second, "<")) => (
-                    RawRange {
+                    VersionRange {
                         introduced: Some(lower.lowest()),
                         upper: Upper::Fixed(ranges::parse_exact(second.as_str())?),
                     },
@@ -454,7 +454,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                 Some((second, gap)) if RANGE_SEPARATOR.is_match(gap) => {
                     let upper = ranges::parse_written(second.as_str())?;
                     (
-                        RawRange {
+                        VersionRange {
                             introduced: Some(lower.lowest()),
                             upper: upper.as_upper(),
                         },
@@ -462,14 +462,14 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                     )
                 }
                 _ if first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after) => (
-                    RawRange {
+                    VersionRange {
                         introduced: Some(lower.lowest()),
                         upper: Upper::Open,
                     },
                     first.end(),
                 ),
                 _ if SUFFIX_AT_MOST.is_match(after) => (
-                    RawRange {
+                    VersionRange {
                         introduced: None,
                         upper: lower.as_upper(),
                     },
@@ -478,7 +478,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                 _ => {
                     let upper = lower.as_upper();
                     (
-                        RawRange {
+                        VersionRange {
                             introduced: Some(lower.lowest()),
                             upper,
                         },
@@ -711,11 +711,11 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
         }
     };
 
-    let mut per_component: Vec<(String, Vec<RawRange>, Vec<Version>)> = Vec::new();
+    let mut per_component: Vec<(String, Vec<VersionRange>, Vec<Version>)> = Vec::new();
     fn slot<'a>(
-        all: &'a mut Vec<(String, Vec<RawRange>, Vec<Version>)>,
+        all: &'a mut Vec<(String, Vec<VersionRange>, Vec<Version>)>,
         name: &str,
-    ) -> &'a mut (String, Vec<RawRange>, Vec<Version>) {
+    ) -> &'a mut (String, Vec<VersionRange>, Vec<Version>) {
         if let Some(i) = all.iter().position(|(n, _, _)| n == name) {
             &mut all[i]
         } else {
@@ -769,7 +769,7 @@ mod tests {
         Version::parse(s).unwrap()
     }
 
-    fn line(l: &str) -> Option<(Named, RawRange, Option<Version>)> {
+    fn line(l: &str) -> Option<(Named, VersionRange, Option<Version>)> {
         let mut unknown = Vec::new();
         range_line(l, &mut unknown).map(|r| (r.named, r.range, r.inline_fix))
     }
@@ -782,11 +782,11 @@ mod tests {
     fn range_line_shapes() {
         let la = |s: &str| Upper::LastAffected(v(s));
         let fx = |s: &str| Upper::Fixed(v(s));
-        let r = |i: Option<&str>, u: Upper| RawRange {
+        let r = |i: Option<&str>, u: Upper| VersionRange {
             introduced: i.map(v),
             upper: u,
         };
-        let cases: Vec<(&str, Named, RawRange, Option<Version>)> = vec![
+        let cases: Vec<(&str, Named, VersionRange, Option<Version>)> = vec![
             (
                 "- kubelet v1.17.0 - v1.17.2",
                 these("kubelet"),

@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::components;
 use super::cvss;
-use super::ranges::{self, RawRange, Upper};
-use super::{Affected, Severity};
+use super::ranges;
+use super::{Affected, Severity, Upper, VersionRange};
 
 /// The opening fence of the block: ```` ```json osv ````.
 static OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -128,8 +128,8 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
         }
         match block.affected.iter_mut().find(|a| a.component == component) {
             Some(a) => {
-                let mut all: Vec<RawRange> = a.ranges.drain(..).map(to_raw).collect();
-                all.extend(ranges.into_iter().map(to_raw));
+                let mut all = std::mem::take(&mut a.ranges);
+                all.extend(ranges);
                 a.ranges = ranges::normalise(&component, all, &[], warnings);
             }
             None => block.affected.push(Affected {
@@ -151,21 +151,9 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
     Some(block)
 }
 
-fn to_raw(r: super::VersionRange) -> RawRange {
-    let upper = match (r.fixed, r.last_affected) {
-        (Some(f), _) => Upper::Fixed(f),
-        (None, Some(l)) => Upper::LastAffected(l),
-        (None, None) => Upper::Open,
-    };
-    RawRange {
-        introduced: r.introduced,
-        upper,
-    }
-}
-
 /// The ranges an OSV event list describes. `introduced: "0"` means "from
 /// the beginning".
-fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<RawRange> {
+fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<VersionRange> {
     let mut out = Vec::new();
     let mut open: Option<Option<semver::Version>> = None;
     for event in events.as_array().into_iter().flatten() {
@@ -196,7 +184,7 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
         match kind {
             "introduced" => {
                 if let Some(start) = open.take() {
-                    out.push(RawRange {
+                    out.push(VersionRange {
                         introduced: start,
                         upper: Upper::Open,
                     });
@@ -210,7 +198,7 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
                 } else {
                     Upper::Fixed(v)
                 };
-                out.push(RawRange {
+                out.push(VersionRange {
                     introduced: open.take().unwrap_or(None),
                     upper,
                 });
@@ -221,7 +209,7 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
         }
     }
     if let Some(start) = open {
-        out.push(RawRange {
+        out.push(VersionRange {
             introduced: start,
             upper: Upper::Open,
         });

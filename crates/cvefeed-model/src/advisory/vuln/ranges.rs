@@ -2,14 +2,15 @@
 //! non-overlapping [`VersionRange`]s.
 //!
 //! Owns version-string parsing (`v` prefixes, `x` wildcards, partial
-//! `1.20`) and the rules that turn "affected" lines plus a list of fixed
-//! versions into ranges. Knows nothing of Markdown or OSV layout.
+//! `1.20`) and the rules that turn the ranges read from "affected" lines
+//! plus a list of fixed versions into normalised ranges. Knows nothing of
+//! Markdown or OSV layout.
 
 use std::cmp::Ordering;
 
 use semver::{Prerelease, Version};
 
-use super::VersionRange;
+use super::{Upper, VersionRange};
 
 /// A version as written: exact, or a whole minor line (`1.20`, `1.20.x`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,56 +67,11 @@ pub fn parse_exact(s: &str) -> Option<Version> {
     parse_written(s).map(|w| w.lowest())
 }
 
-/// The upper end of a range as read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Upper {
-    /// First version with the fix (exclusive).
-    Fixed(Version),
-    /// Last affected version (inclusive).
-    LastAffected(Version),
-    /// No upper bound: every later version too.
-    Open,
-}
-
-/// One range as read, before normalisation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawRange {
-    /// First affected version; `None` for "every earlier version".
-    pub introduced: Option<Version>,
-    /// Where it ends.
-    pub upper: Upper,
-}
-
-impl RawRange {
-    fn upper_version(&self) -> Option<&Version> {
-        match &self.upper {
-            Upper::Fixed(v) | Upper::LastAffected(v) => Some(v),
-            Upper::Open => None,
-        }
-    }
-
-    /// Whether `v` lies in this range.
-    fn contains(&self, v: &Version) -> bool {
-        let above = self.introduced.as_ref().is_none_or(|i| i <= v);
-        let below = match &self.upper {
-            Upper::Fixed(f) => v < f,
-            Upper::LastAffected(l) => v <= l,
-            Upper::Open => true,
-        };
-        above && below
-    }
-
-    fn into_range(self) -> VersionRange {
-        let (fixed, last_affected) = match self.upper {
-            Upper::Fixed(f) => (Some(f), None),
-            Upper::LastAffected(l) => (None, Some(l)),
-            Upper::Open => (None, None),
-        };
-        VersionRange {
-            introduced: self.introduced,
-            fixed,
-            last_affected,
-        }
+/// The highest version a range names, if it has an upper bound.
+fn upper_version(r: &VersionRange) -> Option<&Version> {
+    match &r.upper {
+        Upper::Fixed(v) | Upper::LastAffected(v) => Some(v),
+        Upper::Open => None,
     }
 }
 
@@ -147,7 +103,8 @@ fn cmp_upper(a: &Upper, b: &Upper) -> Ordering {
     key(a).cmp(&key(b))
 }
 
-/// Normalise the ranges read for one component, with the fixed versions the
+/// Normalise the ranges read for one component (as written: they may
+/// overlap, or end before they start), with the fixed versions the
 /// announcement lists for it.
 ///
 /// - A fixed version on the minor line of a range's last affected version
@@ -162,11 +119,11 @@ fn cmp_upper(a: &Upper, b: &Upper) -> Ordering {
 ///   Adjacent ranges are merged silently.
 pub fn normalise(
     component: &str,
-    raw: Vec<RawRange>,
+    raw: Vec<VersionRange>,
     fixed: &[Version],
     warnings: &mut Vec<String>,
 ) -> Vec<VersionRange> {
-    let mut ranges: Vec<RawRange> = Vec::new();
+    let mut ranges: Vec<VersionRange> = Vec::new();
     for r in raw {
         let impossible = match (&r.introduced, &r.upper) {
             (Some(i), Upper::Fixed(f)) => f <= i,
@@ -175,8 +132,7 @@ pub fn normalise(
         };
         if impossible {
             warnings.push(format!(
-                "impossible range for {component}: {} ends before it starts; dropped",
-                describe(&r)
+                "impossible range for {component}: {r} ends before it starts; dropped"
             ));
         } else if !ranges.contains(&r) {
             ranges.push(r);
@@ -229,7 +185,7 @@ pub fn normalise(
         }
         let start = minor_start(&f);
         if start < f {
-            ranges.push(RawRange {
+            ranges.push(VersionRange {
                 introduced: Some(start),
                 upper: Upper::Fixed(f),
             });
@@ -249,7 +205,7 @@ pub fn normalise(
             };
             first = false;
             if introduced.as_ref().is_none_or(|i| *i < f) {
-                ranges.push(RawRange {
+                ranges.push(VersionRange {
                     introduced,
                     upper: Upper::Fixed(f),
                 });
@@ -259,7 +215,7 @@ pub fn normalise(
     for (n, f) in only_fixed.into_iter().enumerate() {
         let introduced = if n == 0 { None } else { Some(minor_start(&f)) };
         if introduced.as_ref().is_none_or(|i| *i < f) {
-            ranges.push(RawRange {
+            ranges.push(VersionRange {
                 introduced,
                 upper: Upper::Fixed(f),
             });
@@ -272,7 +228,7 @@ pub fn normalise(
     // "every earlier version" and is merged with the lower ones below.)
     for r in ranges.iter_mut().skip(1) {
         if r.introduced.is_none()
-            && let Some(u) = r.upper_version()
+            && let Some(u) = upper_version(r)
         {
             let start = minor_start(u);
             if !r.contains(&start) {
@@ -288,7 +244,7 @@ pub fn normalise(
             .cmp(&b.introduced)
             .then_with(|| cmp_upper(&a.upper, &b.upper))
     });
-    let mut out: Vec<RawRange> = Vec::new();
+    let mut out: Vec<VersionRange> = Vec::new();
     for r in ranges {
         let Some(last) = out.last_mut() else {
             out.push(r);
@@ -311,9 +267,7 @@ pub fn normalise(
             Ordering::Equal => last.upper = r.upper,
             Ordering::Less => {
                 warnings.push(format!(
-                    "overlapping ranges for {component}: {} and {}; merged",
-                    describe(last),
-                    describe(&r)
+                    "overlapping ranges for {component}: {last} and {r}; merged"
                 ));
                 if cmp_upper(&r.upper, &last.upper) == Ordering::Greater {
                     last.upper = r.upper;
@@ -321,19 +275,7 @@ pub fn normalise(
             }
         }
     }
-    out.into_iter().map(RawRange::into_range).collect()
-}
-
-fn describe(r: &RawRange) -> String {
-    let from = r
-        .introduced
-        .as_ref()
-        .map_or_else(|| "0".to_string(), ToString::to_string);
-    match &r.upper {
-        Upper::Fixed(f) => format!("[{from}, {f})"),
-        Upper::LastAffected(l) => format!("[{from}, {l}]"),
-        Upper::Open => format!("[{from}, ∞)"),
-    }
+    out
 }
 
 #[cfg(test)]
@@ -343,11 +285,8 @@ mod tests {
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()
     }
-    fn raw(introduced: Option<&str>, upper: Upper) -> RawRange {
-        RawRange {
-            introduced: introduced.map(v),
-            upper,
-        }
+    fn raw(introduced: Option<&str>, upper: Upper) -> VersionRange {
+        VersionRange::new(introduced.map(v), upper)
     }
     fn fx(s: &str) -> Upper {
         Upper::Fixed(v(s))
@@ -361,11 +300,10 @@ mod tests {
             .iter()
             .map(|r| {
                 let from = r.introduced.as_ref().map_or("0".into(), |i| i.to_string());
-                match (&r.fixed, &r.last_affected) {
-                    (Some(f), None) => format!("{from}..{f}"),
-                    (None, Some(l)) => format!("{from}..={l}"),
-                    (None, None) => format!("{from}.."),
-                    _ => "both".into(),
+                match &r.upper {
+                    Upper::Fixed(f) => format!("{from}..{f}"),
+                    Upper::LastAffected(l) => format!("{from}..={l}"),
+                    Upper::Open => format!("{from}.."),
                 }
             })
             .collect()
