@@ -4,7 +4,7 @@
 //! These are the types the OSV records, the feed extensions and
 //! `cvefeed check` are built from. Extraction from an issue body lives in
 //! [`extract`]; it is pure and never fails: what it cannot read becomes a
-//! [`VulnData::warnings`] entry and an absent field.
+//! [`Warning`] in [`VulnData::warnings`] and an absent field.
 //!
 //! Sources, in order: the embedded `json osv` block ([`osv_block`]), then
 //! the Markdown of the body ([`markdown`]). Component names map to OSV
@@ -17,10 +17,14 @@ pub mod cvss;
 pub mod markdown;
 pub mod osv_block;
 pub mod ranges;
+mod warning;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use cvss::CvssError;
+pub use warning::Warning;
 
 /// CVSS severity band, as CVSS v3/v4 define it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -287,7 +291,7 @@ pub struct VulnData {
     pub provenance: Provenance,
     /// Problems met while reading the body, for the log. Not published.
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl VulnData {
@@ -381,7 +385,7 @@ pub fn extract(body: &str) -> VulnData {
         Some(st) => match &st.severity {
             Ok(s) => Some(s.clone()),
             Err(e) => {
-                warnings.push(e.clone());
+                warnings.push(Warning::Cvss(e.clone()));
                 None
             }
         },
@@ -392,10 +396,10 @@ pub fn extract(body: &str) -> VulnData {
             if let Some(md) = md
                 && md.vector != b.vector
             {
-                warnings.push(format!(
-                    "the OSV block gives {} but the Markdown gives {}; using the OSV block",
-                    b.vector, md.vector
-                ));
+                warnings.push(Warning::VectorConflict {
+                    block: b.vector.clone(),
+                    markdown: md.vector,
+                });
             }
             provenance.severity = Source::OsvBlock;
             Some(b)
@@ -409,11 +413,10 @@ pub fn extract(body: &str) -> VulnData {
     if let (Some(sev), Some(st)) = (&severity, &statement) {
         warnings.extend(cvss::disagreements(sev, st.stated));
         if !st.others.is_empty() {
-            warnings.push(format!(
-                "the body gives other CVSS vectors too ({}); using {}",
-                st.others.join(", "),
-                sev.vector
-            ));
+            warnings.push(Warning::OtherVectors {
+                others: st.others.clone(),
+                used: sev.vector.clone(),
+            });
         }
     }
 

@@ -13,9 +13,9 @@ use regex::Regex;
 use semver::Version;
 
 use super::components::{self, KUBERNETES};
-use super::cvss::{self, Stated};
+use super::cvss::{self, CvssError, Stated};
 use super::ranges;
-use super::{Affected, Severity, Upper, VersionRange};
+use super::{Affected, Severity, Upper, VersionRange, Warning};
 
 /// What a section heading announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -543,7 +543,7 @@ fn fix_line(line: &str, unknown: &mut Vec<String>) -> Option<FixLine> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvssStatement {
     /// The scored vector, or why it could not be scored.
-    pub severity: Result<Severity, String>,
+    pub severity: Result<Severity, CvssError>,
     /// Score and band stated next to it.
     pub stated: Stated,
     /// Other, different vectors in the body.
@@ -632,7 +632,7 @@ fn first_paragraph(body: &str) -> String {
 }
 
 /// Affected components and ranges described by the Markdown of a body.
-pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
+pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let parts = sections(body);
     let mut unknown: Vec<String> = Vec::new();
     let mut range_lines: Vec<RangeLine> = Vec::new();
@@ -741,11 +741,11 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
             slot(&mut per_component, &name).2.push(line.fixed.clone());
         }
     }
-    for name in &unknown {
-        warnings.push(format!(
-            "unknown component {name:?}: no OSV package known for it"
-        ));
-    }
+    warnings.extend(
+        unknown
+            .into_iter()
+            .map(|name| Warning::UnknownComponent { name }),
+    );
     per_component
         .into_iter()
         .map(|(name, raw, fixed)| {
