@@ -175,7 +175,7 @@ const FILLER: &[&str] = &[
 
 /// A component or several, as a line names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Named {
+enum Mention {
     /// Nothing named.
     Nothing,
     /// Only the project as a whole ("Kubernetes v1.19.0 - v1.19.2").
@@ -187,7 +187,7 @@ enum Named {
 /// A range line, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RangeLine {
-    named: Named,
+    named: Mention,
     range: VersionRange,
     inline_fix: Option<Version>,
 }
@@ -195,7 +195,7 @@ struct RangeLine {
 /// A fixed-version line, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FixLine {
-    named: Named,
+    named: Mention,
     fixed: Version,
 }
 
@@ -321,7 +321,7 @@ fn sections(body: &str) -> Vec<(Section, Vec<&str>)> {
 }
 
 /// Which components a line prefix names.
-fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
+fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Mention {
     let known: Vec<&str> = components::mentioned_in(prefix)
         .into_iter()
         .map(|c| c.name)
@@ -332,12 +332,12 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
         .map(|n| n.to_string())
         .collect();
     if !specific.is_empty() {
-        return Named::These(specific);
+        return Mention::These(specific);
     }
     // Strip known spellings, then look for an unknown component name.
     let mut rest = prefix.to_ascii_lowercase();
     for c in components::COMPONENTS {
-        for s in std::iter::once(c.name).chain(c.aliases.iter().copied()) {
+        for s in c.spellings() {
             rest = rest.replace(s, " ");
         }
     }
@@ -353,12 +353,12 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
         if !unknown.contains(&name) {
             unknown.push(name.clone());
         }
-        return Named::These(vec![name]);
+        return Mention::These(vec![name]);
     }
     if known.contains(&KUBERNETES) {
-        Named::Project
+        Mention::Project
     } else {
-        Named::Nothing
+        Mention::Nothing
     }
 }
 
@@ -660,7 +660,7 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
                 if let Some(fixed) = ranges::parse_exact(v) {
                     fix_lines.push(FixLine {
-                        named: Named::Nothing,
+                        named: Mention::Nothing,
                         fixed,
                     });
                 }
@@ -672,7 +672,7 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let from_fixes: Vec<String> = fix_lines
         .iter()
         .flat_map(|f| match &f.named {
-            Named::These(n) => n.clone(),
+            Mention::These(n) => n.clone(),
             _ => Vec::new(),
         })
         .fold(Vec::new(), |mut acc, n| {
@@ -703,11 +703,11 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     } else {
         project()
     };
-    let resolve = |named: &Named| -> Vec<String> {
+    let resolve = |named: &Mention| -> Vec<String> {
         match named {
-            Named::These(n) => n.clone(),
-            Named::Project => for_project.clone(),
-            Named::Nothing => for_bare.clone(),
+            Mention::These(n) => n.clone(),
+            Mention::Project => for_project.clone(),
+            Mention::Nothing => for_bare.clone(),
         }
     };
 
@@ -733,7 +733,7 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let affected_names: Vec<String> = per_component.iter().map(|(n, _, _)| n.clone()).collect();
     for line in &fix_lines {
         let targets = match &line.named {
-            Named::These(n) => n.clone(),
+            Mention::These(n) => n.clone(),
             _ if !affected_names.is_empty() => affected_names.clone(),
             other => resolve(other),
         };
@@ -769,13 +769,13 @@ mod tests {
         Version::parse(s).unwrap()
     }
 
-    fn line(l: &str) -> Option<(Named, VersionRange, Option<Version>)> {
+    fn line(l: &str) -> Option<(Mention, VersionRange, Option<Version>)> {
         let mut unknown = Vec::new();
         range_line(l, &mut unknown).map(|r| (r.named, r.range, r.inline_fix))
     }
 
-    fn these(n: &str) -> Named {
-        Named::These(vec![n.to_string()])
+    fn these(n: &str) -> Mention {
+        Mention::These(vec![n.to_string()])
     }
 
     #[test]
@@ -786,7 +786,7 @@ mod tests {
             introduced: i.map(v),
             upper: u,
         };
-        let cases: Vec<(&str, Named, VersionRange, Option<Version>)> = vec![
+        let cases: Vec<(&str, Mention, VersionRange, Option<Version>)> = vec![
             (
                 "- kubelet v1.17.0 - v1.17.2",
                 these("kubelet"),
@@ -795,11 +795,16 @@ mod tests {
             ),
             (
                 "v1.27.0 - v1.27.1",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.27.0"), la("1.27.1")),
                 None,
             ),
-            ("<= v1.24.13", Named::Nothing, r(None, la("1.24.13")), None),
+            (
+                "<= v1.24.13",
+                Mention::Nothing,
+                r(None, la("1.24.13")),
+                None,
+            ),
             (
                 "- kube-apiserver < v1.15.10",
                 these("kube-apiserver"),
@@ -820,30 +825,30 @@ mod tests {
             ),
             (
                 "* Kubernetes v1.0.x-1.9.x",
-                Named::Project,
+                Mention::Project,
                 r(Some("1.0.0"), fx("1.10.0")),
                 None,
             ),
             (
                 "* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))",
-                Named::Project,
+                Mention::Project,
                 r(Some("1.10.0"), la("1.10.10")),
                 Some(v("1.10.11")),
             ),
             (
                 "<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1",
-                Named::Nothing,
+                Mention::Nothing,
                 r(None, la("1.15.9")),
                 Some(v("1.15.10")),
             ),
             (
                 "- v1.11.0 \\- 1.11.4  ",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.11.0"), la("1.11.4")),
                 None,
             ),
-            ("- <v1.2.0", Named::Nothing, r(None, fx("1.2.0")), None),
-            ("<=v1.29.12", Named::Nothing, r(None, la("1.29.12")), None),
+            ("- <v1.2.0", Mention::Nothing, r(None, fx("1.2.0")), None),
+            ("<=v1.29.12", Mention::Nothing, r(None, la("1.29.12")), None),
             (
                 "kubectl v1.8.0+",
                 these("kubectl"),
@@ -900,13 +905,13 @@ mod tests {
             ),
             (
                 "v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.16.0"), la("1.18.18")),
                 None,
             ),
             (
                 "- kubelet/kube-proxy v1.18.0-1.18.3",
-                Named::These(vec!["kubelet".into(), "kube-proxy".into()]),
+                Mention::These(vec!["kubelet".into(), "kube-proxy".into()]),
                 r(Some("1.18.0"), la("1.18.3")),
                 None,
             ),
@@ -918,7 +923,7 @@ mod tests {
             ),
             (
                 "All versions of Kubernetes",
-                Named::Project,
+                Mention::Project,
                 r(None, Upper::Open),
                 None,
             ),
@@ -960,8 +965,8 @@ mod tests {
             let mut unknown = Vec::new();
             fix_line(l, &mut unknown).map(|f| (f.named, f.fixed))
         };
-        assert_eq!(fix("- v1.17.3"), Some((Named::Nothing, v("1.17.3"))));
-        assert_eq!(fix("V1.24.14"), Some((Named::Nothing, v("1.24.14"))));
+        assert_eq!(fix("- v1.17.3"), Some((Mention::Nothing, v("1.17.3"))));
+        assert_eq!(fix("V1.24.14"), Some((Mention::Nothing, v("1.24.14"))));
         assert_eq!(
             fix("- kubelet v1.28.1 - fixed by #1"),
             Some((these("kubelet"), v("1.28.1")))
@@ -977,7 +982,7 @@ mod tests {
         );
         assert_eq!(
             fix("* Fixed in v1.7.14 by #5"),
-            Some((Named::Nothing, v("1.7.14")))
+            Some((Mention::Nothing, v("1.7.14")))
         );
         assert_eq!(
             fix("- secrets-store-csi-driver >= 1.3.3"),
