@@ -126,7 +126,7 @@ fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
                 .collect(),
             fixed_versions: v.fixed_versions().iter().map(ToString::to_string).collect(),
             related: a.related.iter().map(|r| r.as_str()).collect(),
-            osv_url: site.url_of(&format!("osv/{}.json", a.id)),
+            osv_url: site.url_of(&super::osv::record_name(&a.id)),
         },
     }
 }

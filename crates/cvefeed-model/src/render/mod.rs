@@ -147,7 +147,7 @@ impl Part {
     /// The object name of this part of `feed`.
     pub fn name(self, feed: &Feed) -> String {
         match self {
-            Part::Record(i) => osv::record_name(feed.items[i].advisory.id.as_str()),
+            Part::Record(i) => osv::record_name(&feed.items[i].advisory.id),
             Part::Archive => osv::ARCHIVE.into(),
             Part::JsonFeed => jsonfeed::NAME.into(),
             Part::Rss => rss::NAME.into(),
