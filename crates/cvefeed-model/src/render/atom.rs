@@ -166,7 +166,7 @@ pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), Rend
         &mut w,
         "link",
         &[
-            ("href", &xml_safe(&site.base_url)),
+            ("href", &xml_safe(site.base_url.as_str())),
             ("rel", "alternate"),
             ("type", "text/html"),
         ],

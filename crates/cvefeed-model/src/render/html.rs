@@ -128,7 +128,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         refresh_job_url: http_url(&site.feed_refresh_job),
         updated: super::jsonfeed::timestamp(feed.updated_at),
         updated_text: feed.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        json_feed_url: text(&site.feed_url),
+        json_feed_url: text(site.feed_url.as_str()),
         rss_url: text(&site.url_of(super::rss::NAME)),
         atom_url: text(&site.url_of(super::atom::NAME)),
         total: rows.len(),

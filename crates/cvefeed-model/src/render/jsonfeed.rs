@@ -137,7 +137,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         version: VERSION,
         title: &site.title,
         home_page_url: &site.home_page_url,
-        feed_url: &site.feed_url,
+        feed_url: site.feed_url.as_str(),
         description: &site.description,
         authors: [Author {
             name: &site.author_name,

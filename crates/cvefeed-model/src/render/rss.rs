@@ -84,7 +84,7 @@ fn self_link(site: &SiteConfig) -> BTreeMap<String, BTreeMap<String, Vec<Extensi
 pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     let channel = Channel {
         title: text(&site.title),
-        link: text(&site.base_url),
+        link: text(site.base_url.as_str()),
         description: text(&site.description),
         language: Some("en".into()),
         last_build_date: Some(rfc822(feed.updated_at)),
