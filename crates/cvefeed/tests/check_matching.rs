@@ -4,6 +4,7 @@
 use cvefeed::check::{
     FeedEntry, InstalledVersion, Origin, RangeData, SeverityInfo, Target, Verdict, assess, fails,
 };
+use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
 use proptest::prelude::*;
 use semver::Version;
@@ -26,10 +27,10 @@ fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -
 
 fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry {
     FeedEntry {
-        id: id.into(),
+        id: id.parse().unwrap(),
         summary: format!("summary of {id}"),
         url: format!("https://example.test/{id}"),
-        status: Some("fixed".into()),
+        status: Some(Status::Fixed),
         severity: rating.map(|rating| SeverityInfo {
             rating,
             score: None,

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use component::{CoreComponent, Named, classify_entry, classify_name, other_matches};
 use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
+use cvefeed_model::advisory::{CveId, Status};
 pub use version::{InstalledVersion, InvalidVersion};
 
 /// Why a check could not run.
@@ -216,13 +217,13 @@ pub enum RangeData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedEntry {
     /// The CVE id.
-    pub id: String,
+    pub id: CveId,
     /// The title summary.
     pub summary: String,
     /// The announcement (issue) URL.
     pub url: String,
-    /// The feed status (`open`, `fixed`, …), when published.
-    pub status: Option<String>,
+    /// The feed status, when published (and known to this version).
+    pub status: Option<Status>,
     /// Severity, when known.
     pub severity: Option<SeverityInfo>,
     /// Affected ranges.
@@ -344,7 +345,7 @@ fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
     let v = target.version.upstream();
     let mut result = CheckResult {
-        id: entry.id.clone(),
+        id: entry.id.to_string(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
         installed: target.version.raw().to_string(),
