@@ -123,12 +123,12 @@ fn every_record_deserialises_with_the_osv_crate() {
             for range in entry.ranges.expect("ranges") {
                 assert!(matches!(range.range_type, osv::schema::RangeType::Semver));
                 for event in range.events {
-                    let v = match event {
-                        osv::schema::Event::Introduced(v)
-                        | osv::schema::Event::Fixed(v)
-                        | osv::schema::Event::LastAffected(v)
-                        | osv::schema::Event::Limit(v) => v,
-                        _ => unreachable!(),
+                    let (osv::schema::Event::Introduced(v)
+                    | osv::schema::Event::Fixed(v)
+                    | osv::schema::Event::LastAffected(v)
+                    | osv::schema::Event::Limit(v)) = event
+                    else {
+                        unreachable!("an event we do not write: {event:?}")
                     };
                     assert!(v == "0" || semver::Version::parse(&v).is_ok(), "{v}");
                 }

@@ -119,7 +119,7 @@ fn a_rendered_feed_reads_back_as_what_it_holds() {
     let mut structured = 0;
     for (item, fi) in doc.items.iter().zip(&feed.items) {
         let a = &fi.advisory;
-        assert_eq!(item.cve_ids().unwrap(), [a.id.clone()]);
+        assert_eq!(item.cve_ids().unwrap(), std::slice::from_ref(&a.id));
         assert_eq!(item.url.as_deref(), Some(a.issue.url.as_str()));
         assert_eq!(item.external_url, Some(a.id.cve_org_url()));
         assert_eq!(item.summary.as_deref(), Some(a.summary.as_str()));
