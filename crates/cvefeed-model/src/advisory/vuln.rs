@@ -43,6 +43,15 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// Every band, lowest first.
+    pub const ALL: [Rating; 5] = [
+        Rating::None,
+        Rating::Low,
+        Rating::Medium,
+        Rating::High,
+        Rating::Critical,
+    ];
+
     /// The band of a base score.
     pub fn of_score(score: f64) -> Rating {
         if score >= 9.0 {
@@ -60,14 +69,9 @@ impl Rating {
 
     /// A band named in text, any case.
     pub fn from_word(word: &str) -> Option<Rating> {
-        match word.to_ascii_lowercase().as_str() {
-            "none" => Some(Rating::None),
-            "low" => Some(Rating::Low),
-            "medium" => Some(Rating::Medium),
-            "high" => Some(Rating::High),
-            "critical" => Some(Rating::Critical),
-            _ => None,
-        }
+        Rating::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(word))
     }
 
     /// The wire name: `NONE`, `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`.
@@ -452,17 +456,14 @@ mod tests {
 
     #[test]
     fn rating_display_is_the_wire_name() {
-        for r in [
-            Rating::None,
-            Rating::Low,
-            Rating::Medium,
-            Rating::High,
-            Rating::Critical,
-        ] {
+        for r in Rating::ALL {
             assert_eq!(r.to_string(), r.as_str());
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
             assert_eq!(Rating::from_word(&r.to_string().to_lowercase()), Some(r));
+            assert_eq!(Rating::from_word(r.as_str()), Some(r));
         }
+        assert!(Rating::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(Rating::from_word("severe"), None);
     }
 
     #[test]
