@@ -3,64 +3,24 @@
 //! and serialises back to the same bytes; feeds written by the upstream
 //! script, which lack most fields, are read too.
 
-use chrono::{DateTime, TimeZone, Utc};
-use cvefeed_model::advisory::vuln::{self, Affected, VersionRange};
-use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
-use cvefeed_model::feed::{self, Feed};
+mod support;
+
+use chrono::{TimeZone, Utc};
+use cvefeed_model::advisory::vuln::{Affected, VersionRange};
+use cvefeed_model::advisory::{CveId, Status};
+use cvefeed_model::feed::Feed;
 use cvefeed_model::render::osv::record_name;
 use cvefeed_model::render::{SiteConfig, jsonfeed};
 use cvefeed_model::wire::{AffectedRange, Document, Timestamp};
+use support::{advisories, feed_of};
 
-fn at(day: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2031, 3, day, 12, 0, 0).unwrap()
-}
-
-fn body(name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/bodies/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(path).unwrap()
-}
-
-/// One advisory per body fixture (every shape of structured data), in
-/// every status, two of them announced by one issue.
+/// The fixture advisories in every status.
 fn fixture_feed() -> Feed {
-    let dir = format!("{}/tests/fixtures/bodies", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    let mut advisories: Vec<Advisory> = names
-        .iter()
-        .enumerate()
-        .map(|(n, name)| {
-            let text = body(name);
-            let number = 100 + n as u64;
-            let id = format!("CVE-2031-{:04}", 2000 + n);
-            Advisory {
-                id: id.parse().unwrap(),
-                related: if n < 2 {
-                    vec![format!("CVE-2031-{:04}", 2001 - n).parse().unwrap()]
-                } else {
-                    Vec::new()
-                },
-                summary: format!("Summary of {name}"),
-                body: text.clone(),
-                issue: IssueRef {
-                    repo: "kubernetes/kubernetes".parse().unwrap(),
-                    number,
-                    url: format!("https://github.com/kubernetes/kubernetes/issues/{number}"),
-                },
-                status: Status::ALL[n % Status::ALL.len()],
-                published: at(1 + n as u32),
-                vuln: vuln::extract(&text),
-            }
-        })
-        .collect();
-    advisories.sort_by(|a, b| a.id.cmp(&b.id));
-    feed::build(advisories, None, "settings", at(28)).0
+    let mut all = advisories();
+    for (n, a) in all.iter_mut().enumerate() {
+        a.status = Status::ALL[n % Status::ALL.len()];
+    }
+    feed_of(all)
 }
 
 /// Flat ranges back into components, as a reader groups them.
