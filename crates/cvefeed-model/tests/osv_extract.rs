@@ -3,7 +3,8 @@
 //! expected (severity, affected ranges, references, provenance, warnings).
 
 use cvefeed_model::advisory::vuln::{
-    self, Affected, Provenance, Rating, Severity, Source, VersionRange, VulnData,
+    self, Affected, CvssError, Provenance, Rating, Severity, Source, Upper, VersionRange, VulnData,
+    Warning,
 };
 use semver::Version;
 
@@ -27,16 +28,12 @@ fn sev(vector: &str, score: f64, rating: Rating) -> Option<Severity> {
 fn range(s: &str) -> VersionRange {
     let (from, to) = s.split_once("..").expect("a range");
     let introduced = (from != "0").then(|| Version::parse(from).unwrap());
-    let (fixed, last_affected) = match to.strip_prefix('=') {
-        Some(l) => (None, Some(Version::parse(l).unwrap())),
-        None if to.is_empty() => (None, None),
-        None => (Some(Version::parse(to).unwrap()), None),
+    let upper = match to.strip_prefix('=') {
+        Some(l) => Upper::LastAffected(Version::parse(l).unwrap()),
+        None if to.is_empty() => Upper::Open,
+        None => Upper::Fixed(Version::parse(to).unwrap()),
     };
-    VersionRange {
-        introduced,
-        fixed,
-        last_affected,
-    }
+    VersionRange::new(introduced, upper)
 }
 
 fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {
@@ -101,9 +98,11 @@ fn srctl_june_template_with_crlf() {
                 "https://github.com/kubernetes/kubernetes/security/advisories/GHSA-xxxx-yyyy-zzzz",
             ]),
             provenance: prov(Source::OsvBlock, Source::OsvBlock),
-            warnings: strings(&[
-                "the announcement states CVSS score 9 but CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N scores 9.3",
-            ]),
+            warnings: vec![Warning::ScoreMismatch {
+                stated: 9.0,
+                vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N".into(),
+                score: 9.3,
+            }],
         },
     );
 }
@@ -111,9 +110,8 @@ fn srctl_june_template_with_crlf() {
 #[test]
 fn malformed_block_falls_back_to_markdown() {
     let got = vuln::extract(&fixture("srctl_block_malformed.md"));
-    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
     assert!(
-        got.warnings[0].starts_with("malformed OSV block: trailing comma"),
+        matches!(&got.warnings[..], [Warning::OsvBlockInvalid { reason }] if reason.starts_with("trailing comma")),
         "{:?}",
         got.warnings
     );
@@ -175,9 +173,12 @@ fn stated_band_disagreeing_with_the_vector_warns() {
             )],
             references: vec![],
             provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: strings(&[&format!(
-                "the announcement states severity MEDIUM but {V_HIGH} is rated HIGH (8.8)"
-            )]),
+            warnings: vec![Warning::RatingMismatch {
+                stated: Rating::Medium,
+                vector: V_HIGH.into(),
+                rating: Rating::High,
+                score: 8.8,
+            }],
         },
     );
 }
@@ -303,9 +304,9 @@ fn unknown_component_is_kept_without_a_package() {
             affected: vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
             references: vec![],
             provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: strings(&[
-                "unknown component \"widget-operator\": no OSV package known for it",
-            ]),
+            warnings: vec![Warning::UnknownComponent {
+                name: "widget-operator".into(),
+            }],
         },
     );
 }
@@ -333,13 +334,19 @@ fn invalid_vector_and_impossible_range_warn() {
         got.affected,
         vec![aff("kubectl", Some("k8s.io/kubectl"), &["1.41.0..=1.41.2"])]
     );
-    assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
     assert!(
-        got.warnings[0]
-            .starts_with("CVSS vector \"CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N\" is invalid")
+        matches!(
+            &got.warnings[..],
+            [Warning::Cvss(CvssError::Invalid { vector, .. }), Warning::ImpossibleRange { component, range: r }]
+                if vector == "CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N"
+                    && component == "kubectl"
+                    && *r == range("1.5.0..=1.4.0")
+        ),
+        "{:?}",
+        got.warnings
     );
     assert_eq!(
-        got.warnings[1],
+        got.warnings[1].to_string(),
         "impossible range for kubectl: [1.5.0, 1.4.0] ends before it starts; dropped"
     );
 }
@@ -361,9 +368,10 @@ fn several_components_on_one_line_and_several_vectors() {
             ],
             references: vec![],
             provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: strings(&[
-                "the body gives other CVSS vectors too (CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H); using CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N",
-            ]),
+            warnings: vec![Warning::OtherVectors {
+                others: strings(&["CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"]),
+                used: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N".into(),
+            }],
         },
     );
 }
@@ -429,15 +437,43 @@ fn block_quirks_and_bad_events() {
     );
     assert_eq!(got.provenance.affected, Source::OsvBlock);
     assert_eq!(got.severity, None);
-    let w = got.warnings.join("\n");
-    for expected in [
-        "OSV block: CVSS vector \"CVSS:3.1/AV:N\" lacks base metric(s)",
-        "OSV block: fixed version \"one\" of kubelet is not a version; ignored",
-        "overlapping ranges for kubelet: [1.2.0, ∞) and [1.3.0, 1.3.4]; merged",
-        "unknown component \"mystery\": no OSV package known for it",
-        "OSV block: \"GIT\" range of mystery is not a version range; ignored",
-        "OSV block: no usable range for mystery",
-    ] {
-        assert!(w.contains(expected), "missing {expected:?} in\n{w}");
-    }
+    let mystery = || "mystery".to_string();
+    let expected = [
+        Warning::OsvCvss(CvssError::MissingMetrics {
+            vector: "CVSS:3.1/AV:N".into(),
+            missing: vec!["AC", "PR", "UI", "S", "C", "I", "A"],
+        }),
+        Warning::OsvBadVersion {
+            kind: "fixed".into(),
+            version: "one".into(),
+            component: "kubelet".into(),
+        },
+        Warning::OverlappingRanges {
+            component: "kubelet".into(),
+            first: range("1.2.0.."),
+            second: range("1.3.0..=1.3.4"),
+        },
+        Warning::UnknownComponent { name: mystery() },
+        Warning::OsvNotAVersionRange {
+            kind: "GIT".into(),
+            component: mystery(),
+        },
+        Warning::OsvNoUsableRange {
+            component: mystery(),
+        },
+    ];
+    assert_eq!(got.warnings, expected);
+    // The log shows them in these words.
+    let shown: Vec<String> = got.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "OSV block: CVSS vector \"CVSS:3.1/AV:N\" lacks base metric(s) AC, PR, UI, S, C, I, A",
+            "OSV block: fixed version \"one\" of kubelet is not a version; ignored",
+            "overlapping ranges for kubelet: [1.2.0, ∞) and [1.3.0, 1.3.4]; merged",
+            "unknown component \"mystery\": no OSV package known for it",
+            "OSV block: \"GIT\" range of mystery is not a version range; ignored",
+            "OSV block: no usable range for mystery",
+        ]
+    );
 }

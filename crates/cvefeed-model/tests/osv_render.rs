@@ -3,81 +3,15 @@
 //! relate their records, and `osv/all.zip` is deterministic and holds every
 //! record at its root.
 
+mod support;
+
 use std::io::Read;
 
-use chrono::{DateTime, TimeZone, Utc};
-use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status, vuln};
-use cvefeed_model::feed::{self, Feed};
+use cvefeed_model::feed::Feed;
 use cvefeed_model::render::osv::ARCHIVE;
 use cvefeed_model::render::{self, Artifact, Part, SiteConfig, content_type};
 use serde_json::{Value, json};
-
-fn fixture_names() -> Vec<String> {
-    let dir = format!("{}/tests/fixtures/bodies", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".md"))
-        .collect();
-    names.sort();
-    names
-}
-
-fn body(name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/bodies/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(path).unwrap()
-}
-
-fn at(day: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2031, 3, day, 12, 0, 0).unwrap()
-}
-
-fn advisory(id: &str, related: &[&str], number: u64, text: &str) -> Advisory {
-    Advisory {
-        id: id.parse().unwrap(),
-        related: related
-            .iter()
-            .map(|r| r.parse::<CveId>().unwrap())
-            .collect(),
-        summary: format!("Summary of {id}"),
-        body: text.to_string(),
-        issue: IssueRef {
-            repo: "kubernetes/kubernetes".parse().unwrap(),
-            number,
-            url: format!("https://github.com/kubernetes/kubernetes/issues/{number}"),
-        },
-        status: Status::Fixed,
-        published: at(1 + (number % 20) as u32),
-        vuln: vuln::extract(text),
-    }
-}
-
-/// One advisory per fixture, plus two that share an issue.
-fn advisories() -> Vec<Advisory> {
-    let mut out: Vec<Advisory> = fixture_names()
-        .iter()
-        .enumerate()
-        .map(|(n, name)| {
-            advisory(
-                &format!("CVE-2031-{:04}", 2000 + n),
-                &[],
-                100 + n as u64,
-                &body(name),
-            )
-        })
-        .collect();
-    let shared = body("hand_edited_cvss.md");
-    out.push(advisory("CVE-2031-0001", &["CVE-2031-0002"], 500, &shared));
-    out.push(advisory("CVE-2031-0002", &["CVE-2031-0001"], 500, &shared));
-    out
-}
-
-fn feed_of(advisories: Vec<Advisory>) -> Feed {
-    feed::build(advisories, None, "test", at(28)).0
-}
+use support::{advisories, advisory, body, feed_of};
 
 /// The records and the archive, in write order.
 fn render(feed: &Feed) -> Vec<Artifact> {
@@ -123,12 +57,12 @@ fn every_record_deserialises_with_the_osv_crate() {
             for range in entry.ranges.expect("ranges") {
                 assert!(matches!(range.range_type, osv::schema::RangeType::Semver));
                 for event in range.events {
-                    let v = match event {
-                        osv::schema::Event::Introduced(v)
-                        | osv::schema::Event::Fixed(v)
-                        | osv::schema::Event::LastAffected(v)
-                        | osv::schema::Event::Limit(v) => v,
-                        _ => unreachable!(),
+                    let (osv::schema::Event::Introduced(v)
+                    | osv::schema::Event::Fixed(v)
+                    | osv::schema::Event::LastAffected(v)
+                    | osv::schema::Event::Limit(v)) = event
+                    else {
+                        unreachable!("an event we do not write: {event:?}")
                     };
                     assert!(v == "0" || semver::Version::parse(&v).is_ok(), "{v}");
                 }

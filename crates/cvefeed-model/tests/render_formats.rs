@@ -134,8 +134,8 @@ fn fixture() -> Feed {
 
 fn site() -> SiteConfig {
     SiteConfig {
-        base_url: "https://example.test/cve-feed/".into(),
-        feed_url: "https://example.test/cve-feed/index.json".into(),
+        base_url: "https://example.test/cve-feed/".parse().unwrap(),
+        feed_url: "https://example.test/cve-feed/index.json".parse().unwrap(),
         ..SiteConfig::default()
     }
 }

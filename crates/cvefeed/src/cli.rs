@@ -20,7 +20,7 @@ use cvefeed::publish::{self, RefreshConfig, Source};
 use cvefeed::serve;
 use cvefeed::store;
 use cvefeed_model::advisory::vuln::Rating;
-use cvefeed_model::render::SiteConfig;
+use cvefeed_model::render::{BaseUrl, SiteConfig};
 
 /// The official, auto-refreshing Kubernetes CVE feed.
 #[derive(Debug, Parser)]
@@ -137,10 +137,10 @@ pub struct SiteArgs {
     pub home_page_url: String,
     /// Public URL of the published directory; object links are built from it.
     #[arg(long, default_value_t = SiteConfig::default().base_url)]
-    pub base_url: String,
+    pub base_url: BaseUrl,
     /// Public URL of index.json [default: BASE_URL + index.json].
     #[arg(long)]
-    pub feed_url: Option<String>,
+    pub feed_url: Option<url::Url>,
     /// Link to the refresh job, published as _kubernetes_io.feed_refresh_job.
     #[arg(long, default_value_t = SiteConfig::default().feed_refresh_job)]
     pub feed_refresh_job: String,
@@ -148,15 +148,9 @@ pub struct SiteArgs {
 
 impl SiteArgs {
     fn config(self) -> SiteConfig {
-        let mut base_url = self.base_url;
-        if !base_url.ends_with('/') {
-            base_url.push('/');
-        }
         SiteConfig {
-            feed_url: self
-                .feed_url
-                .unwrap_or_else(|| format!("{base_url}index.json")),
-            base_url,
+            feed_url: self.feed_url.unwrap_or_else(|| self.base_url.feed_url()),
+            base_url: self.base_url,
             title: self.title,
             description: self.description,
             home_page_url: self.home_page_url,

@@ -4,6 +4,7 @@
 
 use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
 use cvefeed::check::{CheckError, Origin, RangeData};
+use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
 use serde_json::json;
 use std::time::Duration;
@@ -66,9 +67,9 @@ fn structured_data_is_read_from_the_feed() {
     let entries = parse_feed(&bytes, "test").unwrap();
     assert_eq!(entries.len(), 3);
     let e = &entries[0];
-    assert_eq!(e.id, "CVE-2031-1001");
+    assert_eq!(e.id.as_str(), "CVE-2031-1001");
     assert_eq!(e.summary, "Kubelet forgets to lock the door");
-    assert_eq!(e.status.as_deref(), Some("fixed"));
+    assert_eq!(e.status, Some(Status::Fixed));
     let sev = e.severity.as_ref().unwrap();
     assert_eq!((sev.rating, sev.score), (Rating::High, Some(6.5)));
     match &e.ranges {
@@ -78,8 +79,8 @@ fn structured_data_is_read_from_the_feed() {
             assert_eq!(affected[0].package.as_deref(), Some("k8s.io/kubelet"));
             assert_eq!(affected[0].ranges.len(), 2);
             assert_eq!(
-                affected[0].ranges[1].fixed,
-                Some(semver::Version::new(1, 28, 9))
+                affected[0].ranges[1].fixed(),
+                Some(&semver::Version::new(1, 28, 9))
             );
         }
         other => panic!("{other:?}"),
@@ -94,6 +95,58 @@ fn structured_data_is_read_from_the_feed() {
         RangeData::Unknown { reason } => assert!(reason.contains("\"soon\""), "{reason}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn an_item_whose_id_is_not_a_cve_id_makes_the_feed_unreadable() {
+    let mut feed = structured_feed();
+    feed["items"][1]["id"] = json!("GHSA-abcd-efgh-ijkl");
+    let err = parse_feed(&serde_json::to_vec_pretty(&feed).unwrap(), "hostile.json").unwrap_err();
+    assert!(
+        matches!(err, CheckError::FeedItemId { item: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        cvefeed::error::Chain(&err).to_string(),
+        "hostile.json: item 2 does not name a CVE id; the feed cannot be checked: \"GHSA-abcd-efgh-ijkl\" is not a CVE id: expected CVE-YYYY-NNNN with a year from 1999 and at least four digits"
+    );
+}
+
+#[test]
+fn an_upstream_item_with_several_ids_gives_one_entry_per_id() {
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "CVE-2031-3001, CVE-2031-3002", "url": "https://example.test/1", "summary": "two ids",
+             "content_text": BODY, "_kubernetes_io": {"google_group_url": "https://example.test/g", "issue_number": 1}},
+            {"id": "CVE-2031-3002", "url": "https://example.test/2", "summary": "again", "content_text": ""}
+        ]
+    });
+    let entries = parse_feed(&serde_json::to_vec(&feed).unwrap(), "upstream").unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2031-3001", "CVE-2031-3002"]);
+    assert_eq!(entries[0].ranges, entries[1].ranges);
+    assert_eq!(entries[1].summary, "two ids");
+}
+
+#[test]
+fn unknown_statuses_read_as_absent_and_impossible_ranges_as_unknown() {
+    let mut feed = structured_feed();
+    feed["items"][0]["_kubernetes_io"]["status"] = json!("rejected");
+    feed["items"][0]["_kubernetes_io"]["affected"] = json!([
+        {"component": "kubelet", "introduced": "1.29.0", "fixed": "1.29.4", "last_affected": "1.29.3"}
+    ]);
+    feed["items"][0]["id"] = json!("cve-2031-1001");
+    let entries = parse_feed(&serde_json::to_vec(&feed).unwrap(), "test").unwrap();
+    assert_eq!(entries[0].id.as_str(), "CVE-2031-1001");
+    assert_eq!(entries[0].status, None);
+    assert_eq!(entries[1].status, Some(Status::Open));
+    assert_eq!(
+        entries[0].ranges,
+        RangeData::Unknown {
+            reason: "the feed's range of kubelet is invalid: a version range gives both fixed 1.29.4 and last_affected 1.29.3; it may end at only one".into()
+        }
+    );
 }
 
 /// Made-up announcement text in the shape of real ones.

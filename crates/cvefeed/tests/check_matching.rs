@@ -1,11 +1,11 @@
 //! Version matching of `cvefeed check`: every range shape, vendor suffixes,
 //! unknowns, component scoping, and property tests over versions.
 
-use cvefeed::check::version::in_range;
 use cvefeed::check::{
     FeedEntry, InstalledVersion, Origin, RangeData, SeverityInfo, Target, Verdict, assess, fails,
 };
-use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
+use cvefeed_model::advisory::Status;
+use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
 use proptest::prelude::*;
 use semver::Version;
 
@@ -14,11 +14,7 @@ fn v(s: &str) -> Version {
 }
 
 fn range(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> VersionRange {
-    VersionRange {
-        introduced: introduced.map(v),
-        fixed: fixed.map(v),
-        last_affected: last.map(v),
-    }
+    VersionRange::from_bounds(introduced.map(v), fixed.map(v), last.map(v)).unwrap()
 }
 
 fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -> Affected {
@@ -31,10 +27,10 @@ fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -
 
 fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry {
     FeedEntry {
-        id: id.into(),
+        id: id.parse().unwrap(),
         summary: format!("summary of {id}"),
         url: format!("https://example.test/{id}"),
-        status: Some("fixed".into()),
+        status: Some(Status::Fixed),
         severity: rating.map(|rating| SeverityInfo {
             rating,
             score: None,
@@ -417,10 +413,10 @@ proptest! {
     #[test]
     fn half_open_ranges(a in version(), b in version(), x in version()) {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let r = VersionRange { introduced: Some(lo.clone()), fixed: Some(hi.clone()), last_affected: None };
-        prop_assert_eq!(in_range(&r, &x), lo <= x && x < hi);
-        let closed = VersionRange { introduced: Some(lo.clone()), fixed: None, last_affected: Some(hi.clone()) };
-        prop_assert_eq!(in_range(&closed, &x), lo <= x && x <= hi);
+        let r = VersionRange::new(Some(lo.clone()), Upper::Fixed(hi.clone()));
+        prop_assert_eq!(r.contains(&x), lo <= x && x < hi);
+        let closed = VersionRange::new(Some(lo.clone()), Upper::LastAffected(hi.clone()));
+        prop_assert_eq!(closed.contains(&x), lo <= x && x <= hi);
     }
 
     #[test]

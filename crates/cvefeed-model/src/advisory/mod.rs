@@ -148,7 +148,23 @@ pub enum Status {
     Unfixed,
 }
 
+/// Why a string is not a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not a status: expected open, unknown, fixed or unfixed")]
+pub struct InvalidStatus {
+    /// The rejected input.
+    pub input: String,
+}
+
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::Unknown,
+        Status::Fixed,
+        Status::Unfixed,
+    ];
+
     /// The status of an issue in `state`, closed or reopened for `reason`.
     pub fn of(state: IssueState, reason: Option<StateReason>) -> Status {
         match (state, reason) {
@@ -172,6 +188,20 @@ impl Status {
     /// Whether readers should be warned that no fix is published yet.
     pub fn needs_attention(self) -> bool {
         matches!(self, Status::Open | Status::Unfixed | Status::Unknown)
+    }
+}
+
+impl FromStr for Status {
+    type Err = InvalidStatus;
+
+    /// A wire name, as [`Status::as_str`] writes it (exact, lower case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| InvalidStatus {
+                input: s.to_string(),
+            })
     }
 }
 
@@ -311,5 +341,19 @@ mod tests {
             Status::Fixed
         );
         assert_eq!(Status::of(Closed, None), Status::Fixed);
+    }
+
+    #[test]
+    fn statuses_read_back_their_wire_names() {
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse::<Status>(), Ok(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(
+            "rejected".parse::<Status>(),
+            Err(InvalidStatus {
+                input: "rejected".into()
+            })
+        );
     }
 }

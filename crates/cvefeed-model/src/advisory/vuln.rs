@@ -4,7 +4,7 @@
 //! These are the types the OSV records, the feed extensions and
 //! `cvefeed check` are built from. Extraction from an issue body lives in
 //! [`extract`]; it is pure and never fails: what it cannot read becomes a
-//! [`VulnData::warnings`] entry and an absent field.
+//! [`Warning`] in [`VulnData::warnings`] and an absent field.
 //!
 //! Sources, in order: the embedded `json osv` block ([`osv_block`]), then
 //! the Markdown of the body ([`markdown`]). Component names map to OSV
@@ -17,8 +17,14 @@ pub mod cvss;
 pub mod markdown;
 pub mod osv_block;
 pub mod ranges;
+mod warning;
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use cvss::CvssError;
+pub use warning::Warning;
 
 /// CVSS severity band, as CVSS v3/v4 define it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,6 +43,15 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// Every band, lowest first.
+    pub const ALL: [Rating; 5] = [
+        Rating::None,
+        Rating::Low,
+        Rating::Medium,
+        Rating::High,
+        Rating::Critical,
+    ];
+
     /// The band of a base score.
     pub fn of_score(score: f64) -> Rating {
         if score >= 9.0 {
@@ -54,14 +69,9 @@ impl Rating {
 
     /// A band named in text, any case.
     pub fn from_word(word: &str) -> Option<Rating> {
-        match word.to_ascii_lowercase().as_str() {
-            "none" => Some(Rating::None),
-            "low" => Some(Rating::Low),
-            "medium" => Some(Rating::Medium),
-            "high" => Some(Rating::High),
-            "critical" => Some(Rating::Critical),
-            _ => None,
-        }
+        Rating::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(word))
     }
 
     /// The wire name: `NONE`, `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`.
@@ -76,6 +86,13 @@ impl Rating {
     }
 }
 
+impl fmt::Display for Rating {
+    /// The wire name, as every format publishes it: see [`Rating::as_str`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A CVSS vector with the score and band computed from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Severity {
@@ -87,21 +104,146 @@ pub struct Severity {
     pub rating: Rating,
 }
 
-/// One version range of a component: `introduced <= v < fixed`, or
-/// `introduced <= v <= last_affected`, or `introduced <= v` when neither
-/// is set. An absent `introduced` means "all earlier versions". At most
-/// one of `fixed` and `last_affected` is set.
+/// The upper end of a version range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upper {
+    /// First version with the fix (exclusive).
+    Fixed(semver::Version),
+    /// Last affected version (inclusive), when no fixed version is known.
+    LastAffected(semver::Version),
+    /// No upper bound: every later version too.
+    Open,
+}
+
+/// One version range of a component: `introduced <= v` and below its
+/// [`Upper`] bound. An absent `introduced` means "all earlier versions".
+///
+/// Serialised as OSV and the feed write a range, three optional fields
+/// `introduced`, `fixed` and `last_affected`; reading a range that gives
+/// both `fixed` and `last_affected` fails ([`BothBounds`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Bounds", into = "Bounds")]
 pub struct VersionRange {
     /// First affected version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduced: Option<semver::Version>,
-    /// First version with the fix.
+    /// Where the range ends.
+    pub upper: Upper,
+}
+
+/// A range as JSON writes it: the OSV event names, each optional.
+#[derive(Serialize, Deserialize)]
+struct Bounds {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fixed: Option<semver::Version>,
-    /// Last affected version, when no fixed version is known.
+    introduced: Option<semver::Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_affected: Option<semver::Version>,
+    fixed: Option<semver::Version>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_affected: Option<semver::Version>,
+}
+
+/// A range given with both a fixed and a last affected version: it cannot
+/// say which one ends it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a version range gives both fixed {fixed} and last_affected {last_affected}; it may end at only one"
+)]
+pub struct BothBounds {
+    /// The fixed version given.
+    pub fixed: semver::Version,
+    /// The last affected version given.
+    pub last_affected: semver::Version,
+}
+
+impl VersionRange {
+    /// The range from `introduced` (or the beginning) to `upper`.
+    pub fn new(introduced: Option<semver::Version>, upper: Upper) -> VersionRange {
+        VersionRange { introduced, upper }
+    }
+
+    /// The range the three OSV bounds describe; at most one of `fixed` and
+    /// `last_affected` may be given, and neither means no upper bound.
+    pub fn from_bounds(
+        introduced: Option<semver::Version>,
+        fixed: Option<semver::Version>,
+        last_affected: Option<semver::Version>,
+    ) -> Result<VersionRange, BothBounds> {
+        let upper = match (fixed, last_affected) {
+            (Some(fixed), Some(last_affected)) => {
+                return Err(BothBounds {
+                    fixed,
+                    last_affected,
+                });
+            }
+            (Some(f), None) => Upper::Fixed(f),
+            (None, Some(l)) => Upper::LastAffected(l),
+            (None, None) => Upper::Open,
+        };
+        Ok(VersionRange::new(introduced, upper))
+    }
+
+    /// The first version with the fix, if the range ends at one.
+    pub fn fixed(&self) -> Option<&semver::Version> {
+        match &self.upper {
+            Upper::Fixed(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The last affected version, if the range ends at one.
+    pub fn last_affected(&self) -> Option<&semver::Version> {
+        match &self.upper {
+            Upper::LastAffected(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Whether `v` lies in this range.
+    pub fn contains(&self, v: &semver::Version) -> bool {
+        let above = self.introduced.as_ref().is_none_or(|i| i <= v);
+        let below = match &self.upper {
+            Upper::Fixed(f) => v < f,
+            Upper::LastAffected(l) => v <= l,
+            Upper::Open => true,
+        };
+        above && below
+    }
+}
+
+impl fmt::Display for VersionRange {
+    /// Interval notation: `[1.2.0, 1.2.5)`, `[0, 1.3.4]`, `[1.8.0, ∞)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let from = self
+            .introduced
+            .as_ref()
+            .map_or_else(|| "0".to_string(), ToString::to_string);
+        match &self.upper {
+            Upper::Fixed(v) => write!(f, "[{from}, {v})"),
+            Upper::LastAffected(v) => write!(f, "[{from}, {v}]"),
+            Upper::Open => write!(f, "[{from}, ∞)"),
+        }
+    }
+}
+
+impl TryFrom<Bounds> for VersionRange {
+    type Error = BothBounds;
+    fn try_from(b: Bounds) -> Result<Self, Self::Error> {
+        VersionRange::from_bounds(b.introduced, b.fixed, b.last_affected)
+    }
+}
+
+impl From<VersionRange> for Bounds {
+    fn from(r: VersionRange) -> Bounds {
+        let (fixed, last_affected) = match r.upper {
+            Upper::Fixed(f) => (Some(f), None),
+            Upper::LastAffected(l) => (None, Some(l)),
+            Upper::Open => (None, None),
+        };
+        Bounds {
+            introduced: r.introduced,
+            fixed,
+            last_affected,
+        }
+    }
 }
 
 /// The affected versions of one component. Ranges never overlap.
@@ -153,7 +295,7 @@ pub struct VulnData {
     pub provenance: Provenance,
     /// Problems met while reading the body, for the log. Not published.
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl VulnData {
@@ -162,7 +304,7 @@ impl VulnData {
         let mut v: Vec<semver::Version> = self
             .affected
             .iter()
-            .flat_map(|a| a.ranges.iter().filter_map(|r| r.fixed.clone()))
+            .flat_map(|a| a.ranges.iter().filter_map(|r| r.fixed().cloned()))
             .collect();
         v.sort();
         v.dedup();
@@ -247,7 +389,7 @@ pub fn extract(body: &str) -> VulnData {
         Some(st) => match &st.severity {
             Ok(s) => Some(s.clone()),
             Err(e) => {
-                warnings.push(e.clone());
+                warnings.push(Warning::Cvss(e.clone()));
                 None
             }
         },
@@ -258,10 +400,10 @@ pub fn extract(body: &str) -> VulnData {
             if let Some(md) = md
                 && md.vector != b.vector
             {
-                warnings.push(format!(
-                    "the OSV block gives {} but the Markdown gives {}; using the OSV block",
-                    b.vector, md.vector
-                ));
+                warnings.push(Warning::VectorConflict {
+                    block: b.vector.clone(),
+                    markdown: md.vector,
+                });
             }
             provenance.severity = Source::OsvBlock;
             Some(b)
@@ -275,11 +417,10 @@ pub fn extract(body: &str) -> VulnData {
     if let (Some(sev), Some(st)) = (&severity, &statement) {
         warnings.extend(cvss::disagreements(sev, st.stated));
         if !st.others.is_empty() {
-            warnings.push(format!(
-                "the body gives other CVSS vectors too ({}); using {}",
-                st.others.join(", "),
-                sev.vector
-            ));
+            warnings.push(Warning::OtherVectors {
+                others: st.others.clone(),
+                used: sev.vector.clone(),
+            });
         }
     }
 
@@ -306,5 +447,74 @@ pub fn extract(body: &str) -> VulnData {
         references,
         provenance,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rating_display_is_the_wire_name() {
+        for r in Rating::ALL {
+            assert_eq!(r.to_string(), r.as_str());
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(Rating::from_word(&r.to_string().to_lowercase()), Some(r));
+            assert_eq!(Rating::from_word(r.as_str()), Some(r));
+        }
+        assert!(Rating::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(Rating::from_word("severe"), None);
+    }
+
+    #[test]
+    fn ranges_keep_their_json_shape_and_refuse_two_upper_bounds() {
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        for (range, json) in [
+            (
+                VersionRange::new(Some(v("1.2.0")), Upper::Fixed(v("1.2.5"))),
+                r#"{"introduced":"1.2.0","fixed":"1.2.5"}"#,
+            ),
+            (
+                VersionRange::new(None, Upper::LastAffected(v("1.3.4"))),
+                r#"{"last_affected":"1.3.4"}"#,
+            ),
+            (
+                VersionRange::new(Some(v("1.8.0")), Upper::Open),
+                r#"{"introduced":"1.8.0"}"#,
+            ),
+            (VersionRange::new(None, Upper::Open), "{}"),
+        ] {
+            assert_eq!(serde_json::to_string(&range).unwrap(), json);
+            assert_eq!(serde_json::from_str::<VersionRange>(json).unwrap(), range);
+        }
+        let both = r#"{"introduced":"1.0.0","fixed":"1.2.5","last_affected":"1.2.4"}"#;
+        let err = serde_json::from_str::<VersionRange>(both).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("both fixed 1.2.5 and last_affected 1.2.4"),
+            "{err}"
+        );
+        assert_eq!(
+            VersionRange::from_bounds(None, Some(v("1.2.5")), Some(v("1.2.4"))),
+            Err(BothBounds {
+                fixed: v("1.2.5"),
+                last_affected: v("1.2.4")
+            })
+        );
+    }
+
+    #[test]
+    fn ranges_contain_and_print_by_their_upper_bound() {
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let half_open = VersionRange::new(Some(v("1.2.0")), Upper::Fixed(v("1.2.5")));
+        assert!(half_open.contains(&v("1.2.0")) && !half_open.contains(&v("1.2.5")));
+        assert_eq!(half_open.to_string(), "[1.2.0, 1.2.5)");
+        let closed = VersionRange::new(None, Upper::LastAffected(v("1.3.4")));
+        assert!(closed.contains(&v("0.1.0")) && closed.contains(&v("1.3.4")));
+        assert!(!closed.contains(&v("1.3.5")));
+        assert_eq!(closed.to_string(), "[0, 1.3.4]");
+        let open = VersionRange::new(Some(v("1.8.0")), Upper::Open);
+        assert!(open.contains(&v("99.0.0")) && !open.contains(&v("1.7.9")));
+        assert_eq!(open.to_string(), "[1.8.0, ∞)");
     }
 }

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::vocab::{rating_name, severity_scheme, severity_text, status_label, status_scheme};
+use super::vocab::{severity_scheme, severity_text, status_label, status_scheme};
 use super::{Artifact, RenderError, SiteConfig, content_type, http_url, xml_safe};
 use crate::feed::{Feed, FeedItem};
 
@@ -95,7 +95,7 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
             w,
             "category",
             &[
-                ("term", rating_name(sev.rating)),
+                ("term", sev.rating.as_str()),
                 ("scheme", &xml_safe(&severity_scheme(site))),
                 (
                     "label",
@@ -166,7 +166,7 @@ pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), Rend
         &mut w,
         "link",
         &[
-            ("href", &xml_safe(&site.base_url)),
+            ("href", &xml_safe(site.base_url.as_str())),
             ("rel", "alternate"),
             ("type", "text/html"),
         ],

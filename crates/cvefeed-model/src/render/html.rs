@@ -13,7 +13,7 @@ use askama::Template;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::vocab::{rating_name, severity_text};
+use super::vocab::severity_text;
 use super::{Artifact, RenderError, SiteConfig, content_type, html_safe, http_url};
 use crate::feed::{Feed, FeedItem};
 
@@ -107,7 +107,7 @@ fn row(i: &FeedItem) -> Row {
         attention: a.status.needs_attention(),
         severity: a.vuln.severity.as_ref().map(|s| SeverityView {
             text: severity_text(s),
-            band: rating_name(s.rating).to_ascii_lowercase(),
+            band: s.rating.as_str().to_ascii_lowercase(),
             vector: text(&s.vector),
             score: format!("{:.1}", s.score),
         }),
@@ -128,7 +128,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         refresh_job_url: http_url(&site.feed_refresh_job),
         updated: super::jsonfeed::timestamp(feed.updated_at),
         updated_text: feed.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        json_feed_url: text(&site.feed_url),
+        json_feed_url: text(site.feed_url.as_str()),
         rss_url: text(&site.url_of(super::rss::NAME)),
         atom_url: text(&site.url_of(super::atom::NAME)),
         total: rows.len(),

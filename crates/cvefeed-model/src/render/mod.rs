@@ -9,12 +9,12 @@ pub mod html;
 pub mod jsonfeed;
 pub mod osv;
 pub mod rss;
+mod site;
 mod text;
 mod vocab;
 
+pub use site::{BaseUrl, InvalidBaseUrl, SiteConfig};
 pub use text::{html_safe, http_url, xml_safe};
-
-use sha2::{Digest, Sha256};
 
 use crate::feed::Feed;
 
@@ -36,68 +36,6 @@ pub mod content_type {
     pub const JSON: &str = "application/json";
     /// The OSV archive.
     pub const ZIP: &str = "application/zip";
-}
-
-/// Where and under which names the feed is published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SiteConfig {
-    /// Feed title.
-    pub title: String,
-    /// Feed description.
-    pub description: String,
-    /// The site the feed belongs to.
-    pub home_page_url: String,
-    /// Public URL of the directory holding the published objects, ending in `/`.
-    pub base_url: String,
-    /// Public URL of `index.json`.
-    pub feed_url: String,
-    /// Link to the refresh job (dashboard or CI).
-    pub feed_refresh_job: String,
-    /// Feed author name.
-    pub author_name: String,
-    /// Feed author URL.
-    pub author_url: String,
-}
-
-impl Default for SiteConfig {
-    /// The upstream values of the official feed.
-    fn default() -> Self {
-        let base_url = "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/";
-        SiteConfig {
-            title: "Kubernetes Vulnerability Announcements - CVE Feed".into(),
-            description: "Auto-refreshing official CVE feed for Kubernetes repository".into(),
-            home_page_url: "https://kubernetes.io".into(),
-            base_url: base_url.into(),
-            feed_url: format!("{base_url}index.json"),
-            feed_refresh_job:
-                "https://testgrid.k8s.io/sig-security-cve-feed#auto-refreshing-official-cve-feed"
-                    .into(),
-            author_name: "Kubernetes Community".into(),
-            author_url: "https://www.kubernetes.dev".into(),
-        }
-    }
-}
-
-impl SiteConfig {
-    /// Public URL of a published object.
-    pub fn url_of(&self, name: &str) -> String {
-        format!("{}{name}", self.base_url)
-    }
-
-    /// The settings as one string, folded into the content hash.
-    pub fn fingerprint(&self) -> String {
-        format!("{self:?}")
-    }
-
-    /// What, besides the feed, decides the bytes of every object: this
-    /// build's code ([`BUILD_KEY`]) and these settings. Hex sha256.
-    pub fn render_key(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(BUILD_KEY.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(self.fingerprint().as_bytes());
-        hex::encode(hasher.finalize())
-    }
 }
 
 /// One object to publish.
@@ -147,7 +85,7 @@ impl Part {
     /// The object name of this part of `feed`.
     pub fn name(self, feed: &Feed) -> String {
         match self {
-            Part::Record(i) => osv::record_name(feed.items[i].advisory.id.as_str()),
+            Part::Record(i) => osv::record_name(&feed.items[i].advisory.id),
             Part::Archive => osv::ARCHIVE.into(),
             Part::JsonFeed => jsonfeed::NAME.into(),
             Part::Rss => rss::NAME.into(),

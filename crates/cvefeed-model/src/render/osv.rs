@@ -15,7 +15,8 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::jsonfeed::timestamp;
 use super::{Artifact, RenderError, content_type};
-use crate::advisory::vuln::{Affected, ReferenceKind, Source, VersionRange, reference_kind};
+use crate::advisory::CveId;
+use crate::advisory::vuln::{Affected, ReferenceKind, Source, Upper, VersionRange, reference_kind};
 use crate::feed::{Feed, FeedItem};
 
 /// The OSV schema version the records follow.
@@ -30,8 +31,9 @@ pub const ARCHIVE: &str = "osv/all.zip";
 /// Prefix of every OSV object name.
 pub const DIR: &str = "osv/";
 
-/// Name of the record of one CVE.
-pub fn record_name(id: &str) -> String {
+/// Name of the record of one CVE, `osv/<ID>.json`: the one place the
+/// record path is spelled.
+pub fn record_name(id: &CveId) -> String {
     format!("{DIR}{id}.json")
 }
 
@@ -105,16 +107,16 @@ fn osv_ranges(ranges: &[VersionRange]) -> Vec<Range> {
     let mut fixed_events = Vec::new();
     let mut last_events = Vec::new();
     for r in ranges {
-        match (&r.fixed, &r.last_affected) {
-            (Some(f), _) => {
+        match &r.upper {
+            Upper::Fixed(f) => {
                 fixed_events.push(introduced(r));
                 fixed_events.push(json!({"fixed": f.to_string()}));
             }
-            (None, Some(l)) => {
+            Upper::LastAffected(l) => {
                 last_events.push(introduced(r));
                 last_events.push(json!({"last_affected": l.to_string()}));
             }
-            (None, None) => fixed_events.push(introduced(r)),
+            Upper::Open => fixed_events.push(introduced(r)),
         }
     }
     [fixed_events, last_events]
@@ -233,7 +235,7 @@ pub fn render_record(item: &FeedItem) -> Result<Artifact, RenderError> {
     let mut bytes = serde_json::to_vec_pretty(&record(item)).map_err(failed)?;
     bytes.push(b'\n');
     Ok(Artifact {
-        name: record_name(item.advisory.id.as_str()),
+        name: record_name(&item.advisory.id),
         content_type: content_type::JSON,
         bytes,
     })

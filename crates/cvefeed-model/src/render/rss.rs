@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use rss::extension::Extension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::vocab::{rating_name, severity_scheme, status_scheme};
+use super::vocab::{severity_scheme, status_scheme};
 use super::{Artifact, RenderError, SiteConfig, content_type, http_url, xml_safe};
 use crate::feed::{Feed, FeedItem};
 
@@ -41,7 +41,7 @@ fn item(i: &FeedItem, site: &SiteConfig) -> Item {
     }];
     if let Some(sev) = &a.vuln.severity {
         categories.push(Category {
-            name: rating_name(sev.rating).into(),
+            name: sev.rating.to_string(),
             domain: Some(severity_scheme(site)),
         });
     }
@@ -84,7 +84,7 @@ fn self_link(site: &SiteConfig) -> BTreeMap<String, BTreeMap<String, Vec<Extensi
 pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     let channel = Channel {
         title: text(&site.title),
-        link: text(&site.base_url),
+        link: text(site.base_url.as_str()),
         description: text(&site.description),
         language: Some("en".into()),
         last_build_date: Some(rfc822(feed.updated_at)),

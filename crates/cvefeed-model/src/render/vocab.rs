@@ -1,11 +1,12 @@
 //! The words the RSS, Atom and HTML renderers share for status and
-//! severity: category schemes, labels and the names of CVSS bands. Owns no
+//! severity: category schemes, labels and the severity text. Owns no
 //! format; every renderer takes its vocabulary from here so the three files
-//! never disagree.
+//! never disagree. The names of the CVSS bands themselves are
+//! [`Rating`](crate::advisory::vuln::Rating)'s (`Display`), not this module's.
 
 use super::SiteConfig;
 use crate::advisory::Status;
-use crate::advisory::vuln::{Rating, Severity};
+use crate::advisory::vuln::Severity;
 
 /// Category scheme (Atom) and domain (RSS) of the status: the page's
 /// section explaining the statuses.
@@ -29,25 +30,15 @@ pub fn status_label(status: Status) -> &'static str {
     }
 }
 
-/// The CVSS band as published: `NONE`, `LOW`, `MEDIUM`, `HIGH`, `CRITICAL`.
-pub fn rating_name(rating: Rating) -> &'static str {
-    match rating {
-        Rating::None => "NONE",
-        Rating::Low => "LOW",
-        Rating::Medium => "MEDIUM",
-        Rating::High => "HIGH",
-        Rating::Critical => "CRITICAL",
-    }
-}
-
 /// The band and base score, e.g. `HIGH 8.1`.
 pub fn severity_text(severity: &Severity) -> String {
-    format!("{} {:.1}", rating_name(severity.rating), severity.score)
+    format!("{} {:.1}", severity.rating, severity.score)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::advisory::vuln::Rating;
 
     #[test]
     fn severity_text_has_band_and_one_decimal() {

@@ -1,11 +1,17 @@
-//! Component names: which Kubernetes component an installed version or a
-//! feed's affected entry is about.
+//! Component names in `check`: which Kubernetes component an installed
+//! version or a feed's affected entry is about.
 //!
-//! Core components are the ones released with Kubernetes itself; a bare
-//! `--version` stands for all of them. Anything else (ingress-nginx, CSI
-//! drivers, …) is matched by name only. Pure; knows nothing of ranges.
+//! Every name, alias and module comes from the model's one component table
+//! ([`components`]): a component of kind [`Kind::Core`] is a
+//! [`CoreComponent`], the [`Kind::Project`] entry is Kubernetes as a whole
+//! (every core component, which a bare `--version` stands for), anything
+//! else (ingress-nginx, CSI drivers, …) is matched by name only. This
+//! module adds the check-specific grouping (the control plane) and nothing
+//! else. Pure; knows nothing of ranges.
 
 use std::fmt;
+
+use cvefeed_model::advisory::vuln::components::{self, Component, Kind};
 
 /// A component released as part of Kubernetes itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,44 +48,28 @@ impl CoreComponent {
         CoreComponent::KubeScheduler,
     ];
 
-    /// The binary name.
-    pub fn name(self) -> &'static str {
+    /// Its entry in the component table.
+    pub fn component(self) -> &'static Component {
         match self {
-            CoreComponent::KubeApiserver => "kube-apiserver",
-            CoreComponent::KubeControllerManager => "kube-controller-manager",
-            CoreComponent::KubeScheduler => "kube-scheduler",
-            CoreComponent::Kubelet => "kubelet",
-            CoreComponent::KubeProxy => "kube-proxy",
-            CoreComponent::Kubectl => "kubectl",
+            CoreComponent::KubeApiserver => &components::KUBE_APISERVER,
+            CoreComponent::KubeControllerManager => &components::KUBE_CONTROLLER_MANAGER,
+            CoreComponent::KubeScheduler => &components::KUBE_SCHEDULER,
+            CoreComponent::Kubelet => &components::KUBELET,
+            CoreComponent::KubeProxy => &components::KUBE_PROXY,
+            CoreComponent::Kubectl => &components::KUBECTL,
         }
     }
 
-    /// Names and Go modules that denote this component.
-    fn aliases(self) -> &'static [&'static str] {
-        match self {
-            CoreComponent::KubeApiserver => &[
-                "kube-apiserver",
-                "apiserver",
-                "api server",
-                "api-server",
-                "kubernetes api server",
-                "k8s.io/apiserver",
-                "k8s.io/kube-apiserver",
-            ],
-            CoreComponent::KubeControllerManager => &[
-                "kube-controller-manager",
-                "controller-manager",
-                "controller manager",
-                "k8s.io/kube-controller-manager",
-                "k8s.io/controller-manager",
-            ],
-            CoreComponent::KubeScheduler => {
-                &["kube-scheduler", "scheduler", "k8s.io/kube-scheduler"]
-            }
-            CoreComponent::Kubelet => &["kubelet", "k8s.io/kubelet"],
-            CoreComponent::KubeProxy => &["kube-proxy", "k8s.io/kube-proxy"],
-            CoreComponent::Kubectl => &["kubectl", "k8s.io/kubectl"],
-        }
+    /// The binary name.
+    pub fn name(self) -> &'static str {
+        self.component().name
+    }
+
+    /// The core component a table entry is, if it is one.
+    fn of(component: &Component) -> Option<CoreComponent> {
+        CoreComponent::ALL
+            .into_iter()
+            .find(|c| c.component() == component)
     }
 }
 
@@ -88,9 +78,6 @@ impl fmt::Display for CoreComponent {
         f.write_str(self.name())
     }
 }
-
-/// Names that denote Kubernetes as a whole (every core component).
-const WHOLE: &[&str] = &["kubernetes", "k8s.io/kubernetes"];
 
 /// What a name denotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,16 +94,16 @@ fn normalise(name: &str) -> String {
     name.trim().to_ascii_lowercase()
 }
 
-/// What `name` (a component name or a Go module) denotes.
+/// What `name` (a component name, alias or Go module) denotes.
 pub fn classify_name(name: &str) -> Named {
     let n = normalise(name);
-    if WHOLE.contains(&n.as_str()) {
-        return Named::Kubernetes;
+    match components::lookup_input(&n) {
+        Some(c) if c.kind == Kind::Project => Named::Kubernetes,
+        Some(c) if c.kind == Kind::Core => {
+            CoreComponent::of(c).map_or(Named::Other(n), Named::Core)
+        }
+        _ => Named::Other(n),
     }
-    CoreComponent::ALL
-        .into_iter()
-        .find(|c| c.aliases().contains(&n.as_str()))
-        .map_or(Named::Other(n), Named::Core)
 }
 
 /// What a feed's affected entry denotes: its Go module when that is known,
@@ -142,6 +129,43 @@ pub fn other_matches(wanted: &str, component: &str, package: Option<&str>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn core_components_are_the_tables_core_entries() {
+        let core: Vec<&Component> = components::COMPONENTS
+            .iter()
+            .filter(|c| c.kind == Kind::Core)
+            .collect();
+        assert_eq!(core.len(), CoreComponent::ALL.len());
+        for c in core {
+            let named = CoreComponent::of(c).unwrap_or_else(|| panic!("{} has no variant", c.name));
+            assert_eq!(named.component(), c);
+        }
+    }
+
+    #[test]
+    fn check_accepts_input_aliases() {
+        for (name, core) in [
+            ("scheduler", CoreComponent::KubeScheduler),
+            ("api-server", CoreComponent::KubeApiserver),
+            ("Kubernetes API Server", CoreComponent::KubeApiserver),
+            ("k8s.io/kube-apiserver", CoreComponent::KubeApiserver),
+            (
+                "k8s.io/controller-manager",
+                CoreComponent::KubeControllerManager,
+            ),
+            ("controller manager", CoreComponent::KubeControllerManager),
+        ] {
+            assert_eq!(classify_name(name), Named::Core(core), "{name}");
+        }
+        assert_eq!(classify_name("k8s.io/kubernetes"), Named::Kubernetes);
+        assert_eq!(classify_name("kubeadm"), Named::Other("kubeadm".into()));
+        assert_eq!(
+            classify_entry("kubeadm", Some("k8s.io/kubernetes")),
+            Named::Kubernetes
+        );
+        assert_eq!(classify_name("CSI-Proxy"), Named::Other("csi-proxy".into()));
+    }
 
     #[test]
     fn names_and_modules_map_to_components() {

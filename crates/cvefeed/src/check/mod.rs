@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use component::{CoreComponent, Named, classify_entry, classify_name, other_matches};
 use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
+use cvefeed_model::advisory::{CveId, Status};
 pub use version::{InstalledVersion, InvalidVersion};
 pub use workflow::{CheckOptions, Targets, run};
 
@@ -112,6 +113,18 @@ pub enum CheckError {
         location: String,
         /// The parse error.
         source: serde_json::Error,
+    },
+    /// An item of the feed does not name a CVE id: the feed is refused
+    /// rather than checked in part, since a skipped item could concern the
+    /// cluster.
+    #[error("{location}: item {item} does not name a CVE id; the feed cannot be checked")]
+    FeedItemId {
+        /// Where the feed came from.
+        location: String,
+        /// The item's position, from 1.
+        item: usize,
+        /// Why its id was refused.
+        source: cvefeed_model::advisory::InvalidCveId,
     },
     /// The kubeconfig cannot be read.
     #[error("cannot read the kubeconfig {path}")]
@@ -255,13 +268,13 @@ pub enum RangeData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedEntry {
     /// The CVE id.
-    pub id: String,
+    pub id: CveId,
     /// The title summary.
     pub summary: String,
     /// The announcement (issue) URL.
     pub url: String,
-    /// The feed status (`open`, `fixed`, …), when published.
-    pub status: Option<String>,
+    /// The feed status, when published (and known to this version).
+    pub status: Option<Status>,
     /// Severity, when known.
     pub severity: Option<SeverityInfo>,
     /// Affected ranges.
@@ -383,7 +396,7 @@ fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
     let v = target.version.upstream();
     let mut result = CheckResult {
-        id: entry.id.clone(),
+        id: entry.id.to_string(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
         installed: target.version.raw().to_string(),
@@ -439,7 +452,7 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
     let hits: Vec<(&Affected, &VersionRange)> = relevant
         .iter()
         .flat_map(|a| a.ranges.iter().map(move |r| (*a, r)))
-        .filter(|(_, r)| version::in_range(r, v))
+        .filter(|(_, r)| r.contains(v))
         .collect();
     let mut notes: Vec<String> = Vec::new();
     if origin == Origin::Description {
@@ -460,7 +473,7 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
         result.component = join_unique(hits.iter().map(|(a, _)| a.component.as_str()));
         result.fixed_in = hits
             .iter()
-            .filter_map(|(_, r)| r.fixed.as_ref())
+            .filter_map(|(_, r)| r.fixed())
             .min()
             .map(ToString::to_string);
         result.reason = format!(

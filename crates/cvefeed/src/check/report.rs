@@ -148,20 +148,9 @@ impl Report {
 
 fn severity_cell(r: &CheckResult) -> String {
     match (r.severity, r.score) {
-        (Some(rating), Some(score)) => format!("{} {score:.1}", rating_name(rating)),
-        (Some(rating), None) => rating_name(rating).to_string(),
+        (Some(rating), Some(score)) => format!("{rating} {score:.1}"),
+        (Some(rating), None) => rating.to_string(),
         (None, _) => "unrated".to_string(),
-    }
-}
-
-/// The band in upper case, as feeds publish it.
-pub fn rating_name(r: Rating) -> &'static str {
-    match r {
-        Rating::None => "NONE",
-        Rating::Low => "LOW",
-        Rating::Medium => "MEDIUM",
-        Rating::High => "HIGH",
-        Rating::Critical => "CRITICAL",
     }
 }
 

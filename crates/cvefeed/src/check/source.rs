@@ -2,12 +2,15 @@
 //! file or a URL (with an ETag cache, so a repeated check costs a 304), and
 //! turning its items into [`FeedEntry`] values.
 //!
-//! The structured `_kubernetes_io` data is used when present; otherwise the
-//! body parser ([`vuln::extract`]) is run on `content_text`. Parsing
-//! ([`parse_feed`]) is pure; fetching ([`load`]) is the I/O edge. Nothing
-//! here writes to a store.
+//! The feed is read with the model's [`cvefeed_model::wire`] types, the
+//! same ones the feed is written with. The structured `_kubernetes_io`
+//! data is used when present; otherwise the body parser
+//! ([`vuln::extract`]) is run on `content_text`. Parsing ([`parse_feed`])
+//! is pure; fetching ([`load`]) is the I/O edge. Nothing here writes to a
+//! store.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -20,7 +23,9 @@ use super::version::parse_range_version;
 use super::{CheckError, FeedEntry, Origin, RangeData, SeverityInfo};
 use crate::http::{self, Redirects};
 use crate::store;
-use cvefeed_model::advisory::vuln::{self, Affected, Rating, VersionRange};
+use cvefeed_model::advisory::CveId;
+use cvefeed_model::advisory::vuln::{self, Affected, VersionRange};
+use cvefeed_model::wire::{AffectedRange, Document, Item};
 
 /// The feed `check` reads when no `--feed` is given.
 pub const DEFAULT_FEED: &str =
@@ -229,56 +234,9 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
     })
 }
 
-#[derive(Deserialize)]
-struct WireFeed {
-    items: Vec<WireItem>,
-}
-
-#[derive(Deserialize)]
-struct WireItem {
-    id: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    external_url: Option<String>,
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    content_text: Option<String>,
-    #[serde(rename = "_kubernetes_io", default)]
-    ext: Option<WireExt>,
-}
-
-#[derive(Deserialize, Default)]
-struct WireExt {
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    severity: Option<Rating>,
-    #[serde(default)]
-    cvss_vector: Option<String>,
-    #[serde(default)]
-    cvss_score: Option<f64>,
-    #[serde(default)]
-    affected: Option<Vec<WireRange>>,
-}
-
-#[derive(Deserialize)]
-struct WireRange {
-    component: String,
-    #[serde(default)]
-    package: Option<String>,
-    #[serde(default)]
-    introduced: Option<String>,
-    #[serde(default)]
-    fixed: Option<String>,
-    #[serde(default)]
-    last_affected: Option<String>,
-}
-
 /// Group flat feed ranges into [`Affected`] entries, in order of first
 /// appearance; an invalid version makes the whole CVE unassessable.
-fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
+fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
     let mut out: Vec<Affected> = Vec::new();
     for w in wire {
         let parse = |field: &str, v: &Option<String>| {
@@ -292,19 +250,21 @@ fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
                     )
                 })
         };
-        let range = VersionRange {
-            introduced: parse("introduced", &w.introduced)?,
-            fixed: parse("fixed", &w.fixed)?,
-            last_affected: parse("last_affected", &w.last_affected)?,
-        };
+        let range = VersionRange::from_bounds(
+            parse("introduced", &w.introduced)?,
+            parse("fixed", &w.fixed)?,
+            parse("last_affected", &w.last_affected)?,
+        )
+        .map_err(|e| format!("the feed's range of {} is invalid: {e}", w.component))?;
+        let package = w.package.as_deref();
         match out
             .iter_mut()
-            .find(|a| a.component == w.component && a.package == w.package)
+            .find(|a| a.component == w.component && a.package.as_deref() == package)
         {
             Some(a) => a.ranges.push(range),
             None => out.push(Affected {
-                component: w.component.clone(),
-                package: w.package.clone(),
+                component: w.component.to_string(),
+                package: package.map(str::to_string),
                 ranges: vec![range],
             }),
         }
@@ -312,26 +272,40 @@ fn group_ranges(wire: &[WireRange]) -> Result<Vec<Affected>, String> {
     Ok(out)
 }
 
-/// Turn the bytes of a JSON Feed into entries. Items are kept in feed
-/// order; a repeated id keeps its first item.
+/// Turn the bytes of a JSON Feed into entries, one per CVE id. Items are
+/// kept in feed order; an item naming several ids (as the upstream script
+/// wrote them) gives one entry per id; a repeated id keeps its first entry.
+/// A feed with an item whose id is not a CVE id is refused, naming the item,
+/// rather than checked in part: a check that skipped an item could pass a
+/// cluster that item concerns.
 pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckError> {
-    let feed: WireFeed = serde_json::from_slice(bytes).map_err(|source| CheckError::FeedParse {
+    let feed: Document = serde_json::from_slice(bytes).map_err(|source| CheckError::FeedParse {
         location: location.to_string(),
         source,
     })?;
-    let mut seen = BTreeMap::new();
+    let mut seen = BTreeSet::new();
     let mut entries = Vec::new();
-    for item in feed.items {
-        if seen.insert(item.id.clone(), ()).is_some() {
+    for (n, item) in feed.items.into_iter().enumerate() {
+        let ids = item.cve_ids().map_err(|source| CheckError::FeedItemId {
+            location: location.to_string(),
+            item: n + 1,
+            source,
+        })?;
+        let fresh: Vec<CveId> = ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        let Some(first) = fresh.first() else {
             continue;
-        }
-        entries.push(entry(item));
+        };
+        let read = entry(first, item);
+        entries.extend(fresh.into_iter().map(|id| FeedEntry { id, ..read.clone() }));
     }
     Ok(entries)
 }
 
-fn entry(item: WireItem) -> FeedEntry {
-    let ext = item.ext.unwrap_or_default();
+fn entry(id: &CveId, item: Item) -> FeedEntry {
+    let ext = item.extension.unwrap_or_default();
     let body = item.content_text.unwrap_or_default();
     let structured = ext.affected.as_deref().map(group_ranges);
     let usable = matches!(&structured, Some(Ok(a)) if !a.is_empty());
@@ -368,7 +342,7 @@ fn entry(item: WireItem) -> FeedEntry {
         Some(rating) => Some(SeverityInfo {
             rating,
             score: ext.cvss_score,
-            vector: ext.cvss_vector,
+            vector: ext.cvss_vector.map(Cow::into_owned),
         }),
         None => parsed.and_then(|p| p.severity).map(|s| SeverityInfo {
             rating: s.rating,
@@ -379,9 +353,10 @@ fn entry(item: WireItem) -> FeedEntry {
     FeedEntry {
         url: item
             .url
+            .map(Cow::into_owned)
             .or(item.external_url)
-            .unwrap_or_else(|| format!("https://www.cve.org/cverecord?id={}", item.id)),
-        id: item.id,
+            .unwrap_or_else(|| id.cve_org_url()),
+        id: id.clone(),
         summary: item.summary.unwrap_or_default().trim().to_string(),
         status: ext.status,
         severity,

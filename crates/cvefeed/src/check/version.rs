@@ -1,6 +1,7 @@
 //! Installed versions and affected ranges: reading what a user or a cluster
-//! reports (`1.29.3`, `v1.29.3-eks-abc`, `v1.29.3+k3s1`) and deciding whether
-//! a version falls inside a [`VersionRange`].
+//! reports (`1.29.3`, `v1.29.3-eks-abc`, `v1.29.3+k3s1`), the versions a
+//! feed range gives, and a [`VersionRange`] in words. Whether a version
+//! lies in a range is the range's own rule ([`VersionRange::contains`]).
 //!
 //! Pure. Knows nothing of feeds, clusters or output formats.
 
@@ -9,7 +10,7 @@ use std::str::FromStr;
 
 use semver::{BuildMetadata, Prerelease, Version};
 
-use cvefeed_model::advisory::vuln::VersionRange;
+use cvefeed_model::advisory::vuln::{Upper, VersionRange};
 
 /// A version string that cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,30 +119,16 @@ pub fn parse_range_version(s: &str) -> Result<Version, InvalidVersion> {
     })
 }
 
-/// Whether `v` lies in `range`: `introduced <= v < fixed`, or
-/// `introduced <= v <= last_affected`. An absent `introduced` means "from
-/// the beginning"; a range with neither `fixed` nor `last_affected` has no
-/// upper bound. When both are given, `fixed` bounds the range.
-pub fn in_range(range: &VersionRange, v: &Version) -> bool {
-    let above = range.introduced.as_ref().is_none_or(|i| v >= i);
-    let below = match (&range.fixed, &range.last_affected) {
-        (Some(fixed), _) => v < fixed,
-        (None, Some(last)) => v <= last,
-        (None, None) => true,
-    };
-    above && below
-}
-
 /// A range in words: `>= 1.29.0, < 1.29.4`.
 pub fn describe(range: &VersionRange) -> String {
     let mut parts = Vec::new();
     if let Some(i) = &range.introduced {
         parts.push(format!(">= {i}"));
     }
-    match (&range.fixed, &range.last_affected) {
-        (Some(f), _) => parts.push(format!("< {f}")),
-        (None, Some(l)) => parts.push(format!("<= {l}")),
-        (None, None) => {}
+    match &range.upper {
+        Upper::Fixed(f) => parts.push(format!("< {f}")),
+        Upper::LastAffected(l) => parts.push(format!("<= {l}")),
+        Upper::Open => {}
     }
     if parts.is_empty() {
         "all versions".to_string()
@@ -182,17 +169,12 @@ mod tests {
 
     #[test]
     fn ranges_in_words() {
-        let r = VersionRange {
-            introduced: Some(Version::new(1, 29, 0)),
-            fixed: None,
-            last_affected: Some(Version::new(1, 29, 3)),
-        };
+        let r = VersionRange::new(
+            Some(Version::new(1, 29, 0)),
+            Upper::LastAffected(Version::new(1, 29, 3)),
+        );
         assert_eq!(describe(&r), ">= 1.29.0, <= 1.29.3");
-        let all = VersionRange {
-            introduced: None,
-            fixed: None,
-            last_affected: None,
-        };
+        let all = VersionRange::new(None, Upper::Open);
         assert_eq!(describe(&all), "all versions");
     }
 }

@@ -1,13 +1,31 @@
-//! The one table of components an announcement may name, and the Go module
-//! each one is published under in the OSV `Kubernetes` ecosystem.
+//! The one table of Kubernetes components: each one's canonical name, the
+//! spellings announcements use for it, the names users and feeds may give
+//! it, the Go module it is published under in the OSV `Kubernetes`
+//! ecosystem, and whether a bare Kubernetes version stands for it.
 //!
-//! Owns name resolution only: the canonical component name, the spellings
-//! announcements use for it, and its module path. It knows nothing of
-//! Markdown or OSV layout.
+//! Owns name resolution only, for the body parser ([`lookup`],
+//! [`mentioned_in`]) and for `cvefeed check` ([`lookup_input`]). It knows
+//! nothing of Markdown, OSV layout or version ranges. New facts about a
+//! component (the container images it ships in, say) belong here, as
+//! further fields.
 
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+
+/// What part of Kubernetes a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Kubernetes as a whole: every core component.
+    Project,
+    /// A component a bare Kubernetes version stands for (`cvefeed check
+    /// --version 1.29.3`): the control plane, node and client binaries.
+    Core,
+    /// Released on its own schedule (ingress-nginx, CSI drivers), or, like
+    /// kubeadm, with Kubernetes but not among the core binaries: matched by
+    /// its own name only.
+    Separate,
+}
 
 /// One known component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,120 +37,193 @@ pub struct Component {
     /// Other spellings met in announcements (matched case-insensitively,
     /// as whole words).
     pub aliases: &'static [&'static str],
+    /// Further names a user or a feed may give it (`scheduler`,
+    /// `k8s.io/kube-apiserver`), never looked for in announcement text:
+    /// [`lookup_input`] accepts them, [`lookup`] and [`mentioned_in`] do
+    /// not.
+    pub input_aliases: &'static [&'static str],
+    /// What part of Kubernetes it is.
+    pub kind: Kind,
 }
+
+impl Component {
+    /// The name and every alias announcements use, in table order.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> + use<> {
+        std::iter::once(self.name).chain(self.aliases.iter().copied())
+    }
+}
+
+/// `kube-apiserver`.
+pub const KUBE_APISERVER: Component = Component {
+    name: "kube-apiserver",
+    module: "k8s.io/apiserver",
+    aliases: &["kubernetes api server", "api server", "apiserver"],
+    input_aliases: &["api-server", "k8s.io/kube-apiserver"],
+    kind: Kind::Core,
+};
+
+/// `kubelet`.
+pub const KUBELET: Component = Component {
+    name: "kubelet",
+    module: "k8s.io/kubelet",
+    aliases: &[],
+    input_aliases: &[],
+    kind: Kind::Core,
+};
+
+/// `kubectl`.
+pub const KUBECTL: Component = Component {
+    name: "kubectl",
+    module: "k8s.io/kubectl",
+    aliases: &[],
+    input_aliases: &[],
+    kind: Kind::Core,
+};
+
+/// `kube-proxy`.
+pub const KUBE_PROXY: Component = Component {
+    name: "kube-proxy",
+    module: "k8s.io/kube-proxy",
+    aliases: &[],
+    input_aliases: &[],
+    kind: Kind::Core,
+};
+
+/// `kube-controller-manager`.
+pub const KUBE_CONTROLLER_MANAGER: Component = Component {
+    name: "kube-controller-manager",
+    module: "k8s.io/kube-controller-manager",
+    aliases: &["controller manager", "controller-manager"],
+    input_aliases: &["k8s.io/controller-manager"],
+    kind: Kind::Core,
+};
+
+/// `kube-scheduler`.
+pub const KUBE_SCHEDULER: Component = Component {
+    name: "kube-scheduler",
+    module: "k8s.io/kube-scheduler",
+    aliases: &[],
+    input_aliases: &["scheduler"],
+    kind: Kind::Core,
+};
+
+/// The generic project name: used when nothing more specific is named.
+pub const KUBERNETES: &str = PROJECT.name;
+
+/// `kubernetes`: the project as a whole.
+pub const PROJECT: Component = Component {
+    name: "kubernetes",
+    module: "k8s.io/kubernetes",
+    aliases: &[],
+    input_aliases: &[],
+    kind: Kind::Project,
+};
 
 /// Every component we can map, core Kubernetes first.
 ///
-/// | component | OSV package (Go module) |
-/// |---|---|
-/// | kube-apiserver | k8s.io/apiserver |
-/// | kubelet | k8s.io/kubelet |
-/// | kubectl | k8s.io/kubectl |
-/// | kube-proxy | k8s.io/kube-proxy |
-/// | kube-controller-manager | k8s.io/kube-controller-manager |
-/// | kube-scheduler | k8s.io/kube-scheduler |
-/// | kubeadm | k8s.io/kubernetes |
-/// | kubernetes (whole project) | k8s.io/kubernetes |
-/// | ingress-nginx | k8s.io/ingress-nginx |
-/// | secrets-store-csi-driver | sigs.k8s.io/secrets-store-csi-driver |
-/// | azure-file-csi-driver | sigs.k8s.io/azurefile-csi-driver |
-/// | image-builder | sigs.k8s.io/image-builder |
-/// | kubernetes-csi-proxy | github.com/kubernetes-csi/csi-proxy |
-/// | external-provisioner | github.com/kubernetes-csi/external-provisioner |
-/// | external-snapshotter | github.com/kubernetes-csi/external-snapshotter |
-/// | external-resizer | github.com/kubernetes-csi/external-resizer |
+/// | component | OSV package (Go module) | kind |
+/// |---|---|---|
+/// | kube-apiserver | k8s.io/apiserver | core |
+/// | kubelet | k8s.io/kubelet | core |
+/// | kubectl | k8s.io/kubectl | core |
+/// | kube-proxy | k8s.io/kube-proxy | core |
+/// | kube-controller-manager | k8s.io/kube-controller-manager | core |
+/// | kube-scheduler | k8s.io/kube-scheduler | core |
+/// | kubernetes (whole project) | k8s.io/kubernetes | project |
+/// | kubeadm | k8s.io/kubernetes | separate |
+/// | ingress-nginx | k8s.io/ingress-nginx | separate |
+/// | secrets-store-csi-driver | sigs.k8s.io/secrets-store-csi-driver | separate |
+/// | azure-file-csi-driver | sigs.k8s.io/azurefile-csi-driver | separate |
+/// | image-builder | sigs.k8s.io/image-builder | separate |
+/// | kubernetes-csi-proxy | github.com/kubernetes-csi/csi-proxy | separate |
+/// | external-provisioner | github.com/kubernetes-csi/external-provisioner | separate |
+/// | external-snapshotter | github.com/kubernetes-csi/external-snapshotter | separate |
+/// | external-resizer | github.com/kubernetes-csi/external-resizer | separate |
+///
+/// A module shared by several components stands for the first one listed
+/// with it: `k8s.io/kubernetes` is the project, not kubeadm.
 pub const COMPONENTS: &[Component] = &[
-    Component {
-        name: "kube-apiserver",
-        module: "k8s.io/apiserver",
-        aliases: &["kubernetes api server", "api server", "apiserver"],
-    },
-    Component {
-        name: "kubelet",
-        module: "k8s.io/kubelet",
-        aliases: &[],
-    },
-    Component {
-        name: "kubectl",
-        module: "k8s.io/kubectl",
-        aliases: &[],
-    },
-    Component {
-        name: "kube-proxy",
-        module: "k8s.io/kube-proxy",
-        aliases: &[],
-    },
-    Component {
-        name: "kube-controller-manager",
-        module: "k8s.io/kube-controller-manager",
-        aliases: &["controller manager", "controller-manager"],
-    },
-    Component {
-        name: "kube-scheduler",
-        module: "k8s.io/kube-scheduler",
-        aliases: &[],
-    },
-    Component {
-        name: "kubeadm",
-        module: "k8s.io/kubernetes",
-        aliases: &[],
-    },
-    Component {
-        name: "kubernetes",
-        module: "k8s.io/kubernetes",
-        aliases: &[],
-    },
-    Component {
-        name: "ingress-nginx",
-        module: "k8s.io/ingress-nginx",
-        aliases: &["ingress nginx"],
-    },
-    Component {
-        name: "secrets-store-csi-driver",
-        module: "sigs.k8s.io/secrets-store-csi-driver",
-        aliases: &[],
-    },
-    Component {
-        name: "azure-file-csi-driver",
-        module: "sigs.k8s.io/azurefile-csi-driver",
-        aliases: &["azurefile-csi-driver"],
-    },
-    Component {
-        name: "image-builder",
-        module: "sigs.k8s.io/image-builder",
-        aliases: &["kubernetes image builder", "image builder"],
-    },
-    Component {
-        name: "kubernetes-csi-proxy",
-        module: "github.com/kubernetes-csi/csi-proxy",
-        aliases: &["csi-proxy"],
-    },
-    Component {
-        name: "external-provisioner",
-        module: "github.com/kubernetes-csi/external-provisioner",
-        aliases: &[],
-    },
-    Component {
-        name: "external-snapshotter",
-        module: "github.com/kubernetes-csi/external-snapshotter",
-        aliases: &[],
-    },
-    Component {
-        name: "external-resizer",
-        module: "github.com/kubernetes-csi/external-resizer",
-        aliases: &[],
-    },
+    KUBE_APISERVER,
+    KUBELET,
+    KUBECTL,
+    KUBE_PROXY,
+    KUBE_CONTROLLER_MANAGER,
+    KUBE_SCHEDULER,
+    PROJECT,
+    separate("kubeadm", "k8s.io/kubernetes", &[]),
+    separate("ingress-nginx", "k8s.io/ingress-nginx", &["ingress nginx"]),
+    separate(
+        "secrets-store-csi-driver",
+        "sigs.k8s.io/secrets-store-csi-driver",
+        &[],
+    ),
+    separate(
+        "azure-file-csi-driver",
+        "sigs.k8s.io/azurefile-csi-driver",
+        &["azurefile-csi-driver"],
+    ),
+    separate(
+        "image-builder",
+        "sigs.k8s.io/image-builder",
+        &["kubernetes image builder", "image builder"],
+    ),
+    separate(
+        "kubernetes-csi-proxy",
+        "github.com/kubernetes-csi/csi-proxy",
+        &["csi-proxy"],
+    ),
+    separate(
+        "external-provisioner",
+        "github.com/kubernetes-csi/external-provisioner",
+        &[],
+    ),
+    separate(
+        "external-snapshotter",
+        "github.com/kubernetes-csi/external-snapshotter",
+        &[],
+    ),
+    separate(
+        "external-resizer",
+        "github.com/kubernetes-csi/external-resizer",
+        &[],
+    ),
 ];
 
-/// The generic project name: used when nothing more specific is named.
-pub const KUBERNETES: &str = "kubernetes";
+/// A component released apart from the core binaries, known by its name,
+/// module and announcement spellings only.
+const fn separate(
+    name: &'static str,
+    module: &'static str,
+    aliases: &'static [&'static str],
+) -> Component {
+    Component {
+        name,
+        module,
+        aliases,
+        input_aliases: &[],
+        kind: Kind::Separate,
+    }
+}
 
-/// The component a name, alias or module path stands for (case-insensitive).
+/// The component a name, alias or module path from an announcement stands
+/// for (case-insensitive). Input-only aliases are not accepted: what the
+/// parser reads does not depend on them.
 pub fn lookup(name: &str) -> Option<&'static Component> {
     let wanted = name.trim().to_ascii_lowercase();
     COMPONENTS
         .iter()
-        .find(|c| c.name == wanted || c.module == wanted || c.aliases.iter().any(|a| *a == wanted))
+        .find(|c| c.module == wanted || c.spellings().any(|s| s == wanted))
+}
+
+/// The component a name given by a user or a feed stands for: what
+/// [`lookup`] accepts, and the input-only aliases.
+pub fn lookup_input(name: &str) -> Option<&'static Component> {
+    lookup(name).or_else(|| {
+        let wanted = name.trim().to_ascii_lowercase();
+        COMPONENTS
+            .iter()
+            .find(|c| c.input_aliases.iter().any(|a| *a == wanted))
+    })
 }
 
 /// Every spelling of every component, longest first (stable within a
@@ -140,11 +231,7 @@ pub fn lookup(name: &str) -> Option<&'static Component> {
 static SPELLINGS: LazyLock<(Vec<&'static Component>, AhoCorasick)> = LazyLock::new(|| {
     let mut spellings: Vec<(&'static str, &'static Component)> = COMPONENTS
         .iter()
-        .flat_map(|c| {
-            std::iter::once(c.name)
-                .chain(c.aliases.iter().copied())
-                .map(move |s| (s, c))
-        })
+        .flat_map(|c| c.spellings().map(move |s| (s, c)))
         .collect();
     spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     let automaton = AhoCorasick::new(spellings.iter().map(|(s, _)| s)).expect("valid patterns");
@@ -224,11 +311,65 @@ mod tests {
     }
 
     #[test]
-    fn every_name_is_unique_and_lower_case() {
-        for (i, c) in COMPONENTS.iter().enumerate() {
-            assert_eq!(c.name, c.name.to_ascii_lowercase());
-            assert!(c.aliases.iter().all(|a| *a == a.to_ascii_lowercase()));
-            assert!(COMPONENTS[i + 1..].iter().all(|o| o.name != c.name));
+    fn input_aliases_resolve_only_as_input() {
+        for (input, name) in [
+            ("scheduler", "kube-scheduler"),
+            ("API-Server", "kube-apiserver"),
+            ("k8s.io/kube-apiserver", "kube-apiserver"),
+            ("k8s.io/controller-manager", "kube-controller-manager"),
+            ("kube-proxy", "kube-proxy"),
+        ] {
+            assert_eq!(lookup_input(input).map(|c| c.name), Some(name), "{input}");
         }
+        assert!(lookup("scheduler").is_none());
+        assert!(lookup("k8s.io/kube-apiserver").is_none());
+        assert!(mentioned_in("the scheduler and the api-server").is_empty());
+        // So the parser reads a "scheduler" line as it always did: an
+        // unknown component, published without a package.
+        let read = crate::advisory::vuln::extract(
+            "### Affected Versions\n\n- scheduler v1.2.0 - v1.2.3\n",
+        );
+        assert_eq!(read.components(), ["scheduler"]);
+        assert_eq!(read.affected[0].package, None);
+        assert_eq!(
+            read.warnings,
+            [crate::advisory::vuln::Warning::UnknownComponent {
+                name: "scheduler".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_shared_module_stands_for_the_project() {
+        assert_eq!(lookup("k8s.io/kubernetes"), Some(&PROJECT));
+        assert_eq!(lookup("kubeadm").unwrap().module, PROJECT.module);
+        assert_eq!(lookup(KUBERNETES).unwrap().kind, Kind::Project);
+    }
+
+    #[test]
+    fn every_name_is_unique_and_lower_case() {
+        let every = |c: &Component| -> Vec<&'static str> {
+            c.spellings()
+                .chain(c.input_aliases.iter().copied())
+                .collect()
+        };
+        for (i, c) in COMPONENTS.iter().enumerate() {
+            for name in every(c) {
+                assert_eq!(name, name.to_ascii_lowercase());
+                assert!(
+                    COMPONENTS[i + 1..]
+                        .iter()
+                        .all(|o| !every(o).contains(&name)),
+                    "{name} names two components"
+                );
+            }
+        }
+        assert_eq!(
+            COMPONENTS
+                .iter()
+                .filter(|c| c.kind == Kind::Project)
+                .count(),
+            1
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Rating, Severity};
+use super::{Rating, Severity, Warning};
 
 /// A vector somewhere in text: `CVSS:3.1/AV:N/…`, any case.
 static VECTOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,21 +37,50 @@ pub fn find_vectors(text: &str) -> Vec<&str> {
     VECTOR.find_iter(text).map(|m| m.as_str()).collect()
 }
 
+/// Why a vector cannot be scored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CvssError {
+    /// Not a v3.0, v3.1 or v4.0 vector (CVSS v2, say).
+    #[error("CVSS vector {vector:?} is not CVSS v3.0, v3.1 or v4.0")]
+    UnsupportedVersion {
+        /// The vector as written.
+        vector: String,
+    },
+    /// The `cvss` crate rejects it.
+    #[error("CVSS vector {vector:?} is invalid: {cause}")]
+    Invalid {
+        /// The vector as written.
+        vector: String,
+        /// What the `cvss` crate says (part of this message, so not a
+        /// separate source).
+        cause: cvss::Error,
+    },
+    /// A v3 vector without all eight base metrics.
+    #[error("CVSS vector {vector:?} lacks base metric(s) {}", missing.join(", "))]
+    MissingMetrics {
+        /// The vector as written.
+        vector: String,
+        /// The missing metrics (`AV`, `AC`, …).
+        missing: Vec<&'static str>,
+    },
+}
+
 /// Score a vector (v3.0, v3.1 or v4.0). The result carries the vector in
 /// canonical form (upper case, `CVSS:` prefix, metrics in standard order).
-pub fn score(vector: &str) -> Result<Severity, String> {
+pub fn score(vector: &str) -> Result<Severity, CvssError> {
     let upper = vector.trim().trim_end_matches('/').to_ascii_uppercase();
     if !(upper.starts_with("CVSS:3.0/")
         || upper.starts_with("CVSS:3.1/")
         || upper.starts_with("CVSS:4.0/"))
     {
-        return Err(format!(
-            "CVSS vector {vector:?} is not CVSS v3.0, v3.1 or v4.0"
-        ));
+        return Err(CvssError::UnsupportedVersion {
+            vector: vector.to_string(),
+        });
     }
-    let parsed: cvss::Cvss = upper
-        .parse()
-        .map_err(|e| format!("CVSS vector {vector:?} is invalid: {e}"))?;
+    let parsed: cvss::Cvss = upper.parse().map_err(|cause| CvssError::Invalid {
+        vector: vector.to_string(),
+        cause,
+    })?;
     if let cvss::Cvss::CvssV30(_) | cvss::Cvss::CvssV31(_) = parsed {
         let present: Vec<&str> = parsed.metrics().map(|(m, _)| m.name()).collect();
         let missing: Vec<&str> = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"]
@@ -59,10 +88,10 @@ pub fn score(vector: &str) -> Result<Severity, String> {
             .filter(|m| !present.contains(m))
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "CVSS vector {vector:?} lacks base metric(s) {}",
-                missing.join(", ")
-            ));
+            return Err(CvssError::MissingMetrics {
+                vector: vector.to_string(),
+                missing,
+            });
         }
     }
     let score = parsed.score();
@@ -96,27 +125,27 @@ pub fn stated(line: &str) -> Stated {
     Stated { score, rating }
 }
 
-/// Problems with what `stated` says about `severity`, one message each.
-pub fn disagreements(severity: &Severity, stated: Stated) -> Vec<String> {
+/// Problems with what `stated` says about `severity`, one warning each.
+pub fn disagreements(severity: &Severity, stated: Stated) -> Vec<Warning> {
     let mut out = Vec::new();
     if let Some(s) = stated.score
         && (s - severity.score).abs() > 0.05
     {
-        out.push(format!(
-            "the announcement states CVSS score {s} but {} scores {}",
-            severity.vector, severity.score
-        ));
+        out.push(Warning::ScoreMismatch {
+            stated: s,
+            vector: severity.vector.clone(),
+            score: severity.score,
+        });
     }
     if let Some(r) = stated.rating
         && r != severity.rating
     {
-        out.push(format!(
-            "the announcement states severity {} but {} is rated {} ({})",
-            r.as_str(),
-            severity.vector,
-            severity.rating.as_str(),
-            severity.score
-        ));
+        out.push(Warning::RatingMismatch {
+            stated: r,
+            vector: severity.vector.clone(),
+            rating: severity.rating,
+            score: severity.score,
+        });
     }
     out
 }
@@ -143,20 +172,27 @@ mod tests {
 
     #[test]
     fn rejects_bad_vectors_with_a_reason() {
-        assert!(
-            score("CVSS:3.1/AV:N/AC:L")
-                .unwrap_err()
-                .contains("lacks base metric")
+        let missing = score("CVSS:3.1/AV:N/AC:L").unwrap_err();
+        assert_eq!(
+            missing,
+            CvssError::MissingMetrics {
+                vector: "CVSS:3.1/AV:N/AC:L".into(),
+                missing: vec!["PR", "UI", "S", "C", "I", "A"],
+            }
         );
-        assert!(
-            score("CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H")
-                .unwrap_err()
-                .contains("invalid")
+        assert_eq!(
+            missing.to_string(),
+            "CVSS vector \"CVSS:3.1/AV:N/AC:L\" lacks base metric(s) PR, UI, S, C, I, A"
         );
-        assert!(
-            score("AV:N/AC:L/Au:N/C:P/I:P/A:P")
-                .unwrap_err()
-                .contains("not CVSS v3.0")
+        assert!(matches!(
+            score("CVSS:3.1/AV:Q/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"),
+            Err(CvssError::Invalid { .. })
+        ));
+        assert_eq!(
+            score("AV:N/AC:L/Au:N/C:P/I:P/A:P"),
+            Err(CvssError::UnsupportedVersion {
+                vector: "AV:N/AC:L/Au:N/C:P/I:P/A:P".into()
+            })
         );
         assert!(score("CVSS:4.0/AV:N").is_err());
     }
@@ -246,11 +282,30 @@ mod tests {
                 rating: Some(Rating::Medium),
             },
         );
-        assert_eq!(w.len(), 2);
-        assert!(w[0].contains("states CVSS score 9 but"), "{w:?}");
-        assert!(
-            w[1].contains("states severity MEDIUM but") && w[1].contains("HIGH"),
-            "{w:?}"
+        let vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H".to_string();
+        assert_eq!(
+            w,
+            [
+                Warning::ScoreMismatch {
+                    stated: 9.0,
+                    vector: vector.clone(),
+                    score: 8.8
+                },
+                Warning::RatingMismatch {
+                    stated: Rating::Medium,
+                    vector: vector.clone(),
+                    rating: Rating::High,
+                    score: 8.8
+                }
+            ]
+        );
+        assert_eq!(
+            w[0].to_string(),
+            format!("the announcement states CVSS score 9 but {vector} scores 8.8")
+        );
+        assert_eq!(
+            w[1].to_string(),
+            format!("the announcement states severity MEDIUM but {vector} is rated HIGH (8.8)")
         );
     }
 }

@@ -13,9 +13,9 @@ use regex::Regex;
 use semver::Version;
 
 use super::components::{self, KUBERNETES};
-use super::cvss::{self, Stated};
-use super::ranges::{self, RawRange, Upper};
-use super::{Affected, Severity};
+use super::cvss::{self, CvssError, Stated};
+use super::ranges;
+use super::{Affected, Severity, Upper, VersionRange, Warning};
 
 /// What a section heading announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,7 @@ const FILLER: &[&str] = &[
 
 /// A component or several, as a line names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Named {
+enum Mention {
     /// Nothing named.
     Nothing,
     /// Only the project as a whole ("Kubernetes v1.19.0 - v1.19.2").
@@ -187,15 +187,15 @@ enum Named {
 /// A range line, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RangeLine {
-    named: Named,
-    range: RawRange,
+    named: Mention,
+    range: VersionRange,
     inline_fix: Option<Version>,
 }
 
 /// A fixed-version line, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FixLine {
-    named: Named,
+    named: Mention,
     fixed: Version,
 }
 
@@ -321,7 +321,7 @@ fn sections(body: &str) -> Vec<(Section, Vec<&str>)> {
 }
 
 /// Which components a line prefix names.
-fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
+fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Mention {
     let known: Vec<&str> = components::mentioned_in(prefix)
         .into_iter()
         .map(|c| c.name)
@@ -332,12 +332,12 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
         .map(|n| n.to_string())
         .collect();
     if !specific.is_empty() {
-        return Named::These(specific);
+        return Mention::These(specific);
     }
     // Strip known spellings, then look for an unknown component name.
     let mut rest = prefix.to_ascii_lowercase();
     for c in components::COMPONENTS {
-        for s in std::iter::once(c.name).chain(c.aliases.iter().copied()) {
+        for s in c.spellings() {
             rest = rest.replace(s, " ");
         }
     }
@@ -353,12 +353,12 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Named {
         if !unknown.contains(&name) {
             unknown.push(name.clone());
         }
-        return Named::These(vec![name]);
+        return Mention::These(vec![name]);
     }
     if known.contains(&KUBERNETES) {
-        Named::Project
+        Mention::Project
     } else {
-        Named::Nothing
+        Mention::Nothing
     }
 }
 
@@ -379,7 +379,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
             let mut ignored = Vec::new();
             return Some(RangeLine {
                 named: named_in(&text, &mut ignored),
-                range: RawRange {
+                range: VersionRange {
                     introduced: None,
                     upper: Upper::Open,
                 },
@@ -403,35 +403,35 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
     let op_text = op.as_ref().map(|c| c[1].to_ascii_lowercase());
     let (range, rest_from) = match op_text.as_deref() {
         Some("<") | Some("before") | Some("older than") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: Upper::Fixed(lower.lowest()),
             },
             first.end(),
         ),
         Some(o) if o.starts_with("prior") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: Upper::Fixed(lower.lowest()),
             },
             first.end(),
         ),
         Some("<=") | Some("=<") | Some("≤") | Some("through") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: lower.as_upper(),
             },
             first.end(),
         ),
         Some(o) if o.starts_with("up") => (
-            RawRange {
+            VersionRange {
                 introduced: None,
                 upper: lower.as_upper(),
             },
             first.end(),
         ),
         Some(">=") | Some("=>") | Some("≥") | Some(">") => (
-            RawRange {
+            VersionRange {
                 introduced: Some(lower.lowest()),
                 upper: Upper::Open,
             },
@@ -445,7 +445,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
             match between {
                 // srctl's "first < fixed" form.
                 Some((second, "<")) => (
-                    RawRange {
+                    VersionRange {
                         introduced: Some(lower.lowest()),
                         upper: Upper::Fixed(ranges::parse_exact(second.as_str())?),
                     },
@@ -454,7 +454,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                 Some((second, gap)) if RANGE_SEPARATOR.is_match(gap) => {
                     let upper = ranges::parse_written(second.as_str())?;
                     (
-                        RawRange {
+                        VersionRange {
                             introduced: Some(lower.lowest()),
                             upper: upper.as_upper(),
                         },
@@ -462,14 +462,14 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                     )
                 }
                 _ if first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after) => (
-                    RawRange {
+                    VersionRange {
                         introduced: Some(lower.lowest()),
                         upper: Upper::Open,
                     },
                     first.end(),
                 ),
                 _ if SUFFIX_AT_MOST.is_match(after) => (
-                    RawRange {
+                    VersionRange {
                         introduced: None,
                         upper: lower.as_upper(),
                     },
@@ -478,7 +478,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                 _ => {
                     let upper = lower.as_upper();
                     (
-                        RawRange {
+                        VersionRange {
                             introduced: Some(lower.lowest()),
                             upper,
                         },
@@ -543,7 +543,7 @@ fn fix_line(line: &str, unknown: &mut Vec<String>) -> Option<FixLine> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvssStatement {
     /// The scored vector, or why it could not be scored.
-    pub severity: Result<Severity, String>,
+    pub severity: Result<Severity, CvssError>,
     /// Score and band stated next to it.
     pub stated: Stated,
     /// Other, different vectors in the body.
@@ -632,7 +632,7 @@ fn first_paragraph(body: &str) -> String {
 }
 
 /// Affected components and ranges described by the Markdown of a body.
-pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
+pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let parts = sections(body);
     let mut unknown: Vec<String> = Vec::new();
     let mut range_lines: Vec<RangeLine> = Vec::new();
@@ -660,7 +660,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
             for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
                 if let Some(fixed) = ranges::parse_exact(v) {
                     fix_lines.push(FixLine {
-                        named: Named::Nothing,
+                        named: Mention::Nothing,
                         fixed,
                     });
                 }
@@ -672,7 +672,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
     let from_fixes: Vec<String> = fix_lines
         .iter()
         .flat_map(|f| match &f.named {
-            Named::These(n) => n.clone(),
+            Mention::These(n) => n.clone(),
             _ => Vec::new(),
         })
         .fold(Vec::new(), |mut acc, n| {
@@ -703,19 +703,19 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
     } else {
         project()
     };
-    let resolve = |named: &Named| -> Vec<String> {
+    let resolve = |named: &Mention| -> Vec<String> {
         match named {
-            Named::These(n) => n.clone(),
-            Named::Project => for_project.clone(),
-            Named::Nothing => for_bare.clone(),
+            Mention::These(n) => n.clone(),
+            Mention::Project => for_project.clone(),
+            Mention::Nothing => for_bare.clone(),
         }
     };
 
-    let mut per_component: Vec<(String, Vec<RawRange>, Vec<Version>)> = Vec::new();
+    let mut per_component: Vec<(String, Vec<VersionRange>, Vec<Version>)> = Vec::new();
     fn slot<'a>(
-        all: &'a mut Vec<(String, Vec<RawRange>, Vec<Version>)>,
+        all: &'a mut Vec<(String, Vec<VersionRange>, Vec<Version>)>,
         name: &str,
-    ) -> &'a mut (String, Vec<RawRange>, Vec<Version>) {
+    ) -> &'a mut (String, Vec<VersionRange>, Vec<Version>) {
         if let Some(i) = all.iter().position(|(n, _, _)| n == name) {
             &mut all[i]
         } else {
@@ -733,7 +733,7 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
     let affected_names: Vec<String> = per_component.iter().map(|(n, _, _)| n.clone()).collect();
     for line in &fix_lines {
         let targets = match &line.named {
-            Named::These(n) => n.clone(),
+            Mention::These(n) => n.clone(),
             _ if !affected_names.is_empty() => affected_names.clone(),
             other => resolve(other),
         };
@@ -741,11 +741,11 @@ pub fn affected(body: &str, warnings: &mut Vec<String>) -> Vec<Affected> {
             slot(&mut per_component, &name).2.push(line.fixed.clone());
         }
     }
-    for name in &unknown {
-        warnings.push(format!(
-            "unknown component {name:?}: no OSV package known for it"
-        ));
-    }
+    warnings.extend(
+        unknown
+            .into_iter()
+            .map(|name| Warning::UnknownComponent { name }),
+    );
     per_component
         .into_iter()
         .map(|(name, raw, fixed)| {
@@ -769,24 +769,24 @@ mod tests {
         Version::parse(s).unwrap()
     }
 
-    fn line(l: &str) -> Option<(Named, RawRange, Option<Version>)> {
+    fn line(l: &str) -> Option<(Mention, VersionRange, Option<Version>)> {
         let mut unknown = Vec::new();
         range_line(l, &mut unknown).map(|r| (r.named, r.range, r.inline_fix))
     }
 
-    fn these(n: &str) -> Named {
-        Named::These(vec![n.to_string()])
+    fn these(n: &str) -> Mention {
+        Mention::These(vec![n.to_string()])
     }
 
     #[test]
     fn range_line_shapes() {
         let la = |s: &str| Upper::LastAffected(v(s));
         let fx = |s: &str| Upper::Fixed(v(s));
-        let r = |i: Option<&str>, u: Upper| RawRange {
+        let r = |i: Option<&str>, u: Upper| VersionRange {
             introduced: i.map(v),
             upper: u,
         };
-        let cases: Vec<(&str, Named, RawRange, Option<Version>)> = vec![
+        let cases: Vec<(&str, Mention, VersionRange, Option<Version>)> = vec![
             (
                 "- kubelet v1.17.0 - v1.17.2",
                 these("kubelet"),
@@ -795,11 +795,16 @@ mod tests {
             ),
             (
                 "v1.27.0 - v1.27.1",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.27.0"), la("1.27.1")),
                 None,
             ),
-            ("<= v1.24.13", Named::Nothing, r(None, la("1.24.13")), None),
+            (
+                "<= v1.24.13",
+                Mention::Nothing,
+                r(None, la("1.24.13")),
+                None,
+            ),
             (
                 "- kube-apiserver < v1.15.10",
                 these("kube-apiserver"),
@@ -820,30 +825,30 @@ mod tests {
             ),
             (
                 "* Kubernetes v1.0.x-1.9.x",
-                Named::Project,
+                Mention::Project,
                 r(Some("1.0.0"), fx("1.10.0")),
                 None,
             ),
             (
                 "* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))",
-                Named::Project,
+                Mention::Project,
                 r(Some("1.10.0"), la("1.10.10")),
                 Some(v("1.10.11")),
             ),
             (
                 "<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1",
-                Named::Nothing,
+                Mention::Nothing,
                 r(None, la("1.15.9")),
                 Some(v("1.15.10")),
             ),
             (
                 "- v1.11.0 \\- 1.11.4  ",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.11.0"), la("1.11.4")),
                 None,
             ),
-            ("- <v1.2.0", Named::Nothing, r(None, fx("1.2.0")), None),
-            ("<=v1.29.12", Named::Nothing, r(None, la("1.29.12")), None),
+            ("- <v1.2.0", Mention::Nothing, r(None, fx("1.2.0")), None),
+            ("<=v1.29.12", Mention::Nothing, r(None, la("1.29.12")), None),
             (
                 "kubectl v1.8.0+",
                 these("kubectl"),
@@ -900,13 +905,13 @@ mod tests {
             ),
             (
                 "v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)",
-                Named::Nothing,
+                Mention::Nothing,
                 r(Some("1.16.0"), la("1.18.18")),
                 None,
             ),
             (
                 "- kubelet/kube-proxy v1.18.0-1.18.3",
-                Named::These(vec!["kubelet".into(), "kube-proxy".into()]),
+                Mention::These(vec!["kubelet".into(), "kube-proxy".into()]),
                 r(Some("1.18.0"), la("1.18.3")),
                 None,
             ),
@@ -918,7 +923,7 @@ mod tests {
             ),
             (
                 "All versions of Kubernetes",
-                Named::Project,
+                Mention::Project,
                 r(None, Upper::Open),
                 None,
             ),
@@ -960,8 +965,8 @@ mod tests {
             let mut unknown = Vec::new();
             fix_line(l, &mut unknown).map(|f| (f.named, f.fixed))
         };
-        assert_eq!(fix("- v1.17.3"), Some((Named::Nothing, v("1.17.3"))));
-        assert_eq!(fix("V1.24.14"), Some((Named::Nothing, v("1.24.14"))));
+        assert_eq!(fix("- v1.17.3"), Some((Mention::Nothing, v("1.17.3"))));
+        assert_eq!(fix("V1.24.14"), Some((Mention::Nothing, v("1.24.14"))));
         assert_eq!(
             fix("- kubelet v1.28.1 - fixed by #1"),
             Some((these("kubelet"), v("1.28.1")))
@@ -977,7 +982,7 @@ mod tests {
         );
         assert_eq!(
             fix("* Fixed in v1.7.14 by #5"),
-            Some((Named::Nothing, v("1.7.14")))
+            Some((Mention::Nothing, v("1.7.14")))
         );
         assert_eq!(
             fix("- secrets-store-csi-driver >= 1.3.3"),

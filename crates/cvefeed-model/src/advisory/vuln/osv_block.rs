@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::components;
 use super::cvss;
-use super::ranges::{self, RawRange, Upper};
-use super::{Affected, Severity};
+use super::ranges;
+use super::{Affected, Severity, Upper, VersionRange, Warning};
 
 /// The opening fence of the block: ```` ```json osv ````.
 static OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -61,22 +61,24 @@ pub fn split(body: &str) -> Option<(&str, String)> {
 }
 
 /// Read the block's JSON. `None` with a warning when it is not a JSON object.
-pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
+pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
     let value: Value = match serde_json::from_str(json) {
         Ok(v @ Value::Object(_)) => v,
         Ok(_) => {
-            warnings.push("malformed OSV block: not a JSON object; ignored".into());
+            warnings.push(Warning::OsvBlockNotAnObject);
             return None;
         }
         Err(e) => {
-            warnings.push(format!("malformed OSV block: {e}; ignored"));
+            warnings.push(Warning::OsvBlockInvalid {
+                reason: e.to_string(),
+            });
             return None;
         }
     };
     let mut block = Block::default();
     for s in value["severity"].as_array().into_iter().flatten() {
         let Some(vector) = s["score"].as_str() else {
-            warnings.push("OSV block: a severity entry has no score string".into());
+            warnings.push(Warning::OsvSeverityWithoutScore);
             continue;
         };
         match cvss::score(vector) {
@@ -84,7 +86,7 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
                 block.severity = Some(sev);
                 break;
             }
-            Err(e) => warnings.push(format!("OSV block: {e}")),
+            Err(e) => warnings.push(Warning::OsvCvss(e)),
         }
     }
     for (n, entry) in value["affected"]
@@ -98,38 +100,37 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         else {
-            warnings.push(format!(
-                "OSV block: affected[{n}] has no package name; ignored"
-            ));
+            warnings.push(Warning::OsvAffectedWithoutName { index: n });
             continue;
         };
         let known = components::lookup(name);
         if known.is_none() {
-            warnings.push(format!(
-                "unknown component {name:?}: no OSV package known for it"
-            ));
+            warnings.push(Warning::UnknownComponent {
+                name: name.to_string(),
+            });
         }
         let component = known.map_or(name.to_string(), |c| c.name.to_string());
         let mut raw = Vec::new();
         for range in entry["ranges"].as_array().into_iter().flatten() {
             let kind = range["type"].as_str().unwrap_or("");
             if kind != "SEMVER" && kind != "ECOSYSTEM" {
-                warnings.push(format!(
-                    "OSV block: {kind:?} range of {component} is not a version range; ignored"
-                ));
+                warnings.push(Warning::OsvNotAVersionRange {
+                    kind: kind.to_string(),
+                    component: component.clone(),
+                });
                 continue;
             }
             raw.extend(events(&component, &range["events"], warnings));
         }
         let ranges = ranges::normalise(&component, raw, &[], warnings);
         if ranges.is_empty() {
-            warnings.push(format!("OSV block: no usable range for {component}"));
+            warnings.push(Warning::OsvNoUsableRange { component });
             continue;
         }
         match block.affected.iter_mut().find(|a| a.component == component) {
             Some(a) => {
-                let mut all: Vec<RawRange> = a.ranges.drain(..).map(to_raw).collect();
-                all.extend(ranges.into_iter().map(to_raw));
+                let mut all = std::mem::take(&mut a.ranges);
+                all.extend(ranges);
                 a.ranges = ranges::normalise(&component, all, &[], warnings);
             }
             None => block.affected.push(Affected {
@@ -151,21 +152,9 @@ pub fn read(json: &str, warnings: &mut Vec<String>) -> Option<Block> {
     Some(block)
 }
 
-fn to_raw(r: super::VersionRange) -> RawRange {
-    let upper = match (r.fixed, r.last_affected) {
-        (Some(f), _) => Upper::Fixed(f),
-        (None, Some(l)) => Upper::LastAffected(l),
-        (None, None) => Upper::Open,
-    };
-    RawRange {
-        introduced: r.introduced,
-        upper,
-    }
-}
-
 /// The ranges an OSV event list describes. `introduced: "0"` means "from
 /// the beginning".
-fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<RawRange> {
+fn events(component: &str, events: &Value, warnings: &mut Vec<Warning>) -> Vec<VersionRange> {
     let mut out = Vec::new();
     let mut open: Option<Option<semver::Version>> = None;
     for event in events.as_array().into_iter().flatten() {
@@ -174,9 +163,9 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
             .and_then(|o| o.iter().next())
             .and_then(|(k, v)| v.as_str().map(|s| (k.as_str(), s.trim())))
         else {
-            warnings.push(format!(
-                "OSV block: an event of {component} is not {{kind: version}}"
-            ));
+            warnings.push(Warning::OsvMalformedEvent {
+                component: component.to_string(),
+            });
             continue;
         };
         let parsed = if kind == "introduced" && version == "0" {
@@ -185,9 +174,11 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
             match ranges::parse_exact(version) {
                 Some(v) => Some(Some(v)),
                 None => {
-                    warnings.push(format!(
-                        "OSV block: {kind} version {version:?} of {component} is not a version; ignored"
-                    ));
+                    warnings.push(Warning::OsvBadVersion {
+                        kind: kind.to_string(),
+                        version: version.to_string(),
+                        component: component.to_string(),
+                    });
                     None
                 }
             }
@@ -196,7 +187,7 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
         match kind {
             "introduced" => {
                 if let Some(start) = open.take() {
-                    out.push(RawRange {
+                    out.push(VersionRange {
                         introduced: start,
                         upper: Upper::Open,
                     });
@@ -210,18 +201,19 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<String>) -> Vec<Ra
                 } else {
                     Upper::Fixed(v)
                 };
-                out.push(RawRange {
+                out.push(VersionRange {
                     introduced: open.take().unwrap_or(None),
                     upper,
                 });
             }
-            other => warnings.push(format!(
-                "OSV block: unknown event {other:?} for {component}; ignored"
-            )),
+            other => warnings.push(Warning::OsvUnknownEvent {
+                kind: other.to_string(),
+                component: component.to_string(),
+            }),
         }
     }
     if let Some(start) = open {
-        out.push(RawRange {
+        out.push(VersionRange {
             introduced: start,
             upper: Upper::Open,
         });
