@@ -17,9 +17,14 @@
 //! - [`render`]: every published format.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
 //! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
+//! - [`changes`]: the change log, event by event, and its retention.
+//! - [`signature`]: signing and verifying the manifest's bytes (cosign's
+//!   `sign-blob` format).
 
 pub mod advisory;
+pub mod changes;
 pub mod feed;
 pub mod manifest;
 pub mod render;
+pub mod signature;
 pub mod wire;

@@ -27,26 +27,26 @@ use crate::feed::{Feed, FeedItem};
 /// Name of the Atom object.
 pub const NAME: &str = "atom.xml";
 
-type Xml<W> = Writer<W>;
+pub(super) type Xml<W> = Writer<W>;
 
-fn failed(e: impl ToString) -> RenderError {
+pub(super) fn failed(e: impl ToString) -> RenderError {
     RenderError::Format {
         format: "Atom 1.0",
         cause: e.to_string(),
     }
 }
 
-fn start<W: Write>(w: &mut Xml<W>, element: BytesStart<'_>) -> Result<(), RenderError> {
+pub(super) fn start<W: Write>(w: &mut Xml<W>, element: BytesStart<'_>) -> Result<(), RenderError> {
     w.write_event(Event::Start(element)).map_err(failed)
 }
 
-fn end<W: Write>(w: &mut Xml<W>, name: &str) -> Result<(), RenderError> {
+pub(super) fn end<W: Write>(w: &mut Xml<W>, name: &str) -> Result<(), RenderError> {
     w.write_event(Event::End(BytesEnd::new(name)))
         .map_err(failed)
 }
 
 /// `<name>text</name>`, the text escaped.
-fn element<W: Write>(w: &mut Xml<W>, name: &str, text: &str) -> Result<(), RenderError> {
+pub(super) fn element<W: Write>(w: &mut Xml<W>, name: &str, text: &str) -> Result<(), RenderError> {
     start(w, BytesStart::new(name))?;
     w.write_event(Event::Text(BytesText::new(text)))
         .map_err(failed)?;
@@ -54,7 +54,7 @@ fn element<W: Write>(w: &mut Xml<W>, name: &str, text: &str) -> Result<(), Rende
 }
 
 /// An empty element with attributes, in order.
-fn empty<W: Write>(
+pub(super) fn empty<W: Write>(
     w: &mut Xml<W>,
     name: &str,
     attributes: &[(&str, &str)],
@@ -66,7 +66,7 @@ fn empty<W: Write>(
     w.write_event(Event::Empty(e)).map_err(failed)
 }
 
-fn time(t: DateTime<Utc>) -> String {
+pub(super) fn time(t: DateTime<Utc>) -> String {
     t.fixed_offset().to_rfc3339()
 }
 

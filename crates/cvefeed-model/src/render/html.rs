@@ -65,6 +65,8 @@ struct Page {
     json_feed_url: String,
     rss_url: String,
     atom_url: String,
+    /// The change feed, `changes.xml`.
+    changes_url: String,
     total: usize,
     attention: usize,
     rows: Vec<Row>,
@@ -131,6 +133,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         json_feed_url: text(site.feed_url.as_str()),
         rss_url: text(&site.url_of(super::rss::NAME)),
         atom_url: text(&site.url_of(super::atom::NAME)),
+        changes_url: text(&site.url_of(super::changes::ATOM_NAME)),
         total: rows.len(),
         attention: rows.iter().filter(|r| r.attention).count(),
         rows,

@@ -26,7 +26,8 @@ fn text(s: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Borrowed(s))
 }
 
-fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
+/// The JSON Feed item of one feed item (also what the change log compares).
+pub(crate) fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
     let a = &i.advisory;
     let v = &a.vuln;
     Item {

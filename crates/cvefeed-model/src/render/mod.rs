@@ -5,6 +5,7 @@
 //! hygiene; it never reads a clock, a store or the network.
 
 pub mod atom;
+pub mod changes;
 pub mod html;
 pub mod jsonfeed;
 pub mod osv;

@@ -1,0 +1,700 @@
+//! The change log: what each publish changed, item by item, kept as
+//! `changes.json` ([`ChangeLog`]) and rendered as an Atom feed by
+//! [`crate::render::changes`].
+//!
+//! A publish that changes content appends one [`Event`] per added, changed
+//! or removed item. A changed item's event names the fields that differ
+//! between its previous JSON Feed item (read from the published
+//! `index.json`) and its new one, and gives `from` and `to` for the status
+//! and the severity. The kind says what matters most: `rejected` when the
+//! status became `rejected`, `status_changed` for any other status change,
+//! `changed` otherwise.
+//!
+//! Owns the event vocabulary, the comparison of two items, and retention.
+//! Pure: the caller reads the previous log and feed and passes `now`.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::advisory::CveId;
+use crate::feed::{Changes, Feed};
+use crate::render::SiteConfig;
+use crate::wire::Timestamp;
+
+/// The status word of a rejected CVE (the CVE record was REJECTED).
+pub const REJECTED: &str = "rejected";
+
+/// What happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The item entered the feed.
+    Added,
+    /// Its content changed, its status did not.
+    Changed,
+    /// It left the feed.
+    Removed,
+    /// Its status changed (to anything but `rejected`).
+    StatusChanged,
+    /// Its status became `rejected`.
+    Rejected,
+}
+
+impl EventKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Added => "added",
+            EventKind::Changed => "changed",
+            EventKind::Removed => "removed",
+            EventKind::StatusChanged => "status_changed",
+            EventKind::Rejected => "rejected",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A field of an item that can change, named after its JSON Feed key
+/// (`content_text` is `body`, the issue URL is `issue`). Fields are
+/// ordered as declared, so every event lists them in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    /// The title without its CVE block.
+    Summary,
+    /// The issue body.
+    Body,
+    /// `open`, `fixed`, …
+    Status,
+    /// The CVSS band.
+    Severity,
+    /// The CVSS vector.
+    CvssVector,
+    /// The CVSS score.
+    CvssScore,
+    /// The affected components.
+    Components,
+    /// The affected ranges.
+    Affected,
+    /// The fixed versions.
+    FixedVersions,
+    /// The other ids of the same issue.
+    Related,
+    /// The announcing issue.
+    Issue,
+    /// When the issue was opened.
+    Published,
+    /// A field this version does not know (a newer feed's), by its key.
+    Other(String),
+}
+
+impl Field {
+    /// JSON Feed keys (top level or under `_kubernetes_io`) that are not
+    /// compared: the id itself, and values derived from the id, the issue
+    /// URL, the base URL or the change time.
+    const DERIVED: [&'static str; 6] = [
+        "id",
+        "external_url",
+        "date_modified",
+        "google_group_url",
+        "issue_number",
+        "osv_url",
+    ];
+
+    /// The field a JSON Feed key holds, `None` for a derived one.
+    pub fn of_key(key: &str) -> Option<Field> {
+        if Self::DERIVED.contains(&key) {
+            return None;
+        }
+        Some(match key {
+            "content_text" => Field::Body,
+            "url" => Field::Issue,
+            "date_published" => Field::Published,
+            other => Field::from_name(other),
+        })
+    }
+
+    /// The field of a name as [`Field::as_str`] writes it.
+    pub fn from_name(name: &str) -> Field {
+        match name {
+            "summary" => Field::Summary,
+            "body" => Field::Body,
+            "status" => Field::Status,
+            "severity" => Field::Severity,
+            "cvss_vector" => Field::CvssVector,
+            "cvss_score" => Field::CvssScore,
+            "components" => Field::Components,
+            "affected" => Field::Affected,
+            "fixed_versions" => Field::FixedVersions,
+            "related" => Field::Related,
+            "issue" => Field::Issue,
+            "published" => Field::Published,
+            other => Field::Other(other.to_string()),
+        }
+    }
+
+    /// The name in `changes.json`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Field::Summary => "summary",
+            Field::Body => "body",
+            Field::Status => "status",
+            Field::Severity => "severity",
+            Field::CvssVector => "cvss_vector",
+            Field::CvssScore => "cvss_score",
+            Field::Components => "components",
+            Field::Affected => "affected",
+            Field::FixedVersions => "fixed_versions",
+            Field::Related => "related",
+            Field::Issue => "issue",
+            Field::Published => "published",
+            Field::Other(name) => name,
+        }
+    }
+
+    /// The field in words, for titles: `fixed versions`, `CVSS vector`.
+    pub fn label(&self) -> Cow<'_, str> {
+        Cow::Borrowed(match self {
+            Field::Summary => "summary",
+            Field::Body => "description",
+            Field::Status => "status",
+            Field::Severity => "severity",
+            Field::CvssVector => "CVSS vector",
+            Field::CvssScore => "CVSS score",
+            Field::Components => "components",
+            Field::Affected => "affected versions",
+            Field::FixedVersions => "fixed versions",
+            Field::Related => "related CVEs",
+            Field::Issue => "announcing issue",
+            Field::Published => "publication date",
+            Field::Other(name) => return Cow::Owned(name.replace('_', " ")),
+        })
+    }
+
+    /// Whether events give `from` and `to` for this field.
+    fn has_values(&self) -> bool {
+        matches!(self, Field::Status | Field::Severity)
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Cow::<str>::deserialize(deserializer).map(|name| Field::from_name(&name))
+    }
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When the publish that made the change happened (the feed's new
+    /// `updated_at`).
+    pub at: Timestamp,
+    /// The item.
+    pub id: CveId,
+    /// What happened.
+    pub kind: EventKind,
+    /// What changed; empty for `added` and `removed`, and when it cannot
+    /// be told (the previous item could not be read, or the change is
+    /// outside the JSON Feed item).
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// The previous status and severity, when they changed (`null`: none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub from: BTreeMap<Field, Value>,
+    /// The new status and severity, when they changed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub to: BTreeMap<Field, Value>,
+}
+
+impl Event {
+    fn bare(at: DateTime<Utc>, id: &CveId, kind: EventKind) -> Event {
+        Event {
+            at: Timestamp(at),
+            id: id.clone(),
+            kind,
+            fields: Vec::new(),
+            from: BTreeMap::new(),
+            to: BTreeMap::new(),
+        }
+    }
+
+    /// The event of an item that changed from `old` to `new`.
+    pub fn changed(at: DateTime<Utc>, id: &CveId, old: &ItemValues, new: &ItemValues) -> Event {
+        let mut event = Event::bare(at, id, EventKind::Changed);
+        let keys: BTreeSet<&Field> = old.0.keys().chain(new.0.keys()).collect();
+        for field in keys {
+            let (before, after) = (old.get(field), new.get(field));
+            if before == after {
+                continue;
+            }
+            if field.has_values() {
+                event.from.insert(field.clone(), before.clone());
+                event.to.insert(field.clone(), after.clone());
+            }
+            event.fields.push(field.clone());
+        }
+        if let Some(status) = event.to.get(&Field::Status) {
+            event.kind = if status.as_str() == Some(REJECTED) {
+                EventKind::Rejected
+            } else {
+                EventKind::StatusChanged
+            };
+        }
+        event
+    }
+
+    /// A one-line title: `CVE-2024-9042: fixed versions changed`.
+    pub fn title(&self) -> String {
+        let id = &self.id;
+        match self.kind {
+            EventKind::Added => format!("{id}: added to the feed"),
+            EventKind::Removed => format!("{id}: removed from the feed"),
+            EventKind::Rejected => format!("{id}: rejected"),
+            EventKind::StatusChanged => format!(
+                "{id}: status changed from {} to {}",
+                word(self.from.get(&Field::Status)),
+                word(self.to.get(&Field::Status))
+            ),
+            EventKind::Changed if self.fields.is_empty() => format!("{id}: changed"),
+            EventKind::Changed => {
+                let labels: Vec<Cow<str>> = self.fields.iter().map(Field::label).collect();
+                let list = match labels.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                format!("{id}: {list} changed")
+            }
+        }
+    }
+
+    /// What changed, in a few lines of text: the fields, then `from → to`
+    /// of the status and severity.
+    pub fn description(&self) -> String {
+        let mut lines = Vec::new();
+        if !self.fields.is_empty() {
+            let names: Vec<&str> = self.fields.iter().map(Field::as_str).collect();
+            lines.push(format!("Changed fields: {}.", names.join(", ")));
+        }
+        for (field, after) in &self.to {
+            let before = self.from.get(field);
+            lines.push(format!(
+                "{}: {} → {}.",
+                field.as_str(),
+                word(before),
+                word(Some(after))
+            ));
+        }
+        if lines.is_empty() {
+            lines.push(format!("{} {}.", self.id, self.kind));
+        }
+        lines.join("\n")
+    }
+}
+
+/// A status or severity value in words (`none` when absent).
+fn word(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => "none".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The comparable fields of one JSON Feed item, by [`Field`]: the top
+/// level and `_kubernetes_io` merged, derived values left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemValues(BTreeMap<Field, Value>);
+
+impl ItemValues {
+    /// The fields of a JSON Feed item object.
+    pub fn of_json(item: serde_json::Map<String, Value>) -> ItemValues {
+        let mut out = BTreeMap::new();
+        for (key, value) in item {
+            match (key.as_str(), value) {
+                ("_kubernetes_io", Value::Object(extension)) => {
+                    for (key, value) in extension {
+                        if let Some(field) = Field::of_key(&key) {
+                            out.insert(field, value);
+                        }
+                    }
+                }
+                (key, value) => {
+                    if let Some(field) = Field::of_key(key) {
+                        out.insert(field, value);
+                    }
+                }
+            }
+        }
+        ItemValues(out)
+    }
+
+    /// The fields of the item with this id in `feed`, as `index.json`
+    /// publishes it.
+    pub fn of_feed(feed: &Feed, site: &SiteConfig, id: &CveId) -> Option<ItemValues> {
+        let item = feed.items.iter().find(|i| &i.advisory.id == id)?;
+        match serde_json::to_value(crate::render::jsonfeed::item(item, site)) {
+            Ok(Value::Object(map)) => Some(ItemValues::of_json(map)),
+            _ => None,
+        }
+    }
+
+    /// A field's value; absent reads as `null`.
+    fn get(&self, field: &Field) -> &Value {
+        self.0.get(field).unwrap_or(&Value::Null)
+    }
+}
+
+/// The items with the `wanted` ids of a published `index.json`, by id.
+/// Only those items are parsed in full.
+pub fn previous_items(
+    index_json: &[u8],
+    wanted: &BTreeSet<CveId>,
+) -> Result<BTreeMap<CveId, ItemValues>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Document<'a> {
+        #[serde(borrow)]
+        items: Vec<&'a RawValue>,
+    }
+    #[derive(Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+    }
+    let document: Document = serde_json::from_slice(index_json)?;
+    let mut out = BTreeMap::new();
+    for raw in document.items {
+        let Ok(id) = serde_json::from_str::<Id>(raw.get())?.id.parse::<CveId>() else {
+            continue;
+        };
+        if wanted.contains(&id) {
+            let item: serde_json::Map<String, Value> = serde_json::from_str(raw.get())?;
+            out.insert(id, ItemValues::of_json(item));
+        }
+    }
+    Ok(out)
+}
+
+/// The events of one publish, ordered by id: `changes` as the feed's
+/// change detection found them, `previous` the previous items of the
+/// changed ids (`None` when they could not be read: the events then name
+/// no fields), `feed` the new feed, `at` the publish time.
+pub fn events(
+    changes: &Changes,
+    previous: Option<&BTreeMap<CveId, ItemValues>>,
+    feed: &Feed,
+    site: &SiteConfig,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
+    out.extend(
+        changes
+            .added
+            .iter()
+            .map(|id| Event::bare(at, id, EventKind::Added)),
+    );
+    out.extend(
+        changes
+            .removed
+            .iter()
+            .map(|id| Event::bare(at, id, EventKind::Removed)),
+    );
+    for id in &changes.changed {
+        let old = previous.and_then(|p| p.get(id));
+        let new = ItemValues::of_feed(feed, site, id);
+        out.push(match (old, new) {
+            (Some(old), Some(new)) => Event::changed(at, id, old, &new),
+            _ => Event::bare(at, id, EventKind::Changed),
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// How much history `changes.json` keeps: an event stays while it is one
+/// of the last `events` or younger than `age`, whichever keeps more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Events always kept, newest first.
+    pub events: usize,
+    /// Age under which every event is kept.
+    pub age: chrono::Duration,
+}
+
+impl Default for Retention {
+    /// 1,000 events or two years.
+    fn default() -> Self {
+        Retention {
+            events: 1000,
+            age: chrono::Duration::days(730),
+        }
+    }
+}
+
+/// `changes.json`: every event kept, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeLog {
+    /// Format version of this document.
+    pub version: u32,
+    /// The events, oldest first.
+    pub events: Vec<Event>,
+}
+
+impl ChangeLog {
+    /// Current format version.
+    pub const VERSION: u32 = 1;
+
+    /// A log with no history.
+    pub fn new() -> ChangeLog {
+        ChangeLog {
+            version: Self::VERSION,
+            events: Vec::new(),
+        }
+    }
+
+    /// Append `events`, skipping any the log already holds (a publish cut
+    /// short may have recorded the same change at the same time).
+    pub fn record(&mut self, events: Vec<Event>) {
+        for event in events {
+            if !self.events.contains(&event) {
+                self.events.push(event);
+            }
+        }
+    }
+
+    /// Drop the events that `retention` no longer keeps at `now`.
+    pub fn retain(&mut self, retention: Retention, now: DateTime<Utc>) {
+        let keep_from = self.events.len().saturating_sub(retention.events);
+        let cutoff = now - retention.age;
+        let mut index = 0;
+        self.events.retain(|e| {
+            let keep = index >= keep_from || e.at.0 >= cutoff;
+            index += 1;
+            keep
+        });
+    }
+
+    /// Drop events dated after `committed`: the log of a publish that was
+    /// cut short before its manifest (whose `updated_at` is `committed`)
+    /// holds events that never became public. Returns how many went.
+    pub fn drop_after(&mut self, committed: DateTime<Utc>) -> usize {
+        let before = self.events.len();
+        self.events.retain(|e| e.at.0 <= committed);
+        before - self.events.len()
+    }
+
+    /// The time of the newest event.
+    pub fn newest(&self) -> Option<DateTime<Utc>> {
+        self.events.iter().map(|e| e.at.0).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn id(s: &str) -> CveId {
+        s.parse().unwrap()
+    }
+
+    fn values(v: Value) -> ItemValues {
+        match v {
+            Value::Object(map) => ItemValues::of_json(map),
+            _ => unreachable!(),
+        }
+    }
+
+    fn item(status: &str, severity: Option<&str>, body: &str) -> ItemValues {
+        values(json!({
+            "id": "CVE-2031-0001",
+            "url": "https://github.com/o/r/issues/1",
+            "summary": "s",
+            "content_text": body,
+            "date_modified": "2031-01-01T00:00:00Z",
+            "_kubernetes_io": {
+                "issue_number": 1,
+                "status": status,
+                "severity": severity,
+                "fixed_versions": ["1.30.1"],
+                "osv_url": "https://example.test/osv/CVE-2031-0001.json"
+            }
+        }))
+    }
+
+    #[test]
+    fn a_body_edit_names_the_body_only() {
+        let e = Event::changed(
+            t("2031-02-01T00:00:00Z"),
+            &id("CVE-2031-0001"),
+            &item("open", Some("high"), "a"),
+            &item("open", Some("high"), "b"),
+        );
+        assert_eq!(e.kind, EventKind::Changed);
+        assert_eq!(e.fields, [Field::Body]);
+        assert!(e.from.is_empty() && e.to.is_empty());
+        assert_eq!(e.title(), "CVE-2031-0001: description changed");
+    }
+
+    #[test]
+    fn status_and_severity_carry_from_and_to() {
+        let e = Event::changed(
+            t("2031-02-01T00:00:00Z"),
+            &id("CVE-2031-0001"),
+            &item("open", None, "a"),
+            &item("fixed", Some("high"), "a"),
+        );
+        assert_eq!(e.kind, EventKind::StatusChanged);
+        assert_eq!(e.fields, [Field::Status, Field::Severity]);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            json!({
+                "at": "2031-02-01T00:00:00Z",
+                "id": "CVE-2031-0001",
+                "kind": "status_changed",
+                "fields": ["status", "severity"],
+                "from": {"status": "open", "severity": null},
+                "to": {"status": "fixed", "severity": "high"}
+            })
+        );
+        assert_eq!(
+            e.title(),
+            "CVE-2031-0001: status changed from open to fixed"
+        );
+        assert_eq!(
+            e.description(),
+            "Changed fields: status, severity.\nstatus: open → fixed.\nseverity: none → high."
+        );
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn a_status_that_becomes_rejected_is_a_rejection() {
+        let e = Event::changed(
+            t("2031-02-01T00:00:00Z"),
+            &id("CVE-2031-0001"),
+            &item("fixed", Some("high"), "a"),
+            &item(REJECTED, Some("high"), "a"),
+        );
+        assert_eq!(e.kind, EventKind::Rejected);
+        assert_eq!(e.fields, [Field::Status]);
+        assert_eq!(e.to[&Field::Status], json!("rejected"));
+        assert_eq!(e.title(), "CVE-2031-0001: rejected");
+    }
+
+    #[test]
+    fn unknown_fields_are_compared_by_their_key() {
+        let mut new = item("open", None, "a");
+        new.0
+            .insert(Field::of_key("cwe_ids").unwrap(), json!(["CWE-79"]));
+        let e = Event::changed(
+            t("2031-02-01T00:00:00Z"),
+            &id("CVE-2031-0001"),
+            &item("open", None, "a"),
+            &new,
+        );
+        assert_eq!(e.fields, [Field::Other("cwe_ids".into())]);
+        assert_eq!(e.title(), "CVE-2031-0001: cwe ids changed");
+        assert_eq!(serde_json::to_value(&e.fields).unwrap(), json!(["cwe_ids"]));
+    }
+
+    #[test]
+    fn only_wanted_items_are_read_from_index_json() {
+        let doc = json!({"items": [
+            {"id": "CVE-2031-0001", "summary": "one", "content_text": "x"},
+            {"id": "CVE-2031-0002", "summary": "two", "content_text": "y"},
+            {"id": "not-a-cve", "summary": "?"}
+        ]});
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        let wanted = BTreeSet::from([id("CVE-2031-0002")]);
+        let got = previous_items(&bytes, &wanted).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[&id("CVE-2031-0002")].get(&Field::Summary),
+            &json!("two")
+        );
+        assert!(previous_items(b"{\"items\": 3}", &wanted).is_err());
+    }
+
+    fn event_at(at: &str, n: u32) -> Event {
+        Event::bare(t(at), &id(&format!("CVE-2031-{n:04}")), EventKind::Added)
+    }
+
+    #[test]
+    fn retention_keeps_the_last_n_or_the_young_whichever_is_more() {
+        let mut log = ChangeLog::new();
+        log.record(
+            (1..=5)
+                .map(|n| event_at("2020-01-01T00:00:00Z", n))
+                .collect(),
+        );
+        log.record(
+            (6..=8)
+                .map(|n| event_at("2031-01-01T00:00:00Z", n))
+                .collect(),
+        );
+        let retention = Retention {
+            events: 4,
+            age: chrono::Duration::days(730),
+        };
+        let now = t("2031-06-01T00:00:00Z");
+        // Eight events: the three young ones and, to make four, the newest old one.
+        let mut by_count = log.clone();
+        by_count.retain(retention, now);
+        let ids: Vec<&str> = by_count.events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "CVE-2031-0005",
+                "CVE-2031-0006",
+                "CVE-2031-0007",
+                "CVE-2031-0008"
+            ]
+        );
+        // Two events by count, but every young one stays.
+        let mut by_age = log.clone();
+        by_age.retain(
+            Retention {
+                events: 2,
+                ..retention
+            },
+            now,
+        );
+        assert_eq!(by_age.events.len(), 3);
+    }
+
+    #[test]
+    fn recording_the_same_event_twice_keeps_one_and_uncommitted_events_go() {
+        let mut log = ChangeLog::new();
+        log.record(vec![event_at("2031-01-01T00:00:00Z", 1)]);
+        log.record(vec![
+            event_at("2031-01-01T00:00:00Z", 1),
+            event_at("2031-02-01T00:00:00Z", 2),
+        ]);
+        assert_eq!(log.events.len(), 2);
+        assert_eq!(log.drop_after(t("2031-01-15T00:00:00Z")), 1);
+        assert_eq!(log.newest(), Some(t("2031-01-01T00:00:00Z")));
+    }
+}

@@ -1,0 +1,149 @@
+//! The change log as published: `changes.json` (the [`ChangeLog`] as
+//! pretty JSON) and `changes.xml`, an Atom 1.0 feed of the same events,
+//! newest first, one entry per event titled like
+//! `CVE-2024-9042: fixed versions changed`.
+//!
+//! An entry's `id` is the `changes.json` URL with a fragment made of the
+//! CVE id, the kind and a hash of the event, so it never changes once
+//! published; `updated` and `published` are the event's time; the
+//! alternate link is the cve.org record, the category the event kind, and
+//! the text content lists the changed fields and the status and severity
+//! before and after. Owns these two formats only; reads no clock.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event as Xml};
+use sha2::{Digest, Sha256};
+
+use super::atom::{element, empty, end, failed, start, time};
+use super::{Artifact, RenderError, SiteConfig, content_type, xml_safe};
+use crate::changes::{ChangeLog, Event};
+
+/// Name of the change log object.
+pub const JSON_NAME: &str = "changes.json";
+
+/// Name of the change feed object.
+pub const ATOM_NAME: &str = "changes.xml";
+
+/// Render `changes.json`: the log, pretty, newline-ended.
+pub fn render_json(log: &ChangeLog) -> Result<Artifact, RenderError> {
+    let mut bytes = serde_json::to_vec_pretty(log).map_err(|e| RenderError::Format {
+        format: "change log",
+        cause: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    Ok(Artifact {
+        name: JSON_NAME.into(),
+        content_type: content_type::JSON,
+        bytes,
+    })
+}
+
+/// The permanent Atom id of an event.
+fn entry_id(event: &Event, site: &SiteConfig) -> String {
+    let json = serde_json::to_vec(event).expect("events serialize");
+    let hash = hex::encode(&Sha256::digest(&json)[..8]);
+    format!(
+        "{}#{}-{}-{hash}",
+        site.url_of(JSON_NAME),
+        event.id,
+        event.kind
+    )
+}
+
+fn entry<W: Write>(w: &mut Writer<W>, event: &Event, site: &SiteConfig) -> Result<(), RenderError> {
+    start(w, BytesStart::new("entry"))?;
+    element(w, "title", &xml_safe(&event.title()))?;
+    element(w, "id", &xml_safe(&entry_id(event, site)))?;
+    element(w, "updated", &time(event.at.0))?;
+    empty(
+        w,
+        "category",
+        &[
+            ("term", event.kind.as_str()),
+            ("scheme", &xml_safe(&site.url_of(JSON_NAME))),
+        ],
+    )?;
+    empty(
+        w,
+        "link",
+        &[
+            ("href", &event.id.cve_org_url()),
+            ("rel", "alternate"),
+            ("type", "text/html"),
+        ],
+    )?;
+    element(w, "published", &time(event.at.0))?;
+    let mut content = BytesStart::new("content");
+    content.push_attribute(("type", "text"));
+    start(w, content)?;
+    w.write_event(Xml::Text(BytesText::new(&xml_safe(&event.description()))))
+        .map_err(failed)?;
+    end(w, "content")?;
+    end(w, "entry")
+}
+
+/// Render `changes.xml`. Its `updated` is the newest event's time, or
+/// `updated_at` (the feed's) while the log is empty.
+pub fn render_atom(
+    log: &ChangeLog,
+    site: &SiteConfig,
+    updated_at: DateTime<Utc>,
+) -> Result<Artifact, RenderError> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Xml::Decl(BytesDecl::new("1.0", None, None)))
+        .map_err(failed)?;
+    w.write_event(Xml::Text(BytesText::from_escaped("\n")))
+        .map_err(failed)?;
+    let mut root = BytesStart::new("feed");
+    root.push_attribute(("xmlns", "http://www.w3.org/2005/Atom"));
+    root.push_attribute(("xml:lang", "en"));
+    start(&mut w, root)?;
+    element(
+        &mut w,
+        "title",
+        &xml_safe(&format!("{}: changes", site.title)),
+    )?;
+    element(&mut w, "id", &xml_safe(&site.url_of(ATOM_NAME)))?;
+    element(&mut w, "updated", &time(log.newest().unwrap_or(updated_at)))?;
+    start(&mut w, BytesStart::new("author"))?;
+    element(&mut w, "name", &xml_safe(&site.author_name))?;
+    element(&mut w, "uri", &xml_safe(&site.author_url))?;
+    end(&mut w, "author")?;
+    empty(
+        &mut w,
+        "link",
+        &[
+            ("href", &xml_safe(&site.url_of(ATOM_NAME))),
+            ("rel", "self"),
+            ("type", content_type::ATOM),
+        ],
+    )?;
+    empty(
+        &mut w,
+        "link",
+        &[
+            ("href", &xml_safe(site.base_url.as_str())),
+            ("rel", "alternate"),
+            ("type", "text/html"),
+        ],
+    )?;
+    element(
+        &mut w,
+        "subtitle",
+        "Every item added to, changed in or removed from the feed, newest first.",
+    )?;
+    for event in log.events.iter().rev() {
+        entry(&mut w, event, site)?;
+    }
+    end(&mut w, "feed")?;
+    let mut bytes = w.into_inner();
+    bytes.push(b'\n');
+    Ok(Artifact {
+        name: ATOM_NAME.into(),
+        content_type: content_type::ATOM,
+        bytes,
+    })
+}
