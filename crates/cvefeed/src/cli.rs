@@ -16,10 +16,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use cvefeed::check;
 use cvefeed::github::{self, RepoName, Token};
 use cvefeed::hooks::{self, Hooks, SecretUrl};
-use cvefeed::publish::{self, RefreshConfig, Source};
+use cvefeed::keys;
+use cvefeed::publish::{self, RefreshConfig, Source, Trust};
 use cvefeed::serve;
 use cvefeed::store;
+use cvefeed::verify;
 use cvefeed_model::advisory::vuln::Rating;
+use cvefeed_model::changes::Retention;
 use cvefeed_model::render::{BaseUrl, SiteConfig};
 
 /// The official, auto-refreshing Kubernetes CVE feed.
@@ -66,6 +69,11 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Check Kubernetes versions, or a running cluster, against the feed.
     Check(CheckArgs),
+    /// Verify a publication: the signature of manifest.json, then every
+    /// object it lists. Exit 0 intact, 1 mismatch, 2 error.
+    Verify(VerifyArgs),
+    /// Write a new signing key pair (cvefeed.key, cvefeed.pub).
+    Keygen(KeygenArgs),
 }
 
 impl Command {
@@ -75,6 +83,8 @@ impl Command {
             Command::Refresh(args) => args.run().await,
             Command::Serve(args) => args.run().await,
             Command::Check(args) => args.run().await,
+            Command::Verify(args) => args.run().await,
+            Command::Keygen(args) => args.run(),
         }
     }
 }
@@ -249,11 +259,63 @@ pub struct PipelineArgs {
     /// How long to wait for another refresher to finish.
     #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
     pub lock_wait: Duration,
+
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Signing and the change log.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Sign each new manifest.json with this PKCS#8 PEM private key
+    /// (ECDSA P-256), publishing manifest.json.sig. Never logged.
+    #[arg(long, value_name = "PATH", env = "CVEFEED_SIGNING_KEY_FILE")]
+    pub signing_key: Option<PathBuf>,
+
+    /// Also publish the public key as cvefeed.pub (consumers must still pin
+    /// the key from a trusted channel, not from the same bucket).
+    #[arg(long, requires = "signing_key")]
+    pub publish_public_key: bool,
+
+    /// Events changes.json always keeps (the newest).
+    #[arg(long, value_name = "N", default_value_t = Retention::default().events)]
+    pub changes_keep_events: usize,
+
+    /// Age under which changes.json keeps every event, e.g. 730d.
+    #[arg(long, value_name = "DURATION", default_value = "730d", value_parser = humantime::parse_duration)]
+    pub changes_keep_for: Duration,
+}
+
+impl TrustArgs {
+    /// Read the signing key (before anything is fetched) and refuse one
+    /// that lies inside the published directory `out`.
+    fn trust(&self, out: &str) -> anyhow::Result<Trust> {
+        let signer = match &self.signing_key {
+            Some(path) => {
+                keys::ensure_outside(path, out)?;
+                let signer = keys::read_signing_key(path)?;
+                tracing::info!(key = %signer.public_key().fingerprint(), "signing each new manifest");
+                Some(signer)
+            }
+            None => None,
+        };
+        let age = chrono::Duration::from_std(self.changes_keep_for)
+            .context("--changes-keep-for is too long")?;
+        Ok(Trust {
+            signer,
+            publish_public_key: self.publish_public_key,
+            retention: Retention {
+                events: self.changes_keep_events,
+                age,
+            },
+        })
+    }
 }
 
 impl PipelineArgs {
     /// Open the store and build the pipeline configuration.
     pub fn open(self) -> anyhow::Result<(Box<dyn store::Store>, RefreshConfig)> {
+        let trust = self.trust.trust(&self.out)?;
         let options = store::OpenOptions {
             config: self
                 .out_options
@@ -297,6 +359,7 @@ impl PipelineArgs {
             lock_wait: self.lock_wait,
             compat_k8s_bucket: self.compat_k8s_bucket,
             hooks,
+            trust,
         };
         Ok((store, config))
     }
@@ -486,11 +549,21 @@ pub struct CheckArgs {
     /// Timeout of the feed download, e.g. 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub feed_timeout: Duration,
+
+    /// Trust a feed only if the manifest.json beside it is signed by this
+    /// public key (PEM) and names the feed's exact bytes.
+    #[arg(long, value_name = "PUB")]
+    pub verify_key: Option<PathBuf>,
 }
 
 impl CheckArgs {
-    fn options(self) -> check::CheckOptions {
-        check::CheckOptions {
+    fn options(self) -> anyhow::Result<check::CheckOptions> {
+        let verify_key = self
+            .verify_key
+            .as_deref()
+            .map(keys::read_public_key)
+            .transpose()?;
+        Ok(check::CheckOptions {
             feeds: self.feeds,
             targets: match self.kubeconfig {
                 Some(kubeconfig) => check::Targets::Cluster {
@@ -504,16 +577,107 @@ impl CheckArgs {
                 timeout: self.feed_timeout,
             },
             fail_on: self.fail_on.threshold(),
-        }
+            verify_key,
+        })
     }
 
     async fn run(self) -> anyhow::Result<ExitCode> {
         let (format, all) = (self.format.into(), self.all);
-        let report = check::run(&self.options()).await?;
+        let report = check::run(&self.options()?).await?;
         let output = check::report::render(&report, format, all);
         print!("{}", output.stdout);
         output.stderr.iter().for_each(|line| eprintln!("{line}"));
         Ok(ExitCode::from(report.exit_status()))
+    }
+}
+
+/// `cvefeed verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The pinned public key (PEM), from a trusted channel.
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
+
+    /// The publication: a directory, file:///path, a bucket
+    /// (gs://, s3://, az://) or the http(s) URL of the published directory.
+    #[arg(value_name = "LOCATION")]
+    pub location: String,
+
+    /// Accept a publication without manifest.json.sig (its objects are
+    /// still checked against the manifest).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+
+    /// Bucket client setting KEY=VALUE (repeatable), as for refresh.
+    #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub out_options: Vec<KeyValue>,
+
+    /// Readings before a mismatch is reported (a publish in flight can
+    /// show one for a moment).
+    #[arg(long, default_value_t = 3)]
+    pub attempts: u32,
+
+    /// Pause between readings.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub retry_delay: Duration,
+
+    /// Timeout of one HTTP request.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
+impl VerifyArgs {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        let key = keys::read_public_key(&self.key)?;
+        let options = store::OpenOptions {
+            config: self
+                .out_options
+                .iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect(),
+            ..store::OpenOptions::default()
+        };
+        let location = verify::Location::open(&self.location, &options, self.timeout)?;
+        let report = verify::verify(
+            &location,
+            &verify::VerifyOptions {
+                key,
+                allow_unsigned: self.allow_unsigned,
+                attempts: self.attempts,
+                retry_delay: self.retry_delay,
+            },
+        )
+        .await
+        .with_context(|| format!("cannot verify {}", location.describe()))?;
+        for line in report.lines() {
+            println!("{line}");
+        }
+        Ok(ExitCode::from(report.exit_status()))
+    }
+}
+
+/// `cvefeed keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Directory to write cvefeed.key (mode 0600) and cvefeed.pub into;
+    /// created (mode 0700) if missing. Existing keys are never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl KeygenArgs {
+    fn run(self) -> anyhow::Result<ExitCode> {
+        let pair = keys::keygen(&self.out)?;
+        println!(
+            "private key: {} (keep it secret; give it to refresh with --signing-key)",
+            pair.private.display()
+        );
+        println!(
+            "public key:  {} ({})",
+            pair.public.display(),
+            pair.fingerprint
+        );
+        Ok(ExitCode::SUCCESS)
     }
 }
 

@@ -15,6 +15,8 @@
 //! - [`store`]: where objects are written (a directory, or a bucket).
 //! - [`hooks`]: build hooks after a publish, the alert after a failure.
 //! - [`check`]: `cvefeed check`, whether a version or a cluster is affected.
+//! - [`verify`]: `cvefeed verify`, whether a publication is what its signer
+//!   published; [`keys`]: key files and `cvefeed keygen`.
 //!
 //! Shared by the shells: [`http`] (how HTTP clients are built), [`retry`]
 //! (the retry and backoff rules) and [`error`] (how an error chain is
@@ -25,7 +27,9 @@ pub mod error;
 pub mod github;
 pub mod hooks;
 pub mod http;
+pub mod keys;
 pub mod publish;
 pub mod retry;
 pub mod serve;
 pub mod store;
+pub mod verify;

@@ -322,6 +322,7 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
         targets: Targets::Versions(vec!["kubelet=1.29.1".into()]),
         fetch: options(None),
         fail_on: None,
+        verify_key: None,
     };
 
     let report = cvefeed::check::run(&options).await.unwrap();

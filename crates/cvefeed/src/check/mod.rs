@@ -106,6 +106,9 @@ pub enum CheckError {
         /// The store.
         location: String,
     },
+    /// `--verify-key`: the feed is not what its signed manifest names.
+    #[error("refusing to use the feed")]
+    Untrusted(#[source] crate::verify::Untrusted),
     /// The bytes are not a JSON feed.
     #[error("{location} is not a JSON Feed")]
     FeedParse {

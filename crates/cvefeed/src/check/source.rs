@@ -23,8 +23,10 @@ use super::version::parse_range_version;
 use super::{CheckError, FeedEntry, Origin, RangeData, SeverityInfo};
 use crate::http::{self, Redirects};
 use crate::store;
+use crate::verify;
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::advisory::vuln::{self, Affected, VersionRange};
+use cvefeed_model::signature::PublicKey;
 use cvefeed_model::wire::{AffectedRange, Document, Item};
 
 /// The feed `check` reads when no `--feed` is given.
@@ -232,6 +234,49 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         freshness: Freshness::Downloaded,
         warnings,
     })
+}
+
+/// With `--verify-key`: check that `bytes`, the feed read from `location`,
+/// are what the signed `manifest.json` of its publication names (the
+/// directory of a URL or file, or the store).
+pub async fn authenticate(
+    location: &FeedLocation,
+    bytes: &[u8],
+    key: &PublicKey,
+    options: &FetchOptions,
+) -> Result<(), CheckError> {
+    let (publication, name) = match location {
+        FeedLocation::Url(url) => {
+            let name = url
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or_default()
+                .to_string();
+            let dir = url.join("./").unwrap_or_else(|_| url.clone());
+            (dir.to_string(), name)
+        }
+        FeedLocation::File(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (dir.display().to_string(), name)
+        }
+        FeedLocation::Store(loc) => (loc.clone(), "index.json".to_string()),
+    };
+    let publication = verify::Location::open(
+        &publication,
+        &store::OpenOptions::default(),
+        options.timeout,
+    )
+    .map_err(|e| CheckError::Untrusted(e.into()))?;
+    verify::authenticate(&publication, &name, bytes, key)
+        .await
+        .map_err(CheckError::Untrusted)
 }
 
 /// Group flat feed ranges into [`Affected`] entries, in order of first

@@ -13,6 +13,7 @@ use super::report::Report;
 use super::source::{self, FeedLocation, FetchOptions, Freshness};
 use super::{CheckError, FeedEntry, Target, assess, cluster};
 use cvefeed_model::advisory::vuln::Rating;
+use cvefeed_model::signature::PublicKey;
 
 /// Where the installed versions come from.
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ pub struct CheckOptions {
     /// Affected CVEs rated below this do not fail the check; `None`: any
     /// affected CVE does.
     pub fail_on: Option<Rating>,
+    /// Trust a feed only if its publication's signed manifest names its
+    /// bytes (`--verify-key`).
+    pub verify_key: Option<PublicKey>,
 }
 
 /// Run one check. Errors mean no verdict could be given (exit status 2);
@@ -65,6 +69,9 @@ pub async fn run(options: &CheckOptions) -> Result<Report, CheckError> {
     for feed in &options.feeds {
         let location = FeedLocation::parse(feed)?;
         let loaded = source::load(&location, &options.fetch).await?;
+        if let Some(key) = &options.verify_key {
+            source::authenticate(&location, &loaded.bytes, key, &options.fetch).await?;
+        }
         warnings.extend(loaded.warnings);
         for e in source::parse_feed(&loaded.bytes, &location.describe())? {
             if !entries.iter().any(|known| known.id == e.id) {

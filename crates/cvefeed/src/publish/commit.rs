@@ -5,19 +5,20 @@
 //! against. Stale objects and the journal go after it.
 //!
 //! This step owns the lock, the order of the commit points (journal,
-//! objects, `sync`, manifest, `sync`) and the one retry after a lost
-//! compare-and-swap. It never renders and never decides what is due.
+//! objects, signature, `sync`, manifest, `sync`) and the one retry after a
+//! lost compare-and-swap. It never renders and never decides what is due.
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
 use super::plan::{Plan, finish_unchanged, plan, store_page_cache};
-use super::write::{Writer, read_journal};
-use super::{JOURNAL, PAGE_CACHE, RefreshConfig, RefreshError, Summary, to_json};
+use super::write::{Inputs, Writer, read_journal};
+use super::{JOURNAL, PAGE_CACHE, RefreshConfig, RefreshError, Summary, Trust, signing, to_json};
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::render::{SiteConfig, content_type};
+use cvefeed_model::signature::SIGNATURE;
 
 /// Plan without a lock; lock and write only if something changed.
 pub(super) async fn publish(
@@ -68,7 +69,16 @@ pub(super) async fn publish(
             return Ok(with_cache(finish_unchanged(planned), cache_written));
         }
         journal_exists = true;
-        match apply(store, &config.site, planned, lock.as_mut(), &mut dirty).await {
+        match apply(
+            store,
+            &config.site,
+            &config.trust,
+            planned,
+            lock.as_mut(),
+            &mut dirty,
+        )
+        .await
+        {
             Err(RefreshError::Store(StoreError::Conflict { name, .. }))
                 if name == MANIFEST && !retried =>
             {
@@ -85,12 +95,14 @@ pub(super) async fn publish(
     }
 }
 
-/// Write a plan under the lock: journal, due objects, `manifest.json` by
-/// compare-and-swap, deletions, journal removal. Names are added to
-/// `dirty` before they are written, so a retry re-verifies them.
+/// Write a plan under the lock: journal, due objects, the signature,
+/// `manifest.json` by compare-and-swap, deletions, journal removal. Names
+/// are added to `dirty` before they are written, so a retry re-verifies
+/// them.
 async fn apply(
     store: &dyn Store,
     site: &SiteConfig,
+    trust: &Trust,
     plan: Plan,
     lock: Option<&mut StoreLock>,
     dirty: &mut BTreeSet<String>,
@@ -101,12 +113,26 @@ async fn apply(
         previous_version,
         mut manifest,
         feed,
+        log,
         due,
         stale,
         mut summary,
         ..
     } = plan;
-    writer.write_due(site, feed, &due, &mut manifest).await?;
+    let inputs = Inputs {
+        feed,
+        site: site.clone(),
+        log,
+        public_key: trust.signer.as_ref().map(|s| s.public_key()),
+    };
+    writer.write_due(inputs, &due, &mut manifest).await?;
+    let manifest_bytes = to_json(&manifest);
+    // The signature: one more object, written just before the manifest.
+    if let Some(signer) = &trust.signer {
+        writer.keep_alive().await?;
+        signing::put(store, signer, &manifest_bytes).await?;
+        writer.written.push(SIGNATURE.to_string());
+    }
     // Everything the manifest names must be durable before it is.
     store.sync().await?;
     writer.keep_alive().await?;
@@ -114,11 +140,21 @@ async fn apply(
         Some(v) => PutMode::Update(v),
         None => PutMode::Create,
     };
-    store
-        .put(MANIFEST, to_json(&manifest), content_type::JSON, mode)
-        .await?;
+    if let Err(e) = store
+        .put(MANIFEST, manifest_bytes, content_type::JSON, mode)
+        .await
+    {
+        if let Some(signer) = &trust.signer {
+            signing::restore(store, signer).await;
+        }
+        return Err(e.into());
+    }
     store.sync().await?;
     writer.written.push(MANIFEST.to_string());
+    if trust.signer.is_none() {
+        // An unsigned publication carries no signature of an older manifest.
+        store.delete(SIGNATURE).await?;
+    }
     for name in &stale {
         writer.keep_alive().await?;
         store.delete(name).await?;

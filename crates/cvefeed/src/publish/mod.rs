@@ -25,8 +25,10 @@
 //! `now` as an argument.
 
 mod commit;
+mod history;
 mod issues;
 mod plan;
+mod signing;
 mod status;
 mod write;
 
@@ -43,9 +45,11 @@ use crate::github::RepoName;
 use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
 use crate::store::{Store, StoreError};
 use cvefeed_model::advisory::CveId;
+use cvefeed_model::changes::Retention;
 use cvefeed_model::feed::Changes;
 use cvefeed_model::manifest::{MANIFEST, UnparsedIssue};
 use cvefeed_model::render::{RenderError, SiteConfig};
+use cvefeed_model::signature::Signer;
 
 pub use cvefeed_model::manifest::Outcome;
 
@@ -93,6 +97,20 @@ pub struct RefreshConfig {
     pub compat_k8s_bucket: bool,
     /// Build hooks and the failure alert.
     pub hooks: Hooks,
+    /// Signing and the change log.
+    pub trust: Trust,
+}
+
+/// How a publication can be trusted and followed: its signature and its
+/// change log.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Sign each new `manifest.json` with this key (`--signing-key`).
+    pub signer: Option<Signer>,
+    /// Also publish the public key as `cvefeed.pub`.
+    pub publish_public_key: bool,
+    /// How much of `changes.json` is kept.
+    pub retention: Retention,
 }
 
 /// What a successful refresh did.
@@ -219,6 +237,17 @@ pub enum RefreshError {
         ids: Vec<CveId>,
         /// The configured tolerance.
         tolerance: usize,
+    },
+    /// The published change log is unreadable.
+    #[error(
+        "the published changes.json in {location} is not valid; refusing to publish over it \
+         (restore it from a backup, or delete it to start a new change log)"
+    )]
+    CorruptChangeLog {
+        /// The store.
+        location: String,
+        /// The parse error.
+        source: serde_json::Error,
     },
     /// Rendering failed.
     #[error(transparent)]

@@ -15,11 +15,16 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
-use super::{COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RefreshConfig, RefreshError, Summary};
+use super::{
+    COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RefreshConfig, RefreshError, Summary, history,
+    signing,
+};
 use crate::store::{PutMode, Store, StoreError, Version};
+use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::{self, Feed};
 use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
-use cvefeed_model::render::{self, Part, content_type};
+use cvefeed_model::render::{self, Part, changes, content_type};
+use cvefeed_model::signature::PUBLIC_KEY;
 
 /// What a run would write, computed from the store and the source without
 /// rendering anything: an object is due when its inputs changed (its item,
@@ -37,6 +42,11 @@ pub(super) struct Plan {
     pub(super) manifest: Manifest,
     /// The feed to render the due objects from.
     pub(super) feed: Arc<Feed>,
+    /// The change log to publish.
+    pub(super) log: Arc<ChangeLog>,
+    /// Whether the published signature is the current key's signature of
+    /// the published manifest (always true when not signing).
+    signature_current: bool,
     /// Objects to render and write, in write order.
     pub(super) due: Vec<Due>,
     /// Objects to delete after the commit.
@@ -51,7 +61,10 @@ impl Plan {
     /// Whether there is nothing to write: no object due or stale, and the
     /// manifest as published.
     pub(super) fn unchanged(&self) -> bool {
-        self.due.is_empty() && self.stale.is_empty() && self.manifest_unchanged
+        self.due.is_empty()
+            && self.stale.is_empty()
+            && self.manifest_unchanged
+            && self.signature_current
     }
 }
 
@@ -63,6 +76,25 @@ pub(super) enum Due {
     /// The upstream bucket names, [`COMPAT_FEED`] and [`COMPAT_HASH`],
     /// from the JSON Feed's bytes.
     Compat,
+    /// The change log, `changes.json` and `changes.xml`.
+    ChangeLog,
+    /// The signing key's public half, `cvefeed.pub`.
+    PublicKey,
+}
+
+impl Due {
+    /// The object names this writes.
+    pub(super) fn names(self, feed: &Feed) -> Vec<String> {
+        match self {
+            Due::Part(part) => vec![part.name(feed)],
+            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+            Due::ChangeLog => vec![
+                changes::JSON_NAME.to_string(),
+                changes::ATOM_NAME.to_string(),
+            ],
+            Due::PublicKey => vec![PUBLIC_KEY.to_string()],
+        }
+    }
 }
 
 /// Read the published state and the source, and decide what to write.
@@ -83,6 +115,12 @@ pub(super) async fn plan(
             location: store.location(),
             source,
         })?;
+    let signature_current = signing::is_current(
+        store,
+        config.trust.signer.as_ref(),
+        previous.as_ref().map(|f| f.bytes.as_slice()),
+    )
+    .await?;
     let previous_version = previous.map(|f| f.version);
     // Never date a publication before the one it replaces (clock skew
     // between writers).
@@ -110,6 +148,16 @@ pub(super) async fn plan(
         });
     }
 
+    let history = history::next(
+        store,
+        previous_manifest.as_ref(),
+        &changes,
+        &feed,
+        &config.site,
+        config.trust.retention,
+    )
+    .await?;
+
     let render_key = config.site.render_key();
     let prev = previous_manifest.as_ref();
     // Equal content hashes imply equal dates: `feed::build` carries them over.
@@ -128,7 +176,7 @@ pub(super) async fn plan(
     };
     let mut due = Vec::new();
     let mut names = BTreeSet::new();
-    let mut wanted: Vec<(Due, Vec<String>, bool)> = render::parts(&feed)
+    let mut wanted: Vec<(Due, bool)> = render::parts(&feed)
         .into_iter()
         .map(|part| {
             let same_inputs = match part {
@@ -138,17 +186,27 @@ pub(super) async fn plan(
                 }
                 _ => same_feed,
             };
-            (Due::Part(part), vec![part.name(&feed)], same_inputs)
+            (Due::Part(part), same_inputs)
         })
         .collect();
     if config.compat_k8s_bucket {
-        wanted.push((
-            Due::Compat,
-            vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
-            same_feed,
-        ));
+        wanted.push((Due::Compat, same_feed));
     }
-    for (object, object_names, same_inputs) in wanted {
+    wanted.push((Due::ChangeLog, same_feed && history.unchanged));
+    if let Some(signer) = config
+        .trust
+        .signer
+        .as_ref()
+        .filter(|_| config.trust.publish_public_key)
+    {
+        let sha256 = hex::encode(Sha256::digest(signer.public_key().to_pem()));
+        let same_key = prev
+            .and_then(|m| m.objects.get(PUBLIC_KEY))
+            .is_some_and(|e| e.sha256 == sha256);
+        wanted.push((Due::PublicKey, same_key));
+    }
+    for (object, same_inputs) in wanted {
+        let object_names = object.names(&feed);
         let mut carried = Vec::new();
         for name in &object_names {
             let Some(entry) = prev
@@ -207,6 +265,8 @@ pub(super) async fn plan(
         },
         manifest,
         feed: Arc::new(feed),
+        log: Arc::new(history.log),
+        signature_current,
         due,
         stale,
         page_cache,

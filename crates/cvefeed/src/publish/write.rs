@@ -16,9 +16,13 @@ use sha2::{Digest, Sha256};
 use super::plan::{Due, Plan};
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
 use crate::store::{PutMode, Store, StoreError, StoreLock};
+use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::Feed;
 use cvefeed_model::manifest::{Manifest, ObjectEntry};
-use cvefeed_model::render::{self, Artifact, Part, RenderError, SiteConfig, content_type, osv};
+use cvefeed_model::render::{
+    self, Artifact, Part, RenderError, SiteConfig, changes, content_type, osv,
+};
+use cvefeed_model::signature::{PUBLIC_KEY, PUBLIC_KEY_CONTENT_TYPE, PublicKey};
 
 /// OSV records rendered per batch (and written between two lease renewals).
 const RECORD_BATCH: usize = 256;
@@ -97,10 +101,7 @@ impl<'a> Writer<'a> {
     /// Write the journal of `plan`, durably: every name it is about to
     /// write or delete, and every name still dirty from an earlier try.
     pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        let due_names = plan.due.iter().flat_map(|d| match d {
-            Due::Part(part) => vec![part.name(&plan.feed)],
-            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
-        });
+        let due_names = plan.due.iter().flat_map(|d| d.names(&plan.feed));
         let journal = Journal {
             names: due_names
                 .chain(plan.stale.iter().cloned())
@@ -126,12 +127,11 @@ impl<'a> Writer<'a> {
     /// `manifest`. Names are marked dirty before they are written.
     pub(super) async fn write_due(
         &mut self,
-        site: &SiteConfig,
-        feed: Arc<Feed>,
+        inputs: Inputs,
         due: &[Due],
         manifest: &mut Manifest,
     ) -> Result<(), RefreshError> {
-        let mut producer = Some(Producer::new(feed, site.clone(), due));
+        let mut producer = Some(Producer::new(inputs, due));
         let mut ahead = None;
         loop {
             let pending = match (ahead.take(), producer.take()) {
@@ -184,13 +184,28 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// What the due objects are rendered from.
+pub(super) struct Inputs {
+    /// The feed.
+    pub(super) feed: Arc<Feed>,
+    /// Names and URLs.
+    pub(super) site: SiteConfig,
+    /// The change log.
+    pub(super) log: Arc<ChangeLog>,
+    /// The key published as `cvefeed.pub`, if one is.
+    pub(super) public_key: Option<PublicKey>,
+}
+
 /// Renders the due objects of a plan in write order, one batch at a time:
 /// OSV records (building `osv/all.zip` as they go when it is due), then
-/// the archive, the feeds and the page. Pure CPU work, run off the async
-/// threads while the previous batch is written.
+/// the archive, the feeds and the page, the change log and the public key.
+/// Pure CPU work, run off the async threads while the previous batch is
+/// written.
 struct Producer {
     feed: Arc<Feed>,
     site: SiteConfig,
+    log: Arc<ChangeLog>,
+    public_key: Option<PublicKey>,
     /// Item indices of the records still to render, in id order.
     records: VecDeque<usize>,
     /// Which items' records are due (the others are rendered only for the
@@ -209,7 +224,13 @@ struct Rendered {
 }
 
 impl Producer {
-    fn new(feed: Arc<Feed>, site: SiteConfig, due: &[Due]) -> Producer {
+    fn new(inputs: Inputs, due: &[Due]) -> Producer {
+        let Inputs {
+            feed,
+            site,
+            log,
+            public_key,
+        } = inputs;
         let mut record_due = vec![false; feed.items.len()];
         for d in due {
             if let Due::Part(Part::Record(i)) = d {
@@ -232,6 +253,8 @@ impl Producer {
                 .collect(),
             feed,
             site,
+            log,
+            public_key,
         }
     }
 
@@ -270,6 +293,24 @@ impl Producer {
             Due::Compat => {
                 let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
                 batch.extend(compat_artifacts(&feed).into_iter().map(rendered));
+            }
+            Due::ChangeLog => {
+                batch.push(rendered(changes::render_json(&self.log)?));
+                batch.push(rendered(changes::render_atom(
+                    &self.log,
+                    &self.site,
+                    self.feed.updated_at,
+                )?));
+            }
+            Due::PublicKey => {
+                // Planned only when a key is configured.
+                if let Some(key) = &self.public_key {
+                    batch.push(rendered(Artifact {
+                        name: PUBLIC_KEY.into(),
+                        content_type: PUBLIC_KEY_CONTENT_TYPE,
+                        bytes: key.to_pem().into_bytes(),
+                    }));
+                }
             }
         }
         Ok(Some(batch))

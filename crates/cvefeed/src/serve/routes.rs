@@ -57,6 +57,10 @@ pub fn route_of(path: &str, status: StatusCode) -> &'static str {
         "/atom.xml",
         "/osv/all.zip",
         "/manifest.json",
+        "/manifest.json.sig",
+        "/cvefeed.pub",
+        "/changes.json",
+        "/changes.xml",
         "/status.json",
     ];
     if let Some(fixed) = FIXED.iter().find(|f| **f == path) {

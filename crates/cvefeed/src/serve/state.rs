@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::store::{Store, StoreError};
 use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS, StatusDoc};
 use cvefeed_model::render::content_type;
+use cvefeed_model::signature::{SIGNATURE, SIGNATURE_CONTENT_TYPE};
 
 /// Brotli quality used at load: 9 keeps a publish's compression well under
 /// a second on a busy core while staying close to quality 11 on text.
@@ -243,6 +244,9 @@ impl Current {
     /// so an older read can never replace a newer one.
     pub async fn reload(&self, store: &dyn Store) -> Result<Reload, LoadError> {
         let _one_at_a_time = self.reloading.lock().await;
+        // The signature before the manifest: the writer writes them the
+        // other way round, so this order gives the smallest torn window.
+        let signature = store.get(SIGNATURE).await?.map(|f| Bytes::from(f.bytes));
         let Some(manifest_file) = store.get(MANIFEST).await? else {
             return Ok(Reload::Empty);
         };
@@ -252,6 +256,7 @@ impl Current {
 
         if let Some(old) = old.as_ref().filter(|o| o.manifest_bytes == manifest_bytes) {
             let mut next = Published::clone(old);
+            set_signature(&mut next, signature);
             set_status(&mut next, status_bytes);
             self.swap(Arc::new(next));
             return Ok(Reload::Unchanged);
@@ -327,9 +332,33 @@ impl Current {
             objects,
             status: None,
         };
+        set_signature(&mut next, signature);
         set_status(&mut next, status_bytes);
         self.swap(Arc::new(next));
         Ok(Reload::Loaded)
+    }
+}
+
+/// Serve `manifest.json.sig` beside the manifest, as read (serve holds no
+/// key; readers verify it).
+fn set_signature(set: &mut Published, bytes: Option<Bytes>) {
+    let Some(bytes) = bytes else {
+        set.objects.remove(SIGNATURE);
+        return;
+    };
+    let unchanged = set
+        .objects
+        .get(SIGNATURE)
+        .is_some_and(|o| o.identity.bytes == bytes);
+    if !unchanged {
+        set.objects.insert(
+            SIGNATURE.to_string(),
+            Arc::new(Object::prepare(
+                bytes,
+                SIGNATURE_CONTENT_TYPE,
+                set.manifest.updated_at,
+            )),
+        );
     }
 }
 

@@ -19,6 +19,7 @@ pub use local::LocalStore;
 pub use object::{BucketStore, Cloud, LEASE_OBJECT};
 
 use cvefeed_model::manifest::{MANIFEST, STATUS};
+use cvefeed_model::signature::SIGNATURE;
 
 /// An opaque version of a stored object, for compare-and-swap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +90,8 @@ impl fmt::Debug for StoreLock {
 pub struct CachePolicy {
     /// For the feeds, the page and the OSV records.
     pub content: String,
-    /// For `manifest.json` and `status.json`, which readers poll.
+    /// For `manifest.json`, its signature and `status.json`, which readers
+    /// poll (the signature must never be cached apart from the manifest).
     pub bookkeeping: String,
 }
 
@@ -108,7 +110,7 @@ impl CachePolicy {
 
     /// The header value for object `name`.
     pub fn for_name(&self, name: &str) -> &str {
-        if name == MANIFEST || name == STATUS {
+        if name == MANIFEST || name == STATUS || name == SIGNATURE {
             &self.bookkeeping
         } else if name.starts_with('.') {
             Self::INTERNAL
@@ -344,6 +346,7 @@ mod tests {
         assert_eq!(p.for_name("index.json"), "public, max-age=300");
         assert_eq!(p.for_name("osv/CVE-2031-0001.json"), "public, max-age=300");
         assert_eq!(p.for_name(MANIFEST), "no-cache");
+        assert_eq!(p.for_name(SIGNATURE), "no-cache");
         assert_eq!(p.for_name(STATUS), "no-cache");
         assert_eq!(p.for_name(".cache/github-pages.json"), "no-store");
     }

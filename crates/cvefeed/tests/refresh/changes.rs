@@ -148,6 +148,8 @@ async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
             "feed.xml",
             "atom.xml",
             "index.html",
+            "changes.json",
+            "changes.xml",
             "manifest.json",
         ]
     );

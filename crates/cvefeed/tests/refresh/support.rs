@@ -84,6 +84,7 @@ pub fn config(source: Source) -> RefreshConfig {
         lock_wait: Duration::from_secs(5),
         compat_k8s_bucket: false,
         hooks: cvefeed::hooks::Hooks::default(),
+        trust: Default::default(),
     }
 }
 

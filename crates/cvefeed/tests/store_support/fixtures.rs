@@ -42,5 +42,6 @@ pub fn config(issues_file: &Path) -> RefreshConfig {
         lock_wait: Duration::from_secs(60),
         compat_k8s_bucket: false,
         hooks: Hooks::default(),
+        trust: Default::default(),
     }
 }

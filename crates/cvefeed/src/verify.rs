@@ -1,0 +1,549 @@
+//! `cvefeed verify`: is a publication what its signer published? Checks
+//! the signature of `manifest.json` against a pinned public key, then the
+//! sha256 and size of every object the manifest lists, and names each
+//! object that fails. Also used by `cvefeed check --verify-key` to trust
+//! one object (the feed it reads) before using it.
+//!
+//! A publication is read from a directory or bucket (through the
+//! [`Store`]) or over HTTP(S) from a base URL. Reads follow the order that
+//! makes a torn view least likely while a publish is in flight: the
+//! signature first, then the manifest (the writer writes them the other
+//! way round), then the objects. A publish in flight can still show a
+//! mismatch, so a failed attempt is repeated after a pause before it is
+//! reported.
+//!
+//! Owns fetching and comparing; the signature format is
+//! [`cvefeed_model::signature`]'s. Everything read is bounded in size, and
+//! object names from the manifest are checked before they are fetched.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+
+use crate::http::{self, Redirects};
+use crate::store::{self, OpenOptions, Store, StoreError};
+use cvefeed_model::manifest::{MANIFEST, Manifest, ObjectEntry};
+use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
+
+/// The largest `manifest.json` read (a 10,000-item feed's is about 3 MB).
+const MAX_MANIFEST: u64 = 64 << 20;
+/// The largest signature read (a P-256 signature is under 100 bytes).
+const MAX_SIGNATURE: u64 = 4 << 10;
+/// The largest object read, whatever the manifest says.
+const MAX_OBJECT: u64 = 1 << 30;
+/// Objects fetched at once.
+const PARALLEL_READS: usize = 16;
+
+/// Why a publication could not be verified at all (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The URL is not usable.
+    #[error("cannot use {location:?}: it is not a valid http(s) URL")]
+    Url {
+        /// What was given.
+        location: String,
+        /// The parse error.
+        source: url::ParseError,
+    },
+    /// The HTTP client cannot be built.
+    #[error("cannot set up the HTTP client")]
+    HttpClient(#[source] reqwest::Error),
+    /// A request failed.
+    #[error("fetching {url} failed")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// The cause (without the URL).
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// An object is larger than anything that can be published.
+    #[error("{name} at {location} is larger than {limit} bytes; refusing to read it")]
+    TooLarge {
+        /// The object.
+        name: String,
+        /// Where.
+        location: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Nothing is published there.
+    #[error("{location} has no {MANIFEST}: nothing is published there")]
+    NoManifest {
+        /// Where.
+        location: String,
+    },
+    /// The manifest does not parse.
+    #[error("the {MANIFEST} at {location} is not a cvefeed manifest")]
+    BadManifest {
+        /// Where.
+        location: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+}
+
+/// Where a publication is read from.
+#[derive(Debug)]
+pub enum Location {
+    /// A directory or bucket.
+    Store(Box<dyn Store>),
+    /// A web server: objects are fetched as `base` + name.
+    Http {
+        /// The base URL, ending in `/`.
+        base: url::Url,
+        /// The client.
+        client: reqwest::Client,
+    },
+}
+
+impl Location {
+    /// Open a publication: `http(s)://` is a base URL (a trailing `/` is
+    /// added), anything else a store location, as for `--out`.
+    pub fn open(
+        location: &str,
+        options: &OpenOptions,
+        timeout: Duration,
+    ) -> Result<Location, VerifyError> {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            let with_slash = if location.ends_with('/') {
+                location.to_string()
+            } else {
+                format!("{location}/")
+            };
+            let base = url::Url::parse(&with_slash).map_err(|source| VerifyError::Url {
+                location: location.to_string(),
+                source,
+            })?;
+            let client = http::builder(timeout, Redirects::Follow)
+                .build()
+                .map_err(VerifyError::HttpClient)?;
+            return Ok(Location::Http { base, client });
+        }
+        Ok(Location::Store(store::open_with(location, options)?))
+    }
+
+    /// The location in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Store(s) => s.location(),
+            Location::Http { base, .. } => base.to_string(),
+        }
+    }
+
+    /// Read object `name`, at most `limit` bytes; `None` when it does not
+    /// exist. A larger object is [`Fetched::TooLarge`].
+    async fn fetch(&self, name: &str, limit: u64) -> Result<Fetched, VerifyError> {
+        store::check_name(name)?;
+        match self {
+            Location::Store(s) => Ok(match s.get(name).await? {
+                None => Fetched::Missing,
+                Some(f) if f.bytes.len() as u64 > limit => Fetched::TooLarge,
+                Some(f) => Fetched::Bytes(f.bytes),
+            }),
+            Location::Http { base, client } => {
+                let url = base.join(name).map_err(|source| VerifyError::Url {
+                    location: name.to_string(),
+                    source,
+                })?;
+                let fetch_err = |source: reqwest::Error| VerifyError::Fetch {
+                    url: url.to_string(),
+                    source: source.without_url(),
+                };
+                let mut response = client.get(url.clone()).send().await.map_err(fetch_err)?;
+                let status = response.status();
+                if status == StatusCode::NOT_FOUND {
+                    return Ok(Fetched::Missing);
+                }
+                if !status.is_success() {
+                    return Err(VerifyError::Status {
+                        url: url.to_string(),
+                        status: status.as_u16(),
+                    });
+                }
+                let mut bytes = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
+                    if (bytes.len() + chunk.len()) as u64 > limit {
+                        return Ok(Fetched::TooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(Fetched::Bytes(bytes))
+            }
+        }
+    }
+
+    /// Read object `name`, failing when it is larger than `limit`.
+    async fn fetch_bounded(&self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, VerifyError> {
+        match self.fetch(name, limit).await? {
+            Fetched::Bytes(b) => Ok(Some(b)),
+            Fetched::Missing => Ok(None),
+            Fetched::TooLarge => Err(VerifyError::TooLarge {
+                name: name.to_string(),
+                location: self.describe(),
+                limit,
+            }),
+        }
+    }
+}
+
+enum Fetched {
+    Bytes(Vec<u8>),
+    Missing,
+    TooLarge,
+}
+
+/// How `verify` runs.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// The pinned public key.
+    pub key: PublicKey,
+    /// Accept a publication without `manifest.json.sig` (the objects are
+    /// still checked against the manifest).
+    pub allow_unsigned: bool,
+    /// Attempts before a mismatch is reported (at least one).
+    pub attempts: u32,
+    /// Pause between attempts.
+    pub retry_delay: Duration,
+}
+
+/// What the signature check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Made by the key over the manifest's bytes.
+    Valid,
+    /// No signature, and `--allow-unsigned` was given.
+    Unsigned,
+    /// No signature.
+    Missing,
+    /// A signature that does not verify.
+    Invalid(SignatureError),
+}
+
+impl fmt::Display for SignatureCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignatureCheck::Valid => f.write_str("the signature is valid"),
+            SignatureCheck::Unsigned | SignatureCheck::Missing => {
+                write!(f, "{SIGNATURE} is missing")
+            }
+            SignatureCheck::Invalid(e) => e.fmt(f),
+        }
+    }
+}
+
+impl SignatureCheck {
+    fn passed(&self) -> bool {
+        matches!(self, SignatureCheck::Valid | SignatureCheck::Unsigned)
+    }
+}
+
+/// Why one object fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// It is not there.
+    Missing,
+    /// Other bytes than the manifest names.
+    Sha256 {
+        /// The sha256 of what was read.
+        actual: String,
+        /// What the manifest says.
+        expected: String,
+    },
+    /// Larger than the manifest says.
+    TooLarge {
+        /// What the manifest says.
+        expected: u64,
+    },
+    /// Its name is not a plain object name.
+    UnsafeName,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Missing => f.write_str("missing"),
+            Problem::Sha256 { actual, expected } => {
+                write!(f, "sha256 {actual}, the manifest says {expected}")
+            }
+            Problem::TooLarge { expected } => {
+                write!(f, "larger than the {expected} bytes the manifest says")
+            }
+            Problem::UnsafeName => f.write_str("not a plain object name; not fetched"),
+        }
+    }
+}
+
+/// The result of one verification.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Where.
+    pub location: String,
+    /// The key's fingerprint.
+    pub key: String,
+    /// The signature check.
+    pub signature: SignatureCheck,
+    /// The manifest's `updated_at`, when it was read.
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Objects checked.
+    pub checked: usize,
+    /// The objects that failed, by name.
+    pub failures: Vec<(String, Problem)>,
+}
+
+impl Report {
+    /// Whether everything matched.
+    pub fn intact(&self) -> bool {
+        self.signature.passed() && self.failures.is_empty()
+    }
+
+    /// 0 intact, 1 mismatch.
+    pub fn exit_status(&self) -> u8 {
+        if self.intact() { 0 } else { 1 }
+    }
+
+    /// The report for people: one line per failure, then a summary.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        match &self.signature {
+            SignatureCheck::Valid => {}
+            SignatureCheck::Unsigned => lines.push(format!(
+                "warning: {SIGNATURE} is missing; accepted because of --allow-unsigned"
+            )),
+            SignatureCheck::Missing => lines.push(format!(
+                "FAIL {SIGNATURE}: missing (pass --allow-unsigned to check an unsigned publication)"
+            )),
+            SignatureCheck::Invalid(e) => {
+                lines.push(format!("FAIL {MANIFEST}: {e} (key {})", self.key))
+            }
+        }
+        for (name, problem) in &self.failures {
+            lines.push(format!("FAIL {name}: {problem}"));
+        }
+        let when = self
+            .updated_at
+            .map(|t| format!(", updated_at {}", cvefeed_model::wire::Timestamp(t)))
+            .unwrap_or_default();
+        lines.push(if self.intact() {
+            let signed = match self.signature {
+                SignatureCheck::Valid => format!("signature valid (key {})", self.key),
+                _ => "unsigned".into(),
+            };
+            format!(
+                "intact: {}: {signed}; {} objects match {MANIFEST}{when}",
+                self.location, self.checked
+            )
+        } else {
+            format!(
+                "mismatch: {}: {} of {} objects failed{}{when}",
+                self.location,
+                self.failures.len(),
+                self.checked,
+                if self.signature.passed() {
+                    ""
+                } else {
+                    "; the signature of the manifest does not verify"
+                }
+            )
+        });
+        lines
+    }
+}
+
+/// Verify the publication at `location`, retrying a mismatch
+/// `options.attempts` times in all, `options.retry_delay` apart.
+pub async fn verify(location: &Location, options: &VerifyOptions) -> Result<Report, VerifyError> {
+    let mut attempt = 1;
+    loop {
+        let report = verify_once(location, options).await?;
+        if report.intact() || attempt >= options.attempts.max(1) {
+            return Ok(report);
+        }
+        tracing::info!(
+            attempt,
+            "the publication does not match; a publish may be in flight, reading it again"
+        );
+        attempt += 1;
+        tokio::time::sleep(options.retry_delay).await;
+    }
+}
+
+/// The signature, then the manifest.
+async fn signed_manifest(
+    location: &Location,
+    key: &PublicKey,
+    allow_unsigned: bool,
+) -> Result<(SignatureCheck, Vec<u8>), VerifyError> {
+    let signature = location.fetch(SIGNATURE, MAX_SIGNATURE).await?;
+    let manifest = location
+        .fetch_bounded(MANIFEST, MAX_MANIFEST)
+        .await?
+        .ok_or_else(|| VerifyError::NoManifest {
+            location: location.describe(),
+        })?;
+    let check = match signature {
+        Fetched::Bytes(sig) => match key.verify(&manifest, &sig) {
+            Ok(()) => SignatureCheck::Valid,
+            Err(e) => SignatureCheck::Invalid(e),
+        },
+        Fetched::TooLarge => SignatureCheck::Invalid(SignatureError::NotDer),
+        Fetched::Missing if allow_unsigned => SignatureCheck::Unsigned,
+        Fetched::Missing => SignatureCheck::Missing,
+    };
+    Ok((check, manifest))
+}
+
+fn parse_manifest(location: &Location, bytes: &[u8]) -> Result<Manifest, VerifyError> {
+    serde_json::from_slice(bytes).map_err(|source| VerifyError::BadManifest {
+        location: location.describe(),
+        source,
+    })
+}
+
+async fn verify_once(location: &Location, options: &VerifyOptions) -> Result<Report, VerifyError> {
+    let (signature, manifest_bytes) =
+        signed_manifest(location, &options.key, options.allow_unsigned).await?;
+    let mut report = Report {
+        location: location.describe(),
+        key: options.key.fingerprint(),
+        signature,
+        updated_at: None,
+        checked: 0,
+        failures: Vec::new(),
+    };
+    let manifest = match parse_manifest(location, &manifest_bytes) {
+        Ok(m) => m,
+        // A manifest the key did not sign is a mismatch whatever it holds.
+        Err(_) if !report.signature.passed() => return Ok(report),
+        Err(e) => return Err(e),
+    };
+    report.updated_at = Some(manifest.updated_at);
+    report.checked = manifest.objects.len();
+    let checks = futures::stream::iter(manifest.objects.iter())
+        .map(|(name, entry)| async move {
+            check_object(location, name, entry)
+                .await
+                .map(|problem| problem.map(|p| (name.clone(), p)))
+        })
+        .buffered(PARALLEL_READS);
+    let results: Vec<Result<Option<(String, Problem)>, VerifyError>> = checks.collect().await;
+    for result in results {
+        if let Some(failure) = result? {
+            report.failures.push(failure);
+        }
+    }
+    Ok(report)
+}
+
+/// Whether a manifest name is a plain object name (fetched as is).
+fn plain_name(name: &str) -> bool {
+    store::check_name(name).is_ok()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/'))
+        && !name.starts_with('.')
+}
+
+async fn check_object(
+    location: &Location,
+    name: &str,
+    entry: &ObjectEntry,
+) -> Result<Option<Problem>, VerifyError> {
+    if !plain_name(name) {
+        return Ok(Some(Problem::UnsafeName));
+    }
+    let limit = entry.size.min(MAX_OBJECT);
+    Ok(match location.fetch(name, limit).await? {
+        Fetched::Missing => Some(Problem::Missing),
+        Fetched::TooLarge => Some(Problem::TooLarge {
+            expected: entry.size,
+        }),
+        Fetched::Bytes(bytes) => {
+            let actual = hex::encode(Sha256::digest(&bytes));
+            (actual != entry.sha256).then(|| Problem::Sha256 {
+                actual,
+                expected: entry.sha256.clone(),
+            })
+        }
+    })
+}
+
+/// Why an object cannot be trusted (`check --verify-key`).
+#[derive(Debug, thiserror::Error)]
+pub enum Untrusted {
+    /// The publication could not be read.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// The manifest's signature does not verify.
+    #[error("the {MANIFEST} at {location} cannot be trusted with the key {key}: {check}")]
+    Signature {
+        /// Where.
+        location: String,
+        /// The key's fingerprint.
+        key: String,
+        /// What the check found.
+        check: SignatureCheck,
+    },
+    /// The object is not the one the signed manifest names.
+    #[error(
+        "{name} at {location} is not the one the signed {MANIFEST} names ({why}); a publish may \
+         be in flight: try again in a moment"
+    )]
+    Object {
+        /// The object.
+        name: String,
+        /// Where.
+        location: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Check that `bytes`, read as object `name` of the publication at
+/// `location`, are what its signed manifest names.
+pub async fn authenticate(
+    location: &Location,
+    name: &str,
+    bytes: &[u8],
+    key: &PublicKey,
+) -> Result<(), Untrusted> {
+    let (check, manifest) = signed_manifest(location, key, false).await?;
+    if check != SignatureCheck::Valid {
+        return Err(Untrusted::Signature {
+            location: location.describe(),
+            key: key.fingerprint(),
+            check,
+        });
+    }
+    let manifest = parse_manifest(location, &manifest)?;
+    let object = |why: String| Untrusted::Object {
+        name: name.to_string(),
+        location: location.describe(),
+        why,
+    };
+    let entry = manifest
+        .objects
+        .get(name)
+        .ok_or_else(|| object("the manifest does not list it".into()))?;
+    let actual = hex::encode(Sha256::digest(bytes));
+    if actual != entry.sha256 {
+        return Err(object(format!(
+            "sha256 {actual}, the manifest says {}",
+            entry.sha256
+        )));
+    }
+    Ok(())
+}
