@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use crate::advisory::CveId;
 use crate::feed::{Changes, Feed};
@@ -468,14 +469,9 @@ impl ChangeLog {
         }
     }
 
-    /// Append `events`, skipping any the log already holds (a publish cut
-    /// short may have recorded the same change at the same time).
+    /// Append the events of one publish.
     pub fn record(&mut self, events: Vec<Event>) {
-        for event in events {
-            if !self.events.contains(&event) {
-                self.events.push(event);
-            }
-        }
+        self.events.extend(events);
     }
 
     /// Drop the events that `retention` no longer keeps at `now`.
@@ -492,11 +488,33 @@ impl ChangeLog {
 
     /// Drop events dated after `committed`: the log of a publish that was
     /// cut short before its manifest (whose `updated_at` is `committed`)
-    /// holds events that never became public. Returns how many went.
+    /// holds events that never became public. Returns how many went. (A
+    /// publish whose clock was behind dates its events `committed` too;
+    /// see [`ChangeLog::committed_prefix`] for the exact repair.)
     pub fn drop_after(&mut self, committed: DateTime<Utc>) -> usize {
         let before = self.events.len();
         self.events.retain(|e| e.at.0 <= committed);
         before - self.events.len()
+    }
+
+    /// The log as it was committed, when this one is that log with the
+    /// events of a publish that was cut short appended: the longest prefix
+    /// that ends before the events dated `committed` or later and whose
+    /// `changes.json` has the sha256 the committed manifest names.
+    pub fn committed_prefix(&self, sha256: &str, committed: DateTime<Utc>) -> Option<ChangeLog> {
+        let first_candidate = self
+            .events
+            .iter()
+            .rposition(|e| e.at.0 < committed)
+            .map_or(0, |i| i + 1);
+        (first_candidate..=self.events.len()).rev().find_map(|len| {
+            let prefix = ChangeLog {
+                version: self.version,
+                events: self.events[..len].to_vec(),
+            };
+            let bytes = crate::render::changes::render_json(&prefix).ok()?.bytes;
+            (hex::encode(Sha256::digest(&bytes)) == sha256).then_some(prefix)
+        })
     }
 
     /// The time of the newest event.
@@ -686,15 +704,30 @@ mod tests {
     }
 
     #[test]
-    fn recording_the_same_event_twice_keeps_one_and_uncommitted_events_go() {
-        let mut log = ChangeLog::new();
-        log.record(vec![event_at("2031-01-01T00:00:00Z", 1)]);
-        log.record(vec![
-            event_at("2031-01-01T00:00:00Z", 1),
-            event_at("2031-02-01T00:00:00Z", 2),
-        ]);
-        assert_eq!(log.events.len(), 2);
-        assert_eq!(log.drop_after(t("2031-01-15T00:00:00Z")), 1);
-        assert_eq!(log.newest(), Some(t("2031-01-01T00:00:00Z")));
+    fn the_events_of_a_publish_cut_short_are_told_from_the_committed_ones() {
+        let mut committed = ChangeLog::new();
+        committed.record(vec![event_at("2031-01-01T00:00:00Z", 1)]);
+        let sha = hex::encode(Sha256::digest(
+            crate::render::changes::render_json(&committed)
+                .unwrap()
+                .bytes,
+        ));
+        // The publish cut short had its clock behind: same time as the
+        // committed manifest, so only the hash tells its event apart.
+        let mut replaced = committed.clone();
+        replaced.record(vec![event_at("2031-01-01T00:00:00Z", 2)]);
+        assert_eq!(
+            replaced.committed_prefix(&sha, t("2031-01-01T00:00:00Z")),
+            Some(committed.clone())
+        );
+        assert_eq!(
+            replaced.committed_prefix("0000", t("2031-01-01T00:00:00Z")),
+            None
+        );
+        // Without the hash, events after the committed time go.
+        let mut later = committed.clone();
+        later.record(vec![event_at("2031-02-01T00:00:00Z", 2)]);
+        assert_eq!(later.drop_after(t("2031-01-15T00:00:00Z")), 1);
+        assert_eq!(later.newest(), Some(t("2031-01-01T00:00:00Z")));
     }
 }

@@ -85,20 +85,7 @@ pub(super) async fn next(
             })?;
             (log, true)
         }
-        Listed::Replaced(bytes) => {
-            // A publish cut short wrote its log; its events never became
-            // public: keep what the committed manifest covers.
-            let mut log: ChangeLog = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "the replaced {JSON_NAME} is unreadable; the change log starts again");
-                ChangeLog::new()
-            });
-            let dropped = log.drop_after(previous.updated_at);
-            tracing::warn!(
-                dropped,
-                "{JSON_NAME} was replaced by a publish that did not commit; its uncommitted events are dropped"
-            );
-            (log, false)
-        }
+        Listed::Replaced(bytes) => (recover(&bytes, previous), false),
         Listed::Missing => {
             tracing::warn!(
                 "{JSON_NAME} is listed in the manifest but missing; the change log starts again"
@@ -123,6 +110,32 @@ pub(super) async fn next(
         log,
         unchanged: intact && !recorded,
     })
+}
+
+/// The committed log, from the `changes.json` a publish cut short left:
+/// that log with its own events appended (which never became public).
+fn recover(bytes: &[u8], previous: &Manifest) -> ChangeLog {
+    let Ok(mut log) = serde_json::from_slice::<ChangeLog>(bytes) else {
+        tracing::warn!("the replaced {JSON_NAME} is unreadable; the change log starts again");
+        return ChangeLog::new();
+    };
+    let committed = previous.updated_at;
+    if let Some(sha256) = previous.objects.get(JSON_NAME).map(|e| &e.sha256)
+        && let Some(exact) = log.committed_prefix(sha256, committed)
+    {
+        tracing::warn!(
+            dropped = log.events.len() - exact.events.len(),
+            "{JSON_NAME} was replaced by a publish that did not commit; its events are dropped"
+        );
+        return exact;
+    }
+    let dropped = log.drop_after(committed);
+    tracing::warn!(
+        dropped,
+        "{JSON_NAME} was replaced by a publish that did not commit and was pruned since; events \
+         after the committed manifest are dropped"
+    );
+    log
 }
 
 /// The previous items of the changed ids, from the published `index.json`;
