@@ -449,12 +449,18 @@ impl Default for Retention {
 }
 
 /// `changes.json`: every event kept, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeLog {
     /// Format version of this document.
     pub version: u32,
     /// The events, oldest first.
     pub events: Vec<Event>,
+}
+
+impl Default for ChangeLog {
+    fn default() -> Self {
+        ChangeLog::new()
+    }
 }
 
 impl ChangeLog {

@@ -148,22 +148,34 @@ pub(super) async fn plan(
         });
     }
 
-    let history = history::next(
-        store,
-        previous_manifest.as_ref(),
-        &changes,
-        &feed,
-        &config.site,
-        config.trust.retention,
-    )
-    .await?;
-
     let render_key = config.site.render_key();
     let prev = previous_manifest.as_ref();
     // Equal content hashes imply equal dates: `feed::build` carries them over.
     let same_build = prev.is_some_and(|m| m.render_key == render_key);
     let same_feed = same_build && prev.is_some_and(|m| m.content_hash == feed.content_hash);
     let items = feed::item_states(&feed);
+    // The change log is read only when it may be written: not when the feed
+    // is the published one and the log is listed and not left dirty.
+    let log_names = Due::ChangeLog.names(&feed);
+    let log_carried = same_feed
+        && log_names
+            .iter()
+            .all(|n| !dirty.contains(n) && prev.is_some_and(|m| m.objects.contains_key(n)));
+    let history = if log_carried {
+        None
+    } else {
+        Some(
+            history::next(
+                store,
+                prev,
+                &changes,
+                &feed,
+                &config.site,
+                config.trust.retention,
+            )
+            .await?,
+        )
+    };
 
     let mut manifest = Manifest {
         manifest_version: Manifest::VERSION,
@@ -192,7 +204,10 @@ pub(super) async fn plan(
     if config.compat_k8s_bucket {
         wanted.push((Due::Compat, same_feed));
     }
-    wanted.push((Due::ChangeLog, same_feed && history.unchanged));
+    wanted.push((
+        Due::ChangeLog,
+        history.as_ref().is_none_or(|h| same_feed && h.unchanged),
+    ));
     if let Some(signer) = config
         .trust
         .signer
@@ -265,7 +280,8 @@ pub(super) async fn plan(
         },
         manifest,
         feed: Arc::new(feed),
-        log: Arc::new(history.log),
+        // Unread (and empty) only when the log is carried over, not due.
+        log: Arc::new(history.map(|h| h.log).unwrap_or_default()),
         signature_current,
         due,
         stale,
