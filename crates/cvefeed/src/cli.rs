@@ -317,11 +317,7 @@ impl PipelineArgs {
     pub fn open(self) -> anyhow::Result<(Box<dyn store::Store>, RefreshConfig)> {
         let trust = self.trust.trust(&self.out)?;
         let options = store::OpenOptions {
-            config: self
-                .out_options
-                .iter()
-                .map(|kv| (kv.key.clone(), kv.value.clone()))
-                .collect(),
+            config: bucket_config(&self.out_options),
             cache: store::CachePolicy {
                 content: self.cache_control.clone(),
                 bookkeeping: self.bookkeeping_cache_control.clone(),
@@ -376,6 +372,14 @@ impl std::fmt::Debug for KeyValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}=…", self.key)
     }
+}
+
+/// `--out-option`s as the store's builder settings.
+fn bucket_config(options: &[KeyValue]) -> Vec<(String, String)> {
+    options
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.clone()))
+        .collect()
 }
 
 fn parse_key_value(s: &str) -> Result<KeyValue, String> {
@@ -630,11 +634,7 @@ impl VerifyArgs {
     async fn run(self) -> anyhow::Result<ExitCode> {
         let key = keys::read_public_key(&self.key)?;
         let options = store::OpenOptions {
-            config: self
-                .out_options
-                .iter()
-                .map(|kv| (kv.key.clone(), kv.value.clone()))
-                .collect(),
+            config: bucket_config(&self.out_options),
             ..store::OpenOptions::default()
         };
         let location = verify::Location::open(&self.location, &options, self.timeout)?;

@@ -39,10 +39,10 @@ fn text(out: &[u8]) -> String {
 }
 
 /// A new key pair in `dir` (through the library; the CLI is tested below).
-fn key_pair(dir: &Path) -> (Signer, PathBuf, PathBuf) {
+fn key_pair(dir: &Path) -> (Signer, PathBuf) {
     let pair = cvefeed::keys::keygen(dir).unwrap();
     let signer = cvefeed::keys::read_signing_key(&pair.private).unwrap();
-    (signer, pair.private, pair.public)
+    (signer, pair.public)
 }
 
 fn signed(config: RefreshConfig, signer: &Signer) -> RefreshConfig {
@@ -55,6 +55,42 @@ fn signed(config: RefreshConfig, signer: &Signer) -> RefreshConfig {
     }
 }
 
+/// A work directory with a key pair and two fixture issues, and a signed
+/// refresh of them into `out()`.
+struct Setup {
+    dir: tempfile::TempDir,
+    signer: Signer,
+    public: PathBuf,
+    issues: PathBuf,
+    config: RefreshConfig,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let (signer, public) = key_pair(&dir.path().join("keys"));
+        let issues = dir.path().join("issues.json");
+        fixtures::write_issues(&issues, 2);
+        let config = signed(fixtures::config(&issues), &signer);
+        Setup {
+            dir,
+            signer,
+            public,
+            issues,
+            config,
+        }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// The signature verifies the manifest.
+    fn assert_valid(&self, (sig, manifest): &(Vec<u8>, Vec<u8>)) {
+        assert_eq!(self.signer.public_key().verify(manifest, sig), Ok(()));
+    }
+}
+
 /// Signature and manifest as a reader sees them: the signature first.
 async fn read_pair(store: &dyn Store) -> (Vec<u8>, Vec<u8>) {
     let sig = store.get(SIGNATURE).await.unwrap().expect("a signature");
@@ -64,23 +100,16 @@ async fn read_pair(store: &dyn Store) -> (Vec<u8>, Vec<u8>) {
 
 #[tokio::test]
 async fn the_signature_is_written_just_before_the_manifest_and_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _, _) = key_pair(&dir.path().join("keys"));
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 2);
-    let store = LocalStore::new(dir.path().join("out"));
-    let summary = publish::refresh(
-        &store,
-        &signed(fixtures::config(&issues), &signer),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let t = Setup::new();
+    let store = LocalStore::new(t.out());
+    let summary = publish::refresh(&store, &t.config, Utc::now())
+        .await
+        .unwrap();
     let n = summary.written.len();
     assert_eq!(summary.written[n - 2..], [SIGNATURE, MANIFEST]);
-    let (sig, manifest) = read_pair(&store).await;
-    assert_eq!(signer.public_key().verify(&manifest, &sig), Ok(()));
-    let listed: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let pair = read_pair(&store).await;
+    t.assert_valid(&pair);
+    let listed: serde_json::Value = serde_json::from_slice(&pair.1).unwrap();
     assert!(
         listed["objects"].get(SIGNATURE).is_none(),
         "a manifest cannot list its signature"
@@ -93,92 +122,90 @@ async fn the_signature_is_written_just_before_the_manifest_and_verifies() {
 
 #[tokio::test]
 async fn a_failure_between_the_signature_and_the_manifest_leaves_the_old_pair() {
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _, _) = key_pair(&dir.path().join("keys"));
-    let issues = dir.path().join("issues.json");
-    let store = FaultyStore::new(&dir.path().join("out"));
-    let config = signed(fixtures::config(&issues), &signer);
-    fixtures::write_issues(&issues, 2);
-    publish::refresh(&store, &config, Utc::now()).await.unwrap();
-    let (old_sig, old_manifest) = read_pair(&store).await;
+    let t = Setup::new();
+    let store = FaultyStore::new(&t.out());
+    publish::refresh(&store, &t.config, Utc::now())
+        .await
+        .unwrap();
+    let old = read_pair(&store).await;
 
     // The new signature is written, then the manifest write fails.
-    fixtures::write_issues(&issues, 3);
+    fixtures::write_issues(&t.issues, 3);
     store.arm(Fault::FailManifest);
-    assert!(publish::refresh(&store, &config, Utc::now()).await.is_err());
-    let (sig, manifest) = read_pair(&store).await;
-    assert_eq!(manifest, old_manifest, "the old manifest stays");
-    assert_eq!(sig, old_sig, "and so does its signature");
-    assert_eq!(signer.public_key().verify(&manifest, &sig), Ok(()));
+    assert!(
+        publish::refresh(&store, &t.config, Utc::now())
+            .await
+            .is_err()
+    );
+    let now = read_pair(&store).await;
+    assert_eq!(now.1, old.1, "the old manifest stays");
+    assert_eq!(now.0, old.0, "and so does its signature");
+    t.assert_valid(&now);
 
     // The next run publishes the new pair.
-    publish::refresh(&store, &config, Utc::now()).await.unwrap();
-    let (sig, manifest) = read_pair(&store).await;
-    assert_ne!(manifest, old_manifest);
-    assert_ne!(sig, old_sig);
-    assert_eq!(signer.public_key().verify(&manifest, &sig), Ok(()));
+    publish::refresh(&store, &t.config, Utc::now())
+        .await
+        .unwrap();
+    let new = read_pair(&store).await;
+    assert_ne!(new.1, old.1);
+    assert_ne!(new.0, old.0);
+    t.assert_valid(&new);
 }
 
 #[tokio::test]
 async fn a_stale_signature_is_repaired_even_when_nothing_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _, _) = key_pair(&dir.path().join("keys"));
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 2);
-    let store = LocalStore::new(dir.path().join("out"));
-    let config = signed(fixtures::config(&issues), &signer);
-    publish::refresh(&store, &config, Utc::now()).await.unwrap();
+    let t = Setup::new();
+    let store = LocalStore::new(t.out());
+    let config = &t.config;
+    publish::refresh(&store, config, Utc::now()).await.unwrap();
 
     // As a crash between the two writes leaves it: a signature of a
     // manifest that was never committed.
     store
         .put(
             SIGNATURE,
-            signer.sign(b"{}"),
+            t.signer.sign(b"{}"),
             "text/plain",
             PutMode::Overwrite,
         )
         .await
         .unwrap();
-    let repaired = publish::refresh(&store, &config, Utc::now()).await.unwrap();
+    let repaired = publish::refresh(&store, config, Utc::now()).await.unwrap();
     assert_eq!(repaired.outcome, Outcome::Published);
     assert!(repaired.changes.is_empty());
-    let (sig, manifest) = read_pair(&store).await;
-    assert_eq!(signer.public_key().verify(&manifest, &sig), Ok(()));
-    let quiet = publish::refresh(&store, &config, Utc::now()).await.unwrap();
+    t.assert_valid(&read_pair(&store).await);
+    let quiet = publish::refresh(&store, config, Utc::now()).await.unwrap();
     assert_eq!(quiet.outcome, Outcome::Unchanged);
 }
 
 #[tokio::test]
 async fn signing_can_be_turned_on_and_off_and_the_public_key_published() {
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _, public) = key_pair(&dir.path().join("keys"));
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 2);
-    let store = LocalStore::new(dir.path().join("out"));
-    publish::refresh(&store, &fixtures::config(&issues), Utc::now())
+    let t = Setup::new();
+    let issues = &t.issues;
+    let store = LocalStore::new(t.out());
+    publish::refresh(&store, &fixtures::config(issues), Utc::now())
         .await
         .unwrap();
     assert!(store.get(SIGNATURE).await.unwrap().is_none());
 
     // Turned on, with the public key: the same content gets signed.
-    let mut config = signed(fixtures::config(&issues), &signer);
+    let mut config = t.config.clone();
     config.trust.publish_public_key = true;
     let summary = publish::refresh(&store, &config, Utc::now()).await.unwrap();
     assert_eq!(summary.outcome, Outcome::Published);
-    let (sig, manifest) = read_pair(&store).await;
-    assert_eq!(signer.public_key().verify(&manifest, &sig), Ok(()));
+    let pair = read_pair(&store).await;
+    t.assert_valid(&pair);
     let published = store.get(PUBLIC_KEY).await.unwrap().unwrap().bytes;
-    assert_eq!(published, std::fs::read(&public).unwrap());
-    let listed: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    assert_eq!(published, std::fs::read(&t.public).unwrap());
+    let listed: serde_json::Value = serde_json::from_slice(&pair.1).unwrap();
     assert_eq!(
         listed["objects"][PUBLIC_KEY]["content_type"],
         "application/x-pem-file"
     );
 
     // Turned off: an unsigned publication carries no stale signature.
-    fixtures::write_issues(&issues, 3);
-    publish::refresh(&store, &fixtures::config(&issues), Utc::now())
+    fixtures::write_issues(issues, 3);
+    publish::refresh(&store, &fixtures::config(issues), Utc::now())
         .await
         .unwrap();
     assert!(store.get(SIGNATURE).await.unwrap().is_none());
@@ -187,12 +214,9 @@ async fn signing_can_be_turned_on_and_off_and_the_public_key_published() {
 
 #[tokio::test]
 async fn serve_serves_the_signature_with_the_manifest() {
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _, _) = key_pair(&dir.path().join("keys"));
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 2);
-    let store = LocalStore::new(dir.path().join("out"));
-    let mut config = signed(fixtures::config(&issues), &signer);
+    let t = Setup::new();
+    let store = LocalStore::new(t.out());
+    let mut config = t.config.clone();
     config.trust.publish_public_key = true;
     publish::refresh(&store, &config, Utc::now()).await.unwrap();
     let current = Current::default();
@@ -238,6 +262,28 @@ fn verify(key: &Path, location: &str, extra: &[&str]) -> Output {
         .arg(location)
         .output()
         .unwrap()
+}
+
+/// [`verify`] from async code (the servers run on this runtime).
+async fn verify_async(key: &Path, location: &str, extra: &[String]) -> Output {
+    let (key, location, extra) = (key.to_path_buf(), location.to_string(), extra.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        verify(&key, &location, &extra)
+    })
+    .await
+    .unwrap()
+}
+
+/// The exit status is `code`; otherwise show what the command said.
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -439,18 +485,7 @@ async fn verify_and_check_read_a_publication_over_http() {
         .mount(&server)
         .await;
     let base = format!("{}/", server.uri());
-    let public2 = public.clone();
-    let base2 = base.clone();
-    let ok = tokio::task::spawn_blocking(move || verify(&public2, &base2, &[]))
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}{}",
-        text(&ok.stdout),
-        text(&ok.stderr)
-    );
+    assert_exit(&verify_async(&public, &base, &[]).await, 0);
 
     let check = |public: PathBuf, feed: String| {
         tokio::task::spawn_blocking(move || {
@@ -485,10 +520,8 @@ async fn verify_and_check_read_a_publication_over_http() {
     let stderr = text(&refused.stderr);
     assert!(stderr.contains("refusing to use the feed"), "{stderr}");
     assert!(stderr.contains("index.json"), "{stderr}");
-    let bad = tokio::task::spawn_blocking(move || verify(&public, &base, &[]))
-        .await
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    let bad = verify_async(&public, &base, &[]).await;
+    assert_exit(&bad, 1);
     assert!(text(&bad.stdout).contains("FAIL index.json: larger than the "));
 }
 
@@ -504,7 +537,7 @@ async fn verify_works_on_the_s3_test_server() {
     let bucket = s3::new_bucket(&endpoint, "verify").await;
     let location = format!("s3://{bucket}/feed");
     let work = tempfile::tempdir().unwrap();
-    let (signer, _, public) = key_pair(&work.path().join("keys"));
+    let (signer, public) = key_pair(&work.path().join("keys"));
     let issues = work.path().join("issues.json");
     fixtures::write_issues(&issues, 3);
     let store = s3::open_s3(&endpoint, &location);
@@ -520,22 +553,8 @@ async fn verify_works_on_the_s3_test_server() {
         .into_iter()
         .flat_map(|(k, v)| ["--out-option".to_string(), format!("{k}={v}")])
         .collect();
-    let run = |location: String, options: Vec<String>, public: PathBuf| {
-        tokio::task::spawn_blocking(move || {
-            let extra: Vec<&str> = options.iter().map(String::as_str).collect();
-            verify(&public, &location, &extra)
-        })
-    };
-    let ok = run(location.clone(), options.clone(), public.clone())
-        .await
-        .unwrap();
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}{}",
-        text(&ok.stdout),
-        text(&ok.stderr)
-    );
+    let ok = verify_async(&public, &location, &options).await;
+    assert_exit(&ok, 0);
     assert!(text(&ok.stdout).starts_with(&format!("intact: {location}")));
 
     store
@@ -547,8 +566,8 @@ async fn verify_works_on_the_s3_test_server() {
         )
         .await
         .unwrap();
-    let bad = run(location, options, public).await.unwrap();
-    assert_eq!(bad.status.code(), Some(1));
+    let bad = verify_async(&public, &location, &options).await;
+    assert_exit(&bad, 1);
     assert!(
         text(&bad.stdout).contains("FAIL feed.xml: "),
         "{}",

@@ -135,8 +135,26 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
     end(w, "entry")
 }
 
-/// Write `atom.xml` to `out`, one entry at a time.
-pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), RenderError> {
+/// What sets one Atom feed of the site apart from another (`atom.xml`,
+/// `changes.xml`): the rest of the head is the site's.
+pub(super) struct Head<'a> {
+    /// The feed's title.
+    pub(super) title: &'a str,
+    /// The object name, for the feed's id and self link.
+    pub(super) name: &'a str,
+    /// When it last changed.
+    pub(super) updated: DateTime<Utc>,
+    /// What it is.
+    pub(super) subtitle: &'a str,
+}
+
+/// Start an Atom feed on `out`: the declaration, the root element and the
+/// head (title, id, updated, author, self and page links, subtitle).
+pub(super) fn open_feed<W: Write>(
+    out: W,
+    site: &SiteConfig,
+    head: &Head<'_>,
+) -> Result<Xml<W>, RenderError> {
     let mut w = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", None, None)))
         .map_err(failed)?;
@@ -146,9 +164,9 @@ pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), Rend
     root.push_attribute(("xmlns", "http://www.w3.org/2005/Atom"));
     root.push_attribute(("xml:lang", "en"));
     start(&mut w, root)?;
-    element(&mut w, "title", &xml_safe(&site.title))?;
-    element(&mut w, "id", &xml_safe(&site.url_of(NAME)))?;
-    element(&mut w, "updated", &time(feed.updated_at))?;
+    element(&mut w, "title", &xml_safe(head.title))?;
+    element(&mut w, "id", &xml_safe(&site.url_of(head.name)))?;
+    element(&mut w, "updated", &time(head.updated))?;
     start(&mut w, BytesStart::new("author"))?;
     element(&mut w, "name", &xml_safe(&site.author_name))?;
     element(&mut w, "uri", &xml_safe(&site.author_url))?;
@@ -157,7 +175,7 @@ pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), Rend
         &mut w,
         "link",
         &[
-            ("href", &xml_safe(&site.url_of(NAME))),
+            ("href", &xml_safe(&site.url_of(head.name))),
             ("rel", "self"),
             ("type", content_type::ATOM),
         ],
@@ -171,12 +189,29 @@ pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), Rend
             ("type", "text/html"),
         ],
     )?;
-    element(&mut w, "subtitle", &xml_safe(&site.description))?;
+    element(&mut w, "subtitle", &xml_safe(head.subtitle))?;
+    Ok(w)
+}
+
+/// End a feed begun with [`open_feed`], with a final newline.
+pub(super) fn close_feed<W: Write>(mut w: Xml<W>) -> Result<(), RenderError> {
+    end(&mut w, "feed")?;
+    w.into_inner().write_all(b"\n").map_err(failed)
+}
+
+/// Write `atom.xml` to `out`, one entry at a time.
+pub fn write(feed: &Feed, site: &SiteConfig, out: impl Write) -> Result<(), RenderError> {
+    let head = Head {
+        title: &site.title,
+        name: NAME,
+        updated: feed.updated_at,
+        subtitle: &site.description,
+    };
+    let mut w = open_feed(out, site, &head)?;
     for item in &feed.items {
         entry(&mut w, item, site)?;
     }
-    end(&mut w, "feed")?;
-    w.into_inner().write_all(b"\n").map_err(failed)
+    close_feed(w)
 }
 
 /// Render `atom.xml`.

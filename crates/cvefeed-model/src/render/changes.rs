@@ -14,10 +14,10 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesStart, BytesText, Event as Xml};
+use quick_xml::events::{BytesStart, BytesText, Event as Xml};
 use sha2::{Digest, Sha256};
 
-use super::atom::{element, empty, end, failed, start, time};
+use super::atom::{Head, close_feed, element, empty, end, failed, open_feed, start, time};
 use super::{Artifact, RenderError, SiteConfig, content_type, xml_safe};
 use crate::changes::{ChangeLog, Event};
 
@@ -92,55 +92,19 @@ pub fn render_atom(
     site: &SiteConfig,
     updated_at: DateTime<Utc>,
 ) -> Result<Artifact, RenderError> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    w.write_event(Xml::Decl(BytesDecl::new("1.0", None, None)))
-        .map_err(failed)?;
-    w.write_event(Xml::Text(BytesText::from_escaped("\n")))
-        .map_err(failed)?;
-    let mut root = BytesStart::new("feed");
-    root.push_attribute(("xmlns", "http://www.w3.org/2005/Atom"));
-    root.push_attribute(("xml:lang", "en"));
-    start(&mut w, root)?;
-    element(
-        &mut w,
-        "title",
-        &xml_safe(&format!("{}: changes", site.title)),
-    )?;
-    element(&mut w, "id", &xml_safe(&site.url_of(ATOM_NAME)))?;
-    element(&mut w, "updated", &time(log.newest().unwrap_or(updated_at)))?;
-    start(&mut w, BytesStart::new("author"))?;
-    element(&mut w, "name", &xml_safe(&site.author_name))?;
-    element(&mut w, "uri", &xml_safe(&site.author_url))?;
-    end(&mut w, "author")?;
-    empty(
-        &mut w,
-        "link",
-        &[
-            ("href", &xml_safe(&site.url_of(ATOM_NAME))),
-            ("rel", "self"),
-            ("type", content_type::ATOM),
-        ],
-    )?;
-    empty(
-        &mut w,
-        "link",
-        &[
-            ("href", &xml_safe(site.base_url.as_str())),
-            ("rel", "alternate"),
-            ("type", "text/html"),
-        ],
-    )?;
-    element(
-        &mut w,
-        "subtitle",
-        "Every item added to, changed in or removed from the feed, newest first.",
-    )?;
+    let title = format!("{}: changes", site.title);
+    let head = Head {
+        title: &title,
+        name: ATOM_NAME,
+        updated: log.newest().unwrap_or(updated_at),
+        subtitle: "Every item added to, changed in or removed from the feed, newest first.",
+    };
+    let mut bytes = Vec::new();
+    let mut w = open_feed(&mut bytes, site, &head)?;
     for event in log.events.iter().rev() {
         entry(&mut w, event, site)?;
     }
-    end(&mut w, "feed")?;
-    let mut bytes = w.into_inner();
-    bytes.push(b'\n');
+    close_feed(w)?;
     Ok(Artifact {
         name: ATOM_NAME.into(),
         content_type: content_type::ATOM,
