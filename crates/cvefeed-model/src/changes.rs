@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::advisory::CveId;
-use crate::feed::{Changes, Feed};
+use crate::feed::{Changes, Feed, FeedItem};
 use crate::render::SiteConfig;
 use crate::wire::Timestamp;
 
@@ -211,8 +211,7 @@ pub struct Event {
     /// What happened.
     pub kind: EventKind,
     /// What changed; empty for `added` and `removed`, and when it cannot
-    /// be told (the previous item could not be read, or the change is
-    /// outside the JSON Feed item).
+    /// be told (the previous item could not be read).
     #[serde(default)]
     pub fields: Vec<Field>,
     /// The previous status and severity, when they changed (`null`: none).
@@ -346,10 +345,8 @@ impl ItemValues {
         ItemValues(out)
     }
 
-    /// The fields of the item with this id in `feed`, as `index.json`
-    /// publishes it.
-    pub fn of_feed(feed: &Feed, site: &SiteConfig, id: &CveId) -> Option<ItemValues> {
-        let item = feed.items.iter().find(|i| &i.advisory.id == id)?;
+    /// The fields of a feed item, as `index.json` publishes it.
+    pub fn of_item(item: &FeedItem, site: &SiteConfig) -> Option<ItemValues> {
         match serde_json::to_value(crate::render::jsonfeed::item(item, site)) {
             Ok(Value::Object(map)) => Some(ItemValues::of_json(map)),
             _ => None,
@@ -395,7 +392,9 @@ pub fn previous_items(
 /// The events of one publish, ordered by id: `changes` as the feed's
 /// change detection found them, `previous` the previous items of the
 /// changed ids (`None` when they could not be read: the events then name
-/// no fields), `feed` the new feed, `at` the publish time.
+/// no fields), `feed` the new feed, `at` the publish time. A changed item
+/// whose published entry is the same in every compared field (its content
+/// hash moved for a reason no reader sees) gives no event.
 pub fn events(
     changes: &Changes,
     previous: Option<&BTreeMap<CveId, ItemValues>>,
@@ -416,13 +415,23 @@ pub fn events(
             .iter()
             .map(|id| Event::bare(at, id, EventKind::Removed)),
     );
-    for id in &changes.changed {
+    let changed: BTreeSet<&CveId> = changes.changed.iter().collect();
+    for item in feed
+        .items
+        .iter()
+        .filter(|i| changed.contains(&i.advisory.id))
+    {
+        let id = &item.advisory.id;
         let old = previous.and_then(|p| p.get(id));
-        let new = ItemValues::of_feed(feed, site, id);
-        out.push(match (old, new) {
-            (Some(old), Some(new)) => Event::changed(at, id, old, &new),
-            _ => Event::bare(at, id, EventKind::Changed),
-        });
+        match (old, ItemValues::of_item(item, site)) {
+            (Some(old), Some(new)) => {
+                let event = Event::changed(at, id, old, &new);
+                if !event.fields.is_empty() {
+                    out.push(event);
+                }
+            }
+            _ => out.push(Event::bare(at, id, EventKind::Changed)),
+        }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
@@ -660,6 +669,76 @@ mod tests {
             &json!("two")
         );
         assert!(previous_items(b"{\"items\": 3}", &wanted).is_err());
+    }
+
+    fn advisory(n: u64, body: &str) -> crate::advisory::Advisory {
+        use crate::advisory::{Advisory, IssueRef, Status, VulnData};
+        Advisory {
+            id: id(&format!("CVE-2031-{n:04}")),
+            related: vec![],
+            summary: "s".into(),
+            body: body.into(),
+            issue: IssueRef {
+                repo: "o/r".parse().unwrap(),
+                number: n,
+                url: format!("https://github.com/o/r/issues/{n}"),
+            },
+            status: Status::Fixed,
+            published: t("2031-01-01T00:00:00Z"),
+            vuln: VulnData::default(),
+        }
+    }
+
+    #[test]
+    fn events_follow_the_feeds_change_detection() {
+        let site = SiteConfig::default();
+        let at = t("2031-02-01T00:00:00Z");
+        let (feed, _) = crate::feed::build(
+            vec![
+                advisory(1, "same"),
+                advisory(2, "new body"),
+                advisory(3, "x"),
+            ],
+            None,
+            "settings",
+            at,
+        );
+        let values = |n: usize| ItemValues::of_item(&feed.items[n], &site).unwrap();
+        let index = |n: u64| {
+            feed.items
+                .iter()
+                .position(|i| i.advisory.id == id(&format!("CVE-2031-{n:04}")))
+                .unwrap()
+        };
+        // CVE-2031-0001's hash moved with nothing a reader sees; 0002's body changed.
+        let mut old_two = values(index(2));
+        old_two.0.insert(Field::Body, json!("old body"));
+        let previous = BTreeMap::from([
+            (id("CVE-2031-0001"), values(index(1))),
+            (id("CVE-2031-0002"), old_two),
+        ]);
+        let changes = Changes {
+            added: vec![id("CVE-2031-0003")],
+            changed: vec![id("CVE-2031-0001"), id("CVE-2031-0002")],
+            removed: vec![id("CVE-2031-0000")],
+        };
+        let got = events(&changes, Some(&previous), &feed, &site, at);
+        let summary: Vec<(&str, EventKind, &[Field])> = got
+            .iter()
+            .map(|e| (e.id.as_str(), e.kind, e.fields.as_slice()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("CVE-2031-0000", EventKind::Removed, &[][..]),
+                ("CVE-2031-0002", EventKind::Changed, &[Field::Body][..]),
+                ("CVE-2031-0003", EventKind::Added, &[][..]),
+            ]
+        );
+        // Without the previous items, what changed cannot be told.
+        let blind = events(&changes, None, &feed, &site, at);
+        assert_eq!(blind.len(), 4);
+        assert!(blind.iter().all(|e| e.fields.is_empty()));
     }
 
     fn event_at(at: &str, n: u32) -> Event {
