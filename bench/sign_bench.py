@@ -6,13 +6,21 @@ synthetic issues (those of bench/refresh_bench.py), read with --from-file.
 For each data set and each of two publishes it reports the median wall time
 unsigned and signed and their ratio (signed / unsigned):
 - first: everything is rendered and written into an empty directory;
-- edit: one issue's body changes, so one OSV record, the archive, the
-  feeds, the page, the change log and the manifest are written: the
-  smallest publish, where the signature's share is largest.
-Rounds alternate which of the two runs first; the baseline (unsigned) is
-measured in the same rounds, on the same machine, against the same files.
+- edit: one issue's body changes (and changes back, in turn), so one OSV
+  record, the archive, the feeds, the page, the change log and the manifest
+  are written: the smallest publish, where the signature's share is largest.
+Each round publishes into a fresh directory unsigned and signed, back to
+back, alternating which goes first, then makes --edits edits with each; the
+ratio is taken per round (paired, which cancels the drift of a shared
+machine) and its median reported with the median times. The baseline
+(unsigned) is measured in the same rounds, on the same files.
 
-Usage: bench/sign_bench.py [--bin target/release/cvefeed] [--repeat 5]
+On a shared machine a whole publish varies by more than a signature costs;
+`cargo bench -p cvefeed-model --bench sign` times the signature's own work
+(one signature and one verification of a manifest of each size) without
+that noise.
+
+Usage: bench/sign_bench.py [--bin target/release/cvefeed] [--repeat 7] [--edits 3]
                            [--real PATH] [--sizes 10000] [--tmp DIR]
 """
 import argparse
@@ -28,8 +36,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from refresh_bench import median, synthetic_issue  # noqa: E402
 
 
-def refresh(binary, issues, out, key):
-    args = [binary, "refresh", "--from-file", issues, "--out", out, "--allow-shrink"]
+def refresh(binary, issues, repo, out, key):
+    """Wall time of one refresh, and the items it published."""
+    args = [binary, "refresh", "--json", "--from-file", issues, "--repo", repo, "--out", out,
+            "--allow-shrink"]
     if key:
         args += ["--signing-key", key]
     start = time.monotonic()
@@ -37,7 +47,10 @@ def refresh(binary, issues, out, key):
     wall = time.monotonic() - start
     if proc.returncode != 0:
         sys.exit(f"refresh failed: {proc.stderr.decode()}")
-    return wall
+    summary = json.loads(proc.stdout)
+    if summary["outcome"] != "published":
+        sys.exit(f"refresh of {issues} did not publish: {summary}")
+    return wall, summary["items"]
 
 
 def edited(issues, path):
@@ -48,27 +61,49 @@ def edited(issues, path):
         json.dump(copy, f)
 
 
-def measure(binary, key, issues, work, repeat):
-    """Median (first, edit) wall times, unsigned and signed."""
+def measure(binary, key, issues, work, repeat, edits):
+    """Per phase: median unsigned and signed times and the median of the
+    per-round ratios; and the item count."""
     data = json.load(open(issues))
+    repo = data[0]["repository_url"].split("/repos/", 1)[1]
     edit_file = os.path.join(work, "edited.json")
     edited(data, edit_file)
     times = {(phase, signed): [] for phase in ("first", "edit") for signed in (False, True)}
+    ratios = {"first": [], "edit": []}
+    items = set()
     for r in range(repeat):
         order = (False, True) if r % 2 == 0 else (True, False)
+        round_times = {}
         for signed in order:
             out = os.path.join(work, f"out-{int(signed)}")
             shutil.rmtree(out, ignore_errors=True)
             k = key if signed else None
-            times[("first", signed)].append(refresh(binary, issues, out, k))
-            times[("edit", signed)].append(refresh(binary, edit_file, out, k))
-    return {k: median(v) for k, v in times.items()}
+            wall, n = refresh(binary, issues, repo, out, k)
+            round_times[("first", signed)] = [wall]
+            items.add(n)
+            round_times[("edit", signed)] = []
+            for e in range(edits):
+                source = edit_file if e % 2 == 0 else issues
+                wall, n = refresh(binary, source, repo, out, k)
+                round_times[("edit", signed)].append(wall)
+        for (phase, signed), walls in round_times.items():
+            times[(phase, signed)].extend(walls)
+        for phase in ratios:
+            ratios[phase].append(
+                median(round_times[(phase, True)]) / median(round_times[(phase, False)]))
+    if len(items) != 1:
+        sys.exit(f"{issues}: runs published different item counts {items}")
+    return {
+        phase: (median(times[(phase, False)]), median(times[(phase, True)]), median(ratios[phase]))
+        for phase in ratios
+    }, items.pop()
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/cvefeed")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7, help="rounds")
+    ap.add_argument("--edits", type=int, default=3, help="edit publishes per round and variant")
     shared = os.environ.get("CVEFEED_SHARED", os.path.join(os.getcwd(), "..", "shared"))
     ap.add_argument("--real", default=os.path.join(shared, "data", "real", "github_issues.json"))
     ap.add_argument("--sizes", default="10000")
@@ -89,13 +124,14 @@ def main():
             with open(path, "w") as f:
                 json.dump([synthetic_issue(n) for n in range(1, size + 1)], f)
             sets.append((f"{size} items", path))
-        print(f"{'data':<12} {'publish':<6} {'unsigned':>10} {'signed':>10} {'ratio':>7} {'added':>9}")
+        print(f"{'data':<12} {'items':>6} {'publish':<7} {'unsigned':>9} {'signed':>9} {'ratio':>7} {'added':>9}")
         for name, issues in sets:
-            t = measure(binary, key, issues, work, args.repeat)
+            t, n = measure(binary, key, issues, work, args.repeat, args.edits)
             for phase in ("first", "edit"):
-                u, s = t[(phase, False)], t[(phase, True)]
-                print(f"{name:<12} {phase:<6} {u:>9.3f}s {s:>9.3f}s {s / u:>7.3f} {1000 * (s - u):>+7.1f}ms")
-        print(f"medians of {args.repeat} rounds; ratio = signed / unsigned")
+                u, s, ratio = t[phase]
+                print(f"{name:<12} {n:>6} {phase:<7} {u:>8.3f}s {s:>8.3f}s {ratio:>7.3f} {1000 * (s - u):>+7.1f}ms")
+        print(f"medians of {args.repeat} rounds ({args.edits} edits each); "
+              "ratio = median over rounds of signed / unsigned")
 
 
 if __name__ == "__main__":
