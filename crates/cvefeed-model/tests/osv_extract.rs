@@ -44,15 +44,25 @@ fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {
     }
 }
 
+/// Provenance of a body's data: the components come with the ranges, and
+/// so do the fixed versions when [`check`] finds any (it fills that in).
 fn prov(severity: Source, affected: Source) -> Provenance {
-    Provenance { severity, affected }
+    Provenance {
+        severity,
+        affected,
+        components: affected,
+        ..Provenance::default()
+    }
 }
 
 fn strings(s: &[&str]) -> Vec<String> {
     s.iter().map(|x| x.to_string()).collect()
 }
 
-fn check(name: &str, expected: VulnData) {
+fn check(name: &str, mut expected: VulnData) {
+    if expected.has_fixed_versions() {
+        expected.provenance.fixed_versions = expected.provenance.affected;
+    }
     let got = vuln::extract(&fixture(name));
     assert_eq!(got, expected, "{name}");
     // `warnings` is not serialised, so compare it explicitly too.
@@ -73,6 +83,8 @@ fn srctl_block_with_plain_names_and_zero_starts() {
                 &["0..1.40.2", "1.41.0..1.41.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::OsvBlock, Source::OsvBlock),
             warnings: vec![],
         },
@@ -97,6 +109,8 @@ fn srctl_june_template_with_crlf() {
             references: strings(&[
                 "https://github.com/kubernetes/kubernetes/security/advisories/GHSA-xxxx-yyyy-zzzz",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::OsvBlock, Source::OsvBlock),
             warnings: vec![Warning::ScoreMismatch {
                 stated: 9.0,
@@ -129,7 +143,12 @@ fn malformed_block_falls_back_to_markdown() {
                 &["0..1.40.2", "1.41.0..=1.41.0"],
             )],
             references: vec![],
-            provenance: prov(Source::Markdown, Source::Markdown),
+            cwe: vec![],
+            record: None,
+            provenance: Provenance {
+                fixed_versions: Source::Markdown,
+                ..prov(Source::Markdown, Source::Markdown)
+            },
             warnings: got.warnings.clone(),
         }
     );
@@ -154,6 +173,8 @@ fn hand_edited_cvss_line_and_fixed_list() {
                 "https://groups.google.com/g/kubernetes-security-announce/c/example-thread",
                 "https://github.com/kubernetes/kubernetes/pull/1001",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -172,6 +193,8 @@ fn stated_band_disagreeing_with_the_vector_warns() {
                 &["0..1.40.9", "1.41.0..1.41.5", "1.42.0..1.42.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::RatingMismatch {
                 stated: Rating::Medium,
@@ -199,6 +222,8 @@ fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
                 &["1.3.0..1.7.14", "1.8.0..1.8.9"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -221,6 +246,8 @@ fn vector_in_prose_and_plain_version_lines() {
                 &["0..1.39.14", "1.40.0..1.40.5", "1.41.0..1.41.2"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -239,6 +266,8 @@ fn lowercase_metric_names_are_normalised() {
                 &["0..1.40.5", "1.41.0..1.41.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -261,6 +290,8 @@ fn to_ranges_and_master_slash_version() {
                 &["0..1.40.12", "1.41.0..1.41.3"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -285,6 +316,8 @@ fn escaped_lines_and_upgrade_sentence() {
             references: strings(&[
                 "https://github.com/kubernetes/ingress-nginx/pull/5000/commits/abc1234",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -303,6 +336,8 @@ fn unknown_component_is_kept_without_a_package() {
             ),
             affected: vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::UnknownComponent {
                 name: "widget-operator".into(),
@@ -319,6 +354,8 @@ fn nothing_structured() {
             severity: None,
             affected: vec![],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Nowhere, Source::Nowhere),
             warnings: vec![],
         },
@@ -367,6 +404,8 @@ fn several_components_on_one_line_and_several_vectors() {
                 aff("kube-proxy", Some("k8s.io/kube-proxy"), &ranges),
             ],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::OtherVectors {
                 others: strings(&["CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"]),
@@ -402,6 +441,8 @@ fn open_ended_ranges_and_prerelease_fixes() {
                 "https://github.com/kubernetes-csi/csi-proxy/pull/700",
                 "https://github.com/kubernetes-csi/csi-proxy/pull/701",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -420,6 +461,8 @@ fn all_versions_with_a_cvss_v4_vector() {
             ),
             affected: vec![aff("kubelet", Some("k8s.io/kubelet"), &["0.."])],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeZone, Utc};
 use cvefeed_model::advisory::vuln::{Rating, Severity, VulnData};
 use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
+use cvefeed_model::cve5::{Field, Finding};
 use cvefeed_model::feed::{Feed, FeedItem};
 use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe, xml_safe};
 
@@ -58,6 +59,7 @@ fn advisory(s: &Spec) -> FeedItem {
             },
             status: s.status,
             published: s.published,
+            edited: None,
             vuln: VulnData {
                 severity: s.severity.clone(),
                 ..VulnData::default()
@@ -124,9 +126,26 @@ fn fixture() -> Feed {
                 Rating::Low,
             ),
         },
+        Spec {
+            id: "CVE-2024-20000",
+            summary: "Rejected duplicate of another invented flaw",
+            body: "Its CNA rejected this id.\n",
+            number: 80000,
+            status: Status::Rejected,
+            published: at(2024, 12, 1, 0, 0, 0),
+            modified: at(2025, 1, 3, 0, 0, 0),
+            severity: None,
+        },
     ];
     Feed {
         items: specs.iter().map(advisory).collect(),
+        audit: vec![Finding {
+            id: id("CVE-2025-20001"),
+            field: Field::Affected,
+            issue_says: "affected".into(),
+            record_says: "not affected".into(),
+            probe: Some("kube-scheduler 1.30.4".into()),
+        }],
         updated_at: at(2025, 9, 2, 9, 30, 0),
         content_hash: "fixture".into(),
     }
@@ -323,11 +342,20 @@ fn page_lists_every_advisory_newest_first() {
     assert_eq!(
         html.matches(r#"<span class="visually-hidden">not rated</span>"#)
             .count(),
-        1,
-        "one unrated row"
+        2,
+        "two unrated rows"
     );
-    assert_eq!(html.matches("<tr data-status=").count(), 4);
+    assert_eq!(html.matches("<tr data-status=").count(), 5);
+    // A rejected CVE is marked, not highlighted: it needs no fix.
     assert_eq!(html.matches(r#"class="attention""#).count(), 3);
+    assert!(html.contains(r#"<tr data-status="rejected">"#));
+    assert!(html.contains(r#"<span class="status status-rejected">rejected</span></td>"#));
+    // The audit section lists the finding and links audit.json.
+    assert!(html.contains(r#"<a href="https://example.test/cve-feed/audit.json" type="application/json">audit.json</a>"#));
+    assert!(html.contains(
+        "<td data-label=\"Field\">affected</td>\n<td data-label=\"Probe\">kube-scheduler 1.30.4</td>\n\
+         <td data-label=\"Issue says\"><bdi>affected</bdi></td>\n<td data-label=\"Record says\"><bdi>not affected</bdi></td>"
+    ));
     for (kind, href) in [
         (
             "application/feed+json",
@@ -399,6 +427,8 @@ fn hostile() -> Feed {
     }
     feed.items[1].advisory.issue.url = "javascript:alert(document.domain)".into();
     feed.items[2].advisory.issue.url = "https://github.com/x/y/issues/1?a=1&b=\"2\"<3>".into();
+    feed.audit[0].issue_says = HOSTILE_SUMMARY.into();
+    feed.audit[0].probe = Some(HOSTILE_BODY.into());
     feed
 }
 
@@ -481,6 +511,7 @@ fn hostile_text_stays_text_in_the_page() {
 fn an_empty_feed_is_still_valid() {
     let feed = Feed {
         items: Vec::new(),
+        audit: Vec::new(),
         updated_at: at(2025, 1, 1, 0, 0, 0),
         content_hash: "empty".into(),
     };

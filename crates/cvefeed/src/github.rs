@@ -52,6 +52,9 @@ pub struct Issue {
     pub state_reason: Option<StateReason>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Last update time (any edit, comment or label change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
     /// Labels on the issue.
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -81,6 +84,7 @@ impl Issue {
             state: self.state,
             state_reason: self.state_reason,
             created_at: self.created_at,
+            updated_at: self.updated_at,
             url: self.html_url.clone(),
         }
     }

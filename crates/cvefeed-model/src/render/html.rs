@@ -53,6 +53,16 @@ struct Row {
     issue_label: String,
 }
 
+/// One audit finding as the page shows it.
+struct FindingRow {
+    id: String,
+    cve_url: String,
+    field: &'static str,
+    probe: String,
+    issue_says: String,
+    record_says: String,
+}
+
 #[derive(Template)]
 #[template(path = "index.html")]
 struct Page {
@@ -68,6 +78,8 @@ struct Page {
     total: usize,
     attention: usize,
     rows: Vec<Row>,
+    audit_url: String,
+    findings: Vec<FindingRow>,
     csp: String,
     style: &'static str,
     script: &'static str,
@@ -134,6 +146,19 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         total: rows.len(),
         attention: rows.iter().filter(|r| r.attention).count(),
         rows,
+        audit_url: text(&site.url_of(super::audit::NAME)),
+        findings: feed
+            .audit
+            .iter()
+            .map(|f| FindingRow {
+                id: f.id.to_string(),
+                cve_url: f.id.cve_org_url(),
+                field: f.field.as_str(),
+                probe: text(f.probe.as_deref().unwrap_or_default()),
+                issue_says: text(&f.issue_says),
+                record_says: text(&f.record_says),
+            })
+            .collect(),
         csp: format!(
             "default-src 'none'; style-src {}; script-src {}; img-src 'none'; base-uri 'none'; form-action 'none'",
             csp_hash(STYLE),
