@@ -124,4 +124,14 @@ pub struct StatusDoc {
     /// Those issues.
     #[serde(default)]
     pub unparsed: Vec<UnparsedIssue>,
+    /// CVEs whose CNA record could not be fetched or read in the last
+    /// successful run (the cached record, or none, was used).
+    #[serde(default)]
+    pub cve_record_failures: usize,
+    /// Those CVEs.
+    #[serde(default)]
+    pub cve_record_failed: Vec<CveId>,
+    /// Audit findings in the published `audit.json`.
+    #[serde(default)]
+    pub audit_findings: usize,
 }

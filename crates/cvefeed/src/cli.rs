@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use cvefeed::check;
+use cvefeed::cverecords::{self, RecordSource};
 use cvefeed::github::{self, RepoName, Token};
 use cvefeed::hooks::{self, Hooks, SecretUrl};
 use cvefeed::publish::{self, RefreshConfig, Source};
@@ -123,6 +124,79 @@ pub struct SourceArgs {
     pub max_rate_limit_wait: Duration,
 }
 
+/// Where the CNA's CVE records come from.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// CVE Services API base, asked `GET {URL}/cve/{id}` without
+    /// authentication [default: https://cveawg.mitre.org/api; with
+    /// --from-file, only when given].
+    #[arg(long, env = "CVEFEED_CVE_API_URL", value_name = "URL")]
+    pub cve_api_url: Option<url::Url>,
+
+    /// Read the CVE records from this directory instead (the
+    /// CVEProject/cvelistV5 layout cves/YYYY/Nxxx/ID.json, or ID.json files).
+    #[arg(long, value_name = "DIR", conflicts_with = "cve_api_url")]
+    pub cve_records: Option<PathBuf>,
+
+    /// Read no CVE records: no gap is filled, no audit is made.
+    #[arg(long, conflicts_with_all = ["cve_api_url", "cve_records"])]
+    pub no_cve_records: bool,
+
+    /// Timeout of one CVE Services API request.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub cve_record_timeout: Duration,
+
+    /// Retries of a CVE record request after a transport error or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub cve_record_retries: u32,
+
+    /// First CVE record retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub cve_record_backoff: Duration,
+
+    /// CVE record requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub cve_record_concurrency: u16,
+
+    /// A cached CVE record younger than this is not asked for again.
+    #[arg(long, default_value = "6h", value_parser = humantime::parse_duration)]
+    pub cve_record_max_age: Duration,
+
+    /// The audit reports a CVE record older than its issue's last edit by
+    /// more than this.
+    #[arg(long, default_value = "30days", value_parser = humantime::parse_duration)]
+    pub cve_record_max_lag: Duration,
+}
+
+impl RecordArgs {
+    /// The record source: off, a directory, or the API (by default, unless
+    /// the issues come from a file: an offline run stays offline).
+    fn source(&self, offline: bool) -> anyhow::Result<RecordSource> {
+        if self.no_cve_records {
+            return Ok(RecordSource::Off);
+        }
+        if let Some(dir) = &self.cve_records {
+            return Ok(RecordSource::Dir(dir.clone()));
+        }
+        let url = match (&self.cve_api_url, offline) {
+            (Some(url), _) => url.clone(),
+            (None, true) => return Ok(RecordSource::Off),
+            (None, false) => cverecords::DEFAULT_API_URL
+                .parse()
+                .expect("the default API URL is valid"),
+        };
+        let mut config = cverecords::ApiConfig::new(url);
+        config.timeout = self.cve_record_timeout;
+        config.retries = self.cve_record_retries;
+        config.backoff = self.cve_record_backoff;
+        config.concurrency = usize::from(self.cve_record_concurrency);
+        config.max_age = self.cve_record_max_age;
+        Ok(RecordSource::Api(
+            cverecords::Client::new(config).context("setting up the CVE Services API client")?,
+        ))
+    }
+}
+
 /// Names and URLs the feed is published under.
 #[derive(Debug, Args)]
 pub struct SiteArgs {
@@ -168,6 +242,9 @@ pub struct PipelineArgs {
 
     #[command(flatten)]
     pub site: SiteArgs,
+
+    #[command(flatten)]
+    pub records: RecordArgs,
 
     /// Where to publish: a directory, file:///path, gs://bucket/prefix,
     /// s3://bucket/prefix or az://container/prefix.
@@ -297,6 +374,8 @@ impl PipelineArgs {
             lock_wait: self.lock_wait,
             compat_k8s_bucket: self.compat_k8s_bucket,
             hooks,
+            records: self.records.source(self.source.from_file.is_some())?,
+            record_max_lag: self.records.cve_record_max_lag,
         };
         Ok((store, config))
     }

@@ -132,7 +132,7 @@ fn an_upstream_item_with_several_ids_gives_one_entry_per_id() {
 #[test]
 fn unknown_statuses_read_as_absent_and_impossible_ranges_as_unknown() {
     let mut feed = structured_feed();
-    feed["items"][0]["_kubernetes_io"]["status"] = json!("rejected");
+    feed["items"][0]["_kubernetes_io"]["status"] = json!("withdrawn");
     feed["items"][0]["_kubernetes_io"]["affected"] = json!([
         {"component": "kubelet", "introduced": "1.29.0", "fixed": "1.29.4", "last_affected": "1.29.3"}
     ]);

@@ -27,7 +27,7 @@ use crate::advisory::CveId;
 use crate::advisory::vuln::components::{self, Component};
 use crate::advisory::vuln::{Affected, RecordDates, Severity, VersionRange, Warning, cvss, ranges};
 
-pub use audit::{Field, Finding, audit};
+pub use audit::{Field, Finding, IssueSide, Lookup, audit};
 pub use merge::merge;
 
 /// The largest record read, in bytes. Real records are a few KiB.
@@ -93,7 +93,7 @@ impl CveRecord {
                 .find(|a| a.component.eq_ignore_ascii_case(name))
         };
         find(component)
-            .or_else(|| match self.affected.as_slice() {
+            .or(match self.affected.as_slice() {
                 [only] => Some(only),
                 _ => None,
             })
@@ -125,6 +125,69 @@ pub enum RecordError {
     /// A state other than PUBLISHED and REJECTED.
     #[error("the CVE record's state {0:?} is neither PUBLISHED nor REJECTED")]
     UnknownState(String),
+}
+
+/// What the record source gave for one CVE, before it is read.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// The record's JSON.
+    Found(&'a [u8]),
+    /// The source says there is no record.
+    Missing,
+    /// Not known (records are off, or the source failed).
+    Unavailable,
+}
+
+/// What cross-checking a run's advisories with their records found.
+#[derive(Debug, Default)]
+pub struct CrossCheck {
+    /// Every disagreement, by id, then field.
+    pub findings: Vec<Finding>,
+    /// Problems reading the records, per CVE, for the log.
+    pub warnings: Vec<(CveId, Warning)>,
+    /// Records that could not be read at all: treated as unavailable.
+    pub unreadable: Vec<(CveId, RecordError)>,
+}
+
+/// Audit each advisory against its record, then merge the record in
+/// (see [`audit`] and [`merge`]). `records` gives the input of each id;
+/// `max_lag` is how much older than the issue's last edit a record may be.
+pub fn cross_check<'a>(
+    advisories: &mut [crate::advisory::Advisory],
+    records: impl Fn(&CveId) -> Input<'a>,
+    max_lag: chrono::TimeDelta,
+) -> CrossCheck {
+    let mut out = CrossCheck::default();
+    for a in advisories {
+        let parsed = match records(&a.id) {
+            Input::Found(bytes) => match parse(bytes, &a.id, &a.vuln.components()) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    out.unreadable.push((a.id.clone(), e));
+                    None
+                }
+            },
+            Input::Missing | Input::Unavailable => None,
+        };
+        let lookup = match (&parsed, records(&a.id)) {
+            (Some(r), _) => Lookup::Found(r),
+            (None, Input::Missing) => Lookup::Missing,
+            (None, _) => Lookup::Unavailable,
+        };
+        let side = IssueSide {
+            id: &a.id,
+            vuln: &a.vuln,
+            edited: a.edited,
+        };
+        out.findings.extend(audit(side, lookup, max_lag));
+        if let Some(r) = parsed {
+            out.warnings
+                .extend(r.warnings.iter().map(|w| (a.id.clone(), w.clone())));
+            merge(a, &r);
+        }
+    }
+    out.findings.sort();
+    out
 }
 
 /// Read the record of `expected` from its JSON. `issue_components` are the

@@ -527,3 +527,201 @@ fn a_generic_product_takes_the_issues_only_component() {
     // Taken from the issue, not named by the record.
     assert!(r.named_components.is_empty());
 }
+
+mod merge_and_audit {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::advisory::vuln::{self, Source};
+    use crate::advisory::{Advisory, IssueRef, Status};
+    use crate::cve5::audit::{IssueSide, Lookup};
+
+    /// An issue body in the shape of CVE-2023-2431's announcement, with
+    /// invented versions: the issue says 1.41.1 is affected and fixed in
+    /// 1.41.2.
+    const BODY: &str = "CVSS Rating: [CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N](https://www.first.org/cvss/calculator/3.1#CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N)\n\n\
+#### Affected Versions\n\n- kubelet v1.41.0 - v1.41.1\n- kubelet v1.40.0 - v1.40.3\n- kubelet <= v1.39.8\n\n\
+#### Fixed Versions\n\n- kubelet v1.41.2\n- kubelet v1.40.4\n- kubelet v1.39.9\n";
+
+    /// Its record: every bound one patch lower than the issue's on the
+    /// newest line (`lessThan v1.41.1`), and another CVSS vector.
+    fn record_doc() -> Vec<u8> {
+        let mut doc: Value = serde_json::from_slice(&doc(
+            json!([{"product": "Kubernetes", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
+                {"status": "affected", "version": "0", "lessThan": "v1.39.9", "versionType": "kubelet v1.39"},
+                {"status": "affected", "version": "v1.40.0", "lessThan": "v1.40.4", "versionType": "kubelet v1.40"},
+                {"status": "affected", "version": "v1.41.0", "lessThan": "v1.41.1", "versionType": "kubelet v1.41"}
+            ]}]),
+            "Bypass of a profile",
+        ))
+        .unwrap();
+        doc["containers"]["cna"]["metrics"] = json!([{"cvssV3_1": {
+            "vectorString": "CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:L"
+        }}]);
+        serde_json::to_vec(&doc).unwrap()
+    }
+
+    fn advisory(body: &str) -> Advisory {
+        Advisory {
+            id: id(),
+            related: vec![],
+            summary: "s".into(),
+            body: body.into(),
+            issue: IssueRef {
+                repo: "kubernetes/kubernetes".parse().unwrap(),
+                number: 1,
+                url: "https://github.com/kubernetes/kubernetes/issues/1".into(),
+            },
+            status: Status::Fixed,
+            published: "2031-01-01T00:00:00Z".parse().unwrap(),
+            edited: Some("2031-03-01T00:00:00Z".parse().unwrap()),
+            vuln: vuln::extract(body),
+        }
+    }
+
+    fn findings(a: &Advisory, r: &CveRecord) -> Vec<Finding> {
+        let side = IssueSide {
+            id: &a.id,
+            vuln: &a.vuln,
+            edited: a.edited,
+        };
+        audit(side, Lookup::Found(r), TimeDelta::days(30))
+    }
+
+    #[test]
+    fn a_bound_one_patch_lower_is_found_at_its_probes() {
+        let a = advisory(BODY);
+        let r = parse(&record_doc(), &id(), &a.vuln.components()).unwrap();
+        let got = findings(&a, &r);
+        let row = |f: &Finding| {
+            format!(
+                "{} | {} | {} | {}",
+                f.field.as_str(),
+                f.probe.as_deref().unwrap_or("-"),
+                f.issue_says,
+                f.record_says
+            )
+        };
+        assert_eq!(
+            got.iter().map(row).collect::<Vec<_>>(),
+            [
+                "affected | kubelet 1.41.1 | affected | not affected",
+                "fixed_versions | - | 1.39.9, 1.40.4, 1.41.2 | 1.39.9, 1.40.4, 1.41.1",
+                "cvss_base_vector | - | CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N | CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:L",
+                "severity | - | LOW 3.4 | MEDIUM 4.2",
+            ]
+        );
+        assert!(got.iter().all(|f| f.id == id()));
+        // The wire form.
+        assert_eq!(
+            serde_json::to_value(&got[0]).unwrap(),
+            json!({"id": ID, "field": "affected", "issue_says": "affected",
+                   "record_says": "not affected", "probe": "kubelet 1.41.1"})
+        );
+    }
+
+    #[test]
+    fn missing_rejected_stale_and_unavailable_records() {
+        let a = advisory(BODY);
+        let side = IssueSide {
+            id: &a.id,
+            vuln: &a.vuln,
+            edited: a.edited,
+        };
+        let lag = TimeDelta::days(1);
+        assert_eq!(audit(side, Lookup::Unavailable, lag), []);
+        let missing = audit(side, Lookup::Missing, lag);
+        assert_eq!(
+            (missing[0].field, missing[0].record_says.as_str()),
+            (Field::Record, "no CVE record")
+        );
+        // The record was last updated 2031-03-02, the issue edited
+        // 2031-03-01: in time. Edited a month later, it is stale.
+        let r = parse(&record_doc(), &id(), &[]).unwrap();
+        assert!(
+            !audit(side, Lookup::Found(&r), lag)
+                .iter()
+                .any(|f| f.field == Field::Record)
+        );
+        let later = IssueSide {
+            edited: Some("2031-04-02T00:00:00Z".parse().unwrap()),
+            ..side
+        };
+        let stale: Vec<_> = audit(later, Lookup::Found(&r), lag)
+            .into_iter()
+            .filter(|f| f.field == Field::Record)
+            .collect();
+        assert_eq!(stale[0].issue_says, "edited 2031-04-02T00:00:00Z");
+        assert_eq!(stale[0].record_says, "updated 2031-03-02T10:00:00Z");
+        let rejected = CveRecord {
+            state: RecordState::Rejected,
+            ..r
+        };
+        assert_eq!(
+            audit(side, Lookup::Found(&rejected), lag)[0].record_says,
+            "REJECTED"
+        );
+    }
+
+    #[test]
+    fn the_issue_wins_and_the_record_fills_only_its_gaps() {
+        // The issue gives everything: only CWE and the dates are added.
+        let mut a = advisory(BODY);
+        let issue_data = a.vuln.clone();
+        let r = parse(&record_doc(), &id(), &a.vuln.components()).unwrap();
+        merge(&mut a, &r);
+        assert_eq!(a.vuln.affected, issue_data.affected);
+        assert_eq!(a.vuln.severity, issue_data.severity);
+        assert_eq!(a.vuln.cwe, ["CWE-863", "CWE-20"]);
+        assert_eq!(a.vuln.record, Some(r.dates.clone()));
+        let p = a.vuln.provenance;
+        assert_eq!(
+            p.fields(),
+            [
+                ("severity", Source::Markdown),
+                ("affected", Source::Markdown),
+                ("fixed_versions", Source::Markdown),
+                ("components", Source::Markdown),
+                ("cwe", Source::CveRecord),
+            ]
+        );
+        assert_eq!(a.status, Status::Fixed);
+
+        // A silent issue takes everything from the record.
+        let mut silent = advisory("Nothing structured here.");
+        merge(&mut silent, &r);
+        assert_eq!(silent.vuln.affected, r.affected);
+        assert_eq!(silent.vuln.severity.as_ref(), r.severity());
+        assert!(
+            silent
+                .vuln
+                .provenance
+                .fields()
+                .iter()
+                .all(|(_, s)| *s == Source::CveRecord)
+        );
+
+        // Ranges without fixes take the record's fix of the same line.
+        let mut no_fix = advisory("#### Affected Versions\n\n- kubelet v1.40.0 - v1.40.3\n");
+        assert_eq!(no_fix.vuln.provenance.fixed_versions, Source::Nowhere);
+        merge(&mut no_fix, &r);
+        assert_eq!(
+            no_fix.vuln.affected[0].ranges,
+            [VersionRange::new(
+                Some(semver::Version::new(1, 40, 0)),
+                Upper::Fixed(semver::Version::new(1, 40, 4))
+            )]
+        );
+        assert_eq!(no_fix.vuln.provenance.fixed_versions, Source::CveRecord);
+        assert_eq!(no_fix.vuln.provenance.affected, Source::Markdown);
+
+        // A REJECTED record marks the advisory rejected.
+        let mut rejected = advisory(BODY);
+        let gone = CveRecord {
+            state: RecordState::Rejected,
+            ..r.clone()
+        };
+        merge(&mut rejected, &gone);
+        assert_eq!(rejected.status, Status::Rejected);
+    }
+}

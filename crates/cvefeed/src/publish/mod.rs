@@ -37,6 +37,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::cverecords::RecordSource;
 use crate::error::Chain;
 use crate::github;
 use crate::github::RepoName;
@@ -93,6 +94,25 @@ pub struct RefreshConfig {
     pub compat_k8s_bucket: bool,
     /// Build hooks and the failure alert.
     pub hooks: Hooks,
+    /// Where the CNA's CVE records come from.
+    pub records: RecordSource,
+    /// How much older than the issue's last edit a CVE record may be
+    /// before the audit reports it.
+    pub record_max_lag: Duration,
+}
+
+/// What reading the CVE records did in a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecordStats {
+    /// Requests to the CVE Services API, retries included.
+    pub requests: u32,
+    /// Of those, answered 304.
+    pub not_modified: u32,
+    /// CVEs whose record could not be fetched or read (the cached record,
+    /// or none, was used).
+    pub failures: Vec<CveId>,
+    /// Audit findings in the feed.
+    pub findings: usize,
 }
 
 /// What a successful refresh did.
@@ -115,6 +135,8 @@ pub struct Summary {
     pub rate_limit_remaining: Option<u64>,
     /// Labelled issues without a CVE id.
     pub unparsed: Vec<UnparsedIssue>,
+    /// The CVE records.
+    pub cve_records: RecordStats,
     /// Objects written (besides `status.json`).
     pub written: Vec<String>,
     /// When the content last changed.
@@ -157,6 +179,15 @@ impl Summary {
             line.push_str(&format!(
                 "; {} labelled issues without a CVE id",
                 self.unparsed.len()
+            ));
+        }
+        let records = &self.cve_records;
+        line.push_str(&format!("; {} audit findings", records.findings));
+        if !records.failures.is_empty() {
+            line.push_str(&format!(
+                "; {} CVE records could not be read ({})",
+                records.failures.len(),
+                ids(&records.failures)
             ));
         }
         line

@@ -15,7 +15,11 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
-use super::{COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RefreshConfig, RefreshError, Summary};
+use super::{
+    COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError,
+    Summary,
+};
+use crate::cverecords;
 use crate::store::{PutMode, Store, StoreError, Version};
 use cvefeed_model::feed::{self, Feed};
 use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
@@ -43,6 +47,8 @@ pub(super) struct Plan {
     pub(super) stale: Vec<String>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
+    /// The CVE record cache to store (compact JSON), if it changed.
+    record_cache: Option<Vec<u8>>,
     /// The summary, `written` still empty.
     pub(super) summary: Summary,
 }
@@ -93,12 +99,38 @@ pub(super) async fn plan(
     let (repos, page_cache, stats) = fetch(store, config).await?;
     // Parsing and hashing are CPU work: off the async threads, on every core.
     let label = config.label.clone();
+    let (advisories, unparsed) = tokio::task::spawn_blocking(move || parse(&repos, &label))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    // The CNA's records of every id: a failure here never fails the run.
+    let ids: Vec<_> = advisories.iter().map(|a| a.id.clone()).collect();
+    let mut records = cverecords::fetch(store, &config.records, &ids, now).await;
+    let record_cache = records.cache.take();
+    let max_lag =
+        chrono::TimeDelta::from_std(config.record_max_lag).unwrap_or(chrono::TimeDelta::MAX);
     let settings = config.site.fingerprint();
-    let (feed, changes, unparsed, previous_manifest) = tokio::task::spawn_blocking(move || {
-        let (advisories, unparsed) = parse(&repos, &label);
-        drop(repos);
-        let (feed, changes) = feed::build(advisories, previous_manifest.as_ref(), &settings, now);
-        (feed, changes, unparsed, previous_manifest)
+    let (feed, changes, record_stats, previous_manifest) = tokio::task::spawn_blocking(move || {
+        let mut advisories = advisories;
+        let checked = cross_check(&mut advisories, &records, max_lag);
+        let mut record_stats = RecordStats {
+            requests: records.requests,
+            not_modified: records.not_modified,
+            failures: records.failures,
+            findings: checked.findings.len(),
+        };
+        record_stats
+            .failures
+            .extend(checked.unreadable.into_iter().map(|(id, _)| id));
+        record_stats.failures.sort();
+        record_stats.failures.dedup();
+        let (feed, changes) = feed::build(
+            advisories,
+            checked.findings,
+            previous_manifest.as_ref(),
+            &settings,
+            now,
+        );
+        (feed, changes, record_stats, previous_manifest)
     })
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
@@ -201,6 +233,7 @@ pub(super) async fn plan(
             github_statuses: stats.by_status,
             rate_limit_remaining: stats.rate_limit_remaining,
             unparsed,
+            cve_records: record_stats,
             written: Vec::new(),
             updated_at: feed.updated_at,
             hooks: Vec::new(),
@@ -210,23 +243,48 @@ pub(super) async fn plan(
         due,
         stale,
         page_cache,
+        record_cache,
     })
 }
 
-/// Store the GitHub page cache if the plan carries a new one. It is an
-/// HTTP cache, right whatever happens to the publish: it is written as
-/// soon as the source was read, and its memory freed before rendering.
-pub(super) async fn store_page_cache(
+/// Audit and merge every advisory with its CVE record, logging what could
+/// not be read with the CVE id.
+fn cross_check(
+    advisories: &mut [cvefeed_model::advisory::Advisory],
+    records: &cverecords::Records,
+    max_lag: chrono::TimeDelta,
+) -> cvefeed_model::cve5::CrossCheck {
+    let checked = cvefeed_model::cve5::cross_check(advisories, |id| records.input(id), max_lag);
+    for (id, e) in &checked.unreadable {
+        tracing::warn!(id = %id, error = %crate::error::Chain(e), "cannot read the CVE record; the issue's data stands alone");
+    }
+    for (id, w) in &checked.warnings {
+        tracing::warn!(id = %id, "{w}");
+    }
+    checked
+}
+
+/// Store the GitHub page cache and the CVE record cache, those the plan
+/// carries new ones of; the names written. They are HTTP caches, right
+/// whatever happens to the publish: they are written as soon as the
+/// sources were read, and their memory freed before rendering.
+pub(super) async fn store_caches(
     store: &dyn Store,
     plan: &mut Plan,
-) -> Result<bool, StoreError> {
-    let Some(bytes) = plan.page_cache.take() else {
-        return Ok(false);
-    };
-    store
-        .put(PAGE_CACHE, bytes, content_type::JSON, PutMode::Overwrite)
-        .await?;
-    Ok(true)
+) -> Result<Vec<&'static str>, StoreError> {
+    let mut written = Vec::new();
+    for (name, bytes) in [
+        (PAGE_CACHE, plan.page_cache.take()),
+        (cverecords::CACHE, plan.record_cache.take()),
+    ] {
+        if let Some(bytes) = bytes {
+            store
+                .put(name, bytes, content_type::JSON, PutMode::Overwrite)
+                .await?;
+            written.push(name);
+        }
+    }
+    Ok(written)
 }
 
 /// Nothing to publish: the plan's summary, as unchanged.

@@ -16,6 +16,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::publish::{Outcome, RefreshError, Summary};
+use cvefeed_model::cve5::Field;
 
 /// What became of a webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +123,13 @@ pub struct Metrics {
     http_requests: Family<HttpLabels, Counter>,
     webhook_deliveries: Family<DeliveryLabels, Counter>,
     reloads: Family<ReloadLabels, Counter>,
+    record_failures: Counter,
+    audit_findings: Family<FieldLabels, Gauge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct FieldLabels {
+    field: &'static str,
 }
 
 impl Default for Metrics {
@@ -146,6 +154,8 @@ impl Metrics {
             http_requests: Family::default(),
             webhook_deliveries: Family::default(),
             reloads: Family::default(),
+            record_failures: Counter::default(),
+            audit_findings: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -203,6 +213,16 @@ impl Metrics {
             "Reloads of the published set from the store, by outcome",
             m.reloads.clone(),
         );
+        registry.register(
+            "cve_record_failures",
+            "CVE records that could not be fetched or read in this process's refreshes",
+            m.record_failures.clone(),
+        );
+        registry.register(
+            "audit_findings",
+            "Findings of the served audit.json (issue and CVE record disagree), by field",
+            m.audit_findings.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -225,10 +245,24 @@ impl Metrics {
                     .inc_by(u64::from(*n));
             }
             self.github_not_modified.inc_by(u64::from(s.not_modified));
+            self.record_failures
+                .inc_by(s.cve_records.failures.len() as u64);
             if let Some(r) = s.rate_limit_remaining {
                 self.rate_limit_remaining
                     .set(i64::try_from(r).unwrap_or(i64::MAX));
             }
+        }
+    }
+
+    /// Record the served set's audit findings, per field.
+    pub fn set_audit(&self, counts: &std::collections::BTreeMap<Field, usize>) {
+        for field in Field::ALL {
+            let n = counts.get(&field).copied().unwrap_or(0);
+            self.audit_findings
+                .get_or_create(&FieldLabels {
+                    field: field.as_str(),
+                })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
     }
 

@@ -28,6 +28,7 @@ use tokio::time::Instant;
 use crate::error::Chain;
 use crate::publish::{self, RefreshConfig};
 use crate::store::Store;
+use cvefeed_model::render::audit::Document;
 use metrics::{Metrics, ReloadOutcome};
 use state::{Current, Reload};
 use webhook::{Secret, SeenDeliveries};
@@ -214,6 +215,12 @@ impl App {
         };
         if let Some(set) = self.current.get() {
             self.metrics.set_items(set.manifest.items.len());
+            let audit = set
+                .get(cvefeed_model::render::audit::NAME)
+                .and_then(|o| serde_json::from_slice::<Document>(&o.identity.bytes).ok());
+            if let Some(audit) = audit {
+                self.metrics.set_audit(&audit.counts);
+            }
         }
         self.metrics.reload(outcome);
     }

@@ -144,6 +144,7 @@ async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
             publish::JOURNAL,
             "osv/CVE-2031-2002.json",
             "osv/all.zip",
+            "audit.json",
             "index.json",
             "feed.xml",
             "atom.xml",

@@ -84,6 +84,8 @@ pub fn config(source: Source) -> RefreshConfig {
         lock_wait: Duration::from_secs(5),
         compat_k8s_bucket: false,
         hooks: cvefeed::hooks::Hooks::default(),
+        records: cvefeed::cverecords::RecordSource::Off,
+        record_max_lag: Duration::from_secs(30 * 86_400),
     }
 }
 

@@ -33,6 +33,8 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvefeed"));
         cmd.arg("serve")
             .args(["--listen", "127.0.0.1:0"])
+            // No CVE Services API from tests: the only network is loopback.
+            .arg("--no-cve-records")
             .args(args)
             .env_remove("GITHUB_TOKEN")
             .env_remove("CVEFEED_WEBHOOK_SECRET")
@@ -203,6 +205,9 @@ pub fn write_status(dir: &Path, last_success: Option<DateTime<Utc>>) {
         item_count: 0,
         unparsed_issues: 0,
         unparsed: vec![],
+        cve_record_failures: 0,
+        cve_record_failed: vec![],
+        audit_findings: 0,
     };
     std::fs::write(
         dir.join("status.json"),

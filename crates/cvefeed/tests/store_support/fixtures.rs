@@ -42,5 +42,7 @@ pub fn config(issues_file: &Path) -> RefreshConfig {
         lock_wait: Duration::from_secs(60),
         compat_k8s_bucket: false,
         hooks: Hooks::default(),
+        records: cvefeed::cverecords::RecordSource::Off,
+        record_max_lag: Duration::from_secs(30 * 86_400),
     }
 }
