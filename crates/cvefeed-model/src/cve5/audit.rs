@@ -182,7 +182,7 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
             .join(", ")
     };
     let ours = v.fixed_versions();
-    let theirs = fixed_of(record);
+    let theirs = record.fixed_versions.clone();
     if !ours.is_empty() && !theirs.is_empty() && ours != theirs {
         out.push(finding(
             Field::FixedVersions,
@@ -231,18 +231,6 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
         out.push(finding(Field::Components, join(ours), join(theirs), None));
     }
     out
-}
-
-/// Every fixed version of the record, ascending.
-fn fixed_of(record: &CveRecord) -> Vec<Version> {
-    let mut v: Vec<Version> = record
-        .affected
-        .iter()
-        .flat_map(|a| a.ranges.iter().filter_map(|r| r.fixed().cloned()))
-        .collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 fn verdict(affected: bool) -> &'static str {

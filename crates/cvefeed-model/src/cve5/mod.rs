@@ -60,6 +60,11 @@ pub struct CveRecord {
     /// `versionType`, a version, its title or description), as opposed to
     /// those taken from the issue or the whole of Kubernetes by default.
     pub named_components: Vec<String>,
+    /// The fixed versions the record states (unaffected versions and
+    /// exclusive bounds written as whole versions), ascending: what the
+    /// audit compares. The ends of minor lines (`1.39`, `v1.38*`) are
+    /// range bounds, not fixes.
+    pub fixed_versions: Vec<semver::Version>,
     /// CVSS metrics of the CNA, v3.1 first, then v3.0, then v4.0.
     pub severities: Vec<Severity>,
     /// CWE ids from `problemTypes`, in order, without duplicates.
@@ -84,20 +89,21 @@ impl CveRecord {
     }
 
     /// The ranges the record gives for `component`: its own, else those
-    /// of a record that names a single component, else those of the whole
-    /// of Kubernetes.
+    /// of the whole of Kubernetes, else those of the one component of a
+    /// record that names none.
     pub fn ranges_for(&self, component: &str) -> Option<&[VersionRange]> {
         let find = |name: &str| {
             self.affected
                 .iter()
                 .find(|a| a.component.eq_ignore_ascii_case(name))
         };
+        let unnamed_only = match self.affected.as_slice() {
+            [only] if !self.named_components.contains(&only.component) => Some(only),
+            _ => None,
+        };
         find(component)
-            .or(match self.affected.as_slice() {
-                [only] => Some(only),
-                _ => None,
-            })
             .or_else(|| find(components::KUBERNETES))
+            .or(unnamed_only)
             .map(|a| a.ranges.as_slice())
     }
 }
@@ -222,7 +228,8 @@ pub fn parse(
     };
     let cna = &doc["containers"]["cna"];
     let mut warnings = Vec::new();
-    let (affected, named_components) = read_affected(cna, issue_components, &mut warnings);
+    let (affected, named_components, fixed_versions) =
+        read_affected(cna, issue_components, &mut warnings);
     let severities = read_metrics(cna, &mut warnings);
     Ok(CveRecord {
         id: expected.clone(),
@@ -230,6 +237,7 @@ pub fn parse(
         dates,
         affected,
         named_components,
+        fixed_versions,
         severities,
         cwe: read_cwe(cna),
         warnings,
@@ -302,11 +310,12 @@ fn read_affected(
     cna: &Value,
     issue_components: &[String],
     warnings: &mut Vec<Warning>,
-) -> (Vec<Affected>, Vec<String>) {
+) -> (Vec<Affected>, Vec<String>, Vec<semver::Version>) {
     let (fallback, fallback_named) = default_component(cna, issue_components);
     let mut by_component: BTreeMap<String, Collected> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut named: Vec<String> = Vec::new();
+    let mut fixes: Vec<semver::Version> = Vec::new();
     let note = |name: &str, list: &mut Vec<String>| {
         if !list.iter().any(|n| n == name) {
             list.push(name.to_string());
@@ -331,6 +340,7 @@ fn read_affected(
                 || product_component.is_some()
                 || unknown_product
                 || fallback_named;
+            fixes.extend(read.fix);
             let collected = by_component.entry(component.clone()).or_default();
             match read.reading {
                 versions::Reading::Range(r) => collected.ranges.push(r),
@@ -374,7 +384,9 @@ fn read_affected(
             })
         })
         .collect();
-    (affected, named)
+    fixes.sort();
+    fixes.dedup();
+    (affected, named, fixes)
 }
 
 /// The CNA's CVSS metrics, v3.1 first, then v3.0, then v4.0.

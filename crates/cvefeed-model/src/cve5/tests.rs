@@ -190,6 +190,8 @@ fn shape_d1_prior_to_and_bare_minors() {
         show(&r),
         ["kubernetes 1.39.0..1.41.4", "kubernetes 1.42.0..1.42.2"]
     );
+    // The end of a bare line is no fix.
+    assert_eq!(r.fixed_versions, [v("1.41.4"), v("1.42.2")]);
     // `prior to 1.44` ends before the 1.44 line.
     let r = read(kubernetes(
         json!([{"status": "affected", "version": "prior to 1.44"}]),
@@ -297,6 +299,7 @@ fn shape_g_series_starts_wildcards_and_empty_ranges() {
             "kubernetes 1.41.0..1.41.2"
         ]
     );
+    assert_eq!(r.fixed_versions, [v("1.41.2")]);
     let empty = read(kubernetes(json!([
         {"status": "affected", "version": "v1.44", "lessThan": "v1.44.0", "versionType": "custom"}
     ])));
@@ -409,6 +412,11 @@ fn shape_k_ranges_closed_by_unaffected_versions() {
         ]
     );
     assert_eq!(r.affected[0].package.as_deref(), Some("k8s.io/apiserver"));
+    assert_eq!(r.fixed_versions, [v("1.44.5"), v("1.45.1")]);
+}
+
+fn v(s: &str) -> semver::Version {
+    semver::Version::parse(s).unwrap()
 }
 
 /// L: `{0, lessThan X}` plus X of unknown status, default unknown.

@@ -53,6 +53,10 @@ pub(super) enum Reading {
 /// One entry, read.
 #[derive(Debug)]
 pub(super) struct Read {
+    /// A fix the entry states: an unaffected version, or an exclusive
+    /// bound written as a whole version (`lessThan v1.40.4`, `prior to
+    /// 1.40.4`); not the end of a minor line (`1.39`, `v1.38*`).
+    pub(super) fix: Option<Version>,
     /// The component the entry itself names (`versionType`, version text).
     pub(super) component: Option<&'static Component>,
     /// What it says.
@@ -217,7 +221,24 @@ pub(super) fn read(entry: &Value) -> Read {
         },
         _ => Reading::Skip,
     };
+    let stated = |text: &str| {
+        let text = BELOW
+            .captures(text)
+            .filter(|c| &c[1] != "<=")
+            .map_or(text.trim().to_string(), |c| c[2].to_string());
+        matches!(parse_written(&text), Some(Written::Exact(_)))
+    };
+    let fix = match &reading {
+        Reading::Fixed(v) => Some(v.clone()),
+        Reading::Range(r) => r.fixed().filter(|_| {
+            less.is_some_and(|(b, _)| stated(b))
+                || (less.is_none() && less_equal.is_none() && stated(version))
+        })
+        .cloned(),
+        _ => None,
+    };
     Read {
+        fix,
         component,
         reading,
         raw,
