@@ -22,6 +22,7 @@ fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -
         component: component.into(),
         package: package.map(Into::into),
         ranges,
+        fixed: Vec::new(),
     }
 }
 

@@ -290,8 +290,17 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
             }
         }
     };
-    let status = Status::of(issue.state, issue.state_reason);
     let vuln = vuln::extract(&body);
+    // "All versions are affected … there is no patch": unfixed, even if
+    // the issue was closed.
+    let status = if !vuln.affected.is_empty()
+        && !vuln.has_fixed_versions()
+        && vuln::markdown::states_no_fix(&body)
+    {
+        Status::Unfixed
+    } else {
+        Status::of(issue.state, issue.state_reason)
+    };
     Ok(ids
         .iter()
         .map(|id| Advisory {

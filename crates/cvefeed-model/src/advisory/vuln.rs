@@ -266,6 +266,10 @@ pub struct Affected {
     pub package: Option<String>,
     /// Non-overlapping ranges, lowest first.
     pub ranges: Vec<VersionRange>,
+    /// Fixed versions that end no range: releases that open a new minor
+    /// line with the fix (`1.25.0`), ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<semver::Version>,
 }
 
 /// Where a field's value came from.
@@ -363,15 +367,21 @@ impl VulnData {
     pub fn has_fixed_versions(&self) -> bool {
         self.affected
             .iter()
-            .any(|a| a.ranges.iter().any(|r| r.fixed().is_some()))
+            .any(|a| !a.fixed.is_empty() || a.ranges.iter().any(|r| r.fixed().is_some()))
     }
 
-    /// Every fixed version named in any range, ascending, without duplicates.
+    /// Every fixed version named in any range, or listed apart
+    /// ([`Affected::fixed`]), ascending, without duplicates.
     pub fn fixed_versions(&self) -> Vec<semver::Version> {
         let mut v: Vec<semver::Version> = self
             .affected
             .iter()
-            .flat_map(|a| a.ranges.iter().filter_map(|r| r.fixed().cloned()))
+            .flat_map(|a| {
+                a.ranges
+                    .iter()
+                    .filter_map(|r| r.fixed().cloned())
+                    .chain(a.fixed.iter().cloned())
+            })
             .collect();
         v.sort();
         v.dedup();

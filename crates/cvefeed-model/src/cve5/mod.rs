@@ -380,6 +380,7 @@ fn read_affected(
             (!ranges.is_empty()).then(|| Affected {
                 package: components::lookup(&name).map(|c| c.module.to_string()),
                 component: name,
+                fixed: ranges::new_line_fixes(&ranges, &collected.fixed),
                 ranges,
             })
         })

@@ -230,11 +230,13 @@ pub(super) fn read(entry: &Value) -> Read {
     };
     let fix = match &reading {
         Reading::Fixed(v) => Some(v.clone()),
-        Reading::Range(r) => r.fixed().filter(|_| {
-            less.is_some_and(|(b, _)| stated(b))
-                || (less.is_none() && less_equal.is_none() && stated(version))
-        })
-        .cloned(),
+        Reading::Range(r) => r
+            .fixed()
+            .filter(|_| {
+                less.is_some_and(|(b, _)| stated(b))
+                    || (less.is_none() && less_equal.is_none() && stated(version))
+            })
+            .cloned(),
         _ => None,
     };
     Read {

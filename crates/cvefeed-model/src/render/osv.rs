@@ -131,7 +131,13 @@ fn affected_entry(a: &Affected) -> Option<AffectedEntry<'_>> {
             name,
         },
         ranges: osv_ranges(&a.ranges),
-        database_specific: json!({"component": a.component}),
+        database_specific: if a.fixed.is_empty() {
+            json!({"component": a.component})
+        } else {
+            // Releases that open a new minor line with the fix end no
+            // range, so the events cannot say them.
+            json!({"component": a.component, "fixed_outside_ranges": a.fixed.iter().map(ToString::to_string).collect::<Vec<_>>()})
+        },
     })
 }
 

@@ -266,6 +266,7 @@ fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
                 component: w.component.to_string(),
                 package: package.map(str::to_string),
                 ranges: vec![range],
+                fixed: Vec::new(),
             }),
         }
     }
