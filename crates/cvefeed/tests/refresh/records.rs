@@ -61,18 +61,59 @@ fn api_config(server: &MockServer, max_age: Duration) -> RefreshConfig {
     }
 }
 
+/// A mock CVE Services API, a work directory with the issues file, and a
+/// store and a refresh configuration that read records from that API.
+struct Setup {
+    server: MockServer,
+    _work: tempfile::TempDir,
+    out: PathBuf,
+    store: LocalStore,
+    config: RefreshConfig,
+}
+
+async fn setup(max_age: Duration) -> Setup {
+    let server = MockServer::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let mut config = api_config(&server, max_age);
+    config.source = Source::File(write_issues(work.path()));
+    Setup {
+        store: LocalStore::new(&out),
+        server,
+        _work: work,
+        out,
+        config,
+    }
+}
+
+impl Setup {
+    /// Publish once on 2031-03-01 while the API serves the published record.
+    async fn publish_with_the_record(&self) {
+        let ok = Mock::given(method("GET"))
+            .and(path(format!("/api/cve/{ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(record("PUBLISHED")))
+            .mount_as_scoped(&self.server)
+            .await;
+        publish::refresh(&self.store, &self.config, at("2031-03-01T00:00:00Z"))
+            .await
+            .unwrap();
+        drop(ok);
+    }
+}
+
 fn item(out: &Path) -> Value {
     read_json(out, "index.json")["items"][0].clone()
 }
 
 #[tokio::test]
 async fn a_record_is_fetched_once_then_served_from_the_cache_then_revalidated() {
-    let server = MockServer::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let store = LocalStore::new(&out);
-    let mut config = api_config(&server, Duration::from_secs(3600));
-    config.source = Source::File(write_issues(work.path()));
+    let Setup {
+        server,
+        out,
+        store,
+        config,
+        _work,
+    } = setup(Duration::from_secs(3600)).await;
 
     Mock::given(method("GET"))
         .and(path(format!("/api/cve/{ID}")))
@@ -164,23 +205,9 @@ fn after_item(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Value {
 
 #[tokio::test]
 async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
-    let server = MockServer::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let store = LocalStore::new(&out);
-    let mut config = api_config(&server, Duration::ZERO);
-    config.source = Source::File(write_issues(work.path()));
-
-    let ok = Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(record("PUBLISHED")))
-        .mount_as_scoped(&server)
-        .await;
-    publish::refresh(&store, &config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    drop(ok);
-    let published = snapshot(&out);
+    let s = setup(Duration::ZERO).await;
+    s.publish_with_the_record().await;
+    let published = snapshot(&s.out);
 
     for (when, failure) in [
         ("2031-03-02T00:00:00Z", ResponseTemplate::new(500)),
@@ -194,9 +221,11 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
         let _failing = Mock::given(method("GET"))
             .and(path(format!("/api/cve/{ID}")))
             .respond_with(failure)
-            .mount_as_scoped(&server)
+            .mount_as_scoped(&s.server)
             .await;
-        let summary = publish::refresh(&store, &config, at(when)).await.unwrap();
+        let summary = publish::refresh(&s.store, &s.config, at(when))
+            .await
+            .unwrap();
         assert_eq!(summary.outcome, Outcome::Unchanged, "{when}");
         // One attempt and one retry.
         assert_eq!(summary.cve_records.requests, 2, "{when}");
@@ -205,13 +234,13 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
             [ID.parse().unwrap()],
             "{when}"
         );
-        let now = snapshot(&out);
+        let now = snapshot(&s.out);
         for (name, bytes) in &published {
             if name != "status.json" && !name.starts_with(".cache/") {
                 assert_eq!(now.get(name), Some(bytes), "{name} changed at {when}");
             }
         }
-        let status = read_json(&out, "status.json");
+        let status = read_json(&s.out, "status.json");
         assert_eq!(status["cve_record_failures"], 1);
         assert_eq!(status["cve_record_failed"], json!([ID]));
         // The affected probe and the fixed versions.
@@ -221,21 +250,8 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
 
 #[tokio::test]
 async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn() {
-    let server = MockServer::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let store = LocalStore::new(&out);
-    let mut config = api_config(&server, Duration::ZERO);
-    config.source = Source::File(write_issues(work.path()));
-    let published = Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(record("PUBLISHED")))
-        .mount_as_scoped(&server)
-        .await;
-    publish::refresh(&store, &config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    drop(published);
+    let s = setup(Duration::ZERO).await;
+    s.publish_with_the_record().await;
 
     let mut rejected = record("REJECTED");
     rejected["containers"]["cna"] =
@@ -243,9 +259,9 @@ async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn(
     Mock::given(method("GET"))
         .and(path(format!("/api/cve/{ID}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(rejected))
-        .mount(&server)
+        .mount(&s.server)
         .await;
-    let summary = publish::refresh(&store, &config, at("2031-03-02T00:00:00Z"))
+    let summary = publish::refresh(&s.store, &s.config, at("2031-03-02T00:00:00Z"))
         .await
         .unwrap();
     // Still in the feed, changed, not removed (the shrink guard is quiet).
@@ -253,15 +269,15 @@ async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn(
     assert_eq!(summary.items, 1);
     assert_eq!(summary.changes.changed, [ID.parse().unwrap()]);
     assert!(summary.changes.removed.is_empty());
-    assert_eq!(item(&out)["_kubernetes_io"]["status"], "rejected");
-    let osv = read_json(&out, &format!("osv/{ID}.json"));
+    assert_eq!(item(&s.out)["_kubernetes_io"]["status"], "rejected");
+    let osv = read_json(&s.out, &format!("osv/{ID}.json"));
     assert_eq!(osv["withdrawn"], "2031-02-10T00:00:00Z");
     assert_eq!(osv["database_specific"]["status"], "rejected");
-    let rss = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    let rss = std::fs::read_to_string(s.out.join("feed.xml")).unwrap();
     assert!(rss.contains("#status\">rejected</category>"), "{rss}");
-    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let page = std::fs::read_to_string(s.out.join("index.html")).unwrap();
     assert!(page.contains(r#"<tr data-status="rejected">"#));
-    let audit = read_json(&out, "audit.json");
+    let audit = read_json(&s.out, "audit.json");
     assert_eq!(
         audit["findings"],
         json!([{"id": ID, "field": "record", "issue_says": "an official CVE", "record_says": "REJECTED"}])
