@@ -14,7 +14,7 @@
 //!   edit by more than the allowed lag.
 //!
 //! A field only one side gives is no disagreement (the record fills it in
-//! [`super::merge`]). Pure: values in, findings out.
+//! [`super::merge()`]). Pure: values in, findings out.
 
 use std::collections::BTreeSet;
 

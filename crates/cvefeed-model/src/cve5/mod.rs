@@ -5,11 +5,11 @@
 //! written by hand like the issues. This module reads a record as it
 //! really is ([`parse`]) into the same model the issue parser produces
 //! ([`Affected`] with normalised [`VersionRange`]s, [`Severity`]), fills
-//! what the issue leaves empty ([`merge`]) and lists where the two
-//! disagree ([`audit`]).
+//! what the issue leaves empty ([`merge()`]) and lists where the two
+//! disagree ([`audit()`]).
 //!
 //! Owns the record's layout and the rules for its messy shapes (see
-//! [`versions`]). Pure: it never fetches a record (the binary's
+//! `versions`). Pure: it never fetches a record (the binary's
 //! `cverecords` module does) and never reads a clock.
 //!
 //! [`VersionRange`]: crate::advisory::vuln::VersionRange
@@ -156,7 +156,7 @@ pub struct CrossCheck {
 }
 
 /// Audit each advisory against its record, then merge the record in
-/// (see [`audit`] and [`merge`]). `records` gives the input of each id;
+/// (see [`audit()`] and [`merge()`]). `records` gives the input of each id;
 /// `max_lag` is how much older than the issue's last edit a record may be.
 pub fn cross_check<'a>(
     advisories: &mut [crate::advisory::Advisory],

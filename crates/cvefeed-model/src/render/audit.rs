@@ -1,5 +1,5 @@
 //! `audit.json`: where the issues and the CNA's CVE records disagree, per
-//! CVE and field ([`crate::cve5::audit`]), for the maintainers and their
+//! CVE and field ([`mod@crate::cve5::audit`]), for the maintainers and their
 //! tools. Owns this format only; reads no clock.
 
 use std::collections::BTreeMap;
