@@ -18,3 +18,20 @@ optional_input() { # name, path, what would be checked with it
   [ -n "${CVEFEED_SKIPPED:-}" ] && echo "$name: $what" >>"$CVEFEED_SKIPPED"
   return 1
 }
+
+# A check whose tools cannot run on this machine (a missing program, no root
+# for chroot, a sandbox that forbids what it needs). Call
+# `cannot_run NAME WHAT WHY`; it never returns:
+# - under CI=true: prints "FAILED: …" and exits 1, since CI must run it;
+# - elsewhere: prints "SKIPPED: …", records it in $CVEFEED_SKIPPED and exits 0,
+#   so the run's summary says what did not run. Never a silent pass.
+cannot_run() { # name, what would be checked, why it cannot run here
+  local name=$1 what=$2 why=$3
+  if [ "${CI:-}" = true ]; then
+    echo "$name: FAILED: cannot check $what: $why (CI=true: a check that cannot run is a failure)"
+    exit 1
+  fi
+  echo "$name: SKIPPED: $what ($why)"
+  [ -n "${CVEFEED_SKIPPED:-}" ] && echo "$name: $what ($why)" >>"$CVEFEED_SKIPPED"
+  exit 0
+}
