@@ -15,13 +15,9 @@
 #        site served on loopback, then refresh again: unchanged, so the state
 #        carried through the live site keeps the dates; the site step leaves
 #        no hidden files.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 name=action
-bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 cj=$root/.tools/venv/bin/check-jsonschema
 py=$root/.tools/venv/bin/python
 [ -x "$cj" ] || cannot_run $name "action.yml and examples/github-pages.yml" "check-jsonschema is not installed (bash scripts/setup.sh)"

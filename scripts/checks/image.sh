@@ -16,13 +16,10 @@
 #      once the test CA is appended to the bundle at the image's path, which
 #      shows that TLS reads the bundle the image ships.
 # Prints the image size and layers.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 name=image
-host_bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
+host_bin=$bin
 
 missing=()
 for t in buildah skopeo umoci chroot openssl python3 curl ldd readelf; do

@@ -18,13 +18,9 @@
 #      $CVEFEED_BIN.
 # kubectl is not in Debian's archive: where it is missing, the builds (and
 # what needs them) are reported as not run, and each file is validated alone.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 name=manifests
-bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 validate=$root/.tools/venv/bin/kubernetes-validate
 python=$root/.tools/venv/bin/python
 versions=${K8S_VERSIONS:-1.37.0 1.30.0}

@@ -2,9 +2,8 @@
 # Start `cvefeed serve` on a fixture store (published by the real pipeline
 # from a fixture issues file), exercise its routes, and check /metrics with
 # `promtool check metrics`; also require every documented metric family.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-bin=${CVEFEED_BIN:-target/debug/cvefeed}
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 promtool=$(command -v promtool || echo /usr/bin/promtool)
 [ -x "$promtool" ] || { echo "promtool not found (need_apt prometheus)"; exit 1; }
 

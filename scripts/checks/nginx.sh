@@ -11,13 +11,9 @@
 # - ETag, and 304 for If-None-Match and If-Modified-Since;
 # - CORS on the JSON and OSV routes only, and the preflight;
 # - no directory listing, and the refresher's dot files never served.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 name=nginx
-bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || cannot_run $name "deploy/nginx.conf" "nginx is not installed (bash scripts/setup.sh installs it)"
 [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] ||
