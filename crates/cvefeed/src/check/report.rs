@@ -119,31 +119,31 @@ impl Report {
     /// Counts per CVE: a CVE counts once, by its worst verdict among the
     /// results that are not ignored.
     pub fn summary(&self) -> Summary {
-        let mut worst: BTreeMap<&str, Option<Verdict>> = BTreeMap::new();
+        // Per CVE: its worst verdict among results not ignored, and whether
+        // any of its results is ignored.
+        let mut worst: BTreeMap<&str, (Option<Verdict>, bool)> = BTreeMap::new();
         for r in &self.results {
-            let slot = worst.entry(&r.id).or_insert(None);
-            if r.ignored.is_none() {
+            let (slot, ignored) = worst.entry(&r.id).or_insert((None, false));
+            if r.ignored.is_some() {
+                *ignored = true;
+            } else {
                 *slot = Some(slot.map_or(r.verdict, |v| v.min(r.verdict)));
             }
         }
-        let count = |want: Verdict| worst.values().filter(|v| **v == Some(want)).count();
-        let ignored = worst
-            .iter()
-            .filter(|(id, v)| {
-                v.is_none_or(|v| v == Verdict::NotAffected)
-                    && self
-                        .results
-                        .iter()
-                        .any(|r| r.id == **id && r.ignored.is_some())
-            })
-            .count();
-        Summary {
+        let mut summary = Summary {
             cves: self.cves,
-            affected: count(Verdict::Affected),
-            unknown: count(Verdict::Unknown),
-            not_affected: count(Verdict::NotAffected) - ignored,
-            ignored,
+            ..Summary::default()
+        };
+        for (verdict, ignored) in worst.into_values() {
+            match (verdict, ignored) {
+                (None | Some(Verdict::NotAffected), true) => summary.ignored += 1,
+                (Some(Verdict::Affected), _) => summary.affected += 1,
+                (Some(Verdict::Unknown), _) => summary.unknown += 1,
+                (Some(Verdict::NotAffected), false) => summary.not_affected += 1,
+                (None, false) => {}
+            }
         }
+        summary
     }
 
     /// The one summary line.
