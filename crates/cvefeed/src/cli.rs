@@ -521,11 +521,10 @@ pub struct CheckArgs {
 
 impl CheckArgs {
     fn options(self) -> check::CheckOptions {
-        let cluster = (self.kubeconfig.is_some() || self.context.is_some()).then(|| {
-            check::workflow::ClusterSource {
-                kubeconfig: self.kubeconfig,
-                context: self.context,
-            }
+        let wanted = self.kubeconfig.is_some() || self.context.is_some();
+        let cluster = wanted.then_some(check::workflow::ClusterSource {
+            kubeconfig: self.kubeconfig,
+            context: self.context,
         });
         check::CheckOptions {
             feeds: self.feeds,

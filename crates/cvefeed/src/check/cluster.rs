@@ -331,8 +331,17 @@ pub async fn read(
         },
     };
     let (mut targets, more) = targets(&info.git_version, &nodes)?;
-    warnings.extend(more);
-    merge_targets(&mut targets, image_targets(&images));
+    let images = image_targets(&images);
+    // kube-proxy usually runs as a DaemonSet: when its image was found,
+    // the nodes' deprecated kube-proxy field is not missed.
+    let proxy_image = images
+        .iter()
+        .any(|t| t.scope == Scope::Core(vec![CoreComponent::KubeProxy]));
+    warnings.extend(
+        more.into_iter()
+            .filter(|w| !(proxy_image && w.contains(CoreComponent::KubeProxy.name()))),
+    );
+    merge_targets(&mut targets, images);
     Ok(ClusterReading {
         server,
         targets,

@@ -46,8 +46,8 @@ pub enum IgnoreError {
     Parse {
         /// The file.
         path: String,
-        /// The cause.
-        source: serde_saphyr::Error,
+        /// The cause (boxed: it is large).
+        source: Box<serde_saphyr::Error>,
     },
     /// An entry is wrong (its error says which and why).
     #[error("the ignore file {path}, entry {entry}")]
@@ -128,7 +128,7 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<IgnoreEntry>, IgnoreError> {
     } else {
         serde_saphyr::from_str(text).map_err(|source| IgnoreError::Parse {
             path: name.to_string(),
-            source,
+            source: Box::new(source),
         })?
     };
     raw.into_iter()

@@ -604,7 +604,13 @@ fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
     seen.join(", ")
 }
 
-/// The verdict of one range that contains the installed version.
+/// A range that contains the installed version, whether a fix exists, and
+/// its fixed version.
+type Hit<'a> = (&'a VersionRange, FixState, Option<Version>);
+
+/// The verdict of one range that contains the installed version: its fix,
+/// or `Err` when the issue is closed as fixed but the range states no fix
+/// (the verdict is then unknown).
 fn hit_verdict(entry: &FeedEntry, range: &VersionRange) -> Result<(FixState, Option<Version>), ()> {
     match &range.upper {
         Upper::Fixed(f) => Ok((FixState::Fixed, Some(f.clone()))),
@@ -734,8 +740,7 @@ fn assess_one(
         .partition(|(_, _, h)| h.is_ok());
     if !known.is_empty() {
         // One result per affected component, its best fix.
-        let mut by_component: BTreeMap<String, Vec<(&VersionRange, FixState, Option<Version>)>> =
-            BTreeMap::new();
+        let mut by_component: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
         for (a, r, h) in known {
             let (fix, version) = h.expect("partitioned");
             by_component

@@ -359,6 +359,9 @@ fn unknown_headline(r: &CheckResult) -> String {
     }
 }
 
+/// Rows are grouped by target, component and installed version.
+type GroupKey<'a> = (&'a str, &'a str, &'a str);
+
 /// The text report: targets; the affected results (every result with
 /// `all`), grouped by target and component, most severe first; one
 /// remediation line per component; what could not be assessed, grouped by
@@ -393,7 +396,7 @@ pub fn text(report: &Report, all: bool) -> String {
         out.push_str("No affected component found.\n");
     }
     // Groups in order of their first (most severe) row.
-    let mut groups: Vec<((&str, &str, &str), Vec<&CheckResult>)> = Vec::new();
+    let mut groups: Vec<(GroupKey, Vec<&CheckResult>)> = Vec::new();
     for r in shown {
         let key = (
             r.target.as_str(),
