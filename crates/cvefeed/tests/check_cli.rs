@@ -76,6 +76,22 @@ async fn run(args: &[&str]) -> Run {
     }
 }
 
+/// The JSON report of a check of the cluster of `kubeconfig`, which must
+/// find something affected.
+async fn cluster_json(feed: &Path, kubeconfig: &Path) -> Value {
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed),
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
 fn feed_arg(dir: &Path) -> String {
     dir.display().to_string()
 }
@@ -518,17 +534,7 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
 
     // The binary: kubelet 1.29.3 on two nodes and kube-proxy 1.28.1 are affected.
     let feed = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let doc = cluster_json(feed.path(), &kc).await;
     let affected: Vec<(&str, &str, &str)> = doc["results"]
         .as_array()
         .unwrap()
@@ -612,17 +618,7 @@ async fn add_ons_are_found_from_workload_images() {
     let kc = kubeconfig(dir.path(), &server.uri());
     let feed = tempfile::tempdir().unwrap();
     ingress_feed(feed.path());
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let doc = cluster_json(feed.path(), &kc).await;
     let verdicts: Vec<(String, String, String, String, String)> = doc["results"]
         .as_array()
         .unwrap()

@@ -272,6 +272,23 @@ async fn config(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Conf
         .map_err(config_err)
 }
 
+/// What was listed; a list refused for want of permission is a warning
+/// that names `what` and what was therefore `unchecked`, and nothing.
+fn allowed<T>(
+    listed: Result<Vec<T>, kube::Error>,
+    what: &str,
+    unchecked: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<T>, kube::Error> {
+    listed.or_else(|e| match forbidden(&e) {
+        Some(status) => {
+            warnings.push(format!("cannot list {what} ({status}): {unchecked}"));
+            Ok(Vec::new())
+        }
+        None => Err(e),
+    })
+}
+
 /// Whether a list failed for want of permission.
 fn forbidden(e: &kube::Error) -> Option<String> {
     match e {
@@ -306,30 +323,20 @@ pub async fn read(
         .await
         .map_err(cluster_err("GET /version"))?;
     let mut warnings = Vec::new();
-    let nodes = match list_nodes(client.clone()).await {
-        Ok(nodes) => nodes,
-        Err(e) => match forbidden(&e) {
-            Some(status) => {
-                warnings.push(format!(
-                    "cannot list nodes ({status}): kubelet and kube-proxy were not checked, only the control plane"
-                ));
-                Vec::new()
-            }
-            None => return Err(cluster_err("listing nodes")(e)),
-        },
-    };
-    let images = match list_pod_images(client).await {
-        Ok(images) => images,
-        Err(e) => match forbidden(&e) {
-            Some(status) => {
-                warnings.push(format!(
-                    "cannot list pods in all namespaces ({status}): add-ons were not checked"
-                ));
-                Vec::new()
-            }
-            None => return Err(cluster_err("listing pods")(e)),
-        },
-    };
+    let nodes = allowed(
+        list_all(client.clone(), node_versions).await,
+        "nodes",
+        "kubelet and kube-proxy were not checked, only the control plane",
+        &mut warnings,
+    )
+    .map_err(cluster_err("listing nodes"))?;
+    let images = allowed(
+        list_all(client, pod_images).await,
+        "pods in all namespaces",
+        "add-ons were not checked",
+        &mut warnings,
+    )
+    .map_err(cluster_err("listing pods"))?;
     let (mut targets, more) = targets(&info.git_version, &nodes)?;
     let images = image_targets(&images);
     // kube-proxy usually runs as a DaemonSet: when its image was found,
@@ -349,28 +356,35 @@ pub async fn read(
     })
 }
 
-async fn list_nodes(client: Client) -> Result<Vec<NodeVersions>, kube::Error> {
-    let api: Api<Node> = Api::all(client);
+/// Every object of kind `K` in the cluster (every namespace), page by
+/// page, each turned into `T`s by `each`.
+async fn list_all<K, T>(client: Client, each: fn(&K) -> Vec<T>) -> Result<Vec<T>, kube::Error>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let api: Api<K> = Api::all(client);
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(500);
     for _ in 0..MAX_PAGES {
         let page = api.list(&params).await?;
-        out.extend(page.items.iter().map(|n| {
-            let info = n.status.as_ref().and_then(|s| s.node_info.as_ref());
-            NodeVersions {
-                name: n.metadata.name.clone().unwrap_or_default(),
-                kubelet: info.map(|i| i.kubelet_version.clone()).unwrap_or_default(),
-                kube_proxy: info
-                    .map(|i| i.kube_proxy_version.clone())
-                    .unwrap_or_default(),
-            }
-        }));
+        out.extend(page.items.iter().flat_map(each));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),
             None => break,
         }
     }
     Ok(out)
+}
+
+fn node_versions(n: &Node) -> Vec<NodeVersions> {
+    let info = n.status.as_ref().and_then(|s| s.node_info.as_ref());
+    vec![NodeVersions {
+        name: n.metadata.name.clone().unwrap_or_default(),
+        kubelet: info.map(|i| i.kubelet_version.clone()).unwrap_or_default(),
+        kube_proxy: info
+            .map(|i| i.kube_proxy_version.clone())
+            .unwrap_or_default(),
+    }]
 }
 
 /// The workload a Pod belongs to: its controller (a ReplicaSet read as
@@ -394,41 +408,30 @@ fn workload(pod: &Pod) -> String {
     format!("{namespace}/{name}")
 }
 
-async fn list_pod_images(client: Client) -> Result<Vec<PodImage>, kube::Error> {
-    let api: Api<Pod> = Api::all(client);
-    let mut out = Vec::new();
-    let mut params = ListParams::default().limit(500);
-    for _ in 0..MAX_PAGES {
-        let page = api.list(&params).await?;
-        for pod in &page.items {
-            let finished = pod
-                .status
-                .as_ref()
-                .and_then(|s| s.phase.as_deref())
-                .is_some_and(|p| p == "Succeeded" || p == "Failed");
-            if finished {
-                continue;
-            }
-            let workload = workload(pod);
-            let spec = pod.spec.iter();
-            let containers = spec.flat_map(|s| {
-                s.containers
-                    .iter()
-                    .chain(s.init_containers.iter().flatten())
-            });
-            for image in containers.filter_map(|c| c.image.clone()) {
-                out.push(PodImage {
-                    workload: workload.clone(),
-                    image,
-                });
-            }
-        }
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
-            None => break,
-        }
+/// The images of a Pod that has not finished, with its workload.
+fn pod_images(pod: &Pod) -> Vec<PodImage> {
+    let finished = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .is_some_and(|p| p == "Succeeded" || p == "Failed");
+    if finished {
+        return Vec::new();
     }
-    Ok(out)
+    let workload = workload(pod);
+    pod.spec
+        .iter()
+        .flat_map(|s| {
+            s.containers
+                .iter()
+                .chain(s.init_containers.iter().flatten())
+        })
+        .filter_map(|c| c.image.clone())
+        .map(|image| PodImage {
+            workload: workload.clone(),
+            image,
+        })
+        .collect()
 }
 
 #[cfg(test)]
