@@ -11,7 +11,7 @@
 //! ([`components::by_image`]). Nothing in the cluster is changed: only
 //! `get /version`, `list nodes` and `list pods` are sent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
@@ -164,6 +164,7 @@ pub fn parse_image(reference: &str) -> ImageRef {
 pub fn image_targets(images: &[PodImage]) -> Vec<Target> {
     let mut groups: BTreeMap<(&'static str, String), (&'static Component, Installed, Vec<&str>)> =
         BTreeMap::new();
+    let mut seen: BTreeSet<((&str, String), &str)> = BTreeSet::new();
     for p in images {
         let image = parse_image(&p.image);
         let Some(component) = components::by_image(&image.repository) else {
@@ -186,10 +187,11 @@ pub fn image_targets(images: &[PodImage]) -> Vec<Target> {
             },
         };
         let key = (component.name, installed.raw().to_string());
+        let new = seen.insert((key.clone(), p.workload.as_str()));
         let entry = groups
             .entry(key)
             .or_insert_with(|| (component, installed, Vec::new()));
-        if !entry.2.contains(&p.workload.as_str()) {
+        if new {
             entry.2.push(&p.workload);
         }
     }

@@ -905,48 +905,54 @@ impl Remediation {
 /// that is not ignored, in the order of the results.
 pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediation> {
     let mut out: Vec<Remediation> = Vec::new();
+    // Per remediation: the highest first fixed version among its CVEs.
+    let mut starts: Vec<Option<Version>> = Vec::new();
+    let mut index: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for r in results
         .iter()
         .filter(|r| r.verdict == Verdict::Affected && r.ignored.is_none())
     {
-        let i = match out.iter().position(|m| {
-            m.target == r.target && m.component == r.component && m.installed == r.installed
-        }) {
-            Some(i) => i,
-            None => {
-                out.push(Remediation {
-                    target: r.target.clone(),
-                    component: r.component.clone(),
-                    installed: r.installed.clone(),
-                    upgrade_to: None,
-                    fixes: Vec::new(),
-                    unfixed: Vec::new(),
-                    fix_not_stated: Vec::new(),
-                });
-                out.len() - 1
-            }
-        };
+        let key = (
+            r.target.as_str(),
+            r.component.as_str(),
+            r.installed.as_str(),
+        );
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(Remediation {
+                target: r.target.clone(),
+                component: r.component.clone(),
+                installed: r.installed.clone(),
+                upgrade_to: None,
+                fixes: Vec::new(),
+                unfixed: Vec::new(),
+                fix_not_stated: Vec::new(),
+            });
+            starts.push(None);
+            out.len() - 1
+        });
         let m = &mut out[i];
         match r.fix {
-            Some(FixState::Fixed) => m.fixes.push(r.id.clone()),
+            Some(FixState::Fixed) => {
+                m.fixes.push(r.id.clone());
+                let fixed = r
+                    .fixed_in
+                    .as_deref()
+                    .and_then(|f| version::parse_range_version(f).ok());
+                starts[i] = starts[i].take().max(fixed);
+            }
             Some(FixState::NoFix) => m.unfixed.push(r.id.clone()),
             Some(FixState::NotStated) | None => m.fix_not_stated.push(r.id.clone()),
         }
     }
-    for m in &mut out {
-        let first_fixes = results
-            .iter()
-            .filter(|r| {
-                m.fixes.contains(&r.id) && r.target == m.target && r.component == m.component
-            })
-            .filter_map(|r| r.fixed_in.as_deref())
-            .filter_map(|f| version::parse_range_version(f).ok());
-        m.upgrade_to = first_fixes
-            .max()
-            .map(|start| past_fixed_ranges(entries, &m.component, start).to_string());
+    for (m, start) in out.iter_mut().zip(starts) {
+        m.upgrade_to =
+            start.map(|start| past_fixed_ranges(entries, &m.component, start).to_string());
     }
     out
 }
+
+/// The most fixed ranges an upgrade is moved past ([`remediate`]).
+const MAX_UPGRADE_STEPS: usize = 64;
 
 /// The smallest version from `start` on that lies in no fixed range of the
 /// feed for `component` (an upgrade must not land on another known hole).
@@ -964,9 +970,10 @@ fn past_fixed_ranges(entries: &[FeedEntry], component: &str, start: Version) -> 
         .filter(|r| r.fixed().is_some())
         .collect();
     let mut v = start;
-    // Each step moves v up to a fixed version; there are at most as many
-    // steps as ranges.
-    for _ in 0..=ranges.len() {
+    // Each step moves v up to a fixed version. Real feeds need one or two
+    // steps; a hostile chain of ranges is cut short (v is still a fixed
+    // version, only perhaps not past every hole).
+    for _ in 0..MAX_UPGRADE_STEPS {
         match ranges
             .iter()
             .filter(|r| r.contains(&v))

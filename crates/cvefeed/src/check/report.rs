@@ -9,7 +9,7 @@
 //! characters are escaped ([`clean`]) and long cells are cut.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_sarif::sarif;
@@ -397,16 +397,18 @@ pub fn text(report: &Report, all: bool) -> String {
     }
     // Groups in order of their first (most severe) row.
     let mut groups: Vec<(GroupKey, Vec<&CheckResult>)> = Vec::new();
+    let mut group_of: HashMap<GroupKey, usize> = HashMap::new();
     for r in shown {
         let key = (
             r.target.as_str(),
             r.component.as_str(),
             r.installed.as_str(),
         );
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, rows)) => rows.push(r),
-            None => groups.push((key, vec![r])),
-        }
+        let i = *group_of.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(r);
     }
     for ((target, component, installed), rows) in &groups {
         let heading = if target == component {
@@ -426,17 +428,22 @@ pub fn text(report: &Report, all: bool) -> String {
         }
         out.push('\n');
     }
+    // Each headline once, in order of first appearance, with its ids once.
     let mut unknown: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut headlines: HashMap<String, usize> = HashMap::new();
+    let mut listed: HashSet<(usize, &str)> = HashSet::new();
     for r in report
         .results
         .iter()
         .filter(|r| r.verdict == Verdict::Unknown && r.ignored.is_none())
     {
         let headline = unknown_headline(r);
-        match unknown.iter_mut().find(|(h, _)| *h == headline) {
-            Some((_, ids)) if ids.contains(&r.id.as_str()) => {}
-            Some((_, ids)) => ids.push(&r.id),
-            None => unknown.push((headline, vec![&r.id])),
+        let i = *headlines.entry(headline.clone()).or_insert_with(|| {
+            unknown.push((headline, Vec::new()));
+            unknown.len() - 1
+        });
+        if listed.insert((i, r.id.as_str())) {
+            unknown[i].1.push(&r.id);
         }
     }
     if !unknown.is_empty() {
