@@ -438,31 +438,39 @@ impl FailOn {
     }
 }
 
+/// The exit statuses of `cvefeed check`, for `check --help` (the README
+/// has the same table).
+const CHECK_EXIT_STATUSES: &str = "\
+Exit status:
+  0  nothing affected at or above --fail-on (ignored results do not count)
+  1  affected at or above --fail-on, or unknown with --fail-on-unknown
+  2  a usage error (unknown component, invalid version, bad ignore file)
+     or a runtime failure (feed or cluster unreadable)";
+
 /// `cvefeed check`.
 #[derive(Debug, Args)]
+#[command(after_help = CHECK_EXIT_STATUSES)]
 pub struct CheckArgs {
     /// Feed to check against (repeatable): a published directory or
-    /// file:///path, an index.json file, or an http(s) URL of an index.json.
+    /// file:///path, an index.json file, or an http(s) URL of an index.json
+    /// or of its directory (ending in /).
     #[arg(long = "feed", value_name = "LOCATION", default_value = check::source::DEFAULT_FEED)]
     pub feeds: Vec<String>,
 
-    /// Installed version(s): VERSION for every core component, or
-    /// COMPONENT=VERSION (kubelet=1.29.3, ingress-nginx=1.11.2).
-    #[arg(
-        long = "version",
-        value_name = "[COMPONENT=]VERSION",
-        num_args = 1..,
-        required_unless_present = "kubeconfig",
-        conflicts_with = "kubeconfig"
-    )]
+    /// Installed version(s): VERSION (a full version such as 1.30.4) for
+    /// every core component, or COMPONENT=VERSION (kubelet=1.29.3,
+    /// ingress-nginx=1.11.2). Without --version nor --kubeconfig, the
+    /// default kubeconfig (or the in-cluster service account) is read.
+    #[arg(long = "version", value_name = "[COMPONENT=]VERSION", num_args = 1..)]
     pub versions: Vec<String>,
 
-    /// Read the versions from the cluster of this kubeconfig.
+    /// Read the versions and the workload images from the cluster of this
+    /// kubeconfig.
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context [default: the current context].
-    #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Output format.
@@ -474,6 +482,21 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
 
+    /// Exit 1 also when a CVE could not be assessed for a component that
+    /// was checked (not for components that were not found).
+    #[arg(long)]
+    pub fail_on_unknown: bool,
+
+    /// YAML list of accepted CVEs: {id, component?, reason, expires?
+    /// (YYYY-MM-DD)}. Ignored results are reported as ignored, with their
+    /// reason, and do not fail the check.
+    #[arg(long, value_name = "PATH")]
+    pub ignore_file: Option<PathBuf>,
+
+    /// Ignore affected CVEs for which no fix exists (as trivy does).
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+
     /// List every result, not only the affected ones.
     #[arg(long)]
     pub all: bool,
@@ -483,27 +506,45 @@ pub struct CheckArgs {
     #[arg(long, env = "CVEFEED_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// Use the cached copy of URL feeds only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+
     /// Timeout of the feed download, e.g. 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub feed_timeout: Duration,
+
+    /// The largest feed read, in MiB (from a URL, a file or a directory).
+    #[arg(long, value_name = "MIB", default_value_t = check::source::DEFAULT_MAX_FEED_SIZE >> 20)]
+    pub max_feed_size: u64,
 }
 
 impl CheckArgs {
     fn options(self) -> check::CheckOptions {
+        let wanted = self.kubeconfig.is_some() || self.context.is_some();
+        let cluster = wanted.then_some(check::workflow::ClusterSource {
+            kubeconfig: self.kubeconfig,
+            context: self.context,
+        });
         check::CheckOptions {
             feeds: self.feeds,
-            targets: match self.kubeconfig {
-                Some(kubeconfig) => check::Targets::Cluster {
-                    kubeconfig,
-                    context: self.context,
-                },
-                None => check::Targets::Versions(self.versions),
+            targets: check::Targets {
+                versions: self.versions,
+                cluster,
             },
             fetch: check::source::FetchOptions {
                 cache_dir: self.cache_dir.or_else(check::workflow::default_cache_dir),
                 timeout: self.feed_timeout,
+                max_size: self.max_feed_size.saturating_mul(1024 * 1024),
+                offline: self.offline,
             },
             fail_on: self.fail_on.threshold(),
+            fail_on_unknown: self.fail_on_unknown,
+            ignore: check::workflow::IgnoreOptions {
+                file: self.ignore_file,
+                unfixed: self.ignore_unfixed,
+            },
+            today: chrono::Utc::now().date_naive(),
         }
     }
 
