@@ -39,7 +39,8 @@ pub struct ServeOptions {
     pub refresh_interval: Duration,
     /// Time between reloads of the published set from the store; zero turns them off.
     pub reload_interval: Duration,
-    /// `/readyz` fails when the last successful refresh is older; zero disables the check.
+    /// `/readyz?strict` fails when the last successful refresh is older;
+    /// zero disables that check. Plain `/readyz` never looks at the age.
     pub max_staleness: Duration,
     /// A webhook-triggered refresh waits for this much quiet...
     pub debounce_quiet: Duration,
@@ -75,6 +76,16 @@ impl Default for ServeOptions {
             webhook_secret: None,
         }
     }
+}
+
+/// What `/readyz` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// A published feed is loaded (`/readyz`).
+    Serving,
+    /// ...and its last successful refresh is within `max_staleness`
+    /// (`/readyz?strict`).
+    Strict,
 }
 
 /// Webhook state: the secret and the deliveries already seen.
@@ -170,8 +181,13 @@ impl App {
         own.max(published)
     }
 
-    /// `Ok(message)` when ready to serve, else why not.
-    pub fn readiness(&self, now: DateTime<Utc>) -> Result<String, String> {
+    /// `Ok(message)` when ready, else why not. Ready means "can serve a
+    /// published feed": a publication is loaded, whatever its age, since a
+    /// stale feed is still correct as of its last refresh and taking it
+    /// away helps no reader (staleness is reported by `/metrics`). With
+    /// [`Readiness::Strict`], the last successful refresh must also be
+    /// within `max_staleness` (`/readyz?strict`).
+    pub fn readiness(&self, now: DateTime<Utc>, mode: Readiness) -> Result<String, String> {
         let Some(set) = self.current.get() else {
             return Err(format!(
                 "not ready: no feed loaded from {} yet",
@@ -179,23 +195,27 @@ impl App {
             ));
         };
         let items = set.manifest.items.len();
-        if self.options.max_staleness.is_zero() {
-            return Ok(format!("ready: {items} items"));
-        }
-        let Some(last) = self.last_success() else {
-            return Err("not ready: no successful refresh is recorded".into());
+        let last = self.last_success();
+        let age = last.map(|last| (now - last).to_std().unwrap_or_default());
+        let since = match (last, age) {
+            (Some(last), Some(age)) => {
+                format!("last successful refresh at {last} ({}s ago)", age.as_secs())
+            }
+            _ => "no successful refresh is recorded".to_string(),
         };
-        let age = (now - last).to_std().unwrap_or_default();
-        if age > self.options.max_staleness {
-            return Err(format!(
-                "not ready: the last successful refresh was at {last} ({}s ago), older than --max-staleness {}",
-                age.as_secs(),
-                humantime::format_duration(self.options.max_staleness)
-            ));
+        if mode == Readiness::Strict && !self.options.max_staleness.is_zero() {
+            let limit = humantime::format_duration(self.options.max_staleness);
+            match age {
+                None => return Err(format!("not ready (strict): {since}")),
+                Some(age) if age > self.options.max_staleness => {
+                    return Err(format!(
+                        "not ready (strict): {since}, older than --max-staleness {limit}"
+                    ));
+                }
+                Some(_) => {}
+            }
         }
-        Ok(format!(
-            "ready: {items} items, last successful refresh at {last}"
-        ))
+        Ok(format!("ready: {items} items, {since}"))
     }
 
     /// Reload the published set from the store, recording the outcome.

@@ -410,7 +410,7 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
 }
 
 #[tokio::test]
-async fn readiness_follows_the_last_success() {
+async fn a_stale_feed_is_ready_and_only_strict_readiness_follows_the_last_success() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     write_store(
@@ -424,20 +424,59 @@ async fn readiness_follows_the_last_success() {
         out,
         &["--max-staleness", "1h", "--reload-interval", "100ms"],
     );
+    // Readiness means "can serve a published feed": two hours stale, it is.
     let (_, body) = server
-        .wait_for("/readyz", Duration::from_secs(10), |s, b| {
-            s == 503 && b.contains("older than")
-        })
-        .await;
-    assert!(body.contains("--max-staleness 1h"), "{body}");
-    // The feed itself is still served while stale.
-    let (status, _, _) = raw_get(server.addr, "/index.json");
-    assert_eq!(status, 200);
-    // A fresh success (another writer's) makes it ready.
-    write_status(out, Some(Utc::now()));
-    server
         .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
         .await;
+    assert!(
+        body.starts_with("ready: 0 items, last successful refresh at "),
+        "{body}"
+    );
+    assert!(body.contains("s ago)"), "{body}");
+    // The strict form keeps the old rule.
+    let (status, strict) = server.get("/readyz?strict").await;
+    assert_eq!(status, 503, "{strict}");
+    assert!(strict.contains("older than --max-staleness 1h"), "{strict}");
+    let (status, _) = server.get("/readyz?strict=1").await;
+    assert_eq!(status, 503);
+    // The feed itself is served while stale.
+    let (status, _, _) = raw_get(server.addr, "/index.json");
+    assert_eq!(status, 200);
+    // A fresh success (another writer's) makes it strictly ready.
+    write_status(out, Some(Utc::now()));
+    server
+        .wait_for("/readyz?strict", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+}
+
+#[tokio::test]
+async fn readiness_waits_for_a_feed_and_strict_readiness_for_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let server = start("unready", out, &["--reload-interval", "100ms"]);
+    let (status, body) = server.get("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.starts_with("not ready: no feed loaded from "),
+        "{body}"
+    );
+    // A publication without any recorded success: ready, not strictly.
+    write_store(
+        out,
+        &[("index.json", b"{}", "application/feed+json")],
+        Utc::now(),
+        None,
+    );
+    let (_, body) = server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    assert_eq!(body, "ready: 0 items, no successful refresh is recorded\n");
+    let (status, body) = server.get("/readyz?strict").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        "not ready (strict): no successful refresh is recorded\n"
+    );
 }
 
 #[tokio::test]

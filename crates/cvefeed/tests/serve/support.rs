@@ -65,6 +65,13 @@ impl Server {
         format!("http://{}{path}", self.addr)
     }
 
+    /// One GET of `path`: status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = reqwest::get(self.url(path)).await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
     /// Poll `path` until `pred` holds on (status, body), at most `limit`.
     pub async fn wait_for(
         &self,
