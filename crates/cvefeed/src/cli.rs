@@ -363,6 +363,7 @@ impl SourceArgs {
 
 impl RefreshArgs {
     async fn run(self) -> anyhow::Result<ExitCode> {
+        let out = self.pipeline.out.clone();
         let (store, config) = self.pipeline.open()?;
         let summary = publish::refresh(store.as_ref(), &config, now())
             .await
@@ -376,6 +377,12 @@ impl RefreshArgs {
             println!("{}", serde_json::to_string(&summary)?);
         } else {
             println!("{}", summary.line());
+            if summary.outcome == publish::Outcome::Published && store::is_local(&out) {
+                let dir = summary.location.trim_end_matches('/');
+                println!(
+                    "open {dir}/index.html in a browser, or serve it: cvefeed serve --out {dir}"
+                );
+            }
         }
         let failed = summary.failed_hooks();
         if self.strict_hooks && !failed.is_empty() {
@@ -542,7 +549,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub reload_interval: Duration,
 
-    /// /readyz fails when the last successful refresh is older; 0 disables.
+    /// /readyz?strict fails when the last successful refresh is older (plain
+    /// /readyz only needs a loaded feed, whatever its age); 0 disables.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     pub max_staleness: Duration,
 

@@ -195,6 +195,7 @@ pub(super) async fn plan(
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
+            location: store.location(),
             changes,
             requests: stats.requests,
             not_modified: stats.not_modified,

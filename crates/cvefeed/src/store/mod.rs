@@ -293,6 +293,12 @@ pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
     open_with(location, &OpenOptions::default())
 }
 
+/// Whether `location` names a local directory (a path or `file://`), not
+/// a bucket.
+pub fn is_local(location: &str) -> bool {
+    location.starts_with("file://") || !location.contains("://")
+}
+
 /// Open `--out`: a directory path, `file:///path`, or a bucket
 /// (`gs://`, `s3://`, `az://`) with credentials from the cloud's standard
 /// environment variables and `options.config`.

@@ -39,12 +39,14 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
         String::from_utf8_lossy(&first.stderr)
     );
     let stdout = String::from_utf8(first.stdout).unwrap();
-    assert!(
-        stdout.starts_with("published: 1 items; added CVE-2031-6001;"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("1 labelled issues without a CVE id"),
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "published: 1 items in ./public; added 1 (CVE-2031-6001); changed 0; removed 0; \
+             unparsed 1 (kubernetes/kubernetes#2); 0 GitHub requests, 0 answered 304",
+            "open ./public/index.html in a browser, or serve it: cvefeed serve --out ./public",
+        ],
         "{stdout}"
     );
     let stderr = String::from_utf8(first.stderr).unwrap();
@@ -62,6 +64,7 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
     assert!(second.status.success());
     let summary: Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(summary["outcome"], "unchanged");
+    assert_eq!(summary["location"], "./public");
     assert_eq!(summary["items"], 1);
     assert_eq!(summary["added"], json!([]));
 }
