@@ -12,6 +12,8 @@
 mod fixtures;
 #[path = "store_support/s3.rs"]
 mod s3;
+#[path = "store_support/server.rs"]
+mod server;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
