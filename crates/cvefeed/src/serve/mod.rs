@@ -28,6 +28,7 @@ use tokio::time::Instant;
 use crate::error::Chain;
 use crate::publish::{self, RefreshConfig};
 use crate::store::Store;
+use cvefeed_model::render::SiteConfig;
 use metrics::{Metrics, ReloadOutcome};
 use state::{Current, Reload};
 use webhook::{Secret, SeenDeliveries};
@@ -218,6 +219,46 @@ impl App {
         Ok(format!("ready: {items} items, {since}"))
     }
 
+    /// A warning when `--base-url` is left at the kubernetes.io default but
+    /// the feed in the store was not published under it (nothing published
+    /// yet, or a `feed_url` elsewhere): this server's feeds would then name
+    /// kubernetes.io in their self links (`feed_url`, the RSS and Atom
+    /// self links, `osv_url`).
+    pub fn base_url_warning(&self) -> Option<String> {
+        let default = SiteConfig::default().base_url;
+        if self.refresh.site.base_url != default {
+            return None;
+        }
+        #[derive(serde::Deserialize)]
+        struct FeedUrl {
+            feed_url: Option<String>,
+        }
+        let published = self.current.get().and_then(|set| {
+            let feed = set.get(cvefeed_model::render::jsonfeed::NAME)?;
+            serde_json::from_slice::<FeedUrl>(&feed.identity.bytes)
+                .ok()?
+                .feed_url
+        });
+        if published
+            .as_deref()
+            .is_some_and(|url| url.starts_with(default.as_str()))
+        {
+            return None;
+        }
+        let what = match published {
+            Some(url) => format!(
+                "the feed in {} was published for {url}",
+                self.store.location()
+            ),
+            None => format!("nothing is published in {} yet", self.store.location()),
+        };
+        Some(format!(
+            "--base-url is the kubernetes.io default ({default}), but {what}: the feeds' self \
+             links and osv_url will name kubernetes.io, not this server; pass --base-url with \
+             the URL readers reach this server at (the page links relatively and works anywhere)"
+        ))
+    }
+
     /// Reload the published set from the store, recording the outcome.
     pub async fn reload(&self) {
         let outcome = match self.current.reload(self.store.as_ref()).await {
@@ -331,7 +372,9 @@ pub async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
         })
 }
 
-/// Serve `app` on `listener` until `shutdown` completes; then stop
+/// Serve `app` on `listener` until `shutdown` completes (after loading
+/// what is published, and warning about a default `--base-url` that does
+/// not match it); then stop
 /// accepting, let in-flight requests and a running refresh finish (waiting
 /// at most `shutdown_timeout` for requests), and return.
 pub async fn run(
@@ -339,6 +382,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    // What is published before the first refresh decides the warning.
+    app.reload().await;
+    if let Some(warning) = app.base_url_warning() {
+        tracing::warn!("{warning}");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let refresher = tokio::spawn(refresher(app.clone(), stop_rx.clone()));
     let reloader = tokio::spawn(reloader(app.clone(), stop_rx));

@@ -515,3 +515,71 @@ async fn metrics_use_route_templates() {
     assert!(!body.contains("CVE-2031-1001") && !body.contains("/nope"));
     assert!(body.contains("cvefeed_feed_items 2"), "{body}");
 }
+
+/// Wait until the server's log holds `needle` (or give up after 10 s).
+async fn log_contains(server: &Server, needle: &str) -> bool {
+    for _ in 0..200 {
+        if std::fs::read_to_string(&server.log).is_ok_and(|l| l.contains(needle)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_default_base_url_is_warned_about_unless_the_feed_was_published_under_it() {
+    const WARNING: &str = "--base-url is the kubernetes.io default";
+    // Nothing published yet, default --base-url: warned, naming the store.
+    let empty = tempfile::tempdir().unwrap();
+    let server = start("base-url-empty", empty.path(), &[]);
+    assert!(log_contains(&server, WARNING).await);
+    assert!(log_contains(&server, "nothing is published in").await);
+    drop(server);
+
+    // Published elsewhere: warned, naming where.
+    let dir = tempfile::tempdir().unwrap();
+    let feed = br#"{"version":"https://jsonfeed.org/version/1.1","feed_url":"https://mirror.example/cve/index.json","items":[]}"#;
+    write_store(
+        dir.path(),
+        &[("index.json", feed, "application/feed+json")],
+        Utc::now(),
+        Some(Utc::now()),
+    );
+    let server = start("base-url-elsewhere", dir.path(), &[]);
+    assert!(
+        log_contains(
+            &server,
+            "was published for https://mirror.example/cve/index.json"
+        )
+        .await
+    );
+    drop(server);
+
+    // Published under the default (the official deployment): no warning.
+    let official = br#"{"feed_url":"https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json","items":[]}"#;
+    write_store(
+        dir.path(),
+        &[("index.json", official, "application/feed+json")],
+        Utc::now(),
+        Some(Utc::now()),
+    );
+    let server = start("base-url-official", dir.path(), &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    // Another --base-url: no warning either.
+    let other = start(
+        "base-url-given",
+        empty.path(),
+        &["--base-url", "http://127.0.0.1:8080/"],
+    );
+    other
+        .wait_for("/healthz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    for s in [&server, &other] {
+        let log = std::fs::read_to_string(&s.log).unwrap();
+        assert!(log.contains("listening"), "{log}");
+        assert!(!log.contains(WARNING), "{log}");
+    }
+}
