@@ -45,8 +45,10 @@ pub enum LogFormat {
 
 /// Start logging to stderr.
 pub fn init_logging(format: LogFormat) {
+    // By default object_store's retries stay quiet: the error that ends
+    // the run says what failed (RUST_LOG=info,object_store=info shows them).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,object_store=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -106,3 +106,81 @@ fn bad_flags_are_rejected_by_name() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8(output.stderr).unwrap().contains("ftp://"));
 }
+
+#[test]
+fn an_unreachable_github_points_to_the_offline_mode() {
+    let work = tempfile::tempdir().unwrap();
+    // A closed loopback port: the connection is refused, as with no network.
+    let output = cvefeed()
+        .args([
+            "refresh",
+            "--github-api-url",
+            "http://127.0.0.1:1",
+            "--github-retries",
+            "0",
+        ])
+        .arg("--out")
+        .arg(work.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("; no network? use --from-file FILE to publish offline: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_s3_run_without_credentials_says_so_once_per_request() {
+    let work = tempfile::tempdir().unwrap();
+    let mut cmd = cvefeed();
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_ENDPOINT",
+        "AWS_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    // The metadata service and the bucket on closed loopback ports: no
+    // request leaves the machine.
+    let output = cmd
+        .args(["refresh", "--from-file"])
+        .arg(work.path().join("none.json"))
+        .args([
+            "--out",
+            "s3://bucket/feed",
+            "--out-option",
+            "aws_metadata_endpoint=http://127.0.0.1:1",
+            "--out-option",
+            "aws_endpoint=http://127.0.0.1:1",
+            "--out-option",
+            "aws_allow_http=true",
+            "--out-option",
+            "aws_region=us-east-1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: refresh of s3://bucket/feed failed; nothing was published: "),
+        "{stderr}"
+    );
+    assert!(
+        last.ends_with(
+            "failed: no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+             AWS_WEB_IDENTITY_TOKEN_FILE or AWS_CONTAINER_CREDENTIALS_*, or use an instance \
+             role: the instance metadata service did not answer)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(last.matches("no AWS credentials").count(), 1, "{last}");
+    assert!(!stderr.contains("latest/api/token"), "{stderr}");
+}
