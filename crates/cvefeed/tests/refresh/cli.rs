@@ -184,3 +184,48 @@ fn an_s3_run_without_credentials_says_so_once_per_request() {
     assert_eq!(last.matches("no AWS credentials").count(), 1, "{last}");
     assert!(!stderr.contains("latest/api/token"), "{stderr}");
 }
+
+fn help(command: &str) -> String {
+    let output = cvefeed().args([command, "--help"]).output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The position of the heading line `name:` in `text`.
+fn heading(text: &str, name: &str) -> usize {
+    text.find(&format!("\n{name}:\n"))
+        .unwrap_or_else(|| panic!("no heading {name:?} in:\n{text}"))
+}
+
+#[test]
+fn help_groups_flags_names_the_environment_and_shows_examples() {
+    let refresh = help("refresh");
+    for name in ["GitHub", "Site", "Output", "Store (buckets)", "Hooks"] {
+        heading(&refresh, name);
+    }
+    assert!(heading(&refresh, "Hooks") > heading(&refresh, "GitHub"));
+    let examples = heading(&refresh, "Examples");
+    let environment = heading(&refresh, "Environment");
+    assert!(examples > heading(&refresh, "Hooks") && environment > examples);
+    assert!(
+        refresh[environment..].contains("\n  GITHUB_TOKEN "),
+        "{refresh}"
+    );
+    assert!(refresh.contains("cvefeed refresh --from-file examples/issues.json"));
+    assert!(refresh.contains("open ./public/index.html"));
+
+    // serve: its own flags first, then the pipeline's.
+    let serve = help("serve");
+    let own = heading(&serve, "Serving");
+    assert!(own < heading(&serve, "GitHub"), "{serve}");
+    assert!(serve[own..heading(&serve, "GitHub")].contains("--listen <LISTEN>"));
+    let environment = heading(&serve, "Environment");
+    for var in [
+        "GITHUB_TOKEN",
+        "CVEFEED_WEBHOOK_SECRET",
+        "CVEFEED_LISTEN",
+        "RUST_LOG",
+    ] {
+        assert!(serve[environment..].contains(var), "{var} not named");
+    }
+}
