@@ -256,6 +256,12 @@ pub struct PipelineArgs {
     #[arg(long, help_heading = OUTPUT)]
     pub compat_k8s_bucket: bool,
 
+    /// Also write NAME.gz and NAME.br beside every text object (listed in
+    /// manifest.json as its encodings), for static hosts' gzip_static and
+    /// brotli_static.
+    #[arg(long, help_heading = OUTPUT)]
+    pub precompress: bool,
+
     /// POST here after a publish that changed something (repeatable; the
     /// env variable takes a comma-separated list). A secret: never logged.
     #[arg(
@@ -353,6 +359,7 @@ impl PipelineArgs {
             shrink_tolerance: self.shrink_tolerance,
             lock_wait: self.lock_wait,
             compat_k8s_bucket: self.compat_k8s_bucket,
+            precompress: self.precompress,
             hooks,
         };
         Ok((store, config))

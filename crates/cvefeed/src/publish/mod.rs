@@ -91,6 +91,10 @@ pub struct RefreshConfig {
     /// Also publish the upstream bucket layout (`official-cve-feed.json`,
     /// `cve-feed-hash`).
     pub compat_k8s_bucket: bool,
+    /// Also write a `.gz` and a `.br` sibling of every text object, listed
+    /// in the manifest as encodings of their object
+    /// ([`cvefeed_model::manifest::ObjectEntry::encodings`]).
+    pub precompress: bool,
     /// Build hooks and the failure alert.
     pub hooks: Hooks,
 }

@@ -583,3 +583,64 @@ async fn a_default_base_url_is_warned_about_unless_the_feed_was_published_under_
         assert!(!log.contains(WARNING), "{log}");
     }
 }
+
+#[tokio::test]
+async fn precompressed_siblings_are_served_as_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let issues = dir.path().join("issues.json");
+    std::fs::write(
+        &issues,
+        serde_json::to_vec(&serde_json::json!([issue(
+            7001,
+            "CVE-2031-7001",
+            "precompressed",
+            &["official-cve-feed"]
+        )]))
+        .unwrap(),
+    )
+    .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
+        .args(["refresh", "--precompress", "--from-file"])
+        .arg(&issues)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let server = start("precompressed", &out, &["--reload-interval", "100ms"]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    for (coding, suffix) in [("gzip", "gz"), ("br", "br")] {
+        let (status, head, body) = crate::support::raw(
+            server.addr,
+            &format!(
+                "GET /index.html HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {coding}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert_eq!(status, 200);
+        assert!(
+            head.contains(&format!("content-encoding: {coding}")),
+            "{head}"
+        );
+        // The published sibling itself, not a compression of serve's own
+        // (serve's brotli is quality 9, the sibling's bytes are compared).
+        assert_eq!(
+            body,
+            std::fs::read(out.join(format!("index.html.{suffix}"))).unwrap(),
+            "{coding}"
+        );
+    }
+    // A sibling that no longer matches the manifest makes the set torn.
+    std::fs::write(out.join("index.html.gz"), b"not gzip").unwrap();
+    std::fs::write(out.join("manifest.json"), {
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        m["updated_at"] = serde_json::json!("2031-12-31T00:00:00Z");
+        serde_json::to_vec(&m).unwrap()
+    })
+    .unwrap();
+    assert!(log_contains(&server, "its sibling index.html.gz has sha256").await);
+}

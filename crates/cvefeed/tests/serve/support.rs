@@ -185,6 +185,7 @@ pub fn write_store(
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }
@@ -267,6 +268,7 @@ pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }
