@@ -42,25 +42,25 @@ struct SeverityView {
 }
 
 /// What the page says about a fix.
-enum Fix {
+enum Remedy {
     /// The versions that fix it, from the announcement.
-    Versions(String),
+    FixedIn(String),
     /// Open, unfixed or reopened, and no fixed version is named.
     NoFix,
     /// Closed as fixed, but the announcement names no fixed version.
     NotStated,
 }
 
-impl Fix {
-    fn of(a: &crate::advisory::Advisory) -> Fix {
+impl Remedy {
+    fn of(a: &crate::advisory::Advisory) -> Remedy {
         let versions = a.vuln.fixed_versions();
         if !versions.is_empty() {
             let names: Vec<String> = versions.iter().map(ToString::to_string).collect();
-            Fix::Versions(names.join(", "))
+            Remedy::FixedIn(names.join(", "))
         } else if a.status.needs_attention() {
-            Fix::NoFix
+            Remedy::NoFix
         } else {
-            Fix::NotStated
+            Remedy::NotStated
         }
     }
 }
@@ -79,7 +79,7 @@ struct Row {
     published_day: String,
     issue_url: Option<String>,
     issue_label: String,
-    fix: Fix,
+    fix: Remedy,
     /// The OSV record, relative to the page.
     osv_url: String,
 }
@@ -146,7 +146,7 @@ fn row(i: &FeedItem) -> Row {
         published_day: a.published.format("%Y-%m-%d").to_string(),
         issue_url: http_url(&a.issue.url),
         issue_label: text(&format!("{}#{}", a.issue.repo, a.issue.number)),
-        fix: Fix::of(a),
+        fix: Remedy::of(a),
         osv_url: super::osv::record_name(&a.id),
     }
 }
