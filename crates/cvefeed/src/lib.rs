@@ -21,6 +21,7 @@
 //! written).
 
 pub mod check;
+pub mod compress;
 pub mod error;
 pub mod github;
 pub mod hooks;

@@ -142,8 +142,10 @@ for name, objs in (("base", base), ("overlays/pvc", pvc_mode)):
     mounts = [m["mountPath"] for m in c["volumeMounts"]]
     if not any(env.get("CVEFEED_OUT", "").startswith(m + "/") for m in mounts):
         err(f"{name}: CVEFEED_OUT {env.get('CVEFEED_OUT')} is not on a mounted volume")
-    if "--max-staleness=0" not in c["args"]:
-        err(f"{name}: readiness must not depend on staleness (--max-staleness=0)")
+    if c["readinessProbe"]["httpGet"]["path"] != "/readyz":
+        err(f"{name}: readiness must be /readyz (a stale feed is still served), not the strict form")
+    if any(a.startswith("--max-staleness") for a in c["args"]):
+        err(f"{name}: --max-staleness is not needed: /readyz does not look at staleness")
     if not any(a.startswith("--refresh-interval=") for a in c["args"]):
         err(f"{name}: no --refresh-interval")
     if pod_spec(dep).get("automountServiceAccountToken") is not False:

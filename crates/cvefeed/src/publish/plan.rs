@@ -16,9 +16,10 @@ use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
 use super::{COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RefreshConfig, RefreshError, Summary};
+use crate::compress;
 use crate::store::{PutMode, Store, StoreError, Version};
 use cvefeed_model::feed::{self, Feed};
-use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
+use cvefeed_model::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
 use cvefeed_model::render::{self, Part, content_type};
 
 /// What a run would write, computed from the store and the source without
@@ -43,11 +44,33 @@ pub(super) struct Plan {
     pub(super) stale: Vec<String>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
+    /// Whether text objects get `.gz` and `.br` siblings.
+    pub(super) precompress: bool,
     /// The summary, `written` still empty.
     pub(super) summary: Summary,
 }
 
 impl Plan {
+    /// Every name the due objects may be written under: their own, and with
+    /// `precompress` their `.gz` and `.br` siblings (only text objects get
+    /// them, but the name of one that does not is harmless here).
+    pub(super) fn due_names(&self) -> Vec<String> {
+        let names = self.due.iter().flat_map(|d| match d {
+            Due::Part(part) => vec![part.name(&self.feed)],
+            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+        });
+        names
+            .flat_map(|name| {
+                let siblings = Coding::ALL
+                    .iter()
+                    .filter(|_| self.precompress)
+                    .map(|c| c.sibling(&name))
+                    .collect::<Vec<_>>();
+                std::iter::once(name).chain(siblings)
+            })
+            .collect()
+    }
+
     /// Whether there is nothing to write: no object due or stale, and the
     /// manifest as published.
     pub(super) fn unchanged(&self) -> bool {
@@ -153,31 +176,47 @@ pub(super) async fn plan(
         for name in &object_names {
             let Some(entry) = prev
                 .and_then(|m| m.objects.get(name))
-                .filter(|_| same_inputs)
+                .filter(|e| same_inputs && has_wanted_encodings(e, config.precompress))
             else {
                 break;
             };
             // Possibly overwritten by an unfinished or losing publish.
-            if dirty.contains(name)
-                && store
+            let written = std::iter::once((name, &entry.sha256))
+                .chain(entry.encodings.values().map(|e| (&e.name, &e.sha256)));
+            let mut intact = true;
+            for (name, sha256) in written.filter(|(n, _)| dirty.contains(*n)) {
+                intact &= store
                     .get(name)
                     .await?
-                    .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != entry.sha256)
-            {
+                    .is_some_and(|f| hex::encode(Sha256::digest(&f.bytes)) == *sha256);
+            }
+            if !intact {
                 break;
             }
             carried.push((name.clone(), entry.clone()));
         }
         if carried.len() == object_names.len() {
+            for (_, entry) in &carried {
+                names.extend(entry.encodings.values().map(|e| e.name.clone()));
+            }
             manifest.objects.extend(carried);
         } else {
             due.push(object);
+            if config.precompress {
+                for name in &object_names {
+                    names.extend(Coding::ALL.iter().map(|c| c.sibling(name)));
+                }
+            }
         }
         names.extend(object_names);
     }
     let stale: Vec<String> = prev
         .into_iter()
-        .flat_map(|m| m.objects.keys())
+        .flat_map(|m| {
+            m.objects.iter().flat_map(|(name, entry)| {
+                std::iter::once(name).chain(entry.encodings.values().map(|e| &e.name))
+            })
+        })
         .chain(
             dirty
                 .iter()
@@ -195,6 +234,7 @@ pub(super) async fn plan(
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
+            location: store.location(),
             changes,
             requests: stats.requests,
             not_modified: stats.not_modified,
@@ -210,7 +250,19 @@ pub(super) async fn plan(
         due,
         stale,
         page_cache,
+        precompress: config.precompress,
     })
+}
+
+/// Whether a published entry has the siblings this run wants: both codings
+/// for a text object with `precompress`, none otherwise.
+fn has_wanted_encodings(entry: &ObjectEntry, precompress: bool) -> bool {
+    let wanted = precompress && compress::is_compressible(&entry.content_type);
+    if wanted {
+        Coding::ALL.iter().all(|c| entry.encodings.contains_key(c))
+    } else {
+        entry.encodings.is_empty()
+    }
 }
 
 /// Store the GitHub page cache if the plan carries a new one. It is an
