@@ -205,6 +205,15 @@ impl FetchStats {
     }
 }
 
+/// What to do when GitHub cannot be reached at all (no route, no DNS).
+fn offline_hint(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "; no network? use --from-file FILE to publish offline"
+    } else {
+        ""
+    }
+}
+
 /// Why listing the issues failed. Messages name the request and never the
 /// token; causes are kept as the error's source.
 #[derive(Debug, thiserror::Error)]
@@ -224,7 +233,7 @@ pub enum GithubError {
     )]
     InvalidToken,
     /// Connection, TLS or timeout failure, after all retries.
-    #[error("GET {url} failed after {attempts} attempt(s)")]
+    #[error("GET {url} failed after {attempts} attempt(s){}", offline_hint(source))]
     Transport {
         /// The request.
         url: String,

@@ -23,6 +23,7 @@
 //! written).
 
 pub mod check;
+pub mod compress;
 pub mod cverecords;
 pub mod error;
 pub mod github;

@@ -106,9 +106,12 @@ async fn apply(
         due,
         stale,
         mut summary,
+        precompress,
         ..
     } = plan;
-    writer.write_due(site, feed, &due, &mut manifest).await?;
+    writer
+        .write_due(site, feed, &due, precompress, &mut manifest)
+        .await?;
     // Everything the manifest names must be durable before it is.
     store.sync().await?;
     writer.keep_alive().await?;

@@ -19,10 +19,11 @@ use super::{
     COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError,
     Summary,
 };
+use crate::compress;
 use crate::cverecords;
 use crate::store::{PutMode, Store, StoreError, Version};
 use cvefeed_model::feed::{self, Feed};
-use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
+use cvefeed_model::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
 use cvefeed_model::render::{self, Part, content_type};
 
 /// What a run would write, computed from the store and the source without
@@ -49,11 +50,33 @@ pub(super) struct Plan {
     page_cache: Option<Vec<u8>>,
     /// The CVE record cache to store (compact JSON), if it changed.
     record_cache: Option<Vec<u8>>,
+    /// Whether text objects get `.gz` and `.br` siblings.
+    pub(super) precompress: bool,
     /// The summary, `written` still empty.
     pub(super) summary: Summary,
 }
 
 impl Plan {
+    /// Every name the due objects may be written under: their own, and with
+    /// `precompress` their `.gz` and `.br` siblings (only text objects get
+    /// them, but the name of one that does not is harmless here).
+    pub(super) fn due_names(&self) -> Vec<String> {
+        let names = self.due.iter().flat_map(|d| match d {
+            Due::Part(part) => vec![part.name(&self.feed)],
+            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+        });
+        names
+            .flat_map(|name| {
+                let siblings = Coding::ALL
+                    .iter()
+                    .filter(|_| self.precompress)
+                    .map(|c| c.sibling(&name))
+                    .collect::<Vec<_>>();
+                std::iter::once(name).chain(siblings)
+            })
+            .collect()
+    }
+
     /// Whether there is nothing to write: no object due or stale, and the
     /// manifest as published.
     pub(super) fn unchanged(&self) -> bool {
@@ -185,31 +208,47 @@ pub(super) async fn plan(
         for name in &object_names {
             let Some(entry) = prev
                 .and_then(|m| m.objects.get(name))
-                .filter(|_| same_inputs)
+                .filter(|e| same_inputs && has_wanted_encodings(e, config.precompress))
             else {
                 break;
             };
             // Possibly overwritten by an unfinished or losing publish.
-            if dirty.contains(name)
-                && store
+            let written = std::iter::once((name, &entry.sha256))
+                .chain(entry.encodings.values().map(|e| (&e.name, &e.sha256)));
+            let mut intact = true;
+            for (name, sha256) in written.filter(|(n, _)| dirty.contains(*n)) {
+                intact &= store
                     .get(name)
                     .await?
-                    .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != entry.sha256)
-            {
+                    .is_some_and(|f| hex::encode(Sha256::digest(&f.bytes)) == *sha256);
+            }
+            if !intact {
                 break;
             }
             carried.push((name.clone(), entry.clone()));
         }
         if carried.len() == object_names.len() {
+            for (_, entry) in &carried {
+                names.extend(entry.encodings.values().map(|e| e.name.clone()));
+            }
             manifest.objects.extend(carried);
         } else {
             due.push(object);
+            if config.precompress {
+                for name in &object_names {
+                    names.extend(Coding::ALL.iter().map(|c| c.sibling(name)));
+                }
+            }
         }
         names.extend(object_names);
     }
     let stale: Vec<String> = prev
         .into_iter()
-        .flat_map(|m| m.objects.keys())
+        .flat_map(|m| {
+            m.objects.iter().flat_map(|(name, entry)| {
+                std::iter::once(name).chain(entry.encodings.values().map(|e| &e.name))
+            })
+        })
         .chain(
             dirty
                 .iter()
@@ -227,6 +266,7 @@ pub(super) async fn plan(
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
+            location: store.location(),
             changes,
             requests: stats.requests,
             not_modified: stats.not_modified,
@@ -244,7 +284,19 @@ pub(super) async fn plan(
         stale,
         page_cache,
         record_cache,
+        precompress: config.precompress,
     })
+}
+
+/// Whether a published entry has the siblings this run wants: both codings
+/// for a text object with `precompress`, none otherwise.
+fn has_wanted_encodings(entry: &ObjectEntry, precompress: bool) -> bool {
+    let wanted = precompress && compress::is_compressible(&entry.content_type);
+    if wanted {
+        Coding::ALL.iter().all(|c| entry.encodings.contains_key(c))
+    } else {
+        entry.encodings.is_empty()
+    }
 }
 
 /// Audit and merge every advisory with its CVE record, logging what could

@@ -82,6 +82,9 @@ impl ReloadOutcome {
     }
 }
 
+/// The empty label set: a family of this holds one series, or none yet.
+type NoLabels = [(&'static str, &'static str); 0];
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RunLabels {
     outcome: &'static str,
@@ -116,7 +119,9 @@ pub struct Metrics {
     refresh_duration: Histogram,
     github_requests: Family<StatusLabels, Counter>,
     github_not_modified: Counter,
-    rate_limit_remaining: Gauge,
+    /// Absent until GitHub has answered with the header: a series keyed by
+    /// the empty label set, created on the first value.
+    rate_limit_remaining: Family<NoLabels, Gauge>,
     items: Gauge,
     last_success: Gauge<f64, AtomicU64>,
     last_success_age: Gauge<f64, AtomicU64>,
@@ -147,7 +152,7 @@ impl Metrics {
             refresh_duration: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             github_requests: Family::default(),
             github_not_modified: Counter::default(),
-            rate_limit_remaining: Gauge::default(),
+            rate_limit_remaining: Family::default(),
             items: Gauge::default(),
             last_success: Gauge::default(),
             last_success_age: Gauge::default(),
@@ -180,7 +185,7 @@ impl Metrics {
         );
         registry.register(
             "github_rate_limit_remaining",
-            "Last X-RateLimit-Remaining seen from GitHub",
+            "Last X-RateLimit-Remaining seen from GitHub (absent until GitHub has answered)",
             m.rate_limit_remaining.clone(),
         );
         registry.register(
@@ -249,6 +254,7 @@ impl Metrics {
                 .inc_by(s.cve_records.failures.len() as u64);
             if let Some(r) = s.rate_limit_remaining {
                 self.rate_limit_remaining
+                    .get_or_create(&[])
                     .set(i64::try_from(r).unwrap_or(i64::MAX));
             }
         }
@@ -388,6 +394,51 @@ mod tests {
         assert!(
             text.contains("cvefeed_last_success_timestamp_seconds 0.0"),
             "{text}"
+        );
+    }
+
+    fn summary(rate_limit_remaining: Option<u64>) -> Summary {
+        Summary {
+            outcome: Outcome::Unchanged,
+            items: 0,
+            location: "./public".into(),
+            changes: Default::default(),
+            requests: 1,
+            not_modified: 1,
+            github_statuses: Default::default(),
+            rate_limit_remaining,
+            unparsed: vec![],
+            cve_records: crate::publish::RecordStats::default(),
+            written: vec![],
+            updated_at: Utc::now(),
+            hooks: vec![],
+        }
+    }
+
+    #[test]
+    fn the_rate_limit_is_absent_until_github_has_answered() {
+        let m = Metrics::new();
+        let now = Utc::now();
+        // Before any run, and after a run GitHub did not answer (offline).
+        m.refresh(&Ok(summary(None)), 0.1);
+        let text = m.encode(None, now, now);
+        assert!(text.contains("cvefeed_refresh_runs_total"), "{text}");
+        assert!(
+            !text.contains("cvefeed_github_rate_limit_remaining"),
+            "{text}"
+        );
+        m.refresh(&Ok(summary(Some(4987))), 0.1);
+        let text = m.encode(None, now, now);
+        assert!(
+            text.lines()
+                .any(|l| l == "cvefeed_github_rate_limit_remaining 4987"),
+            "{text}"
+        );
+        // A later run without the header keeps the last value seen.
+        m.refresh(&Ok(summary(None)), 0.1);
+        assert!(
+            m.encode(None, now, now)
+                .contains("cvefeed_github_rate_limit_remaining 4987\n")
         );
     }
 }

@@ -67,6 +67,13 @@ impl Server {
         format!("http://{}{path}", self.addr)
     }
 
+    /// One GET of `path`: status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = reqwest::get(self.url(path)).await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
     /// Poll `path` until `pred` holds on (status, body), at most `limit`.
     pub async fn wait_for(
         &self,
@@ -180,6 +187,7 @@ pub fn write_store(
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }
@@ -265,6 +273,7 @@ pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }
