@@ -23,13 +23,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::advisory::CveId;
+use crate::advisory::{CveId, Status};
 use crate::feed::{Changes, Feed, FeedItem};
 use crate::render::SiteConfig;
 use crate::wire::Timestamp;
-
-/// The status word of a rejected CVE (the CVE record was REJECTED).
-pub const REJECTED: &str = "rejected";
 
 /// What happened to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -250,7 +247,7 @@ impl Event {
             event.fields.push(field.clone());
         }
         if let Some(status) = event.to.get(&Field::Status) {
-            event.kind = if status.as_str() == Some(REJECTED) {
+            event.kind = if status.as_str() == Some(Status::Rejected.as_str()) {
                 EventKind::Rejected
             } else {
                 EventKind::StatusChanged
@@ -629,7 +626,7 @@ mod tests {
             t("2031-02-01T00:00:00Z"),
             &id("CVE-2031-0001"),
             &item("fixed", Some("high"), "a"),
-            &item(REJECTED, Some("high"), "a"),
+            &item(Status::Rejected.as_str(), Some("high"), "a"),
         );
         assert_eq!(e.kind, EventKind::Rejected);
         assert_eq!(e.fields, [Field::Status]);
@@ -685,6 +682,7 @@ mod tests {
             },
             status: Status::Fixed,
             published: t("2031-01-01T00:00:00Z"),
+            edited: None,
             vuln: VulnData::default(),
         }
     }
@@ -699,6 +697,7 @@ mod tests {
                 advisory(2, "new body"),
                 advisory(3, "x"),
             ],
+            vec![],
             None,
             "settings",
             at,

@@ -13,6 +13,7 @@
 //! ```
 //!
 //! - [`advisory`]: one CVE and how it is read from an announcing issue.
+//! - [`cve5`]: the CNA's CVE records: reading, merging, the audit.
 //! - [`feed`]: ordering and change detection against the previous manifest.
 //! - [`render`]: every published format.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
@@ -23,6 +24,7 @@
 
 pub mod advisory;
 pub mod changes;
+pub mod cve5;
 pub mod feed;
 pub mod manifest;
 pub mod render;

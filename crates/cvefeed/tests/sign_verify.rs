@@ -11,6 +11,8 @@ mod faulty;
 mod fixtures;
 #[path = "store_support/s3.rs"]
 mod s3;
+#[path = "store_support/server.rs"]
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,6 +5,7 @@
 //! hygiene; it never reads a clock, a store or the network.
 
 pub mod atom;
+pub mod audit;
 pub mod changes;
 pub mod html;
 pub mod jsonfeed;
@@ -80,6 +81,8 @@ pub enum Part {
     Atom,
     /// `index.html`.
     Html,
+    /// `audit.json`.
+    Audit,
 }
 
 impl Part {
@@ -92,12 +95,13 @@ impl Part {
             Part::Rss => rss::NAME.into(),
             Part::Atom => atom::NAME.into(),
             Part::Html => html::NAME.into(),
+            Part::Audit => audit::NAME.into(),
         }
     }
 }
 
 /// Every part of the publication of `feed`, in write order: the OSV
-/// records by id, the archive, then the feeds and the page.
+/// records by id, the archive, the audit, then the feeds and the page.
 pub fn parts(feed: &Feed) -> Vec<Part> {
     let mut out: Vec<Part> = osv::record_order(feed)
         .into_iter()
@@ -105,6 +109,7 @@ pub fn parts(feed: &Feed) -> Vec<Part> {
         .collect();
     out.extend([
         Part::Archive,
+        Part::Audit,
         Part::JsonFeed,
         Part::Rss,
         Part::Atom,
@@ -130,6 +135,7 @@ pub fn render(feed: &Feed, site: &SiteConfig, part: Part) -> Result<Artifact, Re
         Part::Rss => rss::render(feed, site),
         Part::Atom => atom::render(feed, site),
         Part::Html => html::render(feed, site),
+        Part::Audit => audit::render(feed),
     }
 }
 

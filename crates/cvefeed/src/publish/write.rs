@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 
 use super::plan::{Due, Plan};
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
+use crate::compress;
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::Feed;
-use cvefeed_model::manifest::{Manifest, ObjectEntry};
+use cvefeed_model::manifest::{Coding, EncodedEntry, Manifest, ObjectEntry};
 use cvefeed_model::render::{
     self, Artifact, Part, RenderError, SiteConfig, changes, content_type, osv,
 };
@@ -101,7 +102,7 @@ impl<'a> Writer<'a> {
     /// Write the journal of `plan`, durably: every name it is about to
     /// write or delete, and every name still dirty from an earlier try.
     pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        let due_names = plan.due.iter().flat_map(|d| d.names(&plan.feed));
+        let due_names = plan.due_names().into_iter();
         let journal = Journal {
             names: due_names
                 .chain(plan.stale.iter().cloned())
@@ -159,20 +160,22 @@ impl<'a> Writer<'a> {
                 // Independent objects, many at a time: a bucket answers each in
                 // a round trip.
                 let group: Vec<Rendered> = batch.by_ref().take(PARALLEL_WRITES).collect();
-                for r in &group {
-                    self.dirty.insert(r.artifact.name.clone());
-                    manifest
-                        .objects
-                        .insert(r.artifact.name.clone(), r.entry.clone());
-                    self.written.push(r.artifact.name.clone());
+                let mut artifacts = Vec::with_capacity(group.len());
+                for r in group {
+                    manifest.objects.insert(r.artifact.name.clone(), r.entry);
+                    for a in std::iter::once(r.artifact).chain(r.siblings) {
+                        self.dirty.insert(a.name.clone());
+                        self.written.push(a.name.clone());
+                        artifacts.push(a);
+                    }
                 }
                 let store = self.store;
-                let puts = group.into_iter().map(|r| async move {
+                let puts = artifacts.into_iter().map(|a| async move {
                     let Artifact {
                         name,
                         content_type,
                         bytes,
-                    } = r.artifact;
+                    } = a;
                     store
                         .put(&name, bytes, content_type, PutMode::Overwrite)
                         .await
@@ -194,6 +197,8 @@ pub(super) struct Inputs {
     pub(super) log: Arc<ChangeLog>,
     /// The key published as `cvefeed.pub`, if one is.
     pub(super) public_key: Option<PublicKey>,
+    /// Whether text objects get `.gz` and `.br` siblings.
+    pub(super) precompress: bool,
 }
 
 /// Renders the due objects of a plan in write order, one batch at a time:
@@ -215,11 +220,15 @@ struct Producer {
     archive: Option<osv::Archive>,
     /// The other due objects, in write order.
     rest: VecDeque<Due>,
+    /// Whether to add `.gz` and `.br` siblings of text objects.
+    precompress: bool,
 }
 
-/// A rendered object and its manifest entry.
+/// A rendered object, its precompressed siblings (if any) and its
+/// manifest entry (which lists them).
 struct Rendered {
     artifact: Artifact,
+    siblings: Vec<Artifact>,
     entry: ObjectEntry,
 }
 
@@ -230,6 +239,7 @@ impl Producer {
             site,
             log,
             public_key,
+            precompress,
         } = inputs;
         let mut record_due = vec![false; feed.items.len()];
         for d in due {
@@ -255,6 +265,7 @@ impl Producer {
             site,
             log,
             public_key,
+            precompress,
         }
     }
 
@@ -268,13 +279,13 @@ impl Producer {
                     archive.add(&record)?;
                 }
                 if self.record_due[i] {
-                    batch.push(rendered(record));
+                    batch.push(rendered(record, self.precompress));
                 }
             }
             return Ok(Some(batch));
         }
         if let Some(archive) = self.archive.take() {
-            return Ok(Some(vec![rendered(archive.finish()?)]));
+            return Ok(Some(vec![rendered(archive.finish()?, self.precompress)]));
         }
         let Some(next) = self.rest.pop_front() else {
             return Ok(None);
@@ -286,30 +297,37 @@ impl Producer {
                 if part == Part::JsonFeed && compat_due {
                     // Both names from one rendering of the feed.
                     self.rest.retain(|d| *d != Due::Compat);
-                    batch.extend(compat_artifacts(&artifact).into_iter().map(rendered));
+                    batch.extend(
+                        compat_artifacts(&artifact)
+                            .into_iter()
+                            .map(|a| rendered(a, self.precompress)),
+                    );
                 }
-                batch.insert(0, rendered(artifact));
+                batch.insert(0, rendered(artifact, self.precompress));
             }
             Due::Compat => {
                 let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
-                batch.extend(compat_artifacts(&feed).into_iter().map(rendered));
+                batch.extend(
+                    compat_artifacts(&feed)
+                        .into_iter()
+                        .map(|a| rendered(a, self.precompress)),
+                );
             }
             Due::ChangeLog => {
-                batch.push(rendered(changes::render_json(&self.log)?));
-                batch.push(rendered(changes::render_atom(
-                    &self.log,
-                    &self.site,
-                    self.feed.updated_at,
-                )?));
+                let json = changes::render_json(&self.log)?;
+                let atom = changes::render_atom(&self.log, &self.site, self.feed.updated_at)?;
+                batch.push(rendered(json, self.precompress));
+                batch.push(rendered(atom, self.precompress));
             }
             Due::PublicKey => {
                 // Planned only when a key is configured.
                 if let Some(key) = &self.public_key {
-                    batch.push(rendered(Artifact {
+                    let artifact = Artifact {
                         name: PUBLIC_KEY.into(),
                         content_type: PUBLIC_KEY_CONTENT_TYPE,
                         bytes: key.to_pem().into_bytes(),
-                    }));
+                    };
+                    batch.push(rendered(artifact, self.precompress));
                 }
             }
         }
@@ -317,13 +335,42 @@ impl Producer {
     }
 }
 
-fn rendered(artifact: Artifact) -> Rendered {
-    let entry = ObjectEntry {
+/// A rendered object with its entry and, with `precompress` and a text
+/// type, its `.gz` and `.br` siblings (written as `application/gzip` and
+/// `application/x-brotli` files: the bytes as stored, which static hosts
+/// send with the object's type and a `Content-Encoding`).
+fn rendered(artifact: Artifact, precompress: bool) -> Rendered {
+    let mut entry = ObjectEntry {
         sha256: hex::encode(Sha256::digest(&artifact.bytes)),
         size: artifact.bytes.len() as u64,
         content_type: artifact.content_type.to_string(),
+        ..ObjectEntry::default()
     };
-    Rendered { artifact, entry }
+    let mut siblings = Vec::new();
+    if precompress && compress::is_compressible(artifact.content_type) {
+        for coding in Coding::ALL {
+            let bytes = compress::encode(coding, &artifact.bytes);
+            let sibling = EncodedEntry {
+                name: coding.sibling(&artifact.name),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                size: bytes.len() as u64,
+            };
+            siblings.push(Artifact {
+                name: sibling.name.clone(),
+                content_type: match coding {
+                    Coding::Gzip => "application/gzip",
+                    Coding::Brotli => "application/x-brotli",
+                },
+                bytes,
+            });
+            entry.encodings.insert(coding, sibling);
+        }
+    }
+    Rendered {
+        artifact,
+        siblings,
+        entry,
+    }
 }
 
 /// The next batch, or `None` when everything was rendered.

@@ -305,3 +305,61 @@ async fn the_events_of_a_publish_cut_short_never_become_public() {
         );
     }
 }
+
+/// A CVE record of our own for CVE-2031-3001 in `state`.
+fn cve_record(state: &str) -> Value {
+    let cna = if state == "REJECTED" {
+        json!({"rejectedReasons": [{"lang": "en", "value": "Duplicate."}]})
+    } else {
+        json!({"title": "Starts open"})
+    };
+    json!({
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {"cveId": "CVE-2031-3001", "state": state,
+                        "dateUpdated": "2031-02-10T00:00:00.000Z",
+                        "datePublished": "2031-02-01T00:00:00.000Z"},
+        "containers": {"cna": cna}
+    })
+}
+
+#[tokio::test]
+async fn a_rejected_cve_record_gives_a_rejected_event() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(out.path());
+    let records = work.path().join("records");
+    std::fs::create_dir(&records).unwrap();
+    let record_file = records.join("CVE-2031-3001.json");
+    let config = RefreshConfig {
+        records: cvefeed::cverecords::RecordSource::Dir(records.clone()),
+        ..config(Source::File(issues_file(
+            work.path(),
+            "issues.json",
+            json!([first()]),
+        )))
+    };
+    std::fs::write(&record_file, cve_record("PUBLISHED").to_string()).unwrap();
+    publish::refresh(&store, &config, at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(events(out.path()), Vec::<Value>::new());
+
+    std::fs::write(&record_file, cve_record("REJECTED").to_string()).unwrap();
+    publish::refresh(&store, &config, at("2031-03-02T00:00:00Z"))
+        .await
+        .unwrap();
+    let log = events(out.path());
+    assert_eq!(log.len(), 1, "{log:#?}");
+    let event = &log[0];
+    assert_eq!(event["kind"], "rejected");
+    assert_eq!(event["id"], "CVE-2031-3001");
+    assert_eq!(event["from"]["status"], "open");
+    assert_eq!(event["to"]["status"], "rejected");
+    assert_eq!(event["fields"][0], "status", "{event:#}");
+    let xml = std::fs::read_to_string(out.path().join("changes.xml")).unwrap();
+    assert!(
+        xml.contains("<title>CVE-2031-3001: rejected</title>"),
+        "{xml}"
+    );
+}

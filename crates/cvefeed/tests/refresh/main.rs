@@ -8,4 +8,5 @@ mod cli;
 mod faulty;
 mod github;
 mod offline;
+mod records;
 mod support;
