@@ -1,7 +1,7 @@
 //! `cvefeed verify`: is a publication what its signer published? Checks
 //! the signature of `manifest.json` against a pinned public key, then the
-//! sha256 and size of every object the manifest lists, and names each
-//! object that fails. Also used by `cvefeed check --verify-key` to trust
+//! sha256 and size of every object the manifest lists (and of their
+//! precompressed siblings), and names each object that fails. Also used by `cvefeed check --verify-key` to trust
 //! one object (the feed it reads) before using it.
 //!
 //! A publication is read from a directory or bucket (through the
@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::http::{self, Redirects};
 use crate::store::{self, OpenOptions, Store, StoreError};
-use cvefeed_model::manifest::{MANIFEST, Manifest, ObjectEntry};
+use cvefeed_model::manifest::{MANIFEST, Manifest};
 use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
 
 /// The largest `manifest.json` read (a 10,000-item feed's is about 3 MB).
@@ -431,12 +431,30 @@ async fn verify_once(location: &Location, options: &VerifyOptions) -> Result<Rep
         Err(e) => return Err(e),
     };
     report.updated_at = Some(manifest.updated_at);
-    report.checked = manifest.objects.len();
-    let checks = futures::stream::iter(manifest.objects.iter())
-        .map(|(name, entry)| async move {
-            check_object(location, name, entry)
+    // Every object, and every precompressed sibling the manifest pins.
+    let pinned: Vec<Pinned> = manifest
+        .objects
+        .iter()
+        .flat_map(|(name, entry)| {
+            let object = Pinned {
+                name,
+                sha256: &entry.sha256,
+                size: entry.size,
+            };
+            let siblings = entry.encodings.values().map(|e| Pinned {
+                name: &e.name,
+                sha256: &e.sha256,
+                size: e.size,
+            });
+            std::iter::once(object).chain(siblings)
+        })
+        .collect();
+    report.checked = pinned.len();
+    let checks = futures::stream::iter(pinned)
+        .map(|pinned| async move {
+            check_object(location, &pinned)
                 .await
-                .map(|problem| problem.map(|p| (name.clone(), p)))
+                .map(|problem| problem.map(|p| (pinned.name.to_string(), p)))
         })
         .buffered(PARALLEL_READS);
     let results: Vec<Result<Option<(String, Problem)>, VerifyError>> = checks.collect().await;
@@ -457,25 +475,31 @@ fn plain_name(name: &str) -> bool {
         && !name.starts_with('.')
 }
 
+/// An object the manifest pins: its name, sha256 and size.
+struct Pinned<'a> {
+    name: &'a str,
+    sha256: &'a str,
+    size: u64,
+}
+
 async fn check_object(
     location: &Location,
-    name: &str,
-    entry: &ObjectEntry,
+    pinned: &Pinned<'_>,
 ) -> Result<Option<Problem>, VerifyError> {
-    if !plain_name(name) {
+    if !plain_name(pinned.name) {
         return Ok(Some(Problem::UnsafeName));
     }
-    let limit = entry.size.min(MAX_OBJECT);
-    Ok(match location.fetch(name, limit).await? {
+    let limit = pinned.size.min(MAX_OBJECT);
+    Ok(match location.fetch(pinned.name, limit).await? {
         Fetched::Missing => Some(Problem::Missing),
         Fetched::TooLarge => Some(Problem::TooLarge {
-            expected: entry.size,
+            expected: pinned.size,
         }),
         Fetched::Bytes(bytes) => {
             let actual = hex::encode(Sha256::digest(&bytes));
-            (actual != entry.sha256).then(|| Problem::Sha256 {
+            (actual != pinned.sha256).then(|| Problem::Sha256 {
                 actual,
-                expected: entry.sha256.clone(),
+                expected: pinned.sha256.to_string(),
             })
         }
     })

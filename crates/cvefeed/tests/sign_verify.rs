@@ -230,7 +230,8 @@ async fn serve_serves_the_signature_with_the_manifest() {
     assert!(set.get("changes.xml").is_some());
 }
 
-/// A published, signed directory made with the CLI: (work dir, out, key pair).
+/// A published, signed directory made with the CLI, with precompressed
+/// siblings: (out, private key, public key).
 fn publish_with_cli(work: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let keys = work.join("keys");
     let keygen = cvefeed()
@@ -245,7 +246,12 @@ fn publish_with_cli(work: &Path) -> (PathBuf, PathBuf, PathBuf) {
     fixtures::write_issues(&issues, 3);
     let out = work.join("out");
     let refresh = cvefeed()
-        .args(["refresh", "--publish-public-key", "--from-file"])
+        .args([
+            "refresh",
+            "--publish-public-key",
+            "--precompress",
+            "--from-file",
+        ])
         .arg(&issues)
         .arg("--out")
         .arg(&out)
@@ -306,6 +312,7 @@ fn verify_accepts_the_publication_and_names_each_changed_object() {
         "osv/CVE-2031-1001.json",
         "osv/all.zip",
         "changes.xml",
+        "changes.xml.gz",
         PUBLIC_KEY,
         MANIFEST,
     ] {
