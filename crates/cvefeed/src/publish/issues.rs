@@ -45,10 +45,9 @@ pub(super) async fn fetch(
             let mut listed = Vec::new();
             for repo in &config.repos {
                 let listing = client
-                    .list_issues(repo, &config.label, &mut old_cache)
+                    .list_issues(repo, &config.label, &mut old_cache, &mut stats)
                     .await?;
                 fresh |= listing.fresh;
-                stats.absorb(listing.stats);
                 let urls: Vec<String> = listing.pages.iter().map(|(u, _)| u.clone()).collect();
                 new_cache.pages.extend(listing.pages);
                 listed.push((repo.clone(), urls));

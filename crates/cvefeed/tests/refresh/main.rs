@@ -6,5 +6,6 @@ mod cli;
 #[path = "../store_support/faulty.rs"]
 mod faulty;
 mod github;
+mod hostile;
 mod offline;
 mod support;
