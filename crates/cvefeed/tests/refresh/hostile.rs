@@ -394,3 +394,60 @@ async fn echoed_credentials_never_reach_status_json_and_are_cut_short() {
         .to_string();
     assert!(auth.starts_with("Basic "), "{auth}");
 }
+
+#[tokio::test]
+async fn an_issue_with_too_many_ids_is_reported_and_publishes_nothing() {
+    let ids = |n: usize, sep: &str| {
+        (0..n)
+            .map(|i| format!("CVE-2031-{}", 10_000 + i))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("issues.json");
+    let issues = json!([
+        issue(
+            1,
+            "CVE-2031-0001: A real one",
+            "Body.",
+            "2031-01-01T00:00:00Z"
+        ),
+        issue(
+            2,
+            &format!("{}: ten thousand ids", ids(10_000, ", ")),
+            "Body.",
+            "2031-01-02T00:00:00Z"
+        ),
+        issue(
+            3,
+            "No id in this title",
+            &ids(3_120, "\n").replace("CVE-2031", "CVE: CVE-2031"),
+            "2031-01-03T00:00:00Z"
+        ),
+    ]);
+    std::fs::write(&file, serde_json::to_vec(&issues).unwrap()).unwrap();
+    let out = work.path().join("out");
+
+    let summary = publish::refresh(
+        &LocalStore::new(&out),
+        &config(Source::File(file)),
+        at("2031-03-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(summary.items, 1);
+    assert_eq!(feed_ids(&out), ["CVE-2031-0001"]);
+    assert!(std::fs::metadata(out.join("index.json")).unwrap().len() < 10_000);
+    let status = read_json(&out, "status.json");
+    assert_eq!(status["unparsed_issues"], 2);
+    let unparsed = status["unparsed"].as_array().unwrap();
+    assert_eq!(
+        unparsed
+            .iter()
+            .map(|u| (u["number"].as_u64().unwrap(), u["reason"].as_str().unwrap()))
+            .collect::<Vec<_>>(),
+        [(2, "too_many_ids"), (3, "too_many_ids")]
+    );
+    assert!(unparsed[0]["title"].as_str().unwrap().chars().count() <= 256);
+}
