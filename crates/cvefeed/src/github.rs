@@ -170,7 +170,8 @@ fn sanitize_upstream(text: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// Characters of an upstream error message kept (see [`sanitize_upstream`]).
+/// Characters of an upstream error message kept in errors, `status.json`
+/// and the alert (control characters and secrets taken out).
 pub const MAX_UPSTREAM_TEXT: usize = 200;
 /// Bytes of an error body read at most (its message is cut further).
 const MAX_ERROR_BODY: usize = 64 * 1024;

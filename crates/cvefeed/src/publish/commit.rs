@@ -1,12 +1,15 @@
 //! Step 4: the commit. Take the publish lock only when something is to be
 //! written, plan again under it if another writer published meanwhile,
-//! have the due objects written, then make them public in one step:
-//! `manifest.json`, written by compare-and-swap on the version planned
-//! against. Stale objects and the journal go after it.
+//! have the due objects written into a publication and the stale ones
+//! removed from it, then make it public with `manifest.json`, written by
+//! compare-and-swap on the version planned against. The journal goes
+//! after it.
 //!
 //! This step owns the lock, the order of the commit points (journal,
-//! objects, `sync`, manifest, `sync`) and the one retry after a lost
-//! compare-and-swap. It never renders and never decides what is due.
+//! the publication's objects and removals, its commit with the manifest)
+//! and the one retry after a lost compare-and-swap. How the commit makes
+//! the publication public is the store's ([`crate::store::Publication`]).
+//! It never renders and never decides what is due.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +20,7 @@ use super::write::{Writer, read_journal};
 use super::{JOURNAL, PAGE_CACHE, RefreshConfig, RefreshError, Summary, to_json};
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
-use cvefeed_model::render::{SiteConfig, content_type};
+use cvefeed_model::render::SiteConfig;
 
 /// Plan without a lock; lock and write only if something changed.
 pub(super) async fn publish(
@@ -85,9 +88,10 @@ pub(super) async fn publish(
     }
 }
 
-/// Write a plan under the lock: journal, due objects, `manifest.json` by
-/// compare-and-swap, deletions, journal removal. Names are added to
-/// `dirty` before they are written, so a retry re-verifies them.
+/// Write a plan under the lock: journal, then a publication of the due
+/// objects and the removals, committed with `manifest.json` by
+/// compare-and-swap, then journal removal. Names are added to `dirty`
+/// before they are written, so a retry re-verifies them.
 async fn apply(
     store: &dyn Store,
     site: &SiteConfig,
@@ -106,23 +110,21 @@ async fn apply(
         mut summary,
         ..
     } = plan;
-    writer.write_due(site, feed, &due, &mut manifest).await?;
-    // Everything the manifest names must be durable before it is.
-    store.sync().await?;
+    let publication = store.begin().await?;
+    writer
+        .write_due(publication.as_ref(), site, feed, &due, &mut manifest)
+        .await?;
+    for name in &stale {
+        writer.keep_alive().await?;
+        publication.remove(name).await?;
+    }
     writer.keep_alive().await?;
     let mode = match previous_version {
         Some(v) => PutMode::Update(v),
         None => PutMode::Create,
     };
-    store
-        .put(MANIFEST, to_json(&manifest), content_type::JSON, mode)
-        .await?;
-    store.sync().await?;
+    publication.commit(to_json(&manifest), mode).await?;
     writer.written.push(MANIFEST.to_string());
-    for name in &stale {
-        writer.keep_alive().await?;
-        store.delete(name).await?;
-    }
     store.delete(JOURNAL).await?;
     summary.written = writer.written;
     Ok(summary)

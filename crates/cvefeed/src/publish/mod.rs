@@ -44,7 +44,7 @@ use crate::hooks::{Delivery, FailureAlert, Hooks, PublishEvent};
 use crate::store::{Store, StoreError};
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::feed::Changes;
-use cvefeed_model::manifest::{MANIFEST, UnparsedIssue};
+use cvefeed_model::manifest::{MANIFEST, STATUS, UnparsedIssue};
 use cvefeed_model::render::{RenderError, SiteConfig};
 
 pub use cvefeed_model::manifest::Outcome;
@@ -255,7 +255,12 @@ pub async fn refresh(
     }
     let result = match (result, written) {
         (Ok(summary), Ok(())) => Ok(summary),
-        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(summary), Err(e)) => {
+            // The run's outcome stands (a publication is public already):
+            // reporting it as a failure would say nothing was published.
+            tracing::warn!(error = %Chain(&e), "the run succeeded, but {STATUS} could not be written");
+            Ok(summary)
+        }
         (Err(e), _) => Err(e),
     };
     match result {
