@@ -51,6 +51,25 @@ def serve(handler):
     return srv, f"http://127.0.0.1:{srv.server_address[1]}"
 
 
+def answering(answer):
+    """A server whose every GET is answered by answer(request) ->
+    (status, headers, body); the server and its URL."""
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def log_message(self, *a): pass
+        def do_GET(self):
+            status, headers, body = answer(self)
+            self.send_response(status)
+            for k, v in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(k, v)
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass  # the client gave up: that is what is measured
+    return serve(H)
+
+
 def run(cmd, timeout, env=None, stdout=subprocess.PIPE):
     """Run `cmd`; (exit status or 'killed after Ns', seconds, peak RSS MiB, stdout, stderr).
     The peak is the process's VmHWM, polled every 20 ms (it starts at exec,
@@ -118,18 +137,7 @@ def big_page(binary, mib=40):
     body = json.dumps([issue(i, f"CVE-2031-{10000 + i}: padded", "x" * 20000)
                        for i in range(mib * 1024 * 1024 // 20200)]).encode()
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            try:
-                self.wfile.write(body)
-            except OSError:
-                pass
-    srv, api = serve(H)
+    srv, api = answering(lambda req: (200, {}, body))
     with tempfile.TemporaryDirectory() as d:
         status, secs, rss, _, err = refresh(binary, api, f"{d}/out", timeout=60)
         published = os.path.exists(f"{d}/out/index.json")
@@ -141,19 +149,12 @@ def big_page(binary, mib=40):
 def link_loop(binary):
     count = [0]
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            count[0] += 1
-            body = json.dumps([issue(1, "CVE-2031-0001: loop")]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            # Always the same page as next: the first page's own URL.
-            self.send_header("Link", f'<{api}/repos/kubernetes/kubernetes/issues?labels={LABEL}&state=all&per_page=100>; rel="next"')
-            self.end_headers()
-            self.wfile.write(body)
-    srv, api = serve(H)
+    def answer(req):
+        count[0] += 1
+        # Always the same page as next: the first page's own URL.
+        link = f'<{api}/repos/kubernetes/kubernetes/issues?labels={LABEL}&state=all&per_page=100>; rel="next"'
+        return 200, {"Link": link}, json.dumps([issue(1, "CVE-2031-0001: loop")]).encode()
+    srv, api = answering(answer)
     with tempfile.TemporaryDirectory() as d:
         status, secs, rss, _, err = refresh(binary, api, f"{d}/out", timeout=30)
     srv.shutdown()
@@ -163,18 +164,10 @@ def link_loop(binary):
 def retry_after_zero(binary):
     count = [0]
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            count[0] += 1
-            body = b'{"message":"slow down"}'
-            self.send_response(429)
-            self.send_header("Retry-After", "0")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-    srv, api = serve(H)
+    def answer(req):
+        count[0] += 1
+        return 429, {"Retry-After": "0"}, b'{"message":"slow down"}'
+    srv, api = answering(answer)
     with tempfile.TemporaryDirectory() as d:
         status, secs, rss, _, err = refresh(binary, api, f"{d}/out", timeout=30)
     srv.shutdown()
@@ -182,26 +175,9 @@ def retry_after_zero(binary):
 
 
 def foreign_redirect(binary):
-    class Other(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            body = json.dumps([issue(9, "CVE-2031-6666: planted by another host")]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-    other, other_url = serve(Other)
-
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            self.send_response(302)
-            self.send_header("Location", other_url + self.path)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-    srv, api = serve(H)
+    planted_page = json.dumps([issue(9, "CVE-2031-6666: planted by another host")]).encode()
+    other, other_url = answering(lambda req: (200, {}, planted_page))
+    srv, api = answering(lambda req: (302, {"Location": other_url + req.path}, b""))
     with tempfile.TemporaryDirectory() as d:
         status, secs, rss, _, err = refresh(binary, api, f"{d}/out", timeout=20)
         planted = os.path.exists(f"{d}/out/index.json") and "CVE-2031-6666" in open(f"{d}/out/index.json").read()
@@ -211,17 +187,10 @@ def foreign_redirect(binary):
 
 
 def echoed_secrets(binary):
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def log_message(self, *a): pass
-        def do_GET(self):
-            echo = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
-            body = json.dumps({"message": "echo " + echo + "y" * 5000}).encode()
-            self.send_response(400)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-    srv, api = serve(H)
+    def answer(req):
+        echo = "".join(f"{k}: {v}\r\n" for k, v in req.headers.items())
+        return 400, {}, json.dumps({"message": "echo " + echo + "y" * 5000}).encode()
+    srv, api = answering(answer)
     api = api.replace("http://", "http://robot:pa55word@")
     env = dict(os.environ, GITHUB_TOKEN="ghp_s3cr3t_token", RUST_LOG="debug")
     with tempfile.TemporaryDirectory() as d:
@@ -323,17 +292,23 @@ def kill_mid_publish(binary, rounds=6):
     return results
 
 
+def published_and_served(binary, d, secret):
+    """Publish one issue into d/out and start `serve` on it with the
+    webhook `secret`: the process and its address."""
+    json.dump([issue(1, "CVE-2031-0001: webhook fixture")], open(f"{d}/issues.json", "w"))
+    subprocess.run([binary, "refresh", "--from-file", f"{d}/issues.json", "--out", f"{d}/out"],
+                   capture_output=True, check=True)
+    env = dict(os.environ, CVEFEED_WEBHOOK_SECRET=secret, RUST_LOG="warn")
+    p = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--out", f"{d}/out",
+                          "--from-file", f"{d}/issues.json", "--refresh-interval", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    return p, p.stdout.readline().decode().strip().removeprefix("listening on http://")
+
+
 def webhook_flood(binary, connections=1000):
     """Stalled 1 MiB bodies with a wrong signature; the server's RSS."""
     with tempfile.TemporaryDirectory() as d:
-        json.dump([issue(1, "CVE-2031-0001: flood fixture")], open(f"{d}/issues.json", "w"))
-        subprocess.run([binary, "refresh", "--from-file", f"{d}/issues.json", "--out", f"{d}/out"],
-                       capture_output=True, check=True)
-        env = dict(os.environ, CVEFEED_WEBHOOK_SECRET="flood", RUST_LOG="warn")
-        p = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--out", f"{d}/out",
-                              "--from-file", f"{d}/issues.json", "--refresh-interval", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        addr = p.stdout.readline().decode().strip().removeprefix("listening on http://")
+        p, addr = published_and_served(binary, d, "flood")
         host, port = addr.split(":")
         rss = lambda: int(next(l.split()[1] for l in open(f"/proc/{p.pid}/status") if l.startswith("VmRSS"))) // 1024
         time.sleep(1)
@@ -381,14 +356,7 @@ def webhook_flood(binary, connections=1000):
 
 def webhook_replay(binary):
     with tempfile.TemporaryDirectory() as d:
-        json.dump([issue(1, "CVE-2031-0001: replay fixture")], open(f"{d}/issues.json", "w"))
-        subprocess.run([binary, "refresh", "--from-file", f"{d}/issues.json", "--out", f"{d}/out"],
-                       capture_output=True, check=True)
-        env = dict(os.environ, CVEFEED_WEBHOOK_SECRET="replay", RUST_LOG="warn")
-        p = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--out", f"{d}/out",
-                              "--from-file", f"{d}/issues.json", "--refresh-interval", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        addr = p.stdout.readline().decode().strip().removeprefix("listening on http://")
+        p, addr = published_and_served(binary, d, "replay")
         body = json.dumps({"action": "labeled", "issue": {"number": 1, "labels": [{"name": LABEL}]},
                            "label": {"name": LABEL}, "repository": {"full_name": "kubernetes/kubernetes"}}).encode()
         sig = "sha256=" + hmac.new(b"replay", body, hashlib.sha256).hexdigest()

@@ -64,18 +64,11 @@ CVEFEED_WEBHOOK_SECRET=$secret RUST_LOG=warn "$bin" serve --listen 127.0.0.1:0 \
   >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 pids+=("$pid")
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|^listening on http://||p' "$tmp/serve.out")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "serve did not start"; cat "$tmp/serve.err"; exit 1; }
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
+addr=$(listen_address "$tmp/serve.out") || { echo "serve did not start"; cat "$tmp/serve.err"; exit 1; }
 base="http://$addr"
-for _ in $(seq 1 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/index.json")" = 200 ] && break
-  sleep 0.1
-done
+wait_for_200 "$base/index.json" || { echo "serve did not become ready"; exit 1; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
 metric() { curl -s "$base/metrics" | awk -v s="$1" '$1 == s {print $2}' | head -1; }
 

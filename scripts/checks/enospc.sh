@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
 bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 work=$(mktemp -d)
 mnt=$work/disk
@@ -108,18 +110,13 @@ fi
 "$bin" serve --listen 127.0.0.1:0 --out "$out" --from-file "$work/v2.json" \
   --refresh-interval 0 --reload-interval 0 >"$work/serve.out" 2>"$work/serve.err" &
 pid=$!
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|^listening on http://||p' "$work/serve.out")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
+addr=$(listen_address "$work/serve.out") || true
 code=000
-for _ in $(seq 1 50); do
+if wait_for_200 "http://$addr/index.json"; then
   code=$(curl -s -o "$work/served.json" -w '%{http_code}' "http://$addr/index.json" || true)
-  [ "$code" = 200 ] && break
-  sleep 0.1
-done
+else
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/index.json" || true)
+fi
 if [ "$code" != 200 ] || ! cmp -s "$work/served.json" "$out/index.json"; then
   echo "enospc: serve answered $code for /index.json after the failed refresh"; fail=1
 fi

@@ -65,6 +65,22 @@ async fn second_run_fails(
     (err, status)
 }
 
+/// A refresh into a new directory with a client made from `c`, which must
+/// fail without publishing: its error.
+async fn refused(c: ClientConfig) -> RefreshError {
+    let dir = tempfile::tempdir().unwrap();
+    let err = publish::refresh(
+        &LocalStore::new(dir.path()),
+        &config(Source::Github(github::Client::new(c).unwrap())),
+        at("2031-03-01T00:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    assert!(!dir.path().join("index.json").exists());
+    assert!(!dir.path().join("manifest.json").exists());
+    err
+}
+
 /// A server on loopback that answers every connection with `head` and then
 /// `body_chunk` over and over (chunked) until the client goes away.
 async fn endless_server(head: &'static str, body_chunk: &'static [u8]) -> String {
@@ -106,17 +122,9 @@ async fn an_endless_page_fails_at_the_page_cap() {
     let mut config = ClientConfig::new(api.parse().unwrap(), None);
     config.max_page_bytes = 1 << 20;
     config.retries = 0;
-    let client = github::Client::new(config).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
 
-    let err = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &self::config(Source::Github(client)),
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refused(config).await;
 
     assert!(
         matches!(
@@ -134,8 +142,6 @@ async fn an_endless_page_fails_at_the_page_cap() {
         "{message}"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
-    assert!(!dir.path().join("index.json").exists());
-    assert!(!dir.path().join("manifest.json").exists());
 }
 
 #[tokio::test]
@@ -192,15 +198,8 @@ async fn the_total_of_all_pages_is_capped() {
         .await;
     let mut c = ClientConfig::new(server.uri().parse().unwrap(), None);
     c.max_total_bytes = 20 * 1024;
-    let dir = tempfile::tempdir().unwrap();
 
-    let err = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &config(Source::Github(github::Client::new(c).unwrap())),
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refused(c).await;
 
     let message = err.to_string();
     assert!(
@@ -213,7 +212,6 @@ async fn the_total_of_all_pages_is_capped() {
         requests <= 20 * 1024 / page + 1,
         "{requests} pages of {page} bytes"
     );
-    assert!(!dir.path().join("index.json").exists());
 }
 
 #[tokio::test]
@@ -257,16 +255,9 @@ async fn retry_after_zero_is_waited_for_and_counted() {
     let mut c = ClientConfig::new(server.uri().parse().unwrap(), None);
     c.max_rate_limit_wait = Duration::from_secs(3600);
     c.max_rate_limit_retries = 3;
-    let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
 
-    let err = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &config(Source::Github(github::Client::new(c).unwrap())),
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refused(c).await;
 
     let elapsed = started.elapsed();
     assert!(
