@@ -45,7 +45,7 @@ for c in scripts/checks/*.sh; do
 done
 skipped=$(wc -l <"$CVEFEED_SKIPPED")
 if [ "$skipped" -ne 0 ]; then
-  echo "== skipped (their inputs are missing; these parts did not run):"
+  echo "== skipped (their inputs or tools are missing here; these parts did not run):"
   sed 's/^/  /' "$CVEFEED_SKIPPED"
 fi
 rm -f "$CVEFEED_SKIPPED"

@@ -3,11 +3,8 @@
 # (ajv) and, where ../shared exists, against the schema validator.jsonfeed.org
 # uses, which rejects unknown keys that do not start with "_". A feed with an
 # unknown key must fail, so the validators are shown to be strict.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
-bin=${CVEFEED_BIN:-target/debug/cvefeed}
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 ajv=.tools/npm/node_modules/.bin/ajv
 npm_schema=.tools/npm/node_modules/jsonfeed-schema/schema-v1.1.json
 shared=${CVEFEED_SHARED:-../shared}

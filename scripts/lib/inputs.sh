@@ -10,11 +10,29 @@
 optional_input() { # name, path, what would be checked with it
   local name=$1 path=$2 what=$3
   [ -e "$path" ] && return 0
+  not_run "$name" "$what" "no $path; set CVEFEED_SHARED to the shared/ folder"
+  return 1
+}
+
+# Under CI=true: print "FAILED: …" and exit 1. Elsewhere: print "SKIPPED: …"
+# and record it in $CVEFEED_SKIPPED for the summary of scripts/test.sh.
+not_run() { # name, what would be checked, why it is not
+  local name=$1 what=$2 why=$3
   if [ "${CI:-}" = true ]; then
-    echo "$name: FAILED: missing $path, needed to check $what (CI=true: a missing input is a failure; set CVEFEED_SHARED to the shared/ folder)"
+    echo "$name: FAILED: cannot check $what: $why (CI=true: a check that does not run is a failure)"
     exit 1
   fi
-  echo "$name: SKIPPED: $what (no $path; set CVEFEED_SHARED to the shared/ folder)"
-  [ -n "${CVEFEED_SKIPPED:-}" ] && echo "$name: $what" >>"$CVEFEED_SKIPPED"
-  return 1
+  echo "$name: SKIPPED: $what ($why)"
+  if [ -n "${CVEFEED_SKIPPED:-}" ]; then echo "$name: $what ($why)" >>"$CVEFEED_SKIPPED"; fi
+}
+
+# A check whose tools cannot run on this machine (a missing program, no root
+# for chroot, a sandbox that forbids what it needs). Call
+# `cannot_run NAME WHAT WHY`; it never returns:
+# - under CI=true: prints "FAILED: …" and exits 1, since CI must run it;
+# - elsewhere: prints "SKIPPED: …", records it in $CVEFEED_SKIPPED and exits 0,
+#   so the run's summary says what did not run. Never a silent pass.
+cannot_run() { # name, what would be checked, why it cannot run here
+  not_run "$1" "$2" "$3"
+  exit 0
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::advisory::{Advisory, CveId};
+use crate::cve5::Finding;
 use crate::manifest::{ItemState, Manifest};
 
 /// One published item: an advisory and when its content last changed.
@@ -29,9 +30,13 @@ pub struct FeedItem {
 pub struct Feed {
     /// Items, `date_published` descending, then id.
     pub items: Vec<FeedItem>,
+    /// Where the issues and the CNA's CVE records disagree, by id, then
+    /// field.
+    pub audit: Vec<Finding>,
     /// When the content last changed.
     pub updated_at: DateTime<Utc>,
-    /// Hex sha256 over every item's content hash and the feed settings.
+    /// Hex sha256 over every item's content hash, the audit findings and
+    /// the feed settings.
     pub content_hash: String,
 }
 
@@ -97,11 +102,13 @@ pub fn dedupe(advisories: Vec<Advisory>) -> (Vec<Advisory>, Vec<Duplicate>) {
     (kept, duplicates)
 }
 
-/// Build the feed from this run's advisories (one per id), the previous
-/// manifest and `now`. `settings` is folded into the content hash so that a
-/// change of title or URLs counts as a change.
+/// Build the feed from this run's advisories (one per id), the audit
+/// findings, the previous manifest and `now`. `settings` is folded into
+/// the content hash so that a change of title or URLs counts as a change;
+/// so are the findings.
 pub fn build(
     advisories: Vec<Advisory>,
+    mut audit: Vec<Finding>,
     previous: Option<&Manifest>,
     settings: &str,
     now: DateTime<Utc>,
@@ -159,6 +166,9 @@ pub fn build(
         hasher.update(b" ");
         hasher.update(item.content_hash.as_bytes());
     }
+    audit.sort();
+    hasher.update(b"\naudit ");
+    hasher.update(serde_json::to_vec(&audit).expect("findings serialize"));
     let content_hash = hex::encode(hasher.finalize());
     let updated_at = match previous {
         Some(m) if m.content_hash == content_hash => m.updated_at,
@@ -167,6 +177,7 @@ pub fn build(
     (
         Feed {
             items,
+            audit,
             updated_at,
             content_hash,
         },
@@ -208,6 +219,7 @@ mod tests {
             },
             status: Status::Fixed,
             published: published.parse().unwrap(),
+            edited: None,
             vuln: VulnData::default(),
         }
     }
@@ -240,13 +252,13 @@ mod tests {
         ];
         let t1 = "2031-06-01T00:00:00Z".parse().unwrap();
         let t2 = "2031-07-01T00:00:00Z".parse().unwrap();
-        let (a, _) = build(items.clone(), None, "settings", t1);
-        let (b, _) = build(items, None, "settings", t2);
+        let (a, _) = build(items.clone(), vec![], None, "settings", t1);
+        let (b, _) = build(items, vec![], None, "settings", t2);
         let ids: Vec<&str> = a.items.iter().map(|i| i.advisory.id.as_str()).collect();
         assert_eq!(ids, ["CVE-2031-0003", "CVE-2031-0001", "CVE-2031-0002"]);
         assert_eq!(a.content_hash, b.content_hash);
-        let (c, _) = build(vec![], None, "other settings", t1);
-        let (d, _) = build(vec![], None, "settings", t1);
+        let (c, _) = build(vec![], vec![], None, "other settings", t1);
+        let (d, _) = build(vec![], vec![], None, "settings", t1);
         assert_ne!(c.content_hash, d.content_hash);
     }
 }

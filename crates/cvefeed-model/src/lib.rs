@@ -13,12 +13,14 @@
 //! ```
 //!
 //! - [`advisory`]: one CVE and how it is read from an announcing issue.
+//! - [`cve5`]: the CNA's CVE records: reading, merging, the audit.
 //! - [`feed`]: ordering and change detection against the previous manifest.
 //! - [`render`]: every published format.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
 //! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
 
 pub mod advisory;
+pub mod cve5;
 pub mod feed;
 pub mod manifest;
 pub mod render;

@@ -17,7 +17,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const STATUS: &str = "status.json";
 
 /// One published object, as the manifest lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectEntry {
     /// Hex sha256 of the bytes.
     pub sha256: String,
@@ -25,6 +25,51 @@ pub struct ObjectEntry {
     pub size: u64,
     /// Content type it was published with.
     pub content_type: String,
+    /// Precompressed siblings of this object (`refresh --precompress`), by
+    /// content coding. Absent when there are none, so manifests without it
+    /// read as before, and readers that do not know it (they ignore
+    /// unknown fields) see the same `objects` as before: the siblings are
+    /// not objects of their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub encodings: BTreeMap<Coding, EncodedEntry>,
+}
+
+/// A content coding of a precompressed sibling, named as `Content-Encoding`
+/// names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Coding {
+    /// gzip, in `NAME.gz`.
+    #[serde(rename = "gzip")]
+    Gzip,
+    /// Brotli, in `NAME.br`.
+    #[serde(rename = "br")]
+    Brotli,
+}
+
+impl Coding {
+    /// Every coding, in the order siblings are written.
+    pub const ALL: [Coding; 2] = [Coding::Gzip, Coding::Brotli];
+
+    /// The name of the sibling of `name` in this coding (`index.json.gz`),
+    /// the names `gzip_static` and `brotli_static` look for.
+    pub fn sibling(self, name: &str) -> String {
+        match self {
+            Coding::Gzip => format!("{name}.gz"),
+            Coding::Brotli => format!("{name}.br"),
+        }
+    }
+}
+
+/// One precompressed sibling: its own name, hash and size (the content
+/// type and every other property are its object's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodedEntry {
+    /// Object name of the sibling (`index.json.gz`).
+    pub name: String,
+    /// Hex sha256 of the compressed bytes.
+    pub sha256: String,
+    /// Size of the compressed bytes.
+    pub size: u64,
 }
 
 /// What the previous run knew of one item.
@@ -128,4 +173,53 @@ pub struct StatusDoc {
     /// Those issues.
     #[serde(default)]
     pub unparsed: Vec<UnparsedIssue>,
+    /// CVEs whose CNA record could not be fetched or read in the last
+    /// successful run (the cached record, or none, was used).
+    #[serde(default)]
+    pub cve_record_failures: usize,
+    /// Those CVEs.
+    #[serde(default)]
+    pub cve_record_failed: Vec<CveId>,
+    /// Audit findings in the published `audit.json`.
+    #[serde(default)]
+    pub audit_findings: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WITH_ENCODINGS: &str = r#"{"sha256":"aa","size":10,"content_type":"application/json",
+        "encodings":{"gzip":{"name":"x.json.gz","sha256":"bb","size":5},
+                     "br":{"name":"x.json.br","sha256":"cc","size":4}}}"#;
+
+    #[test]
+    fn encodings_are_optional_and_old_readers_ignore_them() {
+        // A manifest entry written before the field existed.
+        let old: ObjectEntry =
+            serde_json::from_str(r#"{"sha256":"aa","size":10,"content_type":"application/json"}"#)
+                .unwrap();
+        assert!(old.encodings.is_empty());
+        // ... is written back without it.
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            r#"{"sha256":"aa","size":10,"content_type":"application/json"}"#
+        );
+        let new: ObjectEntry = serde_json::from_str(WITH_ENCODINGS).unwrap();
+        assert_eq!(new.encodings[&Coding::Gzip].name, "x.json.gz");
+        assert_eq!(new.encodings[&Coding::Brotli].size, 4);
+        // A reader with the entry as it was before (serde's default: unknown
+        // fields ignored) reads the new entry.
+        #[derive(Deserialize)]
+        #[allow(dead_code, reason = "the fields are only read")]
+        struct OldEntry {
+            sha256: String,
+            size: u64,
+            content_type: String,
+        }
+        let read: OldEntry = serde_json::from_str(WITH_ENCODINGS).unwrap();
+        assert_eq!(read.sha256, "aa");
+        assert_eq!(Coding::Gzip.sibling("osv/all.zip"), "osv/all.zip.gz");
+        assert_eq!(Coding::Brotli.sibling("index.html"), "index.html.br");
+    }
 }

@@ -21,7 +21,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::advisory::vuln::{Rating, VersionRange};
+use crate::advisory::vuln::{Rating, Source, VersionRange};
 use crate::advisory::{CveId, InvalidCveId, Status};
 
 /// A date as the feed writes it: RFC 3339, UTC, whole seconds
@@ -160,9 +160,14 @@ pub struct ItemExtension<'a> {
     /// The CVSS band.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Rating>,
-    /// The CVSS vector.
+    /// The CVSS vector, as written (temporal and environmental metrics
+    /// kept).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_vector: Option<Cow<'a, str>>,
+    /// The base metrics of the vector alone: what the score is computed
+    /// from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_base_vector: Option<String>,
     /// The CVSS base score.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_score: Option<f64>,
@@ -176,12 +181,46 @@ pub struct ItemExtension<'a> {
     /// Every fixed version of any range, ascending.
     #[serde(default)]
     pub fixed_versions: Vec<String>,
+    /// CWE ids from the CNA's CVE record.
+    #[serde(default)]
+    pub cwe: Vec<String>,
+    /// Where each structured field came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Sources>,
     /// Other CVE ids of the same issue.
     #[serde(default)]
     pub related: Vec<CveId>,
     /// The CVE's OSV record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub osv_url: Option<String>,
+}
+
+/// `_kubernetes_io.sources`: per field, where its value came from
+/// (`osv_block`, `markdown`, `cve_record` or `none`). A source this
+/// version does not know reads as `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Sources {
+    /// Of `severity`, `cvss_vector` and `cvss_score`.
+    #[serde(default, deserialize_with = "known_source")]
+    pub severity: Option<Source>,
+    /// Of the ranges in `affected`.
+    #[serde(default, deserialize_with = "known_source")]
+    pub affected: Option<Source>,
+    /// Of `fixed_versions`.
+    #[serde(default, deserialize_with = "known_source")]
+    pub fixed_versions: Option<Source>,
+    /// Of `components`.
+    #[serde(default, deserialize_with = "known_source")]
+    pub components: Option<Source>,
+    /// Of `cwe`.
+    #[serde(default, deserialize_with = "known_source")]
+    pub cwe: Option<Source>,
+}
+
+/// A source, or `None` for a missing or unknown one.
+fn known_source<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Source>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// A status, or `None` for a missing or unknown one.

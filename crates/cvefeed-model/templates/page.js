@@ -12,7 +12,7 @@
   var select = document.createElement("select");
   select.id = "status-filter";
   [["all", "all CVEs"], ["attention", "without a published fix"], ["open", "open"],
-   ["unfixed", "unfixed"], ["unknown", "unknown"], ["fixed", "fixed"]].forEach(function (o) {
+   ["unfixed", "unfixed"], ["unknown", "unknown"], ["fixed", "fixed"], ["rejected", "rejected"]].forEach(function (o) {
     var option = document.createElement("option");
     option.value = o[0];
     option.textContent = o[1];

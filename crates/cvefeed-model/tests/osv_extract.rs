@@ -6,6 +6,7 @@ use cvefeed_model::advisory::vuln::{
     self, Affected, CvssError, Provenance, Rating, Severity, Source, Upper, VersionRange, VulnData,
     Warning,
 };
+use cvefeed_model::advisory::{self, Issue, IssueState, StateReason, Status};
 use semver::Version;
 
 fn fixture(name: &str) -> String {
@@ -25,6 +26,10 @@ fn sev(vector: &str, score: f64, rating: Rating) -> Option<Severity> {
 }
 
 /// A range from `"0..1.2.3"`, `"1.2.0..=1.2.5"` or `"1.3.0.."`.
+fn version(s: &str) -> Version {
+    Version::parse(s).unwrap()
+}
+
 fn range(s: &str) -> VersionRange {
     let (from, to) = s.split_once("..").expect("a range");
     let introduced = (from != "0").then(|| Version::parse(from).unwrap());
@@ -41,18 +46,29 @@ fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {
         component: component.into(),
         package: package.map(Into::into),
         ranges: ranges.iter().map(|r| range(r)).collect(),
+        fixed: Vec::new(),
     }
 }
 
+/// Provenance of a body's data: the components come with the ranges, and
+/// so do the fixed versions when [`check`] finds any (it fills that in).
 fn prov(severity: Source, affected: Source) -> Provenance {
-    Provenance { severity, affected }
+    Provenance {
+        severity,
+        affected,
+        components: affected,
+        ..Provenance::default()
+    }
 }
 
 fn strings(s: &[&str]) -> Vec<String> {
     s.iter().map(|x| x.to_string()).collect()
 }
 
-fn check(name: &str, expected: VulnData) {
+fn check(name: &str, mut expected: VulnData) {
+    if expected.has_fixed_versions() {
+        expected.provenance.fixed_versions = expected.provenance.affected;
+    }
     let got = vuln::extract(&fixture(name));
     assert_eq!(got, expected, "{name}");
     // `warnings` is not serialised, so compare it explicitly too.
@@ -73,6 +89,8 @@ fn srctl_block_with_plain_names_and_zero_starts() {
                 &["0..1.40.2", "1.41.0..1.41.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::OsvBlock, Source::OsvBlock),
             warnings: vec![],
         },
@@ -97,6 +115,8 @@ fn srctl_june_template_with_crlf() {
             references: strings(&[
                 "https://github.com/kubernetes/kubernetes/security/advisories/GHSA-xxxx-yyyy-zzzz",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::OsvBlock, Source::OsvBlock),
             warnings: vec![Warning::ScoreMismatch {
                 stated: 9.0,
@@ -129,7 +149,12 @@ fn malformed_block_falls_back_to_markdown() {
                 &["0..1.40.2", "1.41.0..=1.41.0"],
             )],
             references: vec![],
-            provenance: prov(Source::Markdown, Source::Markdown),
+            cwe: vec![],
+            record: None,
+            provenance: Provenance {
+                fixed_versions: Source::Markdown,
+                ..prov(Source::Markdown, Source::Markdown)
+            },
             warnings: got.warnings.clone(),
         }
     );
@@ -154,6 +179,8 @@ fn hand_edited_cvss_line_and_fixed_list() {
                 "https://groups.google.com/g/kubernetes-security-announce/c/example-thread",
                 "https://github.com/kubernetes/kubernetes/pull/1001",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -172,6 +199,8 @@ fn stated_band_disagreeing_with_the_vector_warns() {
                 &["0..1.40.9", "1.41.0..1.41.5", "1.42.0..1.42.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::RatingMismatch {
                 stated: Rating::Medium,
@@ -199,6 +228,8 @@ fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
                 &["1.3.0..1.7.14", "1.8.0..1.8.9"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -221,6 +252,8 @@ fn vector_in_prose_and_plain_version_lines() {
                 &["0..1.39.14", "1.40.0..1.40.5", "1.41.0..1.41.2"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -239,6 +272,8 @@ fn lowercase_metric_names_are_normalised() {
                 &["0..1.40.5", "1.41.0..1.41.1"],
             )],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -255,12 +290,19 @@ fn to_ranges_and_master_slash_version() {
                 8.1,
                 Rating::High,
             ),
-            affected: vec![aff(
-                "kubelet",
-                Some("k8s.io/kubelet"),
-                &["0..1.40.12", "1.41.0..1.41.3"],
-            )],
+            // v1.42.0 opens a new line with the fix: listed as fixed,
+            // apart from the ranges.
+            affected: vec![Affected {
+                fixed: vec![version("1.42.0")],
+                ..aff(
+                    "kubelet",
+                    Some("k8s.io/kubelet"),
+                    &["0..1.40.12", "1.41.0..1.41.3"],
+                )
+            }],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -285,6 +327,8 @@ fn escaped_lines_and_upgrade_sentence() {
             references: strings(&[
                 "https://github.com/kubernetes/ingress-nginx/pull/5000/commits/abc1234",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -303,6 +347,8 @@ fn unknown_component_is_kept_without_a_package() {
             ),
             affected: vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::UnknownComponent {
                 name: "widget-operator".into(),
@@ -319,6 +365,8 @@ fn nothing_structured() {
             severity: None,
             affected: vec![],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Nowhere, Source::Nowhere),
             warnings: vec![],
         },
@@ -367,6 +415,8 @@ fn several_components_on_one_line_and_several_vectors() {
                 aff("kube-proxy", Some("k8s.io/kube-proxy"), &ranges),
             ],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::OtherVectors {
                 others: strings(&["CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"]),
@@ -402,6 +452,8 @@ fn open_ended_ranges_and_prerelease_fixes() {
                 "https://github.com/kubernetes-csi/csi-proxy/pull/700",
                 "https://github.com/kubernetes-csi/csi-proxy/pull/701",
             ]),
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -420,6 +472,8 @@ fn all_versions_with_a_cvss_v4_vector() {
             ),
             affected: vec![aff("kubelet", Some("k8s.io/kubelet"), &["0.."])],
             references: vec![],
+            cwe: vec![],
+            record: None,
             provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![],
         },
@@ -476,4 +530,134 @@ fn block_quirks_and_bad_events() {
             "OSV block: no usable range for mystery",
         ]
     );
+}
+
+/// The ranges of a fixture's body as `component from..to` strings, and its
+/// fixed versions: the announcement shapes independent advisory databases
+/// read differently from the older parser.
+fn read_shape(name: &str) -> (Vec<String>, Vec<String>) {
+    let got = vuln::extract(&fixture(name));
+    let ranges = got
+        .affected
+        .iter()
+        .flat_map(|a| {
+            a.ranges.iter().map(move |r| {
+                let from = r.introduced.as_ref().map_or("0".into(), |i| i.to_string());
+                let to = match (r.fixed(), r.last_affected()) {
+                    (Some(f), _) => format!("..{f}"),
+                    (_, Some(l)) => format!("..={l}"),
+                    _ => "..".into(),
+                };
+                format!("{} {from}{to}", a.component)
+            })
+        })
+        .collect();
+    let fixed = got
+        .fixed_versions()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    (ranges, fixed)
+}
+
+#[test]
+fn a_fix_that_opens_a_new_minor_line_is_kept() {
+    let (ranges, fixed) = read_shape("new_line_fix.md");
+    assert_eq!(
+        ranges,
+        ["kubernetes 1.40.0..1.40.9", "kubernetes 1.41.0..1.41.5"]
+    );
+    assert_eq!(fixed, ["1.40.9", "1.41.5", "1.42.0"]);
+}
+
+#[test]
+fn fixes_given_only_in_prose_are_read() {
+    let (ranges, fixed) = read_shape("prose_fix_list.md");
+    assert_eq!(fixed, ["1.40.7", "1.41.3"]);
+    assert_eq!(ranges, ["kubectl 0..1.40.7", "kubectl 1.41.0..1.41.3"]);
+
+    let (ranges, fixed) = read_shape("prose_fix_in_plus.md");
+    assert_eq!(fixed, ["1.38.5", "1.39.1"]);
+    assert_eq!(
+        ranges,
+        ["kubernetes 1.38.0..1.38.5", "kubernetes 1.39.0..1.39.1"]
+    );
+
+    let (ranges, fixed) = read_shape("prose_fix_backported.md");
+    assert_eq!(fixed, ["1.39.11", "1.40.7", "1.41.4", "1.42.0"]);
+    assert_eq!(
+        ranges,
+        [
+            "kubectl 0..1.39.11",
+            "kubectl 1.40.0..1.40.7",
+            "kubectl 1.41.0..1.41.4"
+        ]
+    );
+}
+
+#[test]
+fn a_fixed_line_below_the_affected_ones_is_affected_from_zero() {
+    let (ranges, fixed) = read_shape("fix_below_affected.md");
+    assert_eq!(
+        ranges,
+        [
+            "kubelet 0..1.39.14",
+            "kubelet 1.40.0..1.40.10",
+            "kubelet 1.41.0..1.41.6",
+            "kubelet 1.42.0..1.42.2"
+        ]
+    );
+    assert_eq!(fixed, ["1.39.14", "1.40.10", "1.41.6", "1.42.2"]);
+}
+
+#[test]
+fn all_versions_without_a_patch_is_unfixed_even_when_closed() {
+    let (ranges, fixed) = read_shape("no_patch.md");
+    assert_eq!(ranges, ["kubernetes 0.."]);
+    assert!(fixed.is_empty());
+    let issue = Issue {
+        repo: "kubernetes/kubernetes".parse().unwrap(),
+        number: 7,
+        title: "CVE-2031-0777: Made-up design flaw".into(),
+        body: fixture("no_patch.md"),
+        state: IssueState::Closed,
+        state_reason: Some(StateReason::Completed),
+        created_at: "2031-01-01T00:00:00Z".parse().unwrap(),
+        updated_at: None,
+        url: "https://github.com/kubernetes/kubernetes/issues/7".into(),
+    };
+    let advisories = advisory::from_issue(&issue).unwrap();
+    assert_eq!(advisories[0].status, Status::Unfixed);
+    // A body with a fix keeps the issue's status.
+    let fixed_issue = Issue {
+        body: fixture("new_line_fix.md"),
+        ..issue
+    };
+    assert_eq!(
+        advisory::from_issue(&fixed_issue).unwrap()[0].status,
+        Status::Fixed
+    );
+}
+
+#[test]
+fn temporal_and_environmental_metrics_stay_in_the_vector_only() {
+    let got = vuln::extract(&fixture("temporal_vector.md"));
+    let s = got.severity.unwrap();
+    assert_eq!(
+        s.vector,
+        "CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N/E:F/RL:O/CR:H/IR:H"
+    );
+    assert_eq!(
+        s.base_vector(),
+        "CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N"
+    );
+    // The score is the base score.
+    assert_eq!(
+        s.score,
+        cvss_score("CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N")
+    );
+}
+
+fn cvss_score(vector: &str) -> f64 {
+    vuln::cvss::score(vector).unwrap().score
 }

@@ -103,7 +103,13 @@ fn a_record_in_full() {
             {"type": "FIX", "url": "https://github.com/kubernetes/kubernetes/pull/1001"}
         ],
         "database_specific": {
-            "source": {"severity": "markdown", "affected": "markdown"},
+            "source": {
+                "severity": "markdown",
+                "affected": "markdown",
+                "fixed_versions": "markdown",
+                "components": "markdown",
+                "cwe": "none"
+            },
             "issue_number": 500,
             "status": "fixed",
             "cvss_score": 6.5,
@@ -138,7 +144,13 @@ fn records_without_data_and_unmapped_components() {
     assert!(bare.get("affected").is_none() && bare.get("severity").is_none());
     assert_eq!(
         bare["database_specific"]["source"],
-        json!({"severity": "none", "affected": "none"})
+        json!({
+            "severity": "none",
+            "affected": "none",
+            "fixed_versions": "none",
+            "components": "none",
+            "cwe": "none"
+        })
     );
     let unknown: Value =
         serde_json::from_slice(&record(&artifacts, "CVE-2031-0201").bytes).unwrap();

@@ -9,8 +9,9 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
-use cvefeed_model::advisory::vuln::{Rating, Severity, VulnData};
+use cvefeed_model::advisory::vuln::{Affected, Rating, Severity, Upper, VersionRange, VulnData};
 use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
+use cvefeed_model::cve5::{Field, Finding};
 use cvefeed_model::feed::{Feed, FeedItem};
 use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe, xml_safe};
 
@@ -39,6 +40,8 @@ struct Spec {
     published: DateTime<Utc>,
     modified: DateTime<Utc>,
     severity: Option<Severity>,
+    /// Fixed versions of kube-scheduler, one range ending at each.
+    fixed: &'static [&'static str],
 }
 
 fn advisory(s: &Spec) -> FeedItem {
@@ -58,8 +61,23 @@ fn advisory(s: &Spec) -> FeedItem {
             },
             status: s.status,
             published: s.published,
+            edited: None,
             vuln: VulnData {
                 severity: s.severity.clone(),
+                affected: if s.fixed.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Affected {
+                        component: "kube-scheduler".into(),
+                        package: Some("k8s.io/kube-scheduler".into()),
+                        ranges: s
+                            .fixed
+                            .iter()
+                            .map(|v| VersionRange::new(None, Upper::Fixed(v.parse().unwrap())))
+                            .collect(),
+                        fixed: Vec::new(),
+                    }]
+                },
                 ..VulnData::default()
             },
         },
@@ -85,6 +103,7 @@ fn fixture() -> Feed {
                 9.8,
                 Rating::Critical,
             ),
+            fixed: &[],
         },
         Spec {
             id: "CVE-2025-20003",
@@ -99,6 +118,7 @@ fn fixture() -> Feed {
                 4.2,
                 Rating::Medium,
             ),
+            fixed: &[],
         },
         Spec {
             id: "CVE-2025-20002",
@@ -109,6 +129,7 @@ fn fixture() -> Feed {
             published: at(2025, 5, 5, 5, 5, 5),
             modified: at(2025, 6, 1, 0, 0, 0),
             severity: None,
+            fixed: &[],
         },
         Spec {
             id: "CVE-2025-20001",
@@ -123,10 +144,29 @@ fn fixture() -> Feed {
                 3.3,
                 Rating::Low,
             ),
+            fixed: &["1.29.9", "1.30.5"],
+        },
+        Spec {
+            id: "CVE-2024-20000",
+            summary: "Rejected duplicate of another invented flaw",
+            body: "Its CNA rejected this id.\n",
+            number: 80000,
+            status: Status::Rejected,
+            published: at(2024, 12, 1, 0, 0, 0),
+            modified: at(2025, 1, 3, 0, 0, 0),
+            severity: None,
+            fixed: &[],
         },
     ];
     Feed {
         items: specs.iter().map(advisory).collect(),
+        audit: vec![Finding {
+            id: id("CVE-2025-20001"),
+            field: Field::Affected,
+            issue_says: "affected".into(),
+            record_says: "not affected".into(),
+            probe: Some("kube-scheduler 1.30.4".into()),
+        }],
         updated_at: at(2025, 9, 2, 9, 30, 0),
         content_hash: "fixture".into(),
     }
@@ -323,31 +363,89 @@ fn page_lists_every_advisory_newest_first() {
     assert_eq!(
         html.matches(r#"<span class="visually-hidden">not rated</span>"#)
             .count(),
-        1,
-        "one unrated row"
+        2,
+        "two unrated rows"
     );
-    assert_eq!(html.matches("<tr data-status=").count(), 4);
+    assert_eq!(html.matches("<tr data-status=").count(), 5);
+    // A rejected CVE is marked, not highlighted: it needs no fix.
     assert_eq!(html.matches(r#"class="attention""#).count(), 3);
+    assert!(html.contains(r#"<tr data-status="rejected">"#));
+    assert!(html.contains(r#"<span class="status status-rejected">rejected</span></td>"#));
+    // The audit section lists the finding and links audit.json.
+    assert!(html.contains(r#"<a href="audit.json" type="application/json">audit.json</a>"#));
+    assert!(html.contains(
+        "<td data-label=\"Field\">affected</td>\n<td data-label=\"Probe\">kube-scheduler 1.30.4</td>\n\
+         <td data-label=\"Issue says\"><bdi>affected</bdi></td>\n<td data-label=\"Record says\"><bdi>not affected</bdi></td>"
+    ));
+    // The feeds are linked relatively: a copy served anywhere links to itself.
     for (kind, href) in [
-        (
-            "application/feed+json",
-            "https://example.test/cve-feed/index.json",
-        ),
-        (
-            "application/rss+xml",
-            "https://example.test/cve-feed/feed.xml",
-        ),
-        (
-            "application/atom+xml",
-            "https://example.test/cve-feed/atom.xml",
-        ),
+        ("application/feed+json", "index.json"),
+        ("application/rss+xml", "feed.xml"),
+        ("application/atom+xml", "atom.xml"),
     ] {
         assert!(
             html.contains(&format!(r#"<link rel="alternate" type="{kind}""#))
-                && html.contains(&format!(r#"href="{href}""#)),
-            "no discovery link for {kind}"
+                && html.contains(&format!(r#"href="{href}" type="{kind}">"#)),
+            "no relative link for {kind}"
         );
     }
+    assert!(
+        !html.contains("https://example.test/cve-feed/"),
+        "an absolute link to the site"
+    );
+    // Each CVE links its OSV record and says what fixes it.
+    for i in &feed.items {
+        let id = &i.advisory.id;
+        assert!(
+            html.contains(&format!(
+                r#"<a class="osv" href="osv/{id}.json" type="application/json">OSV</a>"#
+            )),
+            "no OSV link for {id}"
+        );
+    }
+    let fixes: Vec<&str> = html
+        .split(r#"<td data-label="Fixed in" class="fix"#)
+        .skip(1)
+        .map(|cell| &cell[..cell.find("</td>").unwrap()])
+        .collect();
+    assert_eq!(fixes.len(), feed.items.len());
+    for (cell, item) in fixes.iter().zip(&feed.items) {
+        let a = &item.advisory;
+        let fixed = a.vuln.fixed_versions();
+        let want = if a.status == Status::Rejected {
+            " fix-unstated\">rejected: nothing to fix".to_string()
+        } else if !fixed.is_empty() {
+            format!(
+                "\">{}",
+                fixed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if a.status.needs_attention() {
+            " fix-none\">no fix".to_string()
+        } else {
+            " fix-unstated\">fixed version not stated".to_string()
+        };
+        assert_eq!(*cell, want, "{}", a.id);
+    }
+    assert_eq!(
+        fixes,
+        [
+            " fix-none\">no fix",
+            " fix-none\">no fix",
+            " fix-none\">no fix",
+            "\">1.29.9, 1.30.5",
+            " fix-unstated\">rejected: nothing to fix",
+        ]
+    );
+    // Closed as fixed, with no version in the announcement.
+    let mut unstated = feed.clone();
+    unstated.items[3].advisory.vuln.affected.clear();
+    assert!(text(&html_of(&unstated)).contains(
+        r#"<td data-label="Fixed in" class="fix fix-unstated">fixed version not stated</td>"#
+    ));
 }
 
 #[test]
@@ -399,6 +497,8 @@ fn hostile() -> Feed {
     }
     feed.items[1].advisory.issue.url = "javascript:alert(document.domain)".into();
     feed.items[2].advisory.issue.url = "https://github.com/x/y/issues/1?a=1&b=\"2\"<3>".into();
+    feed.audit[0].issue_says = HOSTILE_SUMMARY.into();
+    feed.audit[0].probe = Some(HOSTILE_BODY.into());
     feed
 }
 
@@ -463,8 +563,25 @@ fn hostile_text_stays_text_in_the_page() {
     }
     assert!(html.contains("&#60;script&#62;alert(&#39;s&#39;)&#60;/script&#62; &#38; &#34;q&#34;"));
     assert!(!html.contains("javascript:"));
+    // Links leave the page only over https; the others are the published
+    // objects, relative.
+    let relative = |href: &str| {
+        [
+            "index.json\"",
+            "feed.xml\"",
+            "atom.xml\"",
+            "osv/all.zip\"",
+            "audit.json\"",
+        ]
+        .iter()
+        .any(|name| href.starts_with(name))
+            || (href.starts_with("osv/CVE-") && href.split('"').next().unwrap().ends_with(".json"))
+    };
     for href in html.split("href=\"").skip(1) {
-        assert!(href.starts_with("https://"), "unexpected link {href:.40}");
+        assert!(
+            href.starts_with("https://") || relative(href),
+            "unexpected link {href:.40}"
+        );
     }
     let safe = html_safe(HOSTILE_SUMMARY);
     assert!(!safe.contains('\u{0}'));
@@ -481,6 +598,7 @@ fn hostile_text_stays_text_in_the_page() {
 fn an_empty_feed_is_still_valid() {
     let feed = Feed {
         items: Vec::new(),
+        audit: Vec::new(),
         updated_at: at(2025, 1, 1, 0, 0, 0),
         content_hash: "empty".into(),
     };

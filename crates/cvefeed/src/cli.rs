@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use cvefeed::check;
+use cvefeed::cverecords::{self, RecordSource};
 use cvefeed::github::{self, RepoName, Token};
 use cvefeed::hooks::{self, Hooks, SecretUrl};
 use cvefeed::publish::{self, RefreshConfig, Source};
@@ -98,10 +99,70 @@ fn redacted_value_error(e: &clap::Error) -> Option<String> {
     ))
 }
 
+/// `--help` headings, in the order a reader needs them.
+const GITHUB: &str = "GitHub";
+const OUTPUT: &str = "Output";
+const SITE: &str = "Site";
+const STORE: &str = "Store (buckets)";
+const HOOKS: &str = "Hooks";
+const SERVING: &str = "Serving";
+
+/// Environment variables the pipeline reads besides those its flags name
+/// (`[env: …]` above them): a macro, so that `concat!` can join it.
+macro_rules! pipeline_env {
+    () => {
+        "\
+Environment:
+  GITHUB_TOKEN             GitHub token (optional; raises the rate limit; never logged)
+  CVEFEED_GITHUB_API_URL, CVEFEED_OUT, CVEFEED_BUILD_HOOK_URLS, CVEFEED_ALERT_WEBHOOK_URL,
+  CVEFEED_JOB_URL, CVEFEED_LOG_FORMAT
+                           the flags of the same names
+  RUST_LOG                 log level and filters (default: info)
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT,
+  AWS_ALLOW_HTTP, AWS_WEB_IDENTITY_TOKEN_FILE
+                           s3:// credentials (else the instance role)
+  GOOGLE_APPLICATION_CREDENTIALS
+                           gs:// service account (else the metadata server)
+  AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY, AZURE_CLIENT_ID, AZURE_TENANT_ID,
+  AZURE_CLIENT_SECRET      az:// credentials (else workload identity)
+  SSL_CERT_FILE            CA bundle for TLS"
+    };
+}
+
+/// `cvefeed refresh --help`, after the flags.
+const REFRESH_AFTER: &str = concat!(
+    "\
+Examples:
+  cvefeed refresh --from-file examples/issues.json   # offline: publish a saved issues array to ./public
+  GITHUB_TOKEN=$(gh auth token) cvefeed refresh      # the real feed from GitHub
+  cvefeed refresh --out s3://bucket/cve-feed --base-url https://cve.example.org/
+  cvefeed refresh --json | jq .added                  # every id, for scripts
+Then open ./public/index.html, or run: cvefeed serve --out ./public
+
+",
+    pipeline_env!()
+);
+
+/// `cvefeed serve --help`, after the flags.
+const SERVE_AFTER: &str = concat!(
+    "\
+Examples:
+  cvefeed serve --out ./public                        # http://127.0.0.1:8080/, refreshed every 10m
+  cvefeed serve --from-file issues.json --refresh-interval 0 --out ./public
+  CVEFEED_WEBHOOK_SECRET=... cvefeed serve --listen 0.0.0.0:8080 --base-url https://cve.example.org/
+
+",
+    pipeline_env!(),
+    "\n  CVEFEED_LISTEN           --listen
+  CVEFEED_WEBHOOK_SECRET   the webhook secret (prefer --webhook-secret-file; never logged)"
+);
+
 /// Start logging to stderr.
 pub fn init_logging(format: LogFormat) {
+    // By default object_store's retries stay quiet: the error that ends
+    // the run says what failed (RUST_LOG=info,object_store=info shows them).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,object_store=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -143,54 +204,55 @@ pub struct SourceArgs {
         long,
         env = "CVEFEED_GITHUB_API_URL",
         default_value = "https://api.github.com",
-        value_parser = parse_api_url
+        value_parser = parse_api_url,
+        help_heading = GITHUB
     )]
     pub github_api_url: url::Url,
 
     /// Repository to read, OWNER/NAME (repeatable).
-    #[arg(long = "repo", default_value = "kubernetes/kubernetes")]
+    #[arg(long = "repo", default_value = "kubernetes/kubernetes", help_heading = GITHUB)]
     pub repos: Vec<RepoName>,
 
     /// Label that marks an official CVE issue.
-    #[arg(long, default_value = "official-cve-feed")]
+    #[arg(long, default_value = "official-cve-feed", help_heading = GITHUB)]
     pub label: String,
 
     /// Read issues from a saved JSON array instead of GitHub (offline).
-    #[arg(long, value_name = "ISSUES.json")]
+    #[arg(long, value_name = "ISSUES.json", help_heading = GITHUB)]
     pub from_file: Option<PathBuf>,
 
     /// GitHub token (optional; raises the rate limit). Never logged.
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, hide = true)]
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true, hide = true, help_heading = GITHUB)]
     pub github_token: Option<String>,
 
     /// Timeout of one GitHub request, e.g. 30s.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration, help_heading = GITHUB)]
     pub github_timeout: Duration,
 
     /// Retries of a GitHub request after a transport error or 5xx.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, help_heading = GITHUB)]
     pub github_retries: u32,
 
     /// First retry delay; it doubles with each retry.
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, help_heading = GITHUB)]
     pub github_backoff: Duration,
 
     /// Longest total wait for a GitHub rate limit to reset before failing.
-    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration, help_heading = GITHUB)]
     pub max_rate_limit_wait: Duration,
 
     /// Most rate-limit waits for one GitHub page before failing (each wait
     /// lasts at least a second).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, help_heading = GITHUB)]
     pub max_rate_limit_retries: u32,
 
     /// Largest GitHub listing page accepted, e.g. 32MiB; a larger one fails
     /// the run.
-    #[arg(long, default_value = "32MiB", value_parser = parse_bytes)]
+    #[arg(long, default_value = "32MiB", value_parser = parse_bytes, help_heading = GITHUB)]
     pub github_max_page_bytes: u64,
 
     /// Largest total of the GitHub listing pages of one run, e.g. 256MiB.
-    #[arg(long, default_value = "256MiB", value_parser = parse_bytes)]
+    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, help_heading = GITHUB)]
     pub github_max_total_bytes: u64,
 }
 
@@ -229,26 +291,99 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         })
 }
 
+/// Where the CNA's CVE records come from.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// CVE Services API base, asked `GET {URL}/cve/{id}` without
+    /// authentication [default: https://cveawg.mitre.org/api; with
+    /// --from-file, only when given].
+    #[arg(long, env = "CVEFEED_CVE_API_URL", value_name = "URL")]
+    pub cve_api_url: Option<url::Url>,
+
+    /// Read the CVE records from this directory instead (the
+    /// CVEProject/cvelistV5 layout cves/YYYY/Nxxx/ID.json, or ID.json files).
+    #[arg(long, value_name = "DIR", conflicts_with = "cve_api_url")]
+    pub cve_records: Option<PathBuf>,
+
+    /// Read no CVE records: no gap is filled, no audit is made.
+    #[arg(long, conflicts_with_all = ["cve_api_url", "cve_records"])]
+    pub no_cve_records: bool,
+
+    /// Timeout of one CVE Services API request.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub cve_record_timeout: Duration,
+
+    /// Retries of a CVE record request after a transport error or 5xx.
+    #[arg(long, default_value_t = 3)]
+    pub cve_record_retries: u32,
+
+    /// First CVE record retry delay; it doubles with each retry.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub cve_record_backoff: Duration,
+
+    /// CVE record requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub cve_record_concurrency: u16,
+
+    /// A cached CVE record younger than this is not asked for again.
+    #[arg(long, default_value = "6h", value_parser = humantime::parse_duration)]
+    pub cve_record_max_age: Duration,
+
+    /// The audit reports a CVE record older than its issue's last edit by
+    /// more than this.
+    #[arg(long, default_value = "30days", value_parser = humantime::parse_duration)]
+    pub cve_record_max_lag: Duration,
+}
+
+impl RecordArgs {
+    /// The record source: off, a directory, or the API (by default, unless
+    /// the issues come from a file: an offline run stays offline).
+    fn source(&self, offline: bool) -> anyhow::Result<RecordSource> {
+        if self.no_cve_records {
+            return Ok(RecordSource::Off);
+        }
+        if let Some(dir) = &self.cve_records {
+            return Ok(RecordSource::Dir(dir.clone()));
+        }
+        let url = match (&self.cve_api_url, offline) {
+            (Some(url), _) => url.clone(),
+            (None, true) => return Ok(RecordSource::Off),
+            (None, false) => cverecords::DEFAULT_API_URL
+                .parse()
+                .expect("the default API URL is valid"),
+        };
+        let mut config = cverecords::ApiConfig::new(url);
+        config.timeout = self.cve_record_timeout;
+        config.retries = self.cve_record_retries;
+        config.backoff = self.cve_record_backoff;
+        config.concurrency = usize::from(self.cve_record_concurrency);
+        config.max_age = self.cve_record_max_age;
+        Ok(RecordSource::Api(
+            cverecords::Client::new(config).context("setting up the CVE Services API client")?,
+        ))
+    }
+}
+
 /// Names and URLs the feed is published under.
 #[derive(Debug, Args)]
 pub struct SiteArgs {
     /// Feed title.
-    #[arg(long, default_value_t = SiteConfig::default().title)]
+    #[arg(long, default_value_t = SiteConfig::default().title, help_heading = SITE)]
     pub title: String,
     /// Feed description.
-    #[arg(long, default_value_t = SiteConfig::default().description)]
+    #[arg(long, default_value_t = SiteConfig::default().description, help_heading = SITE)]
     pub description: String,
     /// Home page of the feed.
-    #[arg(long, default_value_t = SiteConfig::default().home_page_url)]
+    #[arg(long, default_value_t = SiteConfig::default().home_page_url, help_heading = SITE)]
     pub home_page_url: String,
     /// Public URL of the published directory; object links are built from it.
-    #[arg(long, default_value_t = SiteConfig::default().base_url)]
+    #[arg(long, default_value_t = SiteConfig::default().base_url, help_heading = SITE)]
     pub base_url: BaseUrl,
     /// Public URL of index.json [default: BASE_URL + index.json].
-    #[arg(long)]
+    #[arg(long, help_heading = SITE)]
     pub feed_url: Option<url::Url>,
     /// Link to the refresh job, published as _kubernetes_io.feed_refresh_job.
-    #[arg(long, default_value_t = SiteConfig::default().feed_refresh_job)]
+    #[arg(long, default_value_t = SiteConfig::default().feed_refresh_job, help_heading = SITE)]
     pub feed_refresh_job: String,
 }
 
@@ -275,33 +410,42 @@ pub struct PipelineArgs {
     #[command(flatten)]
     pub site: SiteArgs,
 
+    #[command(flatten)]
+    pub records: RecordArgs,
+
     /// Where to publish: a directory, file:///path, gs://bucket/prefix,
     /// s3://bucket/prefix or az://container/prefix.
-    #[arg(long, default_value = "./public", env = "CVEFEED_OUT")]
+    #[arg(long, default_value = "./public", env = "CVEFEED_OUT", help_heading = OUTPUT)]
     pub out: String,
 
     /// Bucket client setting KEY=VALUE (repeatable), e.g.
     /// aws_endpoint=http://127.0.0.1:9000; see the README. Values are never logged.
-    #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = STORE)]
     pub out_options: Vec<KeyValue>,
 
     /// Cache-Control of the feeds, the page and the OSV records (buckets).
-    #[arg(long, default_value_t = store::CachePolicy::default().content)]
+    #[arg(long, default_value_t = store::CachePolicy::default().content, help_heading = STORE)]
     pub cache_control: String,
 
     /// Cache-Control of manifest.json and status.json (buckets).
-    #[arg(long, default_value_t = store::CachePolicy::default().bookkeeping)]
+    #[arg(long, default_value_t = store::CachePolicy::default().bookkeeping, help_heading = STORE)]
     pub bookkeeping_cache_control: String,
 
     /// Lifetime of the bucket publish lease; renewed while a publish runs,
     /// it bounds how long a crashed refresher blocks others.
-    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration, help_heading = STORE)]
     pub lock_ttl: Duration,
 
     /// Also write official-cve-feed.json and cve-feed-hash, the layout the
     /// upstream bucket had, so existing readers keep working.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub compat_k8s_bucket: bool,
+
+    /// Also write NAME.gz and NAME.br beside every text object (listed in
+    /// manifest.json as its encodings), for static hosts' gzip_static and
+    /// brotli_static.
+    #[arg(long, help_heading = OUTPUT)]
+    pub precompress: bool,
 
     /// POST here after a publish that changed something (repeatable; the
     /// env variable takes a comma-separated list). A secret: never logged.
@@ -310,12 +454,11 @@ pub struct PipelineArgs {
         value_name = "URL",
         env = "CVEFEED_BUILD_HOOK_URLS",
         value_delimiter = ',',
-        hide_env_values = true
-    )]
+        hide_env_values = true, help_heading = HOOKS)]
     pub build_hook_urls: Vec<SecretUrl>,
 
     /// File of build hook URLs, one per line (# comments allowed).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = HOOKS)]
     pub build_hook_urls_file: Option<PathBuf>,
 
     /// POST a JSON alert (with a Slack-compatible `text`) here when a
@@ -324,36 +467,35 @@ pub struct PipelineArgs {
         long,
         value_name = "URL",
         env = "CVEFEED_ALERT_WEBHOOK_URL",
-        hide_env_values = true
-    )]
+        hide_env_values = true, help_heading = HOOKS)]
     pub alert_webhook_url: Option<SecretUrl>,
 
     /// Link to this job's runs, put in the alert [default: --feed-refresh-job].
-    #[arg(long, env = "CVEFEED_JOB_URL")]
+    #[arg(long, env = "CVEFEED_JOB_URL", help_heading = HOOKS)]
     pub job_url: Option<String>,
 
     /// Retries of a hook or alert POST after a transport error, 429 or 5xx.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, help_heading = HOOKS)]
     pub hook_retries: u32,
 
     /// First hook retry delay; it doubles with each retry.
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, help_heading = HOOKS)]
     pub hook_backoff: Duration,
 
     /// Timeout of one hook POST.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, help_heading = HOOKS)]
     pub hook_timeout: Duration,
 
     /// Publish even if published items would disappear.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub allow_shrink: bool,
 
     /// How many published items may disappear without --allow-shrink.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, help_heading = OUTPUT)]
     pub shrink_tolerance: usize,
 
     /// How long to wait for another refresher to finish.
-    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration, help_heading = STORE)]
     pub lock_wait: Duration,
 }
 
@@ -402,7 +544,10 @@ impl PipelineArgs {
             shrink_tolerance: self.shrink_tolerance,
             lock_wait: self.lock_wait,
             compat_k8s_bucket: self.compat_k8s_bucket,
+            precompress: self.precompress,
             hooks,
+            records: self.records.source(self.source.from_file.is_some())?,
+            record_max_lag: self.records.cve_record_max_lag,
         };
         Ok((store, config))
     }
@@ -433,16 +578,17 @@ fn parse_key_value(s: &str) -> Result<KeyValue, String> {
 
 /// `cvefeed refresh`.
 #[derive(Debug, Args)]
+#[command(after_help = REFRESH_AFTER)]
 pub struct RefreshArgs {
     #[command(flatten)]
     pub pipeline: PipelineArgs,
 
     /// Print the summary as JSON on stdout.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
 
     /// Exit with status 3 when a build hook fails (the publish stands).
-    #[arg(long)]
+    #[arg(long, help_heading = HOOKS)]
     pub strict_hooks: bool,
 }
 
@@ -472,6 +618,7 @@ impl SourceArgs {
 
 impl RefreshArgs {
     async fn run(self) -> anyhow::Result<ExitCode> {
+        let out = self.pipeline.out.clone();
         let (store, config) = self.pipeline.open()?;
         let summary = publish::refresh(store.as_ref(), &config, now())
             .await
@@ -484,7 +631,14 @@ impl RefreshArgs {
         let line = if self.json {
             serde_json::to_string(&summary)?
         } else {
-            summary.line()
+            let mut text = summary.line();
+            if summary.outcome == publish::Outcome::Published && store::is_local(&out) {
+                let dir = summary.location.trim_end_matches('/');
+                text.push_str(&format!(
+                    "\nopen {dir}/index.html in a browser, or serve it: cvefeed serve --out {dir}"
+                ));
+            }
+            text
         };
         print_summary(&line);
         let failed = summary.failed_hooks();
@@ -561,31 +715,39 @@ impl FailOn {
     }
 }
 
+/// The exit statuses of `cvefeed check`, for `check --help` (the README
+/// has the same table).
+const CHECK_EXIT_STATUSES: &str = "\
+Exit status:
+  0  nothing affected at or above --fail-on (ignored results do not count)
+  1  affected at or above --fail-on, or unknown with --fail-on-unknown
+  2  a usage error (unknown component, invalid version, bad ignore file)
+     or a runtime failure (feed or cluster unreadable)";
+
 /// `cvefeed check`.
 #[derive(Debug, Args)]
+#[command(after_help = CHECK_EXIT_STATUSES)]
 pub struct CheckArgs {
     /// Feed to check against (repeatable): a published directory or
-    /// file:///path, an index.json file, or an http(s) URL of an index.json.
+    /// file:///path, an index.json file, or an http(s) URL of an index.json
+    /// or of its directory (ending in /).
     #[arg(long = "feed", value_name = "LOCATION", default_value = check::source::DEFAULT_FEED)]
     pub feeds: Vec<String>,
 
-    /// Installed version(s): VERSION for every core component, or
-    /// COMPONENT=VERSION (kubelet=1.29.3, ingress-nginx=1.11.2).
-    #[arg(
-        long = "version",
-        value_name = "[COMPONENT=]VERSION",
-        num_args = 1..,
-        required_unless_present = "kubeconfig",
-        conflicts_with = "kubeconfig"
-    )]
+    /// Installed version(s): VERSION (a full version such as 1.30.4) for
+    /// every core component, or COMPONENT=VERSION (kubelet=1.29.3,
+    /// ingress-nginx=1.11.2). Without --version nor --kubeconfig, the
+    /// default kubeconfig (or the in-cluster service account) is read.
+    #[arg(long = "version", value_name = "[COMPONENT=]VERSION", num_args = 1..)]
     pub versions: Vec<String>,
 
-    /// Read the versions from the cluster of this kubeconfig.
+    /// Read the versions and the workload images from the cluster of this
+    /// kubeconfig.
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubeconfig context [default: the current context].
-    #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Output format.
@@ -597,6 +759,21 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
 
+    /// Exit 1 also when a CVE could not be assessed for a component that
+    /// was checked (not for components that were not found).
+    #[arg(long)]
+    pub fail_on_unknown: bool,
+
+    /// YAML list of accepted CVEs: {id, component?, reason, expires?
+    /// (YYYY-MM-DD)}. Ignored results are reported as ignored, with their
+    /// reason, and do not fail the check.
+    #[arg(long, value_name = "PATH")]
+    pub ignore_file: Option<PathBuf>,
+
+    /// Ignore affected CVEs for which no fix exists (as trivy does).
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+
     /// List every result, not only the affected ones.
     #[arg(long)]
     pub all: bool,
@@ -606,27 +783,45 @@ pub struct CheckArgs {
     #[arg(long, env = "CVEFEED_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// Use the cached copy of URL feeds only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+
     /// Timeout of the feed download, e.g. 30s.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub feed_timeout: Duration,
+
+    /// The largest feed read, in MiB (from a URL, a file or a directory).
+    #[arg(long, value_name = "MIB", default_value_t = check::source::DEFAULT_MAX_FEED_SIZE >> 20)]
+    pub max_feed_size: u64,
 }
 
 impl CheckArgs {
     fn options(self) -> check::CheckOptions {
+        let wanted = self.kubeconfig.is_some() || self.context.is_some();
+        let cluster = wanted.then_some(check::workflow::ClusterSource {
+            kubeconfig: self.kubeconfig,
+            context: self.context,
+        });
         check::CheckOptions {
             feeds: self.feeds,
-            targets: match self.kubeconfig {
-                Some(kubeconfig) => check::Targets::Cluster {
-                    kubeconfig,
-                    context: self.context,
-                },
-                None => check::Targets::Versions(self.versions),
+            targets: check::Targets {
+                versions: self.versions,
+                cluster,
             },
             fetch: check::source::FetchOptions {
                 cache_dir: self.cache_dir.or_else(check::workflow::default_cache_dir),
                 timeout: self.feed_timeout,
+                max_size: self.max_feed_size.saturating_mul(1024 * 1024),
+                offline: self.offline,
             },
             fail_on: self.fail_on.threshold(),
+            fail_on_unknown: self.fail_on_unknown,
+            ignore: check::workflow::IgnoreOptions {
+                file: self.ignore_file,
+                unfixed: self.ignore_unfixed,
+            },
+            today: chrono::Utc::now().date_naive(),
         }
     }
 
@@ -647,30 +842,29 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// `cvefeed serve`.
 #[derive(Debug, Args)]
+#[command(after_help = SERVE_AFTER)]
 pub struct ServeArgs {
-    #[command(flatten)]
-    pub pipeline: PipelineArgs,
-
     /// Address to listen on (use 127.0.0.1:0 for any free port; the bound
     /// address is printed on stdout).
-    #[arg(long, default_value = "127.0.0.1:8080", env = "CVEFEED_LISTEN")]
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CVEFEED_LISTEN", help_heading = SERVING)]
     pub listen: String,
 
     /// Time between scheduled refreshes, jittered by ±10%; 0 turns them off.
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, default_value = "10m", value_parser = parse_duration, help_heading = SERVING)]
     pub refresh_interval: Duration,
 
     /// Time between reloads of the published set from --out (to pick up
     /// other writers); 0 turns them off.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration, help_heading = SERVING)]
     pub reload_interval: Duration,
 
-    /// /readyz fails when the last successful refresh is older; 0 disables.
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    /// /readyz?strict fails when the last successful refresh is older (plain
+    /// /readyz only needs a loaded feed, whatever its age); 0 disables.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, help_heading = SERVING)]
     pub max_staleness: Duration,
 
     /// File holding the GitHub webhook secret; enables POST /hooks/github.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = SERVING)]
     pub webhook_secret_file: Option<PathBuf>,
 
     /// The webhook secret itself (prefer the file). Never logged.
@@ -678,29 +872,32 @@ pub struct ServeArgs {
         long,
         env = "CVEFEED_WEBHOOK_SECRET",
         hide_env_values = true,
-        hide = true
-    )]
+        hide = true, help_heading = SERVING)]
     pub webhook_secret: Option<String>,
 
     /// A webhook-triggered refresh starts after this much quiet...
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    #[arg(long, default_value = "1s", value_parser = parse_duration, help_heading = SERVING)]
     pub webhook_debounce: Duration,
 
     /// ...or at the latest this long after the first delivery of a burst.
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    #[arg(long, default_value = "3s", value_parser = parse_duration, help_heading = SERVING)]
     pub webhook_max_delay: Duration,
 
     /// Cache-Control max-age of published objects (status.json: no-cache).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration, help_heading = SERVING)]
     pub cache_max_age: Duration,
 
     /// Longest time one request may take (answered 408 after).
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration, help_heading = SERVING)]
     pub request_timeout: Duration,
 
     /// On SIGTERM, longest wait for in-flight requests.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration, help_heading = SERVING)]
     pub shutdown_timeout: Duration,
+
+    // The pipeline's flags come after serve's own, in --help too.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 /// A duration such as `10m` or `1s`; a bare `0` means zero.

@@ -52,6 +52,9 @@ pub struct Issue {
     pub state_reason: Option<StateReason>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Last update time (any edit, comment or label change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
     /// Labels on the issue.
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -81,6 +84,7 @@ impl Issue {
             state: self.state,
             state_reason: self.state_reason,
             created_at: self.created_at,
+            updated_at: self.updated_at,
             url: self.html_url.clone(),
         }
     }
@@ -217,7 +221,7 @@ impl ClientConfig {
             retries: 3,
             backoff: Duration::from_secs(1),
             max_rate_limit_wait: Duration::from_secs(300),
-            max_rate_limit_retries: 10,
+            max_rate_limit_retries: retry::DEFAULT_MAX_WAITS,
             max_page_bytes: 32 << 20,
             max_total_bytes: 256 << 20,
         }
@@ -279,6 +283,15 @@ impl FetchStats {
     }
 }
 
+/// What to do when GitHub cannot be reached at all (no route, no DNS).
+fn offline_hint(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "; no network? use --from-file FILE to publish offline"
+    } else {
+        ""
+    }
+}
+
 /// Why listing the issues failed. Messages name the request and never the
 /// token; causes are kept as the error's source.
 #[derive(Debug, thiserror::Error)]
@@ -298,7 +311,7 @@ pub enum GithubError {
     )]
     InvalidToken,
     /// Connection, TLS or timeout failure, after all retries.
-    #[error("GET {url} failed after {attempts} attempt(s)")]
+    #[error("GET {url} failed after {attempts} attempt(s){}", offline_hint(source))]
     Transport {
         /// The request.
         url: String,

@@ -10,6 +10,8 @@
 //! in the [`cvefeed_model`] crate; this crate holds the I/O shells around it:
 //!
 //! - [`github`]: the REST edge (issues with the label, ETag cache, retries).
+//! - [`cverecords`]: the CNA's CVE records (CVE Services API or a local
+//!   directory, with a cache), the second source of every fact.
 //! - [`publish`]: the refresh pipeline and its all-or-nothing rule.
 //! - [`serve`]: the HTTP server, webhook and metrics around the pipeline.
 //! - [`store`]: where objects are written (a directory, or a bucket).
@@ -21,6 +23,8 @@
 //! written).
 
 pub mod check;
+pub mod compress;
+pub mod cverecords;
 pub mod error;
 pub mod github;
 pub mod hooks;

@@ -46,6 +46,9 @@ pub struct Policy {
     pub max_waits: u32,
 }
 
+/// The default bound on the waits of one exchange ([`Policy::max_waits`]).
+pub const DEFAULT_MAX_WAITS: u32 = 10;
+
 /// The shortest wait honoured: a server asking for less (`Retry-After: 0`)
 /// is waited for this long.
 pub const MIN_WAIT: Duration = Duration::from_secs(1);

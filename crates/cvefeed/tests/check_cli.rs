@@ -76,6 +76,22 @@ async fn run(args: &[&str]) -> Run {
     }
 }
 
+/// The JSON report of a check of the cluster of `kubeconfig`, which must
+/// find something affected.
+async fn cluster_json(feed: &Path, kubeconfig: &Path) -> Value {
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed),
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
 fn feed_arg(dir: &Path) -> String {
     dir.display().to_string()
 }
@@ -164,7 +180,11 @@ async fn json_output_has_one_result_per_cve_and_target() {
         find("CVE-2031-3003", "ingress-nginx")["verdict"],
         "affected"
     );
-    assert_eq!(find("CVE-2031-3003", "kubernetes")["verdict"], "unknown");
+    // Checked through the ingress-nginx target, so not unknown for the core.
+    assert_eq!(
+        find("CVE-2031-3003", "kubernetes")["verdict"],
+        "not_affected"
+    );
     assert_eq!(find("CVE-2031-3004", "kubernetes")["verdict"], "unknown");
     assert_eq!(
         find("CVE-2031-3002", "kubernetes")["verdict"],
@@ -176,7 +196,7 @@ async fn json_output_has_one_result_per_cve_and_target() {
     );
     assert_eq!(
         doc["summary"],
-        json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2})
+        json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2, "ignored": 0})
     );
     // Most severe affected first.
     assert_eq!(results[0]["id"], "CVE-2031-3003");
@@ -188,51 +208,34 @@ async fn text_output_is_a_table_with_a_summary() {
     let dir = feed_dir();
     let r = run(&["--feed", &feed_arg(dir.path()), "--version", "1.29.1"]).await;
     assert_eq!(r.code, 1);
-    let lines: Vec<&str> = r.stdout.lines().collect();
-    let header = lines.iter().position(|l| l.starts_with("CVE ")).unwrap();
-    let cols: Vec<&str> = lines[header].split_whitespace().collect();
+    let (first, rest) = r.stdout.split_once('\n').unwrap();
+    assert_eq!(first, format!("feed: {} (5 CVEs)", feed_arg(dir.path())));
     assert_eq!(
-        cols,
-        [
-            "CVE",
-            "SEVERITY",
-            "COMPONENT",
-            "INSTALLED",
-            "FIXED",
-            "IN",
-            "STATUS",
-            "LINK"
-        ]
-    );
-    let row1: Vec<&str> = lines[header + 1].split_whitespace().collect();
-    assert_eq!(
-        row1,
-        [
-            "CVE-2031-3001",
-            "HIGH",
-            "8.1",
-            "kubelet",
-            "1.29.1",
-            "1.29.4",
-            "affected",
-            "https://github.com/kubernetes/kubernetes/issues/3001"
-        ]
-    );
-    assert!(
-        lines[header + 2].starts_with("CVE-2031-3002  LOW 3.1"),
-        "{}",
-        lines[header + 2]
-    );
-    assert!(
-        r.stdout
-            .contains("Could not assess:\n  CVE-2031-3003: concerns ingress-nginx")
-    );
-    assert!(r.stdout.contains(
-        "  CVE-2031-3004: the feed lists no affected versions, and the description is empty\n"
-    ));
-    assert_eq!(
-        *lines.last().unwrap(),
-        "2 affected, 1 not affected, 2 unknown: 5 CVEs checked against 1 target(s)"
+        rest,
+        "\
+target: kubernetes 1.29.1: every core component; from --version
+
+kubelet 1.29.1 (target kubernetes)
+  CVE            SEVERITY  FIXED IN  STATUS    NOTE
+  CVE-2031-3001  HIGH 8.1  1.29.4    affected
+
+kube-apiserver 1.29.1 (target kubernetes)
+  CVE            SEVERITY  FIXED IN  STATUS    NOTE
+  CVE-2031-3002  LOW 3.1   1.29.2    affected
+
+Remediation:
+  kubelet 1.29.1: upgrade to 1.29.4 or later (fixes 1 CVE)
+  kube-apiserver 1.29.1: upgrade to 1.29.2 or later (fixes 1 CVE)
+
+Could not assess (2 CVEs):
+  1 CVE concerns ingress-nginx, which was not found: pass --version ingress-nginx=VERSION or
+    --kubeconfig
+      CVE-2031-3003
+  1 CVE: no affected versions in the feed or in the description
+      CVE-2031-3004
+
+2 affected, 1 not affected, 2 unknown, 0 ignored: 5 CVEs checked against 1 target(s)
+"
     );
 }
 
@@ -345,7 +348,82 @@ fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
     path
 }
 
+fn pod(namespace: &str, name: &str, owner: Option<(&str, &str)>, images: &[&str]) -> Value {
+    let mut metadata = json!({"name": name, "namespace": namespace});
+    if let Some((kind, owner)) = owner {
+        metadata["ownerReferences"] = json!([{
+            "apiVersion": "apps/v1", "kind": kind, "name": owner, "uid": "u", "controller": true
+        }]);
+    }
+    let containers: Vec<Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    json!({"metadata": metadata, "spec": {"containers": containers}, "status": {"phase": "Running"}})
+}
+
+/// A made-up ingress-nginx CVE in the shape of the real ones: fixed in
+/// 1.11.5 and 1.12.1.
+fn ingress_feed(dir: &Path) {
+    let items = json!([
+        item(
+            "CVE-2031-4001",
+            Some(("CRITICAL", 9.8)),
+            json!([
+                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.5"},
+                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "introduced": "1.12.0", "fixed": "1.12.1"}
+            ]),
+            ""
+        ),
+        item(
+            "CVE-2031-4002",
+            Some(("HIGH", 8.8)),
+            json!([
+                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.2"}
+            ]),
+            ""
+        ),
+        item(
+            "CVE-2031-4003",
+            Some(("MEDIUM", 6.5)),
+            json!([
+                {"component": "secrets-store-csi-driver", "package": "sigs.k8s.io/secrets-store-csi-driver", "fixed": "1.3.3"}
+            ]),
+            ""
+        ),
+        item(
+            "CVE-2031-4004",
+            Some(("HIGH", 8.1)),
+            json!([
+                {"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}
+            ]),
+            ""
+        ),
+    ]);
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(
+            &json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+}
+
 async fn cluster_server(nodes_status: u16) -> MockServer {
+    cluster_server_with(nodes_status, 200).await
+}
+
+fn forbidden(resource: &str, code: u16) -> ResponseTemplate {
+    ResponseTemplate::new(code).set_body_json(json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": format!("{resource} is forbidden: User \"tester\" cannot list resource \"{resource}\""),
+        "reason": "Forbidden", "code": code
+    }))
+}
+
+async fn cluster_server_with(nodes_status: u16, pods_status: u16) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/version"))
@@ -363,12 +441,35 @@ async fn cluster_server(nodes_status: u16) -> MockServer {
             ]
         }))
     } else {
-        ResponseTemplate::new(nodes_status).set_body_json(json!({
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": "nodes is forbidden: User \"tester\" cannot list resource \"nodes\"",
-            "reason": "Forbidden", "code": nodes_status
-        }))
+        forbidden("nodes", nodes_status)
     };
+    let pods = if pods_status == 200 {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "8"},
+            "items": [
+                pod("ingress-nginx", "ingress-nginx-controller-7d9f8-abcde",
+                    Some(("ReplicaSet", "ingress-nginx-controller-7d9f8")),
+                    &["registry.k8s.io/ingress-nginx/controller:v1.11.4@sha256:0123456789abcdef"]),
+                pod("ingress-nginx", "ingress-nginx-controller-7d9f8-fghij",
+                    Some(("ReplicaSet", "ingress-nginx-controller-7d9f8")),
+                    &["registry.k8s.io/ingress-nginx/controller:v1.11.4@sha256:0123456789abcdef"]),
+                pod("kube-system", "csi-secrets-store-x1", Some(("DaemonSet", "csi-secrets-store")),
+                    &["registry.k8s.io/csi-secrets-store/driver@sha256:fedcba9876543210"]),
+                pod("kube-system", "kube-apiserver-cp1", Some(("Node", "cp1")),
+                    &["registry.k8s.io/kube-apiserver:v1.29.3-eks-abc"]),
+                pod("web", "app-1", None, &["docker.io/library/nginx:1.27.0"]),
+            ]
+        }))
+    } else {
+        forbidden("pods", pods_status)
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .and(query_param("limit", "500"))
+        .and(header("authorization", "Bearer secret-token-1"))
+        .respond_with(pods)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/nodes"))
         .and(query_param("limit", "500"))
@@ -384,7 +485,7 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
     let server = cluster_server(200).await;
     let dir = tempfile::tempdir().unwrap();
     let kc = kubeconfig(dir.path(), &server.uri());
-    let reading = cluster::read(&kc, None).await.unwrap();
+    let reading = cluster::read(Some(&kc), None).await.unwrap();
     let targets: Vec<(&str, &str, &str)> = reading
         .targets
         .iter()
@@ -401,6 +502,18 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
             ("kubelet", "v1.28.1", "nodes worker-c"),
             ("kubelet", "v1.29.3-eks-abc", "nodes worker-a, worker-b"),
             ("kube-proxy", "v1.28.1", "nodes worker-c"),
+            // Each workload once; the kube-apiserver static Pod is the
+            // control plane already.
+            (
+                "ingress-nginx",
+                "v1.11.4",
+                "images of ingress-nginx/ingress-nginx-controller"
+            ),
+            (
+                "secrets-store-csi-driver",
+                "registry.k8s.io/csi-secrets-store/driver@sha256:fedcba9876543210",
+                "images of kube-system/csi-secrets-store"
+            ),
         ]
     );
     assert_eq!(
@@ -421,17 +534,7 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
 
     // The binary: kubelet 1.29.3 on two nodes and kube-proxy 1.28.1 are affected.
     let feed = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let doc = cluster_json(feed.path(), &kc).await;
     let affected: Vec<(&str, &str, &str)> = doc["results"]
         .as_array()
         .unwrap()
@@ -448,6 +551,7 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
     assert_eq!(
         affected,
         vec![
+            ("CVE-2031-3003", "ingress-nginx", "v1.11.4"),
             ("CVE-2031-3001", "kubelet", "v1.29.3-eks-abc"),
             ("CVE-2031-3005", "kube-proxy", "v1.28.1"),
         ]
@@ -483,19 +587,138 @@ async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
         kc.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("target: control plane v1.29.3-eks-abc (kube-apiserver, kube-controller-manager, kube-scheduler;"));
+    assert!(r.stdout.contains(
+        "target: control plane v1.29.3-eks-abc: kube-apiserver, kube-controller-manager,"
+    ));
     assert!(!r.stdout.contains("target: kubelet"));
     assert!(
         r.stdout
-            .contains("warning: not allowed to list nodes (HTTP 403: nodes is forbidden"),
+            .contains("warning: cannot list nodes (HTTP 403: nodes is forbidden"),
+        "{}",
+        r.stdout
+    );
+    // ingress-nginx 1.11.4 came from the pods: not affected by a CVE fixed
+    // in 1.11.5? It is: CVE-2031-3003 is critical and affects it.
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.ends_with(
+            "1 affected, 3 not affected, 1 unknown, 0 ignored: 5 CVEs checked against 3 target(s)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The add-ons that run in the cluster are found from their images and
+/// checked; a digest-only image is "unknown" with that reason.
+#[tokio::test]
+async fn add_ons_are_found_from_workload_images() {
+    let server = cluster_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let feed = tempfile::tempdir().unwrap();
+    ingress_feed(feed.path());
+    let doc = cluster_json(feed.path(), &kc).await;
+    let verdicts: Vec<(String, String, String, String, String)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] != "not_affected")
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or("-").to_string();
+            (
+                s("id"),
+                s("verdict"),
+                s("component"),
+                s("installed"),
+                s("unknown_reason"),
+            )
+        })
+        .collect();
+    let row = |id: &str, verdict: &str, component: &str, installed: &str, why: &str| {
+        (
+            id.to_string(),
+            verdict.to_string(),
+            component.to_string(),
+            installed.to_string(),
+            why.to_string(),
+        )
+    };
+    assert_eq!(
+        verdicts,
+        [
+            row("CVE-2031-4001", "affected", "ingress-nginx", "v1.11.4", "-"),
+            row(
+                "CVE-2031-4004",
+                "affected",
+                "kubelet",
+                "v1.29.3-eks-abc",
+                "-"
+            ),
+            row(
+                "CVE-2031-4003",
+                "unknown",
+                "secrets-store-csi-driver",
+                "registry.k8s.io/csi-secrets-store/driver@sha256:fedcba9876543210",
+                "image_digest_only"
+            ),
+        ]
+    );
+    assert_eq!(
+        doc["remediation"][0],
+        json!({"target": "ingress-nginx", "component": "ingress-nginx", "installed": "v1.11.4",
+               "upgrade_to": "1.11.5", "fixes": ["CVE-2031-4001"], "unfixed": [], "fix_not_stated": []})
+    );
+    // --fail-on-unknown counts the digest-only image, not absent add-ons.
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--fail-on",
+        "critical",
+        "--version",
+        "kubelet=1.30.0",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "CVE-2031-4001 is critical: {}", r.stdout);
+}
+
+/// Without permission to list pods, the check warns and still gives the
+/// core results.
+#[tokio::test]
+async fn forbidden_pods_warn_and_the_core_is_still_checked() {
+    let server = cluster_server_with(200, 403).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let feed = tempfile::tempdir().unwrap();
+    ingress_feed(feed.path());
+    let r = run(&[
+        "--feed",
+        &feed_arg(feed.path()),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    // Wrapped at 100 columns: read it back as one line.
+    let unwrapped = r.stdout.replace("\n  ", " ");
+    assert!(
+        unwrapped.contains(
+            "warning: cannot list pods in all namespaces (HTTP 403: pods is forbidden: User \"tester\" \
+             cannot list resource \"pods\"): add-ons were not checked"
+        ),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout.ends_with(
-            "0 affected, 3 not affected, 2 unknown: 5 CVEs checked against 1 target(s)\n"
-        ),
+        r.stdout.contains("kubelet v1.29.3-eks-abc\n  CVE"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("2 CVEs concern ingress-nginx, which was not found: pass --version"),
         "{}",
         r.stdout
     );

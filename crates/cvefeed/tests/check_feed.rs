@@ -3,7 +3,7 @@
 //! data (the body parser fallback).
 
 use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
-use cvefeed::check::{CheckError, Origin, RangeData};
+use cvefeed::check::{CheckError, Origin, RangeData, UnknownReason};
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
 use serde_json::json;
@@ -58,6 +58,8 @@ fn options(cache: Option<&std::path::Path>) -> FetchOptions {
     FetchOptions {
         cache_dir: cache.map(|p| p.to_path_buf()),
         timeout: Duration::from_secs(10),
+        max_size: 1024 * 1024,
+        offline: false,
     }
 }
 
@@ -88,11 +90,15 @@ fn structured_data_is_read_from_the_feed() {
     assert_eq!(
         entries[1].ranges,
         RangeData::Unknown {
+            why: UnknownReason::NoAffectedVersions,
             reason: "the feed lists no affected versions, and the description is empty".into()
         }
     );
     match &entries[2].ranges {
-        RangeData::Unknown { reason } => assert!(reason.contains("\"soon\""), "{reason}"),
+        RangeData::Unknown { reason, why } => {
+            assert_eq!(*why, UnknownReason::InvalidRanges);
+            assert!(reason.contains("\"soon\""), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -132,7 +138,7 @@ fn an_upstream_item_with_several_ids_gives_one_entry_per_id() {
 #[test]
 fn unknown_statuses_read_as_absent_and_impossible_ranges_as_unknown() {
     let mut feed = structured_feed();
-    feed["items"][0]["_kubernetes_io"]["status"] = json!("rejected");
+    feed["items"][0]["_kubernetes_io"]["status"] = json!("withdrawn");
     feed["items"][0]["_kubernetes_io"]["affected"] = json!([
         {"component": "kubelet", "introduced": "1.29.0", "fixed": "1.29.4", "last_affected": "1.29.3"}
     ]);
@@ -144,6 +150,7 @@ fn unknown_statuses_read_as_absent_and_impossible_ranges_as_unknown() {
     assert_eq!(
         entries[0].ranges,
         RangeData::Unknown {
+            why: UnknownReason::InvalidRanges,
             reason: "the feed's range of kubelet is invalid: a version range gives both fixed 1.29.4 and last_affected 1.29.3; it may end at only one".into()
         }
     );
@@ -173,6 +180,7 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
         assert_eq!(
             entries[0].ranges,
             RangeData::Unknown {
+                why: UnknownReason::NoAffectedVersions,
                 reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
             }
         );
@@ -192,6 +200,7 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
     assert_eq!(
         entries[1].ranges,
         RangeData::Unknown {
+            why: UnknownReason::NoAffectedVersions,
             reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
         }
     );
@@ -267,7 +276,33 @@ async fn a_url_is_cached_with_its_etag_and_revalidated() {
         (first.freshness, &first.bytes),
         (Freshness::Downloaded, &body)
     );
-    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+    // Streamed to a temporary file; the cache holds it only once the
+    // caller knows it is a feed, then as the body and its ETag.
+    let body_files = || {
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".body")
+            })
+            .count()
+    };
+    assert_eq!(body_files(), 0);
+    let mut first = first;
+    first.keep_in_cache();
+    let mut names: Vec<String> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].ends_with(".body") && names[1].ends_with(".meta.json"),
+        "{names:?}"
+    );
 
     let second = load(&loc, &options(Some(cache.path()))).await.unwrap();
     assert_eq!(
@@ -319,9 +354,15 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     std::fs::write(&file, serde_json::to_vec(&second).unwrap()).unwrap();
     let mut options = CheckOptions {
         feeds: vec![dir.path().display().to_string(), file.display().to_string()],
-        targets: Targets::Versions(vec!["kubelet=1.29.1".into()]),
+        targets: Targets {
+            versions: vec!["kubelet=1.29.1".into()],
+            cluster: None,
+        },
         fetch: options(None),
         fail_on: None,
+        fail_on_unknown: false,
+        ignore: Default::default(),
+        today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
     };
 
     let report = cvefeed::check::run(&options).await.unwrap();
@@ -342,7 +383,7 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     let report = cvefeed::check::run(&options).await.unwrap();
     assert_eq!(report.exit_status(), 0);
 
-    options.targets = Targets::Versions(vec!["kubelet=".into()]);
+    options.targets.versions = vec!["kubelet=".into()];
     assert!(matches!(
         cvefeed::check::run(&options).await,
         Err(CheckError::Target { .. })

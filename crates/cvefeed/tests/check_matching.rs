@@ -2,7 +2,8 @@
 //! unknowns, component scoping, and property tests over versions.
 
 use cvefeed::check::{
-    FeedEntry, InstalledVersion, Origin, RangeData, SeverityInfo, Target, Verdict, assess, fails,
+    FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, SeverityInfo, Target,
+    UnknownReason, Verdict, assess, fails, remediate,
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
@@ -22,6 +23,7 @@ fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -
         component: component.into(),
         package: package.map(Into::into),
         ranges,
+        fixed: Vec::new(),
     }
 }
 
@@ -31,6 +33,7 @@ fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry
         summary: format!("summary of {id}"),
         url: format!("https://example.test/{id}"),
         status: Some(Status::Fixed),
+        fix_news: FixNews::Ranges,
         severity: rating.map(|rating| SeverityInfo {
             rating,
             score: None,
@@ -53,10 +56,11 @@ fn verdict(e: &FeedEntry, target: &str) -> Verdict {
 fn every_range_shape() {
     use Verdict::*;
     let cases: Vec<(VersionRange, &str, Verdict)> = vec![
-        // introduced only: no fix.
+        // introduced only, on an issue closed as fixed: the fixed version
+        // is not stated, so later versions are unknown, not affected.
         (range(Some("1.28.0"), None, None), "1.27.9", NotAffected),
-        (range(Some("1.28.0"), None, None), "1.28.0", Affected),
-        (range(Some("1.28.0"), None, None), "9.0.0", Affected),
+        (range(Some("1.28.0"), None, None), "1.28.0", Unknown),
+        (range(Some("1.28.0"), None, None), "9.0.0", Unknown),
         // fixed only: everything before.
         (range(None, Some("1.29.4"), None), "0.0.1", Affected),
         (range(None, Some("1.29.4"), None), "1.29.3", Affected),
@@ -89,8 +93,8 @@ fn every_range_shape() {
             NotAffected,
         ),
         (range(None, None, Some("1.29.3")), "1.20.0", Affected),
-        // nothing: all versions.
-        (range(None, None, None), "1.0.0", Affected),
+        // nothing: all versions (closed as fixed: unknown).
+        (range(None, None, None), "1.0.0", Unknown),
         // upstream pre-releases compare by semver.
         (
             range(Some("1.30.0"), Some("1.30.2"), None),
@@ -191,12 +195,22 @@ fn multiple_components_are_scoped() {
     assert_eq!(r.verdict, Verdict::Affected);
     assert_eq!(r.component, "kube-apiserver");
     assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
-    let r = &assess(
+    // Two affected components: one result each, with its own fix.
+    let both = assess(
         std::slice::from_ref(&e),
         &[Target::parse("1.29.1").unwrap()],
-    )[0];
-    assert_eq!(r.component, "kube-apiserver, kubelet");
-    assert_eq!(r.fixed_in.as_deref(), Some("1.29.2"));
+    );
+    let got: Vec<(&str, Option<&str>)> = both
+        .iter()
+        .map(|r| (r.component.as_str(), r.fixed_in.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("kube-apiserver", Some("1.29.4")),
+            ("kubelet", Some("1.29.2"))
+        ]
+    );
     // One component only sees its own ranges.
     assert_eq!(verdict(&e, "kubelet=1.29.3"), Verdict::NotAffected);
     assert_eq!(verdict(&e, "kube-apiserver=1.29.3"), Verdict::Affected);
@@ -255,6 +269,7 @@ fn components_outside_core_need_an_explicit_version() {
 fn no_ranges_is_unknown_never_not_affected() {
     let mut e = entry("CVE-2030-0006", Some(Rating::High), vec![]);
     e.ranges = RangeData::Unknown {
+        why: UnknownReason::NoAffectedVersions,
         reason: "the feed lists no affected versions".into(),
     };
     let r = &assess(
@@ -263,6 +278,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     )[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.reason, "the feed lists no affected versions");
+    assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
     // A component named without versions.
     let e = entry(
         "CVE-2030-0007",
@@ -382,18 +398,138 @@ fn results_are_ordered_and_the_threshold_counts_unrated() {
             "CVE-2030-0013"
         ]
     );
-    assert!(fails(&results, None));
+    assert!(fails(&results, None, false));
     assert!(fails(
         &assess(std::slice::from_ref(&low), &t),
-        Some(Rating::Low)
+        Some(Rating::Low),
+        false
     ));
     assert!(!fails(
         &assess(std::slice::from_ref(&low), &t),
-        Some(Rating::High)
+        Some(Rating::High),
+        false
     ));
-    assert!(fails(&assess(&[crit], &t), Some(Rating::High)));
-    assert!(fails(&assess(&[unrated], &t), Some(Rating::Critical)));
-    assert!(!fails(&assess(&[clean], &t), None));
+    assert!(fails(&assess(&[crit], &t), Some(Rating::High), false));
+    assert!(fails(
+        &assess(&[unrated], &t),
+        Some(Rating::Critical),
+        false
+    ));
+    assert!(!fails(&assess(&[clean], &t), None, false));
+}
+
+/// An issue closed as fixed whose range is open-ended ("kubectl v1.8.0+")
+/// must not call every later version affected; only an explicit "no fix"
+/// does.
+#[test]
+fn honest_verdicts_for_open_ended_ranges() {
+    let open_ended = |status: Option<Status>, news: FixNews| {
+        let mut e = entry(
+            "CVE-2030-0030",
+            Some(Rating::Low),
+            vec![affected(
+                "kubectl",
+                Some("k8s.io/kubectl"),
+                vec![range(Some("1.8.0"), None, None)],
+            )],
+        );
+        e.status = status;
+        e.fix_news = news;
+        assess(&[e], &[Target::parse("1.30.0").unwrap()])
+            .into_iter()
+            .next()
+            .unwrap()
+    };
+    let closed = open_ended(Some(Status::Fixed), FixNews::Ranges);
+    assert_eq!(closed.verdict, Verdict::Unknown);
+    assert_eq!(
+        closed.unknown_reason,
+        Some(UnknownReason::FixedVersionNotStated)
+    );
+    assert!(
+        closed
+            .reason
+            .starts_with("fixed, but the fixed version is not stated"),
+        "{}",
+        closed.reason
+    );
+    assert!(!fails(std::slice::from_ref(&closed), None, false));
+    assert!(fails(std::slice::from_ref(&closed), None, true));
+    // "Fixed Versions: None" (read by the source) and a not-planned issue.
+    for (status, news) in [
+        (Some(Status::Fixed), FixNews::NoFix),
+        (Some(Status::Unfixed), FixNews::Ranges),
+        (Some(Status::Open), FixNews::Ranges),
+    ] {
+        let r = open_ended(status, news);
+        assert_eq!(r.verdict, Verdict::Affected, "{status:?} {news:?}");
+        assert_eq!(r.fix, Some(FixState::NoFix));
+        assert_eq!(r.fixed_in, None);
+        assert!(r.reason.contains("no fix exists"), "{}", r.reason);
+    }
+    // A feed without a status (or with one this version does not know).
+    let r = open_ended(None, FixNews::Ranges);
+    assert_eq!(
+        (r.verdict, r.fix),
+        (Verdict::Affected, Some(FixState::NotStated))
+    );
+    // A last-affected range gives no fixed version either.
+    let mut e = entry(
+        "CVE-2030-0031",
+        None,
+        vec![affected(
+            "kubelet",
+            None,
+            vec![range(None, None, Some("1.30.2"))],
+        )],
+    );
+    e.status = Some(Status::Fixed);
+    let r = &assess(&[e], &[Target::parse("kubelet=1.30.0").unwrap()])[0];
+    assert_eq!(
+        (r.verdict, r.fix),
+        (Verdict::Affected, Some(FixState::NotStated))
+    );
+}
+
+#[test]
+fn remediation_is_the_smallest_version_past_every_fixed_range() {
+    let kubelet = |id: &str, ranges: Vec<VersionRange>| {
+        entry(
+            id,
+            Some(Rating::High),
+            vec![affected("kubelet", Some("k8s.io/kubelet"), ranges)],
+        )
+    };
+    let mut no_fix = kubelet("CVE-2030-0043", vec![range(None, None, None)]);
+    no_fix.fix_news = FixNews::NoFix;
+    let entries = [
+        kubelet(
+            "CVE-2030-0040",
+            vec![range(Some("1.30.0"), Some("1.30.3"), None)],
+        ),
+        kubelet(
+            "CVE-2030-0041",
+            vec![range(Some("1.30.0"), Some("1.30.10"), None)],
+        ),
+        // Not affecting 1.30.0, but 1.30.10 is inside it: the upgrade
+        // must go past it.
+        kubelet(
+            "CVE-2030-0042",
+            vec![range(Some("1.30.5"), Some("1.30.12"), None)],
+        ),
+        no_fix,
+    ];
+    let results = assess(&entries, &[Target::parse("1.30.0").unwrap()]);
+    let plan = remediate(&entries, &results);
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].component, "kubelet");
+    assert_eq!(plan[0].upgrade_to.as_deref(), Some("1.30.12"));
+    assert_eq!(plan[0].fixes, ["CVE-2030-0041", "CVE-2030-0040"]);
+    assert_eq!(plan[0].unfixed, ["CVE-2030-0043"]);
+    assert_eq!(
+        plan[0].line(),
+        "kubelet 1.30.0: upgrade to 1.30.12 or later (fixes 2 CVEs; 1 has no fix)"
+    );
 }
 
 fn version() -> impl Strategy<Value = Version> {

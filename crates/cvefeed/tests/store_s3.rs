@@ -8,10 +8,14 @@
 //! `CVEFEED_TEST_S3_ENDPOINT` fails rather than passing untested. The one
 //! test that is not ignored fails under `CI=true` when no server is set.
 
+#[path = "store_support/conformance.rs"]
+mod conformance;
 #[path = "store_support/fixtures.rs"]
 mod fixtures;
 #[path = "store_support/s3.rs"]
 mod s3;
+#[path = "store_support/server.rs"]
+mod server;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -331,44 +335,17 @@ async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
 async fn eight_refreshers_at_once_publish_each_version_exactly_once() {
     let endpoint = s3::s3_endpoint();
     let bucket = s3::new_bucket(&endpoint, "cvefeed-race").await;
-    let dir = tempfile::tempdir().unwrap();
-    let issues = dir.path().join("issues.json");
-    let location = format!("s3://{bucket}/race");
-
-    for count in [5, 6] {
-        fixtures::write_issues(&issues, count);
-        let now = Utc::now();
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let store = s3::open_s3(&endpoint, &location);
-                let config = fixtures::config(&issues);
-                tokio::spawn(async move { publish::refresh(store.as_ref(), &config, now).await })
-            })
-            .collect();
-        let mut published = 0;
-        for t in tasks {
-            let summary = t.await.unwrap().expect("every refresher ends cleanly");
-            if summary.outcome == Outcome::Published {
-                published += 1;
-            }
-        }
-        assert_eq!(
-            published, 1,
-            "{count} items: exactly one refresher publishes"
-        );
-
-        let store = s3::open_s3(&endpoint, &location);
-        let manifest: Manifest =
-            serde_json::from_slice(&store.get(MANIFEST).await.unwrap().unwrap().bytes).unwrap();
-        assert_eq!(manifest.items.len(), count as usize);
-        for (name, entry) in &manifest.objects {
-            let got = store.get(name).await.unwrap().unwrap();
-            assert_eq!(
-                hex::encode(Sha256::digest(&got.bytes)),
-                entry.sha256,
-                "{name}"
-            );
-        }
-        assert!(store.get(JOURNAL).await.unwrap().is_none());
-    }
+    let moto = conformance::Emulator {
+        root: format!("s3://{bucket}"),
+        options: s3::s3_options(&endpoint),
+        raw: std::sync::Arc::new(raw_client(&endpoint, &bucket)),
+        keeps_cache_control: true,
+        listing: conformance::Listing::ObjectStore,
+    };
+    let published = conformance::eight_refreshers_stay_consistent(&moto).await;
+    assert_eq!(
+        published,
+        [1, 1],
+        "exactly one refresher publishes each round"
+    );
 }

@@ -27,6 +27,9 @@ pub struct Issue {
     pub state_reason: Option<StateReason>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was last edited, when known: the CVE record audit compares
+    /// it with the record's `dateUpdated`.
+    pub updated_at: Option<DateTime<Utc>>,
     /// Its web page.
     pub url: String,
 }

@@ -136,6 +136,7 @@ impl fmt::Display for CveId {
 /// | open after being reopened | `unknown` |
 /// | closed as not planned | `unfixed` |
 /// | closed otherwise | `fixed` |
+/// | the CNA's CVE record is REJECTED | `rejected` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -147,11 +148,14 @@ pub enum Status {
     Fixed,
     /// Closed as not planned: there will be no fix.
     Unfixed,
+    /// The CNA rejected the CVE id (its CVE record's state is `REJECTED`):
+    /// kept in the feed, marked, and withdrawn in OSV.
+    Rejected,
 }
 
 /// Why a string is not a status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a status: expected open, unknown, fixed or unfixed")]
+#[error("{input:?} is not a status: expected open, unknown, fixed, unfixed or rejected")]
 pub struct InvalidStatus {
     /// The rejected input.
     pub input: String,
@@ -159,14 +163,16 @@ pub struct InvalidStatus {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Open,
         Status::Unknown,
         Status::Fixed,
         Status::Unfixed,
+        Status::Rejected,
     ];
 
-    /// The status of an issue in `state`, closed or reopened for `reason`.
+    /// The status of an issue in `state`, closed or reopened for `reason`
+    /// (a CVE record can only make it [`Status::Rejected`] later).
     pub fn of(state: IssueState, reason: Option<StateReason>) -> Status {
         match (state, reason) {
             (IssueState::Open, Some(StateReason::Reopened)) => Status::Unknown,
@@ -176,17 +182,19 @@ impl Status {
         }
     }
 
-    /// The wire name: `open`, `unknown`, `fixed` or `unfixed`.
+    /// The wire name: `open`, `unknown`, `fixed`, `unfixed` or `rejected`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
             Status::Unknown => "unknown",
             Status::Fixed => "fixed",
             Status::Unfixed => "unfixed",
+            Status::Rejected => "rejected",
         }
     }
 
-    /// Whether readers should be warned that no fix is published yet.
+    /// Whether readers should be warned that no fix is published yet (a
+    /// rejected CVE needs no fix).
     pub fn needs_attention(self) -> bool {
         matches!(self, Status::Open | Status::Unfixed | Status::Unknown)
     }
@@ -242,6 +250,11 @@ pub struct Advisory {
     pub status: Status,
     /// When the issue was created.
     pub published: DateTime<Utc>,
+    /// When the issue was last edited, when known. Not content: it moves
+    /// with every comment, so it is left out of the content hash (and out
+    /// of the serialised form); only the CVE record audit reads it.
+    #[serde(skip)]
+    pub edited: Option<DateTime<Utc>>,
     /// Structured data extracted from the body: severity, affected versions.
     pub vuln: VulnData,
 }
@@ -315,8 +328,17 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
         return Err(unparsed(issue_ref, UnparsedReason::TooManyIds));
     }
     let body: Arc<str> = Arc::from(issue.body.as_str());
-    let status = Status::of(issue.state, issue.state_reason);
     let vuln = vuln::extract(&body);
+    // "All versions are affected … there is no patch": unfixed, even if
+    // the issue was closed.
+    let status = if !vuln.affected.is_empty()
+        && !vuln.has_fixed_versions()
+        && vuln::markdown::states_no_fix(&body)
+    {
+        Status::Unfixed
+    } else {
+        Status::of(issue.state, issue.state_reason)
+    };
     Ok(ids
         .iter()
         .map(|id| Advisory {
@@ -327,6 +349,7 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
             issue: issue_ref.clone(),
             status,
             published: issue.created_at,
+            edited: issue.updated_at,
             vuln: vuln.clone(),
         })
         .collect())
@@ -363,6 +386,7 @@ mod tests {
             state: IssueState::Open,
             state_reason: None,
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
+            updated_at: None,
             url: "https://github.com/kubernetes/kubernetes/issues/7".into(),
         }
     }
@@ -434,10 +458,11 @@ mod tests {
             assert_eq!(status.as_str().parse::<Status>(), Ok(status));
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
+        assert_eq!("rejected".parse::<Status>(), Ok(Status::Rejected));
         assert_eq!(
-            "rejected".parse::<Status>(),
+            "withdrawn".parse::<Status>(),
             Err(InvalidStatus {
-                input: "rejected".into()
+                input: "withdrawn".into()
             })
         );
     }

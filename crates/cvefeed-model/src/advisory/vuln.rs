@@ -104,6 +104,16 @@ pub struct Severity {
     pub rating: Rating,
 }
 
+impl Severity {
+    /// The base metrics of [`Severity::vector`] alone: temporal,
+    /// threat, environmental and supplemental metrics (`/E:F`,
+    /// `/CR:H/IR:H`) removed. The score is the base score of this vector,
+    /// and vectors are compared by it.
+    pub fn base_vector(&self) -> String {
+        cvss::base_vector(&self.vector)
+    }
+}
+
 /// The upper end of a version range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upper {
@@ -256,6 +266,10 @@ pub struct Affected {
     pub package: Option<String>,
     /// Non-overlapping ranges, lowest first.
     pub ranges: Vec<VersionRange>,
+    /// Fixed versions that end no range: releases that open a new minor
+    /// line with the fix (`1.25.0`), ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<semver::Version>,
 }
 
 /// Where a field's value came from.
@@ -266,9 +280,25 @@ pub enum Source {
     OsvBlock,
     /// The Markdown of the body.
     Markdown,
+    /// The CNA's CVE record (CVE JSON 5), for a field the issue leaves
+    /// empty.
+    CveRecord,
     /// Not found anywhere.
     #[default]
+    #[serde(rename = "none")]
     Nowhere,
+}
+
+impl Source {
+    /// The wire name: `osv_block`, `markdown`, `cve_record` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::OsvBlock => "osv_block",
+            Source::Markdown => "markdown",
+            Source::CveRecord => "cve_record",
+            Source::Nowhere => "none",
+        }
+    }
 }
 
 /// Where each structured field came from.
@@ -276,8 +306,36 @@ pub enum Source {
 pub struct Provenance {
     /// Origin of [`VulnData::severity`].
     pub severity: Source,
-    /// Origin of [`VulnData::affected`].
+    /// Origin of the ranges of [`VulnData::affected`].
     pub affected: Source,
+    /// Origin of the fixed versions ([`VulnData::fixed_versions`]).
+    pub fixed_versions: Source,
+    /// Origin of the component names ([`VulnData::components`]).
+    pub components: Source,
+    /// Origin of [`VulnData::cwe`].
+    pub cwe: Source,
+}
+
+impl Provenance {
+    /// Provenance as published, field by field.
+    pub fn fields(&self) -> [(&'static str, Source); 5] {
+        [
+            ("severity", self.severity),
+            ("affected", self.affected),
+            ("fixed_versions", self.fixed_versions),
+            ("components", self.components),
+            ("cwe", self.cwe),
+        ]
+    }
+}
+
+/// What the CNA's CVE record adds in every case: its dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDates {
+    /// The record's `cveMetadata.datePublished`, when given.
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    /// The record's `cveMetadata.dateUpdated`, when given.
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Everything structured that is known about one CVE.
@@ -291,6 +349,12 @@ pub struct VulnData {
     /// (mailing list, GHSA, blog) and fixes (pull requests, commits); see
     /// [`reference_kind`].
     pub references: Vec<String>,
+    /// CWE ids (`CWE-20`) from the CNA's CVE record.
+    #[serde(default)]
+    pub cwe: Vec<String>,
+    /// The dates of the CNA's CVE record, when one was read.
+    #[serde(default)]
+    pub record: Option<RecordDates>,
     /// Where each field came from.
     pub provenance: Provenance,
     /// Problems met while reading the body, for the log. Not published.
@@ -299,12 +363,25 @@ pub struct VulnData {
 }
 
 impl VulnData {
-    /// Every fixed version named in any range, ascending, without duplicates.
+    /// Whether any range ends at a fixed version.
+    pub fn has_fixed_versions(&self) -> bool {
+        self.affected
+            .iter()
+            .any(|a| !a.fixed.is_empty() || a.ranges.iter().any(|r| r.fixed().is_some()))
+    }
+
+    /// Every fixed version named in any range, or listed apart
+    /// ([`Affected::fixed`]), ascending, without duplicates.
     pub fn fixed_versions(&self) -> Vec<semver::Version> {
         let mut v: Vec<semver::Version> = self
             .affected
             .iter()
-            .flat_map(|a| a.ranges.iter().filter_map(|r| r.fixed().cloned()))
+            .flat_map(|a| {
+                a.ranges
+                    .iter()
+                    .filter_map(|r| r.fixed().cloned())
+                    .chain(a.fixed.iter().cloned())
+            })
             .collect();
         v.sort();
         v.dedup();
@@ -434,6 +511,7 @@ pub fn extract(body: &str) -> VulnData {
         }
         md
     };
+    provenance.components = provenance.affected;
 
     let mut references = block.references;
     for url in markdown_references(&markdown_text) {
@@ -441,13 +519,19 @@ pub fn extract(body: &str) -> VulnData {
             references.push(url);
         }
     }
-    VulnData {
+    let mut data = VulnData {
         severity,
         affected,
         references,
+        cwe: Vec::new(),
+        record: None,
         provenance,
         warnings,
+    };
+    if data.has_fixed_versions() {
+        data.provenance.fixed_versions = data.provenance.affected;
     }
+    data
 }
 
 #[cfg(test)]

@@ -6,8 +6,12 @@
 //! hashes, so nothing else can run or load. Data from issues only ever
 //! reaches the page as escaped text or, for links, as an http(s) URL
 //! checked by [`http_url`]; every text goes through [`html_safe`] first.
-//! The page works without the script. Owns this format only; reads no
-//! clock.
+//! The page works without the script.
+//!
+//! Links to the published objects (the feeds, each CVE's OSV record) are
+//! relative, so a copy served from any host and path links to itself;
+//! only the links to other sites (cve.org, the issues) are absolute. Owns
+//! this format only; reads no clock.
 
 use askama::Template;
 use base64::Engine;
@@ -37,6 +41,34 @@ struct SeverityView {
     score: String,
 }
 
+/// What the page says about a fix.
+enum Remedy {
+    /// The versions that fix it, from the announcement.
+    FixedIn(String),
+    /// Open, unfixed or reopened, and no fixed version is named.
+    NoFix,
+    /// Closed as fixed, but the announcement names no fixed version.
+    NotStated,
+    /// The CVE record was rejected: there is no vulnerability to fix.
+    Withdrawn,
+}
+
+impl Remedy {
+    fn of(a: &crate::advisory::Advisory) -> Remedy {
+        let versions = a.vuln.fixed_versions();
+        if a.status == crate::advisory::Status::Rejected {
+            Remedy::Withdrawn
+        } else if !versions.is_empty() {
+            let names: Vec<String> = versions.iter().map(ToString::to_string).collect();
+            Remedy::FixedIn(names.join(", "))
+        } else if a.status.needs_attention() {
+            Remedy::NoFix
+        } else {
+            Remedy::NotStated
+        }
+    }
+}
+
 /// One table row.
 struct Row {
     id: String,
@@ -51,6 +83,19 @@ struct Row {
     published_day: String,
     issue_url: Option<String>,
     issue_label: String,
+    fix: Remedy,
+    /// The OSV record, relative to the page.
+    osv_url: String,
+}
+
+/// One audit finding as the page shows it.
+struct FindingRow {
+    id: String,
+    cve_url: String,
+    field: &'static str,
+    probe: String,
+    issue_says: String,
+    record_says: String,
 }
 
 #[derive(Template)]
@@ -62,12 +107,14 @@ struct Page {
     refresh_job_url: Option<String>,
     updated: String,
     updated_text: String,
-    json_feed_url: String,
-    rss_url: String,
-    atom_url: String,
+    json_feed_url: &'static str,
+    rss_url: &'static str,
+    atom_url: &'static str,
     total: usize,
     attention: usize,
     rows: Vec<Row>,
+    audit_url: &'static str,
+    findings: Vec<FindingRow>,
     csp: String,
     style: &'static str,
     script: &'static str,
@@ -115,10 +162,13 @@ fn row(i: &FeedItem) -> Row {
         published_day: a.published.format("%Y-%m-%d").to_string(),
         issue_url: http_url(&a.issue.url),
         issue_label: text(&format!("{}#{}", a.issue.repo, a.issue.number)),
+        fix: Remedy::of(a),
+        osv_url: super::osv::record_name(&a.id),
     }
 }
 
-/// Render `index.html`.
+/// Render `index.html`. Its links to the feeds are relative (the feeds'
+/// own self links carry the absolute URLs from `site`).
 pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     let rows: Vec<Row> = feed.items.iter().map(row).collect();
     let page = Page {
@@ -128,12 +178,25 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         refresh_job_url: http_url(&site.feed_refresh_job),
         updated: super::jsonfeed::timestamp(feed.updated_at),
         updated_text: feed.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        json_feed_url: text(site.feed_url.as_str()),
-        rss_url: text(&site.url_of(super::rss::NAME)),
-        atom_url: text(&site.url_of(super::atom::NAME)),
+        json_feed_url: super::jsonfeed::NAME,
+        rss_url: super::rss::NAME,
+        atom_url: super::atom::NAME,
         total: rows.len(),
         attention: rows.iter().filter(|r| r.attention).count(),
         rows,
+        audit_url: super::audit::NAME,
+        findings: feed
+            .audit
+            .iter()
+            .map(|f| FindingRow {
+                id: f.id.to_string(),
+                cve_url: f.id.cve_org_url(),
+                field: f.field.as_str(),
+                probe: text(f.probe.as_deref().unwrap_or_default()),
+                issue_says: text(&f.issue_says),
+                record_says: text(&f.record_says),
+            })
+            .collect(),
         csp: format!(
             "default-src 'none'; style-src {}; script-src {}; img-src 'none'; base-uri 'none'; form-action 'none'",
             csp_hash(STYLE),

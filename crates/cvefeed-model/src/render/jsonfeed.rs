@@ -9,7 +9,9 @@ use std::borrow::Cow;
 
 use super::{Artifact, RenderError, SiteConfig, content_type, osv};
 use crate::feed::{Feed, FeedItem};
-use crate::wire::{AffectedRange, Author, Document, FeedExtension, Item, ItemExtension, Timestamp};
+use crate::wire::{
+    AffectedRange, Author, Document, FeedExtension, Item, ItemExtension, Sources, Timestamp,
+};
 
 /// Name of the JSON Feed object.
 pub const NAME: &str = "index.json";
@@ -46,6 +48,7 @@ fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
             status: Some(a.status),
             severity: v.severity.as_ref().map(|s| s.rating),
             cvss_vector: v.severity.as_ref().and_then(|s| text(&s.vector)),
+            cvss_base_vector: v.severity.as_ref().map(|s| s.base_vector()),
             cvss_score: v.severity.as_ref().map(|s| s.score),
             components: v.components(),
             affected: Some(
@@ -59,6 +62,14 @@ fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
                     .collect(),
             ),
             fixed_versions: v.fixed_versions().iter().map(ToString::to_string).collect(),
+            cwe: v.cwe.clone(),
+            sources: Some(Sources {
+                severity: Some(v.provenance.severity),
+                affected: Some(v.provenance.affected),
+                fixed_versions: Some(v.provenance.fixed_versions),
+                components: Some(v.provenance.components),
+                cwe: Some(v.provenance.cwe),
+            }),
             related: a.related.clone(),
             osv_url: Some(site.url_of(&osv::record_name(&a.id))),
         }),

@@ -5,6 +5,7 @@
 //! hygiene; it never reads a clock, a store or the network.
 
 pub mod atom;
+pub mod audit;
 pub mod html;
 pub mod jsonfeed;
 pub mod osv;
@@ -79,6 +80,8 @@ pub enum Part {
     Atom,
     /// `index.html`.
     Html,
+    /// `audit.json`.
+    Audit,
 }
 
 impl Part {
@@ -91,12 +94,13 @@ impl Part {
             Part::Rss => rss::NAME.into(),
             Part::Atom => atom::NAME.into(),
             Part::Html => html::NAME.into(),
+            Part::Audit => audit::NAME.into(),
         }
     }
 }
 
 /// Every part of the publication of `feed`, in write order: the OSV
-/// records by id, the archive, then the feeds and the page.
+/// records by id, the archive, the audit, then the feeds and the page.
 pub fn parts(feed: &Feed) -> Vec<Part> {
     let mut out: Vec<Part> = osv::record_order(feed)
         .into_iter()
@@ -104,6 +108,7 @@ pub fn parts(feed: &Feed) -> Vec<Part> {
         .collect();
     out.extend([
         Part::Archive,
+        Part::Audit,
         Part::JsonFeed,
         Part::Rss,
         Part::Atom,
@@ -129,6 +134,7 @@ pub fn render(feed: &Feed, site: &SiteConfig, part: Part) -> Result<Artifact, Re
         Part::Rss => rss::render(feed, site),
         Part::Atom => atom::render(feed, site),
         Part::Html => html::render(feed, site),
+        Part::Audit => audit::render(feed),
     }
 }
 

@@ -15,8 +15,8 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::jsonfeed::timestamp;
 use super::{Artifact, RenderError, content_type};
-use crate::advisory::CveId;
-use crate::advisory::vuln::{Affected, ReferenceKind, Source, Upper, VersionRange, reference_kind};
+use crate::advisory::vuln::{Affected, ReferenceKind, Upper, VersionRange, reference_kind};
+use crate::advisory::{CveId, Status};
 use crate::feed::{Feed, FeedItem};
 
 /// The OSV schema version the records follow.
@@ -43,6 +43,8 @@ struct Record<'a> {
     id: &'a str,
     modified: String,
     published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    withdrawn: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -91,14 +93,6 @@ struct Reference {
     url: String,
 }
 
-fn source_name(s: Source) -> &'static str {
-    match s {
-        Source::OsvBlock => "osv_block",
-        Source::Markdown => "markdown",
-        Source::Nowhere => "none",
-    }
-}
-
 /// The OSV ranges of one component. `fixed` and `last_affected` may not
 /// share a range, so ranges ending in `fixed` (and an open-ended one) form
 /// one SEMVER range and ranges ending in `last_affected` another.
@@ -137,7 +131,13 @@ fn affected_entry(a: &Affected) -> Option<AffectedEntry<'_>> {
             name,
         },
         ranges: osv_ranges(&a.ranges),
-        database_specific: json!({"component": a.component}),
+        database_specific: if a.fixed.is_empty() {
+            json!({"component": a.component})
+        } else {
+            // Releases that open a new minor line with the fix end no
+            // range, so the events cannot say them.
+            json!({"component": a.component, "fixed_outside_ranges": a.fixed.iter().map(ToString::to_string).collect::<Vec<_>>()})
+        },
     })
 }
 
@@ -186,14 +186,30 @@ fn record<'a>(item: &'a FeedItem) -> Record<'a> {
         .filter(|x| x.package.is_none())
         .map(|x| x.component.as_str())
         .collect();
+    let source: serde_json::Map<String, Value> = v
+        .provenance
+        .fields()
+        .into_iter()
+        .map(|(field, source)| (field.to_string(), json!(source.as_str())))
+        .collect();
     let mut db = json!({
-        "source": {
-            "severity": source_name(v.provenance.severity),
-            "affected": source_name(v.provenance.affected),
-        },
+        "source": source,
         "issue_number": a.issue.number,
         "status": a.status.as_str(),
     });
+    if !v.cwe.is_empty() {
+        db["cwe"] = json!(v.cwe);
+    }
+    if let Some(dates) = &v.record {
+        let mut record = serde_json::Map::new();
+        if let Some(t) = dates.published {
+            record.insert("date_published".into(), json!(timestamp(t)));
+        }
+        if let Some(t) = dates.updated {
+            record.insert("date_updated".into(), json!(timestamp(t)));
+        }
+        db["cve_record"] = Value::Object(record);
+    }
     if let Some(s) = &v.severity {
         db["cvss_score"] = json!(s.score);
         db["severity"] = json!(s.rating.as_str());
@@ -206,6 +222,16 @@ fn record<'a>(item: &'a FeedItem) -> Record<'a> {
         id: a.id.as_str(),
         modified: timestamp(item.modified),
         published: timestamp(a.published),
+        // Withdrawn when the CNA rejected the id: when the record says, or
+        // when the item last changed.
+        withdrawn: (a.status == Status::Rejected).then(|| {
+            timestamp(
+                v.record
+                    .as_ref()
+                    .and_then(|d| d.updated)
+                    .unwrap_or(item.modified),
+            )
+        }),
         related: a.related.iter().map(|r| r.as_str()).collect(),
         summary: &a.summary,
         details: &a.body,

@@ -27,6 +27,7 @@ pub fn status_label(status: Status) -> &'static str {
         Status::Unknown => "Unknown: reopened after closing",
         Status::Fixed => "Fixed",
         Status::Unfixed => "Unfixed: closed, no fix planned",
+        Status::Rejected => "Rejected: the CVE id was withdrawn by its CNA",
     }
 }
 

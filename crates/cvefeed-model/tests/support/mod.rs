@@ -45,6 +45,7 @@ pub fn advisory(id: &str, related: &[&str], number: u64, text: &str) -> Advisory
         },
         status: Status::Fixed,
         published: at(1 + (number % 20) as u32),
+        edited: None,
         vuln: vuln::extract(text),
     }
 }
@@ -70,5 +71,5 @@ pub fn advisories() -> Vec<Advisory> {
 }
 
 pub fn feed_of(advisories: Vec<Advisory>) -> Feed {
-    feed::build(advisories, None, "test", at(28)).0
+    feed::build(advisories, vec![], None, "test", at(28)).0
 }

@@ -4,10 +4,13 @@
 //! Every name, alias and module comes from the model's one component table
 //! ([`components`]): a component of kind [`Kind::Core`] is a
 //! [`CoreComponent`], the [`Kind::Project`] entry is Kubernetes as a whole
-//! (every core component, which a bare `--version` stands for), anything
-//! else (ingress-nginx, CSI drivers, …) is matched by name only. This
-//! module adds the check-specific grouping (the control plane) and nothing
-//! else. Pure; knows nothing of ranges.
+//! (every core component, which a bare `--version` stands for), a
+//! [`Kind::Separate`] entry (ingress-nginx, CSI drivers, …) is matched by
+//! its own names only. A name the table does not know is an error for
+//! what a user gives ([`resolve`], with the nearest known name as a
+//! suggestion), and an unmapped name for what a feed gives. This module
+//! adds the check-specific grouping (the control plane) and nothing else.
+//! Pure; knows nothing of ranges.
 
 use std::fmt;
 
@@ -86,8 +89,44 @@ pub enum Named {
     Kubernetes,
     /// One core component.
     Core(CoreComponent),
-    /// A component outside core Kubernetes, lower-cased.
+    /// A component of the table released on its own (ingress-nginx, …).
+    Separate(&'static Component),
+    /// A name the table does not know, lower-cased (only feeds give these:
+    /// what a user gives is [`resolve`]d).
     Other(String),
+}
+
+impl Named {
+    /// What a table entry denotes.
+    pub fn of(component: &'static Component) -> Named {
+        match component.kind {
+            Kind::Project => Named::Kubernetes,
+            Kind::Core => {
+                CoreComponent::of(component).map_or(Named::Separate(component), Named::Core)
+            }
+            Kind::Separate => Named::Separate(component),
+        }
+    }
+}
+
+/// A component name given by a user (`--version NAME=…`, an ignore file)
+/// that the component table does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown component `{name}`{}; known components: {}",
+    suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default(),
+    known_names().join(", ")
+)]
+pub struct UnknownComponent {
+    /// The name as given.
+    pub name: String,
+    /// The nearest known component, when one is close.
+    pub suggestion: Option<&'static str>,
+}
+
+/// The canonical name of every component in the table, in table order.
+pub fn known_names() -> Vec<&'static str> {
+    components::COMPONENTS.iter().map(|c| c.name).collect()
 }
 
 fn normalise(name: &str) -> String {
@@ -97,12 +136,28 @@ fn normalise(name: &str) -> String {
 /// What `name` (a component name, alias or Go module) denotes.
 pub fn classify_name(name: &str) -> Named {
     let n = normalise(name);
-    match components::lookup_input(&n) {
-        Some(c) if c.kind == Kind::Project => Named::Kubernetes,
-        Some(c) if c.kind == Kind::Core => {
-            CoreComponent::of(c).map_or(Named::Other(n), Named::Core)
+    components::lookup_input(&n).map_or(Named::Other(n), Named::of)
+}
+
+/// What a user-given name denotes; a name the table does not know is an
+/// error that suggests the nearest known name (by edit distance over
+/// every name and alias, when it is within a third of the name's length).
+pub fn resolve(name: &str) -> Result<Named, UnknownComponent> {
+    match classify_name(name) {
+        Named::Other(n) => {
+            let nearest = components::input_names()
+                .map(|known| (strsim::levenshtein(&n, known), known))
+                .min();
+            let suggestion = nearest
+                .filter(|(distance, _)| *distance <= (n.chars().count() / 3).max(2))
+                .and_then(|(_, known)| components::lookup_input(known))
+                .map(|c| c.name);
+            Err(UnknownComponent {
+                name: name.trim().to_string(),
+                suggestion,
+            })
         }
-        _ => Named::Other(n),
+        named => Ok(named),
     }
 }
 
@@ -115,15 +170,30 @@ pub fn classify_entry(component: &str, package: Option<&str>) -> Named {
     }
 }
 
-/// Whether a user-given name of a non-core component (`ingress-nginx`)
-/// names the feed entry `component` / `package`.
-pub fn other_matches(wanted: &str, component: &str, package: Option<&str>) -> bool {
-    let wanted = normalise(wanted);
-    normalise(component) == wanted
-        || package.is_some_and(|p| {
-            let p = normalise(p);
-            p == wanted || p.rsplit('/').next() == Some(wanted.as_str())
-        })
+/// Whether the feed entry `component` / `package` is about `wanted`, a
+/// component of the table released on its own: by the table when the
+/// entry maps to it, else by its name, an alias or the last part of its
+/// module.
+pub fn separate_matches(wanted: &Component, component: &str, package: Option<&str>) -> bool {
+    match classify_entry(component, package) {
+        Named::Separate(c) => c == wanted,
+        Named::Other(name) => {
+            let module_tail = |n: &str| {
+                wanted
+                    .module
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|tail| tail == n)
+            };
+            wanted.spellings().any(|s| s == name)
+                || module_tail(&name)
+                || package.is_some_and(|p| {
+                    let p = normalise(p);
+                    p == wanted.module || wanted.spellings().any(|s| p.ends_with(&format!("/{s}")))
+                })
+        }
+        Named::Kubernetes | Named::Core(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -159,12 +229,48 @@ mod tests {
             assert_eq!(classify_name(name), Named::Core(core), "{name}");
         }
         assert_eq!(classify_name("k8s.io/kubernetes"), Named::Kubernetes);
-        assert_eq!(classify_name("kubeadm"), Named::Other("kubeadm".into()));
+        assert_eq!(classify_name("k8s"), Named::Kubernetes);
+        assert!(matches!(classify_name("kubeadm"), Named::Separate(c) if c.name == "kubeadm"));
         assert_eq!(
             classify_entry("kubeadm", Some("k8s.io/kubernetes")),
             Named::Kubernetes
         );
-        assert_eq!(classify_name("CSI-Proxy"), Named::Other("csi-proxy".into()));
+        assert!(
+            matches!(classify_name("CSI-Proxy"), Named::Separate(c) if c.name == "kubernetes-csi-proxy")
+        );
+        assert_eq!(classify_name("made-up"), Named::Other("made-up".into()));
+    }
+
+    #[test]
+    fn unknown_names_are_errors_with_the_nearest_suggestion() {
+        for (typo, suggestion) in [
+            ("kubelett", Some("kubelet")),
+            ("Kube-Apiserer", Some("kube-apiserver")),
+            ("ingres-nginx", Some("ingress-nginx")),
+            ("secret-store-csi-driver", Some("secrets-store-csi-driver")),
+            ("postgres", None),
+        ] {
+            let e = resolve(typo).unwrap_err();
+            assert_eq!(e.suggestion, suggestion, "{typo}");
+            let message = e.to_string();
+            assert!(
+                message.starts_with(&format!("unknown component `{}`", typo)),
+                "{message}"
+            );
+            assert!(
+                message.contains("known components: kube-apiserver, kubelet"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            resolve("kubelett")
+                .unwrap_err()
+                .to_string()
+                .split(';')
+                .nth(1),
+            Some(" did you mean `kubelet`?")
+        );
+        assert_eq!(resolve("Kubelet"), Ok(Named::Core(CoreComponent::Kubelet)));
     }
 
     #[test]
@@ -181,19 +287,17 @@ mod tests {
             classify_entry("kubernetes", Some("k8s.io/kubernetes")),
             Named::Kubernetes
         );
+        let ingress = components::lookup("ingress-nginx").unwrap();
         assert_eq!(
             classify_entry("ingress-nginx", Some("k8s.io/ingress-nginx")),
-            Named::Other("ingress-nginx".into())
+            Named::Separate(ingress)
         );
-        assert!(other_matches(
-            "Ingress-Nginx",
+        assert!(separate_matches(
+            ingress,
             "ingress controller",
             Some("k8s.io/ingress-nginx")
         ));
-        assert!(!other_matches(
-            "ingress-nginx",
-            "secrets-store-csi-driver",
-            None
-        ));
+        assert!(separate_matches(ingress, "Ingress NGINX", None));
+        assert!(!separate_matches(ingress, "secrets-store-csi-driver", None));
     }
 }

@@ -5,29 +5,34 @@
 //! - [`component`]: which component a name or Go module denotes.
 //! - [`source`]: reading a feed (store, file, URL with an ETag cache) into
 //!   [`FeedEntry`] values, with the body parser as fallback.
-//! - [`cluster`]: reading versions from a cluster through a kubeconfig.
+//! - [`cluster`]: reading versions and workload images from a cluster.
+//! - [`ignore`]: the ignore file and `--ignore-unfixed`.
 //! - [`report`]: the report, its exit status, and its text, JSON and SARIF
 //!   output.
 //! - [`workflow`]: one whole check ([`run`]): targets, feeds, verdicts,
-//!   report.
+//!   ignores, remediation, report.
 //!
-//! This module owns the verdict rules ([`assess`]) and the exit threshold
-//! ([`fails`]); both are pure. It never publishes or changes a feed.
+//! This module owns the verdict rules ([`assess`]), the remediation rule
+//! ([`remediate`]) and the exit rule ([`fails`]); all are pure. It never
+//! publishes or changes a feed.
 
 pub mod cluster;
 pub mod component;
+pub mod ignore;
 pub mod report;
 pub mod source;
 pub mod version;
 pub mod workflow;
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use semver::Version;
 use serde::Serialize;
 
-use component::{CoreComponent, Named, classify_entry, classify_name, other_matches};
-use cvefeed_model::advisory::vuln::{Affected, Rating, VersionRange};
+use component::{CoreComponent, Named, classify_entry, resolve, separate_matches};
+use cvefeed_model::advisory::vuln::components::Component;
+use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
 use cvefeed_model::advisory::{CveId, Status};
 pub use version::{InstalledVersion, InvalidVersion};
 pub use workflow::{CheckOptions, Targets, run};
@@ -39,6 +44,12 @@ pub enum CheckError {
     /// A version string cannot be compared.
     #[error(transparent)]
     Version(#[from] InvalidVersion),
+    /// A component name is not in the component table.
+    #[error(transparent)]
+    Component(#[from] component::UnknownComponent),
+    /// The ignore file cannot be used (its error names it).
+    #[error(transparent)]
+    Ignore(#[from] ignore::IgnoreError),
     /// A `--version` argument is malformed.
     #[error(
         "{input:?} is not a target: {reason}; give VERSION for a whole cluster or COMPONENT=VERSION"
@@ -68,6 +79,26 @@ pub enum CheckError {
          the server is misbehaving: pass --feed with a local copy"
     )]
     FeedNotModified {
+        /// The URL.
+        url: String,
+    },
+    /// A feed is larger than the size limit.
+    #[error(
+        "the feed {location} is larger than {limit} bytes (--max-feed-size); \
+         it was not read: raise the limit if the feed really is that large"
+    )]
+    FeedTooLarge {
+        /// Where it came from.
+        location: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// `--offline` was given and no cached copy exists.
+    #[error(
+        "--offline: there is no cached copy of the feed {url} in the cache directory; \
+         run once with network access, or pass --feed with a local copy"
+    )]
+    NoCachedCopy {
         /// The URL.
         url: String,
     },
@@ -134,6 +165,12 @@ pub enum CheckError {
         /// The cause.
         source: std::io::Error,
     },
+    /// No kubeconfig was given and none could be inferred.
+    #[error(
+        "no cluster to read: $KUBECONFIG and ~/.kube/config are absent and this is not a pod \
+         with a service account; pass --kubeconfig PATH or --version VERSION"
+    )]
+    NoKubeconfig(#[source] kube::config::InferConfigError),
     /// The kubeconfig cannot be used.
     #[error("cannot use the kubeconfig {path}")]
     Kubeconfig {
@@ -161,16 +198,68 @@ pub enum CheckError {
 pub enum Scope {
     /// These core components.
     Core(Vec<CoreComponent>),
-    /// One component outside core Kubernetes, matched by name.
-    Other(String),
+    /// One component of the table released on its own (ingress-nginx, …).
+    Separate(&'static Component),
 }
 
 impl Scope {
+    /// The scope of a table entry, alone.
+    pub fn of(named: Named) -> Option<Scope> {
+        match named {
+            Named::Kubernetes => Some(Scope::Core(CoreComponent::ALL.to_vec())),
+            Named::Core(c) => Some(Scope::Core(vec![c])),
+            Named::Separate(c) => Some(Scope::Separate(c)),
+            Named::Other(_) => None,
+        }
+    }
+
     /// Component names, for reports.
     pub fn names(&self) -> Vec<String> {
         match self {
             Scope::Core(cs) => cs.iter().map(|c| c.name().to_string()).collect(),
-            Scope::Other(n) => vec![n.clone()],
+            Scope::Separate(c) => vec![c.name.to_string()],
+        }
+    }
+
+    /// Whether this scope covers every component of `other`.
+    pub fn covers(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::Core(mine), Scope::Core(theirs)) => theirs.iter().all(|c| mine.contains(c)),
+            (Scope::Separate(a), Scope::Separate(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// The version a target runs, or why it cannot be read (an image pinned
+/// by digest only, a tag that is not a version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installed {
+    /// A comparable version.
+    Version(InstalledVersion),
+    /// What was found, and why it is no version.
+    Unreadable {
+        /// The text found (an image reference).
+        raw: String,
+        /// Why it gives no version.
+        why: UnknownReason,
+    },
+}
+
+impl Installed {
+    /// The version or the text found, as reported.
+    pub fn raw(&self) -> &str {
+        match self {
+            Installed::Version(v) => v.raw(),
+            Installed::Unreadable { raw, .. } => raw,
+        }
+    }
+
+    /// The comparable version, if any.
+    pub fn version(&self) -> Option<&InstalledVersion> {
+        match self {
+            Installed::Version(v) => Some(v),
+            Installed::Unreadable { .. } => None,
         }
     }
 }
@@ -183,18 +272,19 @@ pub struct Target {
     /// The components.
     pub scope: Scope,
     /// The installed version.
-    pub version: InstalledVersion,
+    pub version: Installed,
     /// Where the version came from (`--version`, `API server /version`,
-    /// `nodes a, b`).
+    /// `nodes a, b`, `image … in ns/workload`).
     pub origin: String,
 }
 
 impl Target {
     /// Parse a `--version` argument: `1.29.3` (every core component) or
-    /// `COMPONENT=VERSION`.
+    /// `COMPONENT=VERSION`. A component the table does not know is an
+    /// error that suggests the nearest known one.
     pub fn parse(arg: &str) -> Result<Target, CheckError> {
         let bad = |reason: &str| CheckError::Target {
-            input: arg.to_string(),
+            input: arg.chars().take(80).collect(),
             reason: reason.to_string(),
         };
         let (name, scope, version) = match arg.split_once('=') {
@@ -210,18 +300,14 @@ impl Target {
                 if version.trim().is_empty() {
                     return Err(bad("the version after '=' is empty"));
                 }
-                let scope = match classify_name(name) {
-                    Named::Kubernetes => Scope::Core(CoreComponent::ALL.to_vec()),
-                    Named::Core(c) => Scope::Core(vec![c]),
-                    Named::Other(n) => Scope::Other(n),
-                };
+                let scope = Scope::of(resolve(name)?).expect("resolve gives table entries only");
                 (name.trim().to_ascii_lowercase(), scope, version)
             }
         };
         Ok(Target {
             name,
             scope,
-            version: version.parse()?,
+            version: Installed::Version(version.parse()?),
             origin: "--version".to_string(),
         })
     }
@@ -259,9 +345,46 @@ pub enum RangeData {
     },
     /// No range information: every target is "unknown" for this CVE.
     Unknown {
+        /// What kind of gap.
+        why: UnknownReason,
         /// Why, in words.
         reason: String,
     },
+}
+
+/// Whether a fix exists, as far as the feed says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixState {
+    /// A fix is released; `fixed_in` names the version.
+    Fixed,
+    /// No fix exists: the issue was closed as not planned, the
+    /// announcement says so ("Fixed Versions: None", "will not be fixed"),
+    /// or the issue is still open.
+    NoFix,
+    /// The announcement names the last affected version, or gives no
+    /// upper bound, but not the version that fixes it.
+    NotStated,
+}
+
+impl FixState {
+    /// In words, for tables.
+    pub fn words(self) -> &'static str {
+        match self {
+            FixState::Fixed => "fixed",
+            FixState::NoFix => "no fix exists",
+            FixState::NotStated => "fixed version not stated",
+        }
+    }
+}
+
+/// What the feed says about a fix for the whole CVE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixNews {
+    /// Nothing beyond the ranges (and the status).
+    Ranges,
+    /// The announcement or the status says that no fix exists.
+    NoFix,
 }
 
 /// One CVE of a feed, as `check` needs it.
@@ -273,12 +396,23 @@ pub struct FeedEntry {
     pub summary: String,
     /// The announcement (issue) URL.
     pub url: String,
-    /// The feed status, when published (and known to this version).
+    /// The feed status, when published and known to this version; a
+    /// status this version does not know reads as `None`.
     pub status: Option<Status>,
+    /// Whether the feed says that no fix exists.
+    pub fix_news: FixNews,
     /// Severity, when known.
     pub severity: Option<SeverityInfo>,
     /// Affected ranges.
     pub ranges: RangeData,
+}
+
+impl FeedEntry {
+    /// Whether the CVE record was rejected: it affects nothing. Compared by
+    /// wire name, so that it holds once the model knows the status.
+    fn rejected(&self) -> bool {
+        self.status.is_some_and(|s| s.as_str() == "rejected")
+    }
 }
 
 /// The answer for one CVE and one target.
@@ -304,6 +438,36 @@ impl Verdict {
     }
 }
 
+/// Why a verdict is "unknown", as a value scripts can group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownReason {
+    /// Neither the feed nor the description gives affected versions.
+    NoAffectedVersions,
+    /// The feed's ranges cannot be read.
+    InvalidRanges,
+    /// The advisory names the component but no versions for it.
+    NoVersionsForComponent,
+    /// Closed as fixed, but no fixed version is stated and the range is
+    /// open-ended.
+    FixedVersionNotStated,
+    /// The CVE concerns a component whose version was neither given nor
+    /// found in the cluster.
+    ComponentNotFound,
+    /// The component's image is pinned by digest only: no version.
+    ImageDigestOnly,
+    /// The component's image tag is not a version (`latest`).
+    ImageTagNotVersion,
+}
+
+impl UnknownReason {
+    /// Whether `--fail-on-unknown` counts it: every reason but a component
+    /// that is not there to check.
+    pub fn counts_as_failure(self) -> bool {
+        self != UnknownReason::ComponentNotFound
+    }
+}
+
 /// The verdict for one CVE and one target, with everything a report shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
@@ -315,8 +479,11 @@ pub struct CheckResult {
     pub component: String,
     /// The installed version, as reported.
     pub installed: String,
-    /// The first fixed version of the matching range, when affected.
+    /// The first fixed version of the matching range, when affected and
+    /// a fix is released.
     pub fixed_in: Option<String>,
+    /// Whether a fix exists, when affected.
+    pub fix: Option<FixState>,
     /// CVSS band.
     pub severity: Option<Rating>,
     /// CVSS base score.
@@ -325,6 +492,12 @@ pub struct CheckResult {
     pub vendor_build: bool,
     /// Why, in words.
     pub reason: String,
+    /// Why the verdict is unknown, when it is.
+    pub unknown_reason: Option<UnknownReason>,
+    /// Why the result is ignored (the ignore file's reason, or
+    /// `--ignore-unfixed`), when it is: it neither fails the check nor
+    /// counts in the summary's affected and unknown counts.
+    pub ignored: Option<String>,
     /// The target's name.
     pub target: String,
     /// The CVE's title summary.
@@ -333,54 +506,92 @@ pub struct CheckResult {
     pub url: String,
 }
 
-/// Check every entry against every target: one result per CVE and target,
-/// affected first, then unknown, then not affected; most severe first
-/// within each; newest id first among equals.
+/// Check every entry against every target: one result per CVE and target
+/// (one per affected component when several are affected), affected
+/// first, then unknown, then not affected; most severe first within each,
+/// then highest score; newest id first among equals.
 pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
+    let covered: Vec<&'static Component> = targets
+        .iter()
+        .filter_map(|t| match t.scope {
+            Scope::Separate(c) => Some(c),
+            Scope::Core(_) => None,
+        })
+        .collect();
     let mut results: Vec<CheckResult> = entries
         .iter()
-        .flat_map(|e| targets.iter().map(move |t| assess_one(e, t)))
+        .flat_map(|e| targets.iter().flat_map(|t| assess_one(e, t, &covered)))
         .collect();
-    results.sort_by(|a, b| {
-        (a.verdict, Reverse(a.severity), Reverse(&a.id)).cmp(&(
-            b.verdict,
-            Reverse(b.severity),
-            Reverse(&b.id),
-        ))
-    });
+    sort_results(&mut results);
     results
 }
 
-/// Whether the exit status should be 1: an affected result rated at or
-/// above `threshold`. With no threshold any affected result counts; an
-/// affected result without a rating counts at every threshold (its
-/// severity is unknown, so it is not waved through).
-pub fn fails(results: &[CheckResult], threshold: Option<Rating>) -> bool {
-    results.iter().any(|r| {
-        r.verdict == Verdict::Affected
-            && match (threshold, r.severity) {
-                (None, _) | (Some(_), None) => true,
-                (Some(t), Some(s)) => s >= t,
-            }
-    })
+/// The order of [`assess`].
+pub fn sort_results(results: &mut [CheckResult]) {
+    let score = |r: &CheckResult| r.score.map(|s| (s * 10.0).round() as i64);
+    results.sort_by(|a, b| {
+        (
+            a.verdict,
+            Reverse(a.severity),
+            Reverse(score(a)),
+            Reverse(&a.id),
+        )
+            .cmp(&(
+                b.verdict,
+                Reverse(b.severity),
+                Reverse(score(b)),
+                Reverse(&b.id),
+            ))
+    });
 }
 
+/// Whether the exit status should be 1: a result that is not ignored and
+/// is affected and rated at or above `threshold` (with no threshold any
+/// affected result counts; an unrated one counts at every threshold, since
+/// its severity is not known), or, with `fail_on_unknown`, unknown for a
+/// reason that [counts](UnknownReason::counts_as_failure).
+pub fn fails(results: &[CheckResult], threshold: Option<Rating>, fail_on_unknown: bool) -> bool {
+    results
+        .iter()
+        .filter(|r| r.ignored.is_none())
+        .any(|r| match r.verdict {
+            Verdict::Affected => match (threshold, r.severity) {
+                (None, _) | (Some(_), None) => true,
+                (Some(t), Some(s)) => s >= t,
+            },
+            Verdict::Unknown => {
+                fail_on_unknown
+                    && r.unknown_reason
+                        .is_none_or(UnknownReason::counts_as_failure)
+            }
+            Verdict::NotAffected => false,
+        })
+}
+
+/// Whether the feed's affected entry `a` is about a component of `scope`.
 fn is_relevant(a: &Affected, scope: &Scope) -> bool {
     match (scope, classify_entry(&a.component, a.package.as_deref())) {
         (Scope::Core(_), Named::Kubernetes) => true,
         (Scope::Core(cs), Named::Core(c)) => cs.contains(&c),
-        (Scope::Other(name), Named::Other(_)) => {
-            other_matches(name, &a.component, a.package.as_deref())
+        (Scope::Separate(wanted), _) => {
+            separate_matches(wanted, &a.component, a.package.as_deref())
         }
         _ => false,
     }
 }
 
 fn is_core(a: &Affected) -> bool {
-    !matches!(
+    matches!(
         classify_entry(&a.component, a.package.as_deref()),
-        Named::Other(_)
+        Named::Kubernetes | Named::Core(_)
     )
+}
+
+/// Whether a target checks the (separate) component of `a`.
+fn is_covered(a: &Affected, covered: &[&'static Component]) -> bool {
+    covered
+        .iter()
+        .any(|c| separate_matches(c, &a.component, a.package.as_deref()))
 }
 
 fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -393,26 +604,63 @@ fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
     seen.join(", ")
 }
 
-fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
-    let v = target.version.upstream();
+/// A range that contains the installed version, whether a fix exists, and
+/// its fixed version.
+type Hit<'a> = (&'a VersionRange, FixState, Option<Version>);
+
+/// The verdict of one range that contains the installed version: its fix,
+/// or `Err` when the issue is closed as fixed but the range states no fix
+/// (the verdict is then unknown).
+fn hit_verdict(entry: &FeedEntry, range: &VersionRange) -> Result<(FixState, Option<Version>), ()> {
+    match &range.upper {
+        Upper::Fixed(f) => Ok((FixState::Fixed, Some(f.clone()))),
+        Upper::LastAffected(_) => Ok((FixState::NotStated, None)),
+        Upper::Open if entry.fix_news == FixNews::NoFix => Ok((FixState::NoFix, None)),
+        Upper::Open => match entry.status {
+            Some(Status::Unfixed | Status::Open) => Ok((FixState::NoFix, None)),
+            // Closed as fixed with no fixed version: the range says "from
+            // here on", which is not true of the versions after the fix.
+            Some(Status::Fixed) => Err(()),
+            _ => Ok((FixState::NotStated, None)),
+        },
+    }
+}
+
+fn assess_one(
+    entry: &FeedEntry,
+    target: &Target,
+    covered: &[&'static Component],
+) -> Vec<CheckResult> {
     let mut result = CheckResult {
         id: entry.id.to_string(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
         installed: target.version.raw().to_string(),
         fixed_in: None,
+        fix: None,
         severity: entry.severity.as_ref().map(|s| s.rating),
         score: entry.severity.as_ref().and_then(|s| s.score),
-        vendor_build: target.version.is_vendor_build(),
+        vendor_build: target
+            .version
+            .version()
+            .is_some_and(InstalledVersion::is_vendor_build),
         reason: String::new(),
+        unknown_reason: None,
+        ignored: None,
         target: target.name.clone(),
         summary: entry.summary.clone(),
         url: entry.url.clone(),
     };
+    if entry.rejected() {
+        result.verdict = Verdict::NotAffected;
+        result.reason = "the CVE record was rejected: it affects nothing".to_string();
+        return vec![result];
+    }
     let (affected, origin) = match &entry.ranges {
-        RangeData::Unknown { reason } => {
+        RangeData::Unknown { why, reason } => {
             result.reason = reason.clone();
-            return result;
+            result.unknown_reason = Some(*why);
+            return vec![result];
         }
         RangeData::Known { affected, origin } => (affected, *origin),
     };
@@ -420,82 +668,135 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
         .iter()
         .filter(|a| is_relevant(a, &target.scope))
         .collect();
-    let unchecked_others = matches!(target.scope, Scope::Core(_))
-        .then(|| {
-            join_unique(
-                affected
-                    .iter()
-                    .filter(|a| !is_core(a))
-                    .map(|a| a.component.as_str()),
-            )
-        })
-        .filter(|s| !s.is_empty());
+    let unchecked: Vec<&Affected> = match target.scope {
+        Scope::Core(_) => affected
+            .iter()
+            .filter(|a| !is_core(a) && !is_covered(a, covered))
+            .collect(),
+        Scope::Separate(_) => Vec::new(),
+    };
+    let unchecked_names = join_unique(unchecked.iter().map(|a| a.component.as_str()));
     if relevant.is_empty() {
         let concerns = join_unique(affected.iter().map(|a| a.component.as_str()));
-        match unchecked_others {
-            Some(others) if !affected.iter().any(is_core) => {
-                result.reason = format!(
-                    "concerns {others}, which is not part of core Kubernetes: check it with --version {}=VERSION",
-                    affected
-                        .iter()
-                        .find(|a| !is_core(a))
-                        .map_or("NAME", |a| a.component.as_str())
-                );
-            }
-            _ => {
-                result.verdict = Verdict::NotAffected;
-                result.reason = format!("concerns {concerns} only");
-            }
+        if !unchecked.is_empty() && !affected.iter().any(is_core) {
+            result.unknown_reason = Some(UnknownReason::ComponentNotFound);
+            result.reason = format!(
+                "concerns {unchecked_names}, which was not found: pass --version {}=VERSION or --kubeconfig",
+                unchecked[0].component
+            );
+        } else {
+            result.verdict = Verdict::NotAffected;
+            result.reason = format!("concerns {concerns} only");
         }
-        return result;
+        return vec![result];
     }
-    let hits: Vec<(&Affected, &VersionRange)> = relevant
-        .iter()
-        .flat_map(|a| a.ranges.iter().map(move |r| (*a, r)))
-        .filter(|(_, r)| r.contains(v))
-        .collect();
+    let v = match &target.version {
+        Installed::Version(v) => v,
+        Installed::Unreadable { raw, why } => {
+            result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+            result.unknown_reason = Some(*why);
+            result.reason = format!(
+                "{} runs as {raw}, {}",
+                result.component,
+                match why {
+                    UnknownReason::ImageDigestOnly =>
+                        "pinned by digest only: no version to compare",
+                    _ => "whose tag is not a version",
+                }
+            );
+            return vec![result];
+        }
+    };
+    let upstream = v.upstream();
     let mut notes: Vec<String> = Vec::new();
     if origin == Origin::Description {
         notes.push("ranges read from the description by the body parser".to_string());
     }
-    if let Some(others) = &unchecked_others {
+    if !unchecked.is_empty() {
         notes.push(format!(
-            "also concerns {others}, not checked without its version"
+            "also concerns {unchecked_names}, not checked without its version"
         ));
     }
-    if let Some(suffix) = target.version.vendor_suffix() {
+    if let Some(suffix) = v.vendor_suffix() {
         notes.push(format!(
-            "vendor build ({suffix}): compared as upstream {v}; the vendor may have backported fixes"
+            "vendor build ({suffix}): compared as upstream {upstream}; the vendor may have backported fixes"
         ));
     }
-    if !hits.is_empty() {
-        result.verdict = Verdict::Affected;
-        result.component = join_unique(hits.iter().map(|(a, _)| a.component.as_str()));
-        result.fixed_in = hits
-            .iter()
-            .filter_map(|(_, r)| r.fixed())
-            .min()
-            .map(ToString::to_string);
+    let with_notes = |mut r: CheckResult| {
+        for note in &notes {
+            r.reason.push_str("; ");
+            r.reason.push_str(note);
+        }
+        r
+    };
+    let hits: Vec<(&Affected, &VersionRange)> = relevant
+        .iter()
+        .flat_map(|a| a.ranges.iter().map(move |r| (*a, r)))
+        .filter(|(_, r)| r.contains(upstream))
+        .collect();
+    let (known, unstated): (Vec<_>, Vec<_>) = hits
+        .iter()
+        .map(|(a, r)| (a, r, hit_verdict(entry, r)))
+        .partition(|(_, _, h)| h.is_ok());
+    if !known.is_empty() {
+        // One result per affected component, its best fix.
+        let mut by_component: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+        for (a, r, h) in known {
+            let (fix, version) = h.expect("partitioned");
+            by_component
+                .entry(component_name(a))
+                .or_default()
+                .push((r, fix, version));
+        }
+        return by_component
+            .into_iter()
+            .map(|(component, hits)| {
+                let fixed = hits.iter().filter_map(|(_, _, f)| f.clone()).min();
+                let fix = if fixed.is_some() {
+                    FixState::Fixed
+                } else if hits.iter().any(|(_, f, _)| *f == FixState::NotStated) {
+                    FixState::NotStated
+                } else {
+                    FixState::NoFix
+                };
+                let ranges: BTreeSet<String> =
+                    hits.iter().map(|(r, _, _)| version::describe(r)).collect();
+                let mut reason = format!(
+                    "{upstream} is in the affected range {} of {component}",
+                    ranges.into_iter().collect::<Vec<_>>().join(", ")
+                );
+                if fix != FixState::Fixed {
+                    reason.push_str(&format!("; {}", fix_words(entry, fix)));
+                }
+                with_notes(CheckResult {
+                    verdict: Verdict::Affected,
+                    component,
+                    fixed_in: fixed.map(|f| f.to_string()),
+                    fix: Some(fix),
+                    reason,
+                    ..result.clone()
+                })
+            })
+            .collect();
+    }
+    result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+    if let Some((a, r, _)) = unstated.first() {
+        result.component = component_name(a);
+        result.unknown_reason = Some(UnknownReason::FixedVersionNotStated);
         result.reason = format!(
-            "{v} is in the affected range {} of {}",
-            join_unique(
-                hits.iter()
-                    .map(|(_, r)| version::describe(r))
-                    .collect::<BTreeSet<_>>()
-                    .iter()
-                    .map(String::as_str)
-            ),
+            "fixed, but the fixed version is not stated: the issue is closed as fixed and \
+             {upstream} is in the open-ended range {} of {}",
+            version::describe(r),
             result.component
         );
     } else if let Some(bare) = relevant.iter().find(|a| a.ranges.is_empty()) {
-        result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+        result.unknown_reason = Some(UnknownReason::NoVersionsForComponent);
         result.reason = format!(
             "the advisory names {} but gives no affected versions for it",
             bare.component
         );
     } else {
         result.verdict = Verdict::NotAffected;
-        result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
         let ranges: Vec<String> = relevant
             .iter()
             .map(|a| {
@@ -504,13 +805,184 @@ fn assess_one(entry: &FeedEntry, target: &Target) -> CheckResult {
             })
             .collect();
         result.reason = format!(
-            "{v} is outside every affected range ({})",
+            "{upstream} is outside every affected range ({})",
             ranges.join(" | ")
         );
     }
-    for note in notes {
-        result.reason.push_str("; ");
-        result.reason.push_str(&note);
+    vec![with_notes(result)]
+}
+
+/// The component name of a feed entry as reports give it: the table's
+/// canonical name when it maps to one.
+fn component_name(a: &Affected) -> String {
+    match classify_entry(&a.component, a.package.as_deref()) {
+        Named::Core(c) => c.name().to_string(),
+        Named::Separate(c) => c.name.to_string(),
+        Named::Kubernetes | Named::Other(_) => a.component.clone(),
     }
-    result
+}
+
+fn fix_words(entry: &FeedEntry, fix: FixState) -> &'static str {
+    match (fix, entry.status) {
+        (FixState::NoFix, Some(Status::Open)) => "no fix exists yet: the issue is open",
+        (FixState::NoFix, Some(Status::Unfixed)) => {
+            "no fix exists: the issue was closed as not planned"
+        }
+        (FixState::NoFix, _) => "no fix exists: the announcement says so",
+        (FixState::NotStated, _) => "the fixed version is not stated",
+        (FixState::Fixed, _) => "fixed",
+    }
+}
+
+/// What to upgrade one component to: the smallest version that is in none
+/// of the fixed ranges of the feed for it (starting from the highest
+/// first-fix among the CVEs it is affected by, then past any fixed range
+/// that version is still in), and the CVEs that need more than an upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// The target.
+    pub target: String,
+    /// The component.
+    pub component: String,
+    /// The installed version.
+    pub installed: String,
+    /// The smallest version that fixes every CVE in `fixes`, if any has a
+    /// fix.
+    pub upgrade_to: Option<String>,
+    /// The CVEs that upgrade fixes.
+    pub fixes: Vec<String>,
+    /// The affected CVEs for which no fix exists.
+    pub unfixed: Vec<String>,
+    /// The affected CVEs whose fixed version is not stated.
+    pub fix_not_stated: Vec<String>,
+}
+
+impl Remediation {
+    /// The one line a person reads: `kubelet 1.30.0: upgrade to 1.30.10 or
+    /// later (fixes 5 CVEs; 2 have no fix)`.
+    pub fn line(&self) -> String {
+        let cves = |n: usize| {
+            if n == 1 {
+                "1 CVE".to_string()
+            } else {
+                format!("{n} CVEs")
+            }
+        };
+        let have = |n: usize| if n == 1 { "1 has" } else { "" }.to_string();
+        let mut notes = Vec::new();
+        if !self.unfixed.is_empty() {
+            let n = self.unfixed.len();
+            notes.push(if n == 1 {
+                have(1) + " no fix"
+            } else {
+                format!("{n} have no fix")
+            });
+        }
+        if !self.fix_not_stated.is_empty() {
+            let n = self.fix_not_stated.len();
+            notes.push(if n == 1 {
+                have(1) + " no stated fixed version"
+            } else {
+                format!("{n} have no stated fixed version")
+            });
+        }
+        let head = format!("{} {}", self.component, self.installed);
+        match &self.upgrade_to {
+            Some(to) => {
+                let mut tail = format!("fixes {}", cves(self.fixes.len()));
+                for n in notes {
+                    tail.push_str("; ");
+                    tail.push_str(&n);
+                }
+                format!("{head}: upgrade to {to} or later ({tail})")
+            }
+            None => format!("{head}: no upgrade fixes its CVEs ({})", notes.join("; ")),
+        }
+    }
+}
+
+/// One [`Remediation`] per target and component with an affected result
+/// that is not ignored, in the order of the results.
+pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediation> {
+    let mut out: Vec<Remediation> = Vec::new();
+    // Per remediation: the highest first fixed version among its CVEs.
+    let mut starts: Vec<Option<Version>> = Vec::new();
+    let mut index: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+    for r in results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Affected && r.ignored.is_none())
+    {
+        let key = (
+            r.target.as_str(),
+            r.component.as_str(),
+            r.installed.as_str(),
+        );
+        let i = *index.entry(key).or_insert_with(|| {
+            out.push(Remediation {
+                target: r.target.clone(),
+                component: r.component.clone(),
+                installed: r.installed.clone(),
+                upgrade_to: None,
+                fixes: Vec::new(),
+                unfixed: Vec::new(),
+                fix_not_stated: Vec::new(),
+            });
+            starts.push(None);
+            out.len() - 1
+        });
+        let m = &mut out[i];
+        match r.fix {
+            Some(FixState::Fixed) => {
+                m.fixes.push(r.id.clone());
+                let fixed = r
+                    .fixed_in
+                    .as_deref()
+                    .and_then(|f| version::parse_range_version(f).ok());
+                starts[i] = starts[i].take().max(fixed);
+            }
+            Some(FixState::NoFix) => m.unfixed.push(r.id.clone()),
+            Some(FixState::NotStated) | None => m.fix_not_stated.push(r.id.clone()),
+        }
+    }
+    for (m, start) in out.iter_mut().zip(starts) {
+        m.upgrade_to =
+            start.map(|start| past_fixed_ranges(entries, &m.component, start).to_string());
+    }
+    out
+}
+
+/// The most fixed ranges an upgrade is moved past ([`remediate`]).
+const MAX_UPGRADE_STEPS: usize = 64;
+
+/// The smallest version from `start` on that lies in no fixed range of the
+/// feed for `component` (an upgrade must not land on another known hole).
+fn past_fixed_ranges(entries: &[FeedEntry], component: &str, start: Version) -> Version {
+    let ranges: Vec<&VersionRange> = entries
+        .iter()
+        .filter(|e| !e.rejected())
+        .filter_map(|e| match &e.ranges {
+            RangeData::Known { affected, .. } => Some(affected),
+            RangeData::Unknown { .. } => None,
+        })
+        .flatten()
+        .filter(|a| component_name(a) == component)
+        .flat_map(|a| a.ranges.iter())
+        .filter(|r| r.fixed().is_some())
+        .collect();
+    let mut v = start;
+    // Each step moves v up to a fixed version. Real feeds need one or two
+    // steps; a hostile chain of ranges is cut short (v is still a fixed
+    // version, only perhaps not past every hole).
+    for _ in 0..MAX_UPGRADE_STEPS {
+        match ranges
+            .iter()
+            .filter(|r| r.contains(&v))
+            .filter_map(|r| r.fixed())
+            .max()
+        {
+            Some(f) if *f > v => v = f.clone(),
+            _ => break,
+        }
+    }
+    v
 }

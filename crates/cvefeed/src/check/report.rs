@@ -1,18 +1,24 @@
-//! Output of `cvefeed check`: a text table for people, JSON for scripts and
-//! SARIF 2.1.0 for code-scanning dashboards, and the exit status a report
-//! calls for.
+//! Output of `cvefeed check`: a text report for people (at most 100
+//! columns), JSON for scripts and SARIF 2.1.0 for code-scanning
+//! dashboards, and the exit status a report calls for.
 //!
 //! Pure functions of a [`Report`]; they never decide verdicts (that is
 //! [`super::assess`]) and never print: [`render`] says what goes to
-//! stdout and what to stderr.
+//! stdout and what to stderr. Text from a feed or a cluster is never
+//! trusted with the terminal: control and bidirectional-override
+//! characters are escaped ([`clean`]) and long cells are cut.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_sarif::sarif;
 
-use super::{CheckResult, Target, Verdict};
+use super::{CheckResult, FixState, Installed, Remediation, Scope, Target, UnknownReason, Verdict};
 use cvefeed_model::advisory::vuln::Rating;
+
+/// The widest line of the text report.
+pub const TEXT_WIDTH: usize = 100;
 
 /// Everything a check found.
 #[derive(Debug, Clone)]
@@ -25,10 +31,14 @@ pub struct Report {
     pub targets: Vec<Target>,
     /// One result per CVE and target, in [`super::assess`] order.
     pub results: Vec<CheckResult>,
+    /// What to upgrade to ([`super::remediate`]).
+    pub remediation: Vec<Remediation>,
     /// Problems that did not stop the check.
     pub warnings: Vec<String>,
     /// The `--fail-on` threshold ([`super::fails`]).
     pub fail_on: Option<Rating>,
+    /// `--fail-on-unknown`.
+    pub fail_on_unknown: bool,
 }
 
 /// An output format.
@@ -59,7 +69,7 @@ pub fn render(report: &Report, format: Format, all: bool) -> Output {
         report
             .warnings
             .iter()
-            .map(|w| format!("warning: {w}"))
+            .map(|w| format!("warning: {}", clean(w)))
             .collect()
     };
     match format {
@@ -78,24 +88,26 @@ pub fn render(report: &Report, format: Format, all: bool) -> Output {
     }
 }
 
-/// CVE counts by their worst verdict over all targets.
+/// CVE counts by their worst verdict over all targets, ignored results
+/// apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
     /// CVEs checked.
     pub cves: usize,
-    /// Affecting at least one target.
+    /// Affecting at least one target (not counting ignored results).
     pub affected: usize,
     /// Not affecting any, and unknown for at least one.
     pub unknown: usize,
     /// Affecting none.
     pub not_affected: usize,
+    /// Whose only affected or unknown results are ignored.
+    pub ignored: usize,
 }
 
 impl Report {
-    /// Whether an affected result is rated at or above the threshold
-    /// (unrated ones count at every threshold).
+    /// Whether the report calls for exit status 1 ([`super::fails`]).
     pub fn fails(&self) -> bool {
-        super::fails(&self.results, self.fail_on)
+        super::fails(&self.results, self.fail_on, self.fail_on_unknown)
     }
 
     /// The exit status the report calls for: 1 when it [`fails`](Report::fails),
@@ -104,32 +116,45 @@ impl Report {
         u8::from(self.fails())
     }
 
-    /// Counts per CVE: a CVE counts once, by its worst verdict.
+    /// Counts per CVE: a CVE counts once, by its worst verdict among the
+    /// results that are not ignored.
     pub fn summary(&self) -> Summary {
-        let mut worst: BTreeMap<&str, Verdict> = BTreeMap::new();
+        // Per CVE: its worst verdict among results not ignored, and whether
+        // any of its results is ignored.
+        let mut worst: BTreeMap<&str, (Option<Verdict>, bool)> = BTreeMap::new();
         for r in &self.results {
-            worst
-                .entry(&r.id)
-                .and_modify(|v| *v = (*v).min(r.verdict))
-                .or_insert(r.verdict);
+            let (slot, ignored) = worst.entry(&r.id).or_insert((None, false));
+            if r.ignored.is_some() {
+                *ignored = true;
+            } else {
+                *slot = Some(slot.map_or(r.verdict, |v| v.min(r.verdict)));
+            }
         }
-        let count = |want: Verdict| worst.values().filter(|v| **v == want).count();
-        Summary {
+        let mut summary = Summary {
             cves: self.cves,
-            affected: count(Verdict::Affected),
-            unknown: count(Verdict::Unknown),
-            not_affected: count(Verdict::NotAffected),
+            ..Summary::default()
+        };
+        for (verdict, ignored) in worst.into_values() {
+            match (verdict, ignored) {
+                (None | Some(Verdict::NotAffected), true) => summary.ignored += 1,
+                (Some(Verdict::Affected), _) => summary.affected += 1,
+                (Some(Verdict::Unknown), _) => summary.unknown += 1,
+                (Some(Verdict::NotAffected), false) => summary.not_affected += 1,
+                (None, false) => {}
+            }
         }
+        summary
     }
 
     /// The one summary line.
     pub fn summary_line(&self) -> String {
         let s = self.summary();
         let mut line = format!(
-            "{} affected, {} not affected, {} unknown: {} CVEs checked against {} target(s)",
+            "{} affected, {} not affected, {} unknown, {} ignored: {} CVEs checked against {} target(s)",
             s.affected,
             s.not_affected,
             s.unknown,
+            s.ignored,
             s.cves,
             self.targets.len()
         );
@@ -146,6 +171,71 @@ impl Report {
     }
 }
 
+/// `s` with every control character (but none of the line breaks the
+/// caller adds) and every bidirectional override escaped as `\u{..}`, so
+/// that text from a feed cannot move the cursor, recolour the terminal or
+/// reorder what is shown.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if bad(c) {
+                    format!("\\u{{{:x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A table cell: [`clean`]ed and cut to `max` characters (the last one an
+/// ellipsis).
+pub fn cell(s: &str, max: usize) -> String {
+    let s = clean(s);
+    if s.chars().count() <= max {
+        return s.into_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Words of `text` (cleaned) in lines of at most [`TEXT_WIDTH`] columns,
+/// the first starting with `first`, the others with `rest`; a word longer
+/// than a line is cut.
+fn wrap(text: &str, first: &str, rest: &str) -> String {
+    let text = clean(text);
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let room = TEXT_WIDTH - rest.len().max(first.len());
+        let word = cell(word, room);
+        if !empty && line.chars().count() + 1 + word.chars().count() > TEXT_WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
 fn severity_cell(r: &CheckResult) -> String {
     match (r.severity, r.score) {
         (Some(rating), Some(score)) => format!("{rating} {score:.1}"),
@@ -154,99 +244,263 @@ fn severity_cell(r: &CheckResult) -> String {
     }
 }
 
-fn status_cell(r: &CheckResult) -> String {
-    if r.vendor_build && r.verdict != Verdict::NotAffected {
-        format!("{} (vendor build)", r.verdict.as_str())
-    } else {
-        r.verdict.as_str().to_string()
+/// What FIXED IN says: the version, or which of the two kinds of "no
+/// version" it is.
+fn fixed_cell(r: &CheckResult) -> String {
+    match (r.fix, &r.fixed_in) {
+        (_, Some(v)) => v.clone(),
+        (Some(FixState::NoFix), None) => "no fix".to_string(),
+        (Some(FixState::NotStated), None) => "not stated".to_string(),
+        _ => "-".to_string(),
     }
 }
 
-/// The text report: targets, a table of affected results (every result
-/// with `all`), the CVEs that could not be assessed and why, warnings, and
-/// one summary line.
+fn status_cell(r: &CheckResult) -> String {
+    if r.ignored.is_some() {
+        format!("{} (ignored)", r.verdict.as_str())
+    } else {
+        r.verdict.as_str().replace('_', " ")
+    }
+}
+
+fn note_cell(r: &CheckResult) -> String {
+    if let Some(why) = &r.ignored {
+        return why.clone();
+    }
+    let mut notes = Vec::new();
+    if r.vendor_build {
+        notes.push("vendor build".to_string());
+    }
+    match r.fix {
+        Some(FixState::NoFix) => notes.push("no fix exists".to_string()),
+        Some(FixState::NotStated) => notes.push("fixed version not stated".to_string()),
+        _ => {}
+    }
+    notes.join("; ")
+}
+
+fn scope_words(target: &Target) -> String {
+    match &target.scope {
+        Scope::Core(cs) if cs.len() == super::CoreComponent::ALL.len() => {
+            "every core component".to_string()
+        }
+        scope => scope.names().join(", "),
+    }
+}
+
+/// The rows of one group: results of one target and component.
+fn table(rows: &[&CheckResult]) -> String {
+    const HEADER: [&str; 5] = ["CVE", "SEVERITY", "FIXED IN", "STATUS", "NOTE"];
+    // The widest each column may be; NOTE takes what is left.
+    const MAX: [usize; 4] = [19, 13, 20, 21];
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            [
+                cell(&r.id, MAX[0]),
+                cell(&severity_cell(r), MAX[1]),
+                cell(&fixed_cell(r), MAX[2]),
+                cell(&status_cell(r), MAX[3]),
+                note_cell(r),
+            ]
+        })
+        .collect();
+    let mut widths = HEADER.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row).take(4) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let indent = "  ";
+    let used = indent.len() + widths[..4].iter().map(|w| w + 2).sum::<usize>();
+    let note_width = TEXT_WIDTH.saturating_sub(used).max(4);
+    let mut out = String::new();
+    let header = HEADER.map(String::from);
+    for row in std::iter::once(&header).chain(&cells) {
+        let mut line = indent.to_string();
+        for (i, c) in row.iter().enumerate() {
+            if i < 4 {
+                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            } else {
+                line.push_str(&cell(c, note_width));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The headline of a group of unknown results: the result's own reason
+/// when it names a component (so that a hint is said once per
+/// component), else the kind's words.
+fn unknown_headline(r: &CheckResult) -> String {
+    match r.unknown_reason {
+        Some(UnknownReason::NoAffectedVersions) => {
+            "no affected versions in the feed or in the description".to_string()
+        }
+        Some(UnknownReason::InvalidRanges) => {
+            "the feed's affected ranges cannot be read".to_string()
+        }
+        Some(UnknownReason::NoVersionsForComponent) => {
+            "the advisory names the component but gives no affected versions".to_string()
+        }
+        Some(UnknownReason::FixedVersionNotStated) => {
+            "fixed, but the fixed version is not stated: the issue is closed as fixed and its \
+             range is open-ended (see the JSON output for each range)"
+                .to_string()
+        }
+        Some(
+            UnknownReason::ComponentNotFound
+            | UnknownReason::ImageDigestOnly
+            | UnknownReason::ImageTagNotVersion,
+        )
+        | None => r.reason.clone(),
+    }
+}
+
+/// Rows are grouped by target, component and installed version.
+type GroupKey<'a> = (&'a str, &'a str, &'a str);
+
+/// The text report: targets; the affected results (every result with
+/// `all`), grouped by target and component, most severe first; one
+/// remediation line per component; what could not be assessed, grouped by
+/// reason, each reason said once; ignored results; warnings; and one
+/// summary line. No line is wider than [`TEXT_WIDTH`].
 pub fn text(report: &Report, all: bool) -> String {
-    let mut out = format!("feed: {}\n", report.feed);
+    let mut out = wrap(
+        &format!("feed: {} ({} CVEs)", report.feed, report.cves),
+        "",
+        "  ",
+    );
     for t in &report.targets {
-        out.push_str(&format!(
-            "target: {} {} ({}; from {})\n",
-            t.name,
-            t.version,
-            t.scope.names().join(", "),
-            t.origin
+        out.push_str(&wrap(
+            &format!(
+                "target: {} {}: {}; from {}",
+                t.name,
+                t.version.raw(),
+                scope_words(t),
+                t.origin
+            ),
+            "",
+            "    ",
         ));
     }
     out.push('\n');
-    let rows: Vec<&CheckResult> = report
+    let shown: Vec<&CheckResult> = report
         .results
         .iter()
-        .filter(|r| all || r.verdict == Verdict::Affected)
+        .filter(|r| all || (r.verdict == Verdict::Affected && r.ignored.is_none()))
         .collect();
-    if rows.is_empty() {
+    if shown.is_empty() {
         out.push_str("No affected component found.\n");
-    } else {
-        let header = [
-            "CVE",
-            "SEVERITY",
-            "COMPONENT",
-            "INSTALLED",
-            "FIXED IN",
-            "STATUS",
-            "LINK",
-        ]
-        .map(String::from);
-        let cells: Vec<[String; 7]> = rows
-            .iter()
-            .map(|r| {
-                [
-                    r.id.clone(),
-                    severity_cell(r),
-                    r.component.clone(),
-                    r.installed.clone(),
-                    r.fixed_in.clone().unwrap_or_else(|| "-".into()),
-                    status_cell(r),
-                    r.url.clone(),
-                ]
-            })
-            .collect();
-        let mut widths = header.clone().map(|h| h.chars().count());
-        for row in &cells {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
-            }
+    }
+    // Groups in order of their first (most severe) row.
+    let mut groups: Vec<(GroupKey, Vec<&CheckResult>)> = Vec::new();
+    let mut group_of: HashMap<GroupKey, usize> = HashMap::new();
+    for r in shown {
+        let key = (
+            r.target.as_str(),
+            r.component.as_str(),
+            r.installed.as_str(),
+        );
+        let i = *group_of.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(r);
+    }
+    for ((target, component, installed), rows) in &groups {
+        let heading = if target == component {
+            format!("{component} {installed}")
+        } else {
+            format!("{component} {installed} (target {target})")
+        };
+        out.push_str(&cell(&heading, TEXT_WIDTH));
+        out.push('\n');
+        out.push_str(&table(rows));
+        out.push('\n');
+    }
+    if !report.remediation.is_empty() {
+        out.push_str("Remediation:\n");
+        for m in &report.remediation {
+            out.push_str(&wrap(&m.line(), "  ", "    "));
         }
-        for row in std::iter::once(&header).chain(&cells) {
-            let line: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            out.push_str(line.join("  ").trim_end());
-            out.push('\n');
+        out.push('\n');
+    }
+    // Each headline once, in order of first appearance, with its ids once.
+    let mut unknown: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut headlines: HashMap<String, usize> = HashMap::new();
+    let mut listed: HashSet<(usize, &str)> = HashSet::new();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Unknown && r.ignored.is_none())
+    {
+        let headline = unknown_headline(r);
+        let i = *headlines.entry(headline.clone()).or_insert_with(|| {
+            unknown.push((headline, Vec::new()));
+            unknown.len() - 1
+        });
+        if listed.insert((i, r.id.as_str())) {
+            unknown[i].1.push(&r.id);
         }
     }
-    if !all {
-        let mut unknown: Vec<(&str, &str)> = report
-            .results
+    if !unknown.is_empty() {
+        let mut all_ids: Vec<&str> = unknown
             .iter()
-            .filter(|r| r.verdict == Verdict::Unknown)
-            .map(|r| (r.id.as_str(), r.reason.as_str()))
+            .flat_map(|(_, ids)| ids.iter().copied())
             .collect();
-        unknown.dedup();
-        if !unknown.is_empty() {
-            out.push_str("\nCould not assess:\n");
-            for (id, reason) in unknown {
-                out.push_str(&format!("  {id}: {reason}\n"));
-            }
+        all_ids.sort_unstable();
+        all_ids.dedup();
+        out.push_str(&format!("Could not assess ({} CVEs):\n", all_ids.len()));
+        for (headline, ids) in &unknown {
+            let n = ids.len();
+            let count = if n == 1 {
+                "1 CVE".to_string()
+            } else {
+                format!("{n} CVEs")
+            };
+            let verb = if n == 1 { "concerns" } else { "concern" };
+            let line = match headline.strip_prefix("concerns ") {
+                Some(rest) => format!("{count} {verb} {rest}"),
+                None => format!("{count}: {headline}"),
+            };
+            out.push_str(&wrap(&line, "  ", "    "));
+            out.push_str(&wrap(&ids.join(", "), "      ", "      "));
         }
+        out.push('\n');
+    }
+    let ignored: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.ignored.is_some())
+        .collect();
+    if !ignored.is_empty() && !all {
+        out.push_str("Ignored:\n");
+        for r in ignored {
+            out.push_str(&wrap(
+                &format!(
+                    "{} {} ({} {}): {}",
+                    r.id,
+                    r.verdict.as_str(),
+                    r.component,
+                    r.installed,
+                    r.ignored.as_deref().unwrap_or_default()
+                ),
+                "  ",
+                "    ",
+            ));
+        }
+        out.push('\n');
+    }
+    for w in &report.warnings {
+        out.push_str(&wrap(&format!("warning: {w}"), "", "  "));
     }
     if !report.warnings.is_empty() {
         out.push('\n');
-        for w in &report.warnings {
-            out.push_str(&format!("warning: {w}\n"));
-        }
     }
-    out.push_str(&format!("\n{}\n", report.summary_line()));
+    out.push_str(&wrap(&report.summary_line(), "", ""));
     out
 }
 
@@ -255,8 +509,9 @@ struct JsonTarget<'a> {
     name: &'a str,
     components: Vec<String>,
     version: &'a str,
-    upstream: String,
+    upstream: Option<String>,
     vendor_build: bool,
+    unknown_reason: Option<UnknownReason>,
     origin: &'a str,
 }
 
@@ -266,10 +521,12 @@ struct JsonReport<'a> {
     targets: Vec<JsonTarget<'a>>,
     summary: Summary,
     results: &'a [CheckResult],
+    remediation: &'a [Remediation],
     warnings: &'a [String],
 }
 
-/// The JSON report: `{"feed", "targets", "summary", "results", "warnings"}`.
+/// The JSON report: `{"feed", "targets", "summary", "results",
+/// "remediation", "warnings"}`.
 pub fn json(report: &Report) -> String {
     let doc = JsonReport {
         feed: &report.feed,
@@ -280,18 +537,30 @@ pub fn json(report: &Report) -> String {
                 name: &t.name,
                 components: t.scope.names(),
                 version: t.version.raw(),
-                upstream: t.version.upstream().to_string(),
-                vendor_build: t.version.is_vendor_build(),
+                upstream: t.version.version().map(|v| v.upstream().to_string()),
+                vendor_build: t.version.version().is_some_and(|v| v.is_vendor_build()),
+                unknown_reason: match &t.version {
+                    Installed::Unreadable { why, .. } => Some(*why),
+                    Installed::Version(_) => None,
+                },
                 origin: &t.origin,
             })
             .collect(),
         summary: report.summary(),
         results: &report.results,
+        remediation: &report.remediation,
         warnings: &report.warnings,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("report values always serialize");
     s.push('\n');
     s
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The SARIF level of an affected result: critical and high are errors,
@@ -370,8 +639,10 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 r.id,
                 r.reason
             );
-            if let Some(fixed) = &r.fixed_in {
-                text.push_str(&format!(". Fixed in {fixed}"));
+            match (&r.fixed_in, r.fix) {
+                (Some(fixed), _) => text.push_str(&format!(". Fixed in {fixed}")),
+                (None, Some(fix)) => text.push_str(&format!(". {}", capitalised(fix.words()))),
+                (None, None) => {}
             }
             let artifact = format!("kubernetes/{}@{}", r.target.replace(' ', "-"), r.installed);
             let location = sarif::Location::builder()
@@ -392,7 +663,18 @@ pub fn sarif(report: &Report, all: bool) -> String {
                         .build(),
                 ])
                 .build();
+            let suppressions: Vec<sarif::Suppression> = r
+                .ignored
+                .iter()
+                .map(|why| {
+                    sarif::Suppression::builder()
+                        .kind(serde_json::json!("external"))
+                        .justification(why.clone())
+                        .build()
+                })
+                .collect();
             sarif::Result::builder()
+                .suppressions(suppressions)
                 .rule_id(r.id.clone())
                 .rule_index(rule_index[r.id.as_str()] as i64)
                 .kind(kind)

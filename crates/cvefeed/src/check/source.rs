@@ -20,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::version::parse_range_version;
-use super::{CheckError, FeedEntry, Origin, RangeData, SeverityInfo};
+use super::{CheckError, FeedEntry, FixNews, Origin, RangeData, SeverityInfo, UnknownReason};
 use crate::http::{self, Redirects};
 use crate::store;
-use cvefeed_model::advisory::CveId;
 use cvefeed_model::advisory::vuln::{self, Affected, VersionRange};
+use cvefeed_model::advisory::{CveId, Status};
 use cvefeed_model::wire::{AffectedRange, Document, Item};
 
 /// The feed `check` reads when no `--feed` is given.
@@ -43,17 +43,27 @@ pub enum FeedLocation {
 }
 
 impl FeedLocation {
-    /// Classify `--feed`: `http(s)://` is a URL; a path (or `file://` path)
+    /// Classify `--feed`: `http(s)://` is a URL (one ending in `/` is a
+    /// directory: its `index.json`); a path (or `file://` path)
     /// to an existing file, or to a not existing `*.json`, is a feed file;
     /// anything else is a store location.
     pub fn parse(location: &str) -> Result<FeedLocation, CheckError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            return url::Url::parse(location)
-                .map(FeedLocation::Url)
-                .map_err(|source| CheckError::FeedUrl {
-                    location: location.to_string(),
-                    source,
-                });
+            let url = url::Url::parse(location).map_err(|source| CheckError::FeedUrl {
+                location: location.to_string(),
+                source,
+            })?;
+            // A directory URL (`https://host/path/`) names its index.json.
+            let url = if url.path().ends_with('/') {
+                url.join("index.json")
+                    .map_err(|source| CheckError::FeedUrl {
+                        location: location.to_string(),
+                        source,
+                    })?
+            } else {
+                url
+            };
+            return Ok(FeedLocation::Url(url));
         }
         let path = Path::new(location.strip_prefix("file://").unwrap_or(location));
         if path.is_file() || (!path.is_dir() && path.extension().is_some_and(|e| e == "json")) {
@@ -72,9 +82,8 @@ impl FeedLocation {
     }
 }
 
-/// How a URL feed was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// How a feed was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     /// Read from a file or a store.
     Local,
@@ -82,17 +91,48 @@ pub enum Freshness {
     Downloaded,
     /// The server answered 304; the cached copy was used.
     NotModified,
+    /// The cached copy was used without asking the server (`--offline`,
+    /// or the server could not be reached).
+    Cached,
 }
 
 /// The bytes of a feed and how they were obtained.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Loaded {
     /// The JSON bytes.
     pub bytes: Vec<u8>,
     /// How they were obtained.
     pub freshness: Freshness,
-    /// Problems that did not stop the load (e.g. an unwritable cache).
+    /// Problems that did not stop the load (an unwritable cache, a cached
+    /// copy used instead of the network).
     pub warnings: Vec<String>,
+    /// A downloaded copy waiting to become the cache, once the caller
+    /// knows it is a feed ([`Loaded::keep_in_cache`]).
+    pending: Option<PendingCache>,
+}
+
+impl Loaded {
+    fn local(bytes: Vec<u8>) -> Loaded {
+        Loaded {
+            bytes,
+            freshness: Freshness::Local,
+            warnings: Vec::new(),
+            pending: None,
+        }
+    }
+
+    /// Make a downloaded copy the cache (call once its bytes parsed as a
+    /// feed, so that a broken download never replaces a good copy). A
+    /// failure is a warning: the next check downloads the feed again.
+    pub fn keep_in_cache(&mut self) {
+        if let Some(pending) = self.pending.take()
+            && let Err(e) = pending.commit()
+        {
+            self.warnings.push(format!(
+                "cannot write the feed cache: {e}; the next check downloads the feed again"
+            ));
+        }
+    }
 }
 
 /// Settings for fetching a URL feed.
@@ -102,51 +142,103 @@ pub struct FetchOptions {
     pub cache_dir: Option<PathBuf>,
     /// Timeout of the request.
     pub timeout: Duration,
+    /// The largest feed read, in bytes, from any source.
+    pub max_size: u64,
+    /// Use the cached copy only; never ask the network.
+    pub offline: bool,
 }
 
-/// A cached download of one URL.
+/// The default of [`FetchOptions::max_size`]: 64 MiB. The real feed of 81
+/// CVEs is about 0.3 MB; 10,000 synthetic CVEs are about 40 MB.
+pub const DEFAULT_MAX_FEED_SIZE: u64 = 64 * 1024 * 1024;
+
+/// What is kept beside a cached body.
 #[derive(Debug, Serialize, Deserialize)]
-struct CacheEntry {
+struct CacheMeta {
     url: String,
-    etag: String,
-    body: String,
+    etag: Option<String>,
+    fetched_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn cache_path(dir: &Path, url: &url::Url) -> PathBuf {
-    let digest = hex::encode(Sha256::digest(url.as_str().as_bytes()));
-    dir.join(format!("feed-{}.json", &digest[..32]))
+/// The two files of one cached URL: the body as downloaded, and its
+/// [`CacheMeta`].
+#[derive(Debug, Clone)]
+struct CachePaths {
+    body: PathBuf,
+    meta: PathBuf,
 }
 
-fn read_cache(path: &Path, url: &url::Url) -> Option<CacheEntry> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice::<CacheEntry>(&bytes)
-        .ok()
-        .filter(|e| e.url == url.as_str())
+impl CachePaths {
+    fn of(dir: &Path, url: &url::Url) -> CachePaths {
+        let digest = hex::encode(Sha256::digest(url.as_str().as_bytes()));
+        let stem = format!("feed-{}", &digest[..32]);
+        CachePaths {
+            body: dir.join(format!("{stem}.body")),
+            meta: dir.join(format!("{stem}.meta.json")),
+        }
+    }
+
+    fn read_meta(&self, url: &url::Url) -> Option<CacheMeta> {
+        let bytes = std::fs::read(&self.meta).ok()?;
+        serde_json::from_slice::<CacheMeta>(&bytes)
+            .ok()
+            .filter(|m| m.url == url.as_str() && self.body.is_file())
+    }
 }
 
-fn write_cache(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&serde_json::to_vec(entry).map_err(std::io::Error::other)?)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// A download streamed into a temporary file in the cache directory.
+#[derive(Debug)]
+struct PendingCache {
+    file: tempfile::NamedTempFile,
+    paths: CachePaths,
+    meta: CacheMeta,
 }
 
-/// Read the feed at `location`.
+impl PendingCache {
+    fn commit(self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.file.as_file().sync_all()?;
+        self.file.persist(&self.paths.body).map_err(|e| e.error)?;
+        let dir = self.paths.meta.parent().unwrap_or(Path::new("."));
+        let mut meta = tempfile::NamedTempFile::new_in(dir)?;
+        meta.write_all(&serde_json::to_vec(&self.meta).map_err(std::io::Error::other)?)?;
+        meta.persist(&self.paths.meta).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Read at most `limit` bytes of a file; a larger file is an error.
+fn read_capped(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
+    use std::io::Read;
+    let read_err = |source| CheckError::FeedRead {
+        location: location.to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > limit {
+        return Err(CheckError::FeedTooLarge {
+            location: location.to_string(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Read the feed at `location`, never more than [`FetchOptions::max_size`]
+/// bytes of it.
 pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loaded, CheckError> {
+    let too_large = || CheckError::FeedTooLarge {
+        location: location.describe(),
+        limit: options.max_size,
+    };
     match location {
-        FeedLocation::File(path) => std::fs::read(path)
-            .map(|bytes| Loaded {
-                bytes,
-                freshness: Freshness::Local,
-                warnings: Vec::new(),
-            })
-            .map_err(|source| CheckError::FeedRead {
-                location: path.display().to_string(),
-                source,
-            }),
+        FeedLocation::File(path) => {
+            read_capped(path, options.max_size, &path.display().to_string()).map(Loaded::local)
+        }
         FeedLocation::Store(loc) => {
             let store = store::open(loc).map_err(CheckError::FeedStore)?;
             match store
@@ -154,11 +246,8 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
                 .await
                 .map_err(CheckError::FeedStore)?
             {
-                Some(fetched) => Ok(Loaded {
-                    bytes: fetched.bytes,
-                    freshness: Freshness::Local,
-                    warnings: Vec::new(),
-                }),
+                Some(fetched) if fetched.bytes.len() as u64 > options.max_size => Err(too_large()),
+                Some(fetched) => Ok(Loaded::local(fetched.bytes)),
                 None => Err(CheckError::FeedMissing {
                     location: store.location(),
                 }),
@@ -168,30 +257,111 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
     }
 }
 
+/// The cached copy of `url`, with a warning that says why and how old.
+fn from_cache(
+    url: &url::Url,
+    paths: &CachePaths,
+    meta: &CacheMeta,
+    why: &str,
+    options: &FetchOptions,
+) -> Result<Loaded, CheckError> {
+    let bytes = read_capped(
+        &paths.body,
+        options.max_size,
+        &paths.body.display().to_string(),
+    )?;
+    let age = (chrono::Utc::now() - meta.fetched_at)
+        .to_std()
+        .unwrap_or_default();
+    let age = humantime::format_duration(Duration::from_secs(age.as_secs() / 60 * 60));
+    Ok(Loaded {
+        bytes,
+        freshness: Freshness::Cached,
+        warnings: vec![format!(
+            "{why}: using the cached copy of {url}, fetched {} ({} old)",
+            meta.fetched_at.format("%Y-%m-%d %H:%M UTC"),
+            if age.to_string() == "0s" {
+                "less than a minute".to_string()
+            } else {
+                age.to_string()
+            }
+        )],
+        pending: None,
+    })
+}
+
 async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, CheckError> {
+    let paths = options.cache_dir.as_deref().map(|d| CachePaths::of(d, url));
+    let cached = paths
+        .as_ref()
+        .and_then(|p| p.read_meta(url).map(|m| (p.clone(), m)));
+    if options.offline {
+        return match &cached {
+            Some((paths, meta)) => from_cache(url, paths, meta, "--offline", options),
+            None => Err(CheckError::NoCachedCopy {
+                url: url.to_string(),
+            }),
+        };
+    }
+    match download(url, options, paths, cached.as_ref().map(|(_, m)| m)).await {
+        Ok(loaded) => Ok(loaded),
+        // The network failed (not the server's answer or the size limit):
+        // a cached copy is better than no check.
+        Err(e @ (CheckError::FeedFetch { .. } | CheckError::FeedStatus { status: 500.., .. })) => {
+            match &cached {
+                Some((paths, meta)) => {
+                    let mut loaded =
+                        from_cache(url, paths, meta, "the feed could not be fetched", options)?;
+                    loaded.warnings[0] =
+                        format!("{} ({})", loaded.warnings[0], crate::error::Chain(&e));
+                    Ok(loaded)
+                }
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn download(
+    url: &url::Url,
+    options: &FetchOptions,
+    paths: Option<CachePaths>,
+    cached: Option<&CacheMeta>,
+) -> Result<Loaded, CheckError> {
     let fetch_err = |source: reqwest::Error| CheckError::FeedFetch {
         url: url.to_string(),
         source: source.without_url(),
     };
+    let too_large = || CheckError::FeedTooLarge {
+        location: url.to_string(),
+        limit: options.max_size,
+    };
     let client = http::builder(options.timeout, Redirects::Follow)
         .build()
         .map_err(CheckError::HttpClient)?;
-    let path = options.cache_dir.as_deref().map(|d| cache_path(d, url));
-    let cached = path.as_deref().and_then(|p| read_cache(p, url));
     let mut request = client.get(url.clone());
-    if let Some(entry) = &cached {
-        request = request.header(IF_NONE_MATCH, &entry.etag);
+    if let Some(etag) = cached.and_then(|m| m.etag.as_deref()) {
+        request = request.header(IF_NONE_MATCH, etag);
     }
-    let response = request.send().await.map_err(fetch_err)?;
+    let mut response = request.send().await.map_err(fetch_err)?;
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
-        return match cached {
-            Some(entry) => Ok(Loaded {
-                bytes: entry.body.into_bytes(),
-                freshness: Freshness::NotModified,
-                warnings: Vec::new(),
-            }),
-            None => Err(CheckError::FeedNotModified {
+        return match (cached, paths) {
+            (Some(_), Some(paths)) => {
+                let bytes = read_capped(
+                    &paths.body,
+                    options.max_size,
+                    &paths.body.display().to_string(),
+                )?;
+                Ok(Loaded {
+                    bytes,
+                    freshness: Freshness::NotModified,
+                    warnings: Vec::new(),
+                    pending: None,
+                })
+            }
+            _ => Err(CheckError::FeedNotModified {
                 url: url.to_string(),
             }),
         };
@@ -202,35 +372,68 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
             status: status.as_u16(),
         });
     }
+    if response
+        .content_length()
+        .is_some_and(|n| n > options.max_size)
+    {
+        return Err(too_large());
+    }
     let etag = response
         .headers()
         .get(ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = response.bytes().await.map_err(fetch_err)?.to_vec();
     let mut warnings = Vec::new();
-    if let (Some(path), Some(etag)) = (path, etag) {
-        match String::from_utf8(bytes.clone()) {
-            Ok(body) => {
-                let entry = CacheEntry {
-                    url: url.to_string(),
-                    etag,
-                    body,
-                };
-                if let Err(e) = write_cache(&path, &entry) {
+    // The body goes to a temporary file in the cache directory as it
+    // arrives, and into memory up to the size limit.
+    let mut file = match &paths {
+        Some(p) => {
+            let dir = p.body.parent().unwrap_or(Path::new("."));
+            match std::fs::create_dir_all(dir).and_then(|()| tempfile::NamedTempFile::new_in(dir)) {
+                Ok(f) => Some(f),
+                Err(e) => {
                     warnings.push(format!(
-                        "cannot write the feed cache {}: {e}; the next check downloads the feed again",
-                        path.display()
+                        "cannot write the feed cache in {}: {e}; the next check downloads the feed again",
+                        dir.display()
                     ));
+                    None
                 }
             }
-            Err(_) => warnings.push("the feed is not UTF-8; it was not cached".into()),
         }
+        None => None,
+    };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
+        if (bytes.len() + chunk.len()) as u64 > options.max_size {
+            return Err(too_large());
+        }
+        if let Some(f) = &mut file
+            && let Err(e) = std::io::Write::write_all(f, &chunk)
+        {
+            warnings.push(format!(
+                "cannot write the feed cache: {e}; the next check downloads the feed again"
+            ));
+            file = None;
+        }
+        bytes.extend_from_slice(&chunk);
     }
+    let pending = match (file, paths) {
+        (Some(file), Some(paths)) => Some(PendingCache {
+            file,
+            paths,
+            meta: CacheMeta {
+                url: url.to_string(),
+                etag,
+                fetched_at: chrono::Utc::now(),
+            },
+        }),
+        _ => None,
+    };
     Ok(Loaded {
         bytes,
         freshness: Freshness::Downloaded,
         warnings,
+        pending,
     })
 }
 
@@ -266,6 +469,7 @@ fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
                 component: w.component.to_string(),
                 package: package.map(str::to_string),
                 ranges: vec![range],
+                fixed: Vec::new(),
             }),
         }
     }
@@ -304,6 +508,51 @@ pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckE
     Ok(entries)
 }
 
+/// Whether an announcement says in so many words that no fix exists: a
+/// "Fixed Versions" heading followed by "None", or one of the phrases the
+/// Security Response Committee uses ("will not be fixed", "will not
+/// receive security updates", "there is no patch").
+pub fn states_no_fix(body: &str) -> bool {
+    const PHRASES: [&str; 6] = [
+        "will not be fixed",
+        "won't be fixed",
+        "will not receive security updates",
+        "no fix is available",
+        "there is no fix",
+        "there is no patch",
+    ];
+    let lower = body.to_lowercase();
+    if PHRASES.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    // "Fixed Versions" (a heading, a bold line, a label) and then, on the
+    // same line or the first non-empty line after it, "None".
+    let mut lines = lower
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c)));
+    while let Some(line) = lines.by_ref().next() {
+        if let Some(rest) = line
+            .strip_prefix("fixed versions")
+            .or_else(|| line.strip_prefix("fixed version"))
+        {
+            let rest = rest.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c));
+            let next = if rest.is_empty() {
+                lines.by_ref().find(|l| !l.is_empty()).unwrap_or("")
+            } else {
+                rest
+            };
+            if next == "none"
+                || next.starts_with("none.")
+                || next.starts_with("none ")
+                || next.starts_with("none,")
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn entry(id: &CveId, item: Item) -> FeedEntry {
     let ext = item.extension.unwrap_or_default();
     let body = item.content_text.unwrap_or_default();
@@ -321,7 +570,10 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
             affected: p.affected.clone(),
             origin: Origin::Description,
         },
-        (Some(Err(reason)), None) => RangeData::Unknown { reason },
+        (Some(Err(reason)), None) => RangeData::Unknown {
+            why: UnknownReason::InvalidRanges,
+            reason,
+        },
         (structured, None) => {
             let feed_part = if structured.is_some() {
                 "the feed lists no affected versions"
@@ -334,6 +586,7 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
                 "none could be read from the description"
             };
             RangeData::Unknown {
+                why: UnknownReason::NoAffectedVersions,
                 reason: format!("{feed_part}, and {body_part}"),
             }
         }
@@ -350,7 +603,13 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
             vector: Some(s.vector),
         }),
     };
+    let fix_news = if ext.status == Some(Status::Unfixed) || states_no_fix(&body) {
+        FixNews::NoFix
+    } else {
+        FixNews::Ranges
+    };
     FeedEntry {
+        fix_news,
         url: item
             .url
             .map(Cow::into_owned)

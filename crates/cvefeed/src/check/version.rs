@@ -75,15 +75,46 @@ fn is_upstream_prerelease(pre: &Prerelease) -> bool {
     })
 }
 
+/// The longest version string accepted. Real ones are under 40
+/// characters (`v1.29.3-eks-1234567890abcdef` is 28); anything far longer is
+/// a mistake or an attack, and would only be echoed back.
+pub const MAX_VERSION_LEN: usize = 64;
+
+/// Whether `bare` is `MAJOR.MINOR` alone: a minor line, not a version.
+fn is_minor_line(bare: &str) -> bool {
+    let mut parts = bare.split('.');
+    let numeric =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    numeric(parts.next()) && numeric(parts.next()) && parts.next().is_none()
+}
+
 impl FromStr for InstalledVersion {
     type Err = InvalidVersion;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
+        if trimmed.chars().count() > MAX_VERSION_LEN {
+            let head: String = trimmed.chars().take(24).collect();
+            return Err(InvalidVersion {
+                input: format!("{head}…"),
+                reason: format!(
+                    "{} characters long; a version has at most {MAX_VERSION_LEN}",
+                    trimmed.chars().count()
+                ),
+            });
+        }
         let bare = trimmed
             .strip_prefix('v')
             .or_else(|| trimmed.strip_prefix('V'))
             .unwrap_or(trimmed);
+        if is_minor_line(bare) {
+            return Err(InvalidVersion {
+                input: s.to_string(),
+                reason: format!(
+                    "a minor line without a patch version: give the full version that runs, such as {bare}.4"
+                ),
+            });
+        }
         let parsed = Version::parse(bare).map_err(|e| InvalidVersion {
             input: s.to_string(),
             reason: e.to_string(),
@@ -165,6 +196,24 @@ mod tests {
             assert_eq!(e.input, bad);
             assert!(e.to_string().contains(&format!("{bad:?}")));
         }
+    }
+
+    #[test]
+    fn short_and_absurd_versions_are_refused() {
+        let short = "1.30".parse::<InstalledVersion>().unwrap_err();
+        assert_eq!(
+            short.to_string(),
+            "\"1.30\" is not a Kubernetes version (a minor line without a patch version: give \
+             the full version that runs, such as 1.30.4); expected MAJOR.MINOR.PATCH such as \
+             1.29.3, v1.29.3 or v1.29.3-eks-abc"
+        );
+        assert!("v1.30".parse::<InstalledVersion>().is_err());
+        let long = format!("1.28.3+{}", "a".repeat(70_000));
+        let e = long.parse::<InstalledVersion>().unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
+        assert!(e.reason.contains("70007 characters long"), "{e}");
+        let longest = format!("1.28.3+{}", "a".repeat(MAX_VERSION_LEN - 7));
+        assert!(longest.parse::<InstalledVersion>().is_ok());
     }
 
     #[test]

@@ -1,31 +1,50 @@
 //! The `cvefeed check` workflow, as a library call: read the targets (from
-//! `--version` arguments or a cluster), load every feed and merge their
-//! entries, assess each CVE against each target, and return the
-//! [`Report`], which knows the exit status it calls for.
+//! `--version` arguments and/or a cluster), load every feed and merge their
+//! entries, assess each CVE against each target, apply the ignore rules,
+//! work out the remediation, and return the [`Report`], which knows the
+//! exit status it calls for.
 //!
 //! This module owns the order of those steps and the merge rule (a CVE in
 //! several feeds keeps the entry of the first). It never prints: the
 //! caller renders the report ([`super::report::render`]).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
+
 use super::report::Report;
-use super::source::{self, FeedLocation, FetchOptions, Freshness};
-use super::{CheckError, FeedEntry, Target, assess, cluster};
+use super::source::{self, FeedLocation, FetchOptions, Freshness, Loaded};
+use super::{CheckError, FeedEntry, Target, assess, cluster, ignore, remediate};
+use cvefeed_model::advisory::CveId;
 use cvefeed_model::advisory::vuln::Rating;
 
 /// Where the installed versions come from.
-#[derive(Debug, Clone)]
-pub enum Targets {
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
     /// `--version` arguments: `VERSION` or `COMPONENT=VERSION`.
-    Versions(Vec<String>),
-    /// The cluster of a kubeconfig.
-    Cluster {
-        /// The kubeconfig.
-        kubeconfig: PathBuf,
-        /// Its context to use; `None`: the current one.
-        context: Option<String>,
-    },
+    pub versions: Vec<String>,
+    /// Read a cluster too: always when `versions` is empty.
+    pub cluster: Option<ClusterSource>,
+}
+
+/// Which cluster to read.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterSource {
+    /// The kubeconfig; `None`: `$KUBECONFIG`, `~/.kube/config`, then the
+    /// in-cluster service account.
+    pub kubeconfig: Option<PathBuf>,
+    /// Its context to use; `None`: the current one.
+    pub context: Option<String>,
+}
+
+/// What to accept without failing.
+#[derive(Debug, Clone, Default)]
+pub struct IgnoreOptions {
+    /// The ignore file.
+    pub file: Option<PathBuf>,
+    /// Accept affected results for which no fix exists.
+    pub unfixed: bool,
 }
 
 /// Everything one check needs.
@@ -40,52 +59,79 @@ pub struct CheckOptions {
     /// Affected CVEs rated below this do not fail the check; `None`: any
     /// affected CVE does.
     pub fail_on: Option<Rating>,
+    /// Unknown verdicts fail the check too.
+    pub fail_on_unknown: bool,
+    /// What to accept.
+    pub ignore: IgnoreOptions,
+    /// Today, for the ignore file's expiry dates.
+    pub today: NaiveDate,
+}
+
+/// Load one feed. This is where a feed's bytes are obtained, and where a
+/// check of their signature belongs once feeds are signed.
+async fn load_feed(location: &FeedLocation, fetch: &FetchOptions) -> Result<Loaded, CheckError> {
+    source::load(location, fetch).await
 }
 
 /// Run one check. Errors mean no verdict could be given (exit status 2);
 /// problems that did not stop it are the report's warnings.
 pub async fn run(options: &CheckOptions) -> Result<Report, CheckError> {
     let mut warnings = Vec::new();
-    let targets = match &options.targets {
-        Targets::Cluster {
-            kubeconfig,
-            context,
-        } => {
-            let reading = cluster::read(kubeconfig, context.as_deref()).await?;
-            warnings.extend(reading.warnings);
-            reading.targets
-        }
-        Targets::Versions(versions) => versions
-            .iter()
-            .map(|v| Target::parse(v))
-            .collect::<Result<Vec<_>, _>>()?,
+    let mut targets = options
+        .targets
+        .versions
+        .iter()
+        .map(|v| Target::parse(v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ignores = match &options.ignore.file {
+        Some(path) => ignore::read(path)?,
+        None => Vec::new(),
     };
+    let cluster = match (&options.targets.cluster, targets.is_empty()) {
+        (Some(c), _) => Some(c.clone()),
+        (None, true) => Some(ClusterSource::default()),
+        (None, false) => None,
+    };
+    if let Some(c) = cluster {
+        let reading = cluster::read(c.kubeconfig.as_deref(), c.context.as_deref()).await?;
+        warnings.extend(reading.warnings);
+        cluster::merge_targets(&mut targets, reading.targets);
+    }
     let mut entries: Vec<FeedEntry> = Vec::new();
+    let mut ids: HashSet<CveId> = HashSet::new();
     let mut described = Vec::new();
     for feed in &options.feeds {
         let location = FeedLocation::parse(feed)?;
-        let loaded = source::load(&location, &options.fetch).await?;
-        warnings.extend(loaded.warnings);
-        for e in source::parse_feed(&loaded.bytes, &location.describe())? {
-            if !entries.iter().any(|known| known.id == e.id) {
-                entries.push(e);
-            }
-        }
+        let mut loaded = load_feed(&location, &options.fetch).await?;
+        let parsed = source::parse_feed(&loaded.bytes, &location.describe())?;
+        loaded.keep_in_cache();
+        warnings.append(&mut loaded.warnings);
+        entries.extend(parsed.into_iter().filter(|e| ids.insert(e.id.clone())));
         described.push(match loaded.freshness {
             Freshness::NotModified => {
                 format!("{} (not modified, cached copy)", location.describe())
             }
-            _ => location.describe(),
+            Freshness::Cached => format!("{} (cached copy)", location.describe()),
+            Freshness::Local | Freshness::Downloaded => location.describe(),
         });
     }
-    let results = assess(&entries, &targets);
+    let mut results = assess(&entries, &targets);
+    warnings.extend(ignore::apply(
+        &mut results,
+        &ignores,
+        options.ignore.unfixed,
+        options.today,
+    ));
+    let remediation = remediate(&entries, &results);
     Ok(Report {
         feed: described.join(", "),
         cves: entries.len(),
         targets,
         results,
+        remediation,
         warnings,
         fail_on: options.fail_on,
+        fail_on_unknown: options.fail_on_unknown,
     })
 }
 

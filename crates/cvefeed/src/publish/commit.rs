@@ -15,9 +15,9 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{Plan, finish_unchanged, plan, store_page_cache};
+use super::plan::{Plan, finish_unchanged, plan, store_caches};
 use super::write::{Writer, read_journal};
-use super::{JOURNAL, PAGE_CACHE, RefreshConfig, RefreshError, Summary, to_json};
+use super::{JOURNAL, RefreshConfig, RefreshError, Summary, to_json};
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::render::SiteConfig;
@@ -37,10 +37,12 @@ pub(super) async fn publish(
         journal.as_ref().unwrap_or(&BTreeSet::new()),
     )
     .await?;
-    let mut cache_written = store_page_cache(store, &mut first).await?;
-    let with_cache = |mut summary: Summary, cache_written: bool| {
-        if cache_written {
-            summary.written.push(PAGE_CACHE.to_string());
+    let mut cache_written = store_caches(store, &mut first).await?;
+    let with_cache = |mut summary: Summary, cache_written: Vec<&str>| {
+        for name in cache_written {
+            if !summary.written.iter().any(|w| w == name) {
+                summary.written.push(name.to_string());
+            }
         }
         summary
     };
@@ -58,7 +60,7 @@ pub(super) async fn publish(
     } else {
         tracing::info!("another refresher published while this one was reading; planning again");
         let mut again = plan(store, config, now, &dirty).await?;
-        cache_written |= store_page_cache(store, &mut again).await?;
+        cache_written.extend(store_caches(store, &mut again).await?);
         again
     };
     let mut retried = false;
@@ -81,7 +83,7 @@ pub(super) async fn publish(
                 );
                 retried = true;
                 planned = plan(store, config, now, &dirty).await?;
-                cache_written |= store_page_cache(store, &mut planned).await?;
+                cache_written.extend(store_caches(store, &mut planned).await?);
             }
             other => return other.map(|summary| with_cache(summary, cache_written)),
         }
@@ -108,11 +110,19 @@ async fn apply(
         due,
         stale,
         mut summary,
+        precompress,
         ..
     } = plan;
     let publication = store.begin().await?;
     writer
-        .write_due(publication.as_ref(), site, feed, &due, &mut manifest)
+        .write_due(
+            publication.as_ref(),
+            site,
+            feed,
+            &due,
+            precompress,
+            &mut manifest,
+        )
         .await?;
     for name in &stale {
         writer.keep_alive().await?;

@@ -37,6 +37,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::cverecords::RecordSource;
 use crate::error::Chain;
 use crate::github;
 use crate::github::RepoName;
@@ -91,8 +92,31 @@ pub struct RefreshConfig {
     /// Also publish the upstream bucket layout (`official-cve-feed.json`,
     /// `cve-feed-hash`).
     pub compat_k8s_bucket: bool,
+    /// Also write a `.gz` and a `.br` sibling of every text object, listed
+    /// in the manifest as encodings of their object
+    /// ([`cvefeed_model::manifest::ObjectEntry::encodings`]).
+    pub precompress: bool,
     /// Build hooks and the failure alert.
     pub hooks: Hooks,
+    /// Where the CNA's CVE records come from.
+    pub records: RecordSource,
+    /// How much older than the issue's last edit a CVE record may be
+    /// before the audit reports it.
+    pub record_max_lag: Duration,
+}
+
+/// What reading the CVE records did in a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RecordStats {
+    /// Requests to the CVE Services API, retries included.
+    pub requests: u32,
+    /// Of those, answered 304.
+    pub not_modified: u32,
+    /// CVEs whose record could not be fetched or read (the cached record,
+    /// or none, was used).
+    pub failures: Vec<CveId>,
+    /// Audit findings in the feed.
+    pub findings: usize,
 }
 
 /// What a successful refresh did.
@@ -102,6 +126,8 @@ pub struct Summary {
     pub outcome: Outcome,
     /// Items in the feed.
     pub items: usize,
+    /// Where the feed was published (the store's location).
+    pub location: String,
     /// Ids added, changed, removed.
     #[serde(flatten)]
     pub changes: Changes,
@@ -115,6 +141,8 @@ pub struct Summary {
     pub rate_limit_remaining: Option<u64>,
     /// Labelled issues without a CVE id.
     pub unparsed: Vec<UnparsedIssue>,
+    /// The CVE records.
+    pub cve_records: RecordStats,
     /// Objects written (besides `status.json`).
     pub written: Vec<String>,
     /// When the content last changed.
@@ -134,32 +162,67 @@ impl Summary {
             .collect()
     }
 
-    /// One human line.
+    /// One human line, short at any size: the outcome, the item count
+    /// and where they went, then per kind (added, changed, removed,
+    /// unparsed) the count and at most [`IDS_SHOWN`] ids, then the GitHub
+    /// traffic. `--json` gives every id.
     pub fn line(&self) -> String {
-        let ids = |v: &[CveId]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
-            }
-        };
-        let outcome = self.outcome;
+        let unparsed: Vec<String> = self
+            .unparsed
+            .iter()
+            .map(|u| format!("{}#{}", u.repo, u.number))
+            .collect();
+        let kinds = [
+            ("added", ids(&self.changes.added)),
+            ("changed", ids(&self.changes.changed)),
+            ("removed", ids(&self.changes.removed)),
+            ("unparsed", unparsed),
+        ];
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|(kind, names)| format!("{kind} {}", shortened(names)))
+            .collect();
         let mut line = format!(
-            "{outcome}: {} items; added {}; changed {}; removed {}; {} GitHub requests, {} answered 304",
+            "{}: {} items in {}; {}; {} GitHub requests, {} answered 304",
+            self.outcome,
             self.items,
-            ids(&self.changes.added),
-            ids(&self.changes.changed),
-            ids(&self.changes.removed),
+            self.location,
+            kinds.join("; "),
             self.requests,
             self.not_modified,
         );
-        if !self.unparsed.is_empty() {
+        let records = &self.cve_records;
+        if records.findings > 0 {
+            line.push_str(&format!("; {} audit findings", records.findings));
+        }
+        if !records.failures.is_empty() {
             line.push_str(&format!(
-                "; {} labelled issues without a CVE id",
-                self.unparsed.len()
+                "; CVE records not read {}",
+                shortened(&ids(&records.failures))
             ));
         }
         line
+    }
+}
+
+/// How many ids of each kind [`Summary::line`] names.
+pub const IDS_SHOWN: usize = 10;
+
+fn ids(ids: &[CveId]) -> Vec<String> {
+    ids.iter().map(|i| i.as_str().to_string()).collect()
+}
+
+/// `0`, or `3 (A, B, C)`, or `25 (A, …, J and 15 more)`.
+fn shortened(names: &[String]) -> String {
+    if names.is_empty() {
+        return "0".into();
+    }
+    let shown = names[..names.len().min(IDS_SHOWN)].join(", ");
+    let more = names.len().saturating_sub(IDS_SHOWN);
+    if more == 0 {
+        format!("{} ({shown})", names.len())
+    } else {
+        format!("{} ({shown} and {more} more)", names.len())
     }
 }
 
@@ -297,4 +360,63 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("bookkeeping documents serialize");
     bytes.push(b'\n');
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cve(n: usize) -> CveId {
+        format!("CVE-2031-{:04}", 1000 + n).parse().unwrap()
+    }
+
+    fn summary(added: usize, changed: usize) -> Summary {
+        Summary {
+            outcome: Outcome::Published,
+            items: added + changed,
+            location: "./public".into(),
+            changes: Changes {
+                added: (0..added).map(cve).collect(),
+                changed: (added..added + changed).map(cve).collect(),
+                removed: vec![],
+            },
+            requests: 100,
+            not_modified: 0,
+            github_statuses: BTreeMap::new(),
+            rate_limit_remaining: None,
+            unparsed: vec![UnparsedIssue {
+                repo: "kubernetes/kubernetes".into(),
+                number: 7,
+                title: "no id".into(),
+                reason: Default::default(),
+            }],
+            cve_records: RecordStats::default(),
+            written: vec![],
+            updated_at: DateTime::UNIX_EPOCH,
+            hooks: vec![],
+        }
+    }
+
+    #[test]
+    fn the_line_names_at_most_ten_ids_per_kind() {
+        assert_eq!(
+            summary(10_000, 2).line(),
+            "published: 10002 items in ./public; added 10000 (CVE-2031-1000, CVE-2031-1001, \
+             CVE-2031-1002, CVE-2031-1003, CVE-2031-1004, CVE-2031-1005, CVE-2031-1006, \
+             CVE-2031-1007, CVE-2031-1008, CVE-2031-1009 and 9990 more); changed 2 \
+             (CVE-2031-11000, CVE-2031-11001); removed 0; unparsed 1 (kubernetes/kubernetes#7); \
+             100 GitHub requests, 0 answered 304"
+        );
+        assert_eq!(
+            shortened(&(0..11).map(|n| n.to_string()).collect::<Vec<_>>()),
+            "11 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 1 more)"
+        );
+    }
+
+    #[test]
+    fn json_keeps_every_id() {
+        let json = serde_json::to_value(summary(25, 0)).unwrap();
+        assert_eq!(json["added"].as_array().unwrap().len(), 25);
+        assert_eq!(json["location"], "./public");
+    }
 }

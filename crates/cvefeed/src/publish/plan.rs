@@ -15,10 +15,15 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
-use super::{COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RefreshConfig, RefreshError, Summary};
+use super::{
+    COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError,
+    Summary,
+};
+use crate::compress;
+use crate::cverecords;
 use crate::store::{PutMode, Store, StoreError, Version};
 use cvefeed_model::feed::{self, Feed};
-use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
+use cvefeed_model::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
 use cvefeed_model::render::{self, Part, content_type};
 
 /// What a run would write, computed from the store and the source without
@@ -43,11 +48,35 @@ pub(super) struct Plan {
     pub(super) stale: Vec<String>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
+    /// The CVE record cache to store (compact JSON), if it changed.
+    record_cache: Option<Vec<u8>>,
+    /// Whether text objects get `.gz` and `.br` siblings.
+    pub(super) precompress: bool,
     /// The summary, `written` still empty.
     pub(super) summary: Summary,
 }
 
 impl Plan {
+    /// Every name the due objects may be written under: their own, and with
+    /// `precompress` their `.gz` and `.br` siblings (only text objects get
+    /// them, but the name of one that does not is harmless here).
+    pub(super) fn due_names(&self) -> Vec<String> {
+        let names = self.due.iter().flat_map(|d| match d {
+            Due::Part(part) => vec![part.name(&self.feed)],
+            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
+        });
+        names
+            .flat_map(|name| {
+                let siblings = Coding::ALL
+                    .iter()
+                    .filter(|_| self.precompress)
+                    .map(|c| c.sibling(&name))
+                    .collect::<Vec<_>>();
+                std::iter::once(name).chain(siblings)
+            })
+            .collect()
+    }
+
     /// Whether there is nothing to write: no object due or stale, and the
     /// manifest as published.
     pub(super) fn unchanged(&self) -> bool {
@@ -93,12 +122,38 @@ pub(super) async fn plan(
     let (repos, page_cache, stats) = fetch(store, config).await?;
     // Parsing and hashing are CPU work: off the async threads, on every core.
     let label = config.label.clone();
+    let (advisories, unparsed) = tokio::task::spawn_blocking(move || parse(&repos, &label))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    // The CNA's records of every id: a failure here never fails the run.
+    let ids: Vec<_> = advisories.iter().map(|a| a.id.clone()).collect();
+    let mut records = cverecords::fetch(store, &config.records, &ids, now).await;
+    let record_cache = records.cache.take();
+    let max_lag =
+        chrono::TimeDelta::from_std(config.record_max_lag).unwrap_or(chrono::TimeDelta::MAX);
     let settings = config.site.fingerprint();
-    let (feed, changes, unparsed, previous_manifest) = tokio::task::spawn_blocking(move || {
-        let (advisories, unparsed) = parse(&repos, &label);
-        drop(repos);
-        let (feed, changes) = feed::build(advisories, previous_manifest.as_ref(), &settings, now);
-        (feed, changes, unparsed, previous_manifest)
+    let (feed, changes, record_stats, previous_manifest) = tokio::task::spawn_blocking(move || {
+        let mut advisories = advisories;
+        let checked = cross_check(&mut advisories, &records, max_lag);
+        let mut record_stats = RecordStats {
+            requests: records.requests,
+            not_modified: records.not_modified,
+            failures: records.failures,
+            findings: checked.findings.len(),
+        };
+        record_stats
+            .failures
+            .extend(checked.unreadable.into_iter().map(|(id, _)| id));
+        record_stats.failures.sort();
+        record_stats.failures.dedup();
+        let (feed, changes) = feed::build(
+            advisories,
+            checked.findings,
+            previous_manifest.as_ref(),
+            &settings,
+            now,
+        );
+        (feed, changes, record_stats, previous_manifest)
     })
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
@@ -153,31 +208,47 @@ pub(super) async fn plan(
         for name in &object_names {
             let Some(entry) = prev
                 .and_then(|m| m.objects.get(name))
-                .filter(|_| same_inputs)
+                .filter(|e| same_inputs && has_wanted_encodings(e, config.precompress))
             else {
                 break;
             };
             // Possibly overwritten by an unfinished or losing publish.
-            if dirty.contains(name)
-                && store
+            let written = std::iter::once((name, &entry.sha256))
+                .chain(entry.encodings.values().map(|e| (&e.name, &e.sha256)));
+            let mut intact = true;
+            for (name, sha256) in written.filter(|(n, _)| dirty.contains(*n)) {
+                intact &= store
                     .get(name)
                     .await?
-                    .is_none_or(|f| hex::encode(Sha256::digest(&f.bytes)) != entry.sha256)
-            {
+                    .is_some_and(|f| hex::encode(Sha256::digest(&f.bytes)) == *sha256);
+            }
+            if !intact {
                 break;
             }
             carried.push((name.clone(), entry.clone()));
         }
         if carried.len() == object_names.len() {
+            for (_, entry) in &carried {
+                names.extend(entry.encodings.values().map(|e| e.name.clone()));
+            }
             manifest.objects.extend(carried);
         } else {
             due.push(object);
+            if config.precompress {
+                for name in &object_names {
+                    names.extend(Coding::ALL.iter().map(|c| c.sibling(name)));
+                }
+            }
         }
         names.extend(object_names);
     }
     let mut stale: BTreeSet<String> = prev
         .into_iter()
-        .flat_map(|m| m.objects.keys())
+        .flat_map(|m| {
+            m.objects.iter().flat_map(|(name, entry)| {
+                std::iter::once(name).chain(entry.encodings.values().map(|e| &e.name))
+            })
+        })
         .filter(|name| !names.contains(*name))
         .cloned()
         .collect();
@@ -201,12 +272,14 @@ pub(super) async fn plan(
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
+            location: store.location(),
             changes,
             requests: stats.requests,
             not_modified: stats.not_modified,
             github_statuses: stats.by_status,
             rate_limit_remaining: stats.rate_limit_remaining,
             unparsed,
+            cve_records: record_stats,
             written: Vec::new(),
             updated_at: feed.updated_at,
             hooks: Vec::new(),
@@ -216,23 +289,60 @@ pub(super) async fn plan(
         due,
         stale,
         page_cache,
+        record_cache,
+        precompress: config.precompress,
     })
 }
 
-/// Store the GitHub page cache if the plan carries a new one. It is an
-/// HTTP cache, right whatever happens to the publish: it is written as
-/// soon as the source was read, and its memory freed before rendering.
-pub(super) async fn store_page_cache(
+/// Whether a published entry has the siblings this run wants: both codings
+/// for a text object with `precompress`, none otherwise.
+fn has_wanted_encodings(entry: &ObjectEntry, precompress: bool) -> bool {
+    let wanted = precompress && compress::is_compressible(&entry.content_type);
+    if wanted {
+        Coding::ALL.iter().all(|c| entry.encodings.contains_key(c))
+    } else {
+        entry.encodings.is_empty()
+    }
+}
+
+/// Audit and merge every advisory with its CVE record, logging what could
+/// not be read with the CVE id.
+fn cross_check(
+    advisories: &mut [cvefeed_model::advisory::Advisory],
+    records: &cverecords::Records,
+    max_lag: chrono::TimeDelta,
+) -> cvefeed_model::cve5::CrossCheck {
+    let checked = cvefeed_model::cve5::cross_check(advisories, |id| records.input(id), max_lag);
+    for (id, e) in &checked.unreadable {
+        tracing::warn!(id = %id, error = %crate::error::Chain(e), "cannot read the CVE record; the issue's data stands alone");
+    }
+    for (id, w) in &checked.warnings {
+        tracing::warn!(id = %id, "{w}");
+    }
+    checked
+}
+
+/// Store the GitHub page cache and the CVE record cache, those the plan
+/// carries new ones of; the names written. They are HTTP caches, right
+/// whatever happens to the publish: they are written as soon as the
+/// sources were read, and their memory freed before rendering.
+pub(super) async fn store_caches(
     store: &dyn Store,
     plan: &mut Plan,
-) -> Result<bool, StoreError> {
-    let Some(bytes) = plan.page_cache.take() else {
-        return Ok(false);
-    };
-    store
-        .put(PAGE_CACHE, bytes, content_type::JSON, PutMode::Overwrite)
-        .await?;
-    Ok(true)
+) -> Result<Vec<&'static str>, StoreError> {
+    let mut written = Vec::new();
+    for (name, bytes) in [
+        (PAGE_CACHE, plan.page_cache.take()),
+        (cverecords::CACHE, plan.record_cache.take()),
+    ] {
+        if let Some(bytes) = bytes {
+            store
+                .put(name, bytes, content_type::JSON, PutMode::Overwrite)
+                .await?;
+            written.push(name);
+        }
+    }
+    Ok(written)
 }
 
 /// Nothing to publish: the plan's summary, as unchanged.

@@ -61,6 +61,9 @@ fn document(
             item_count: summary.items,
             unparsed_issues: summary.unparsed.len(),
             unparsed: summary.unparsed.clone(),
+            cve_record_failures: summary.cve_records.failures.len(),
+            cve_record_failed: summary.cve_records.failures.clone(),
+            audit_findings: summary.cve_records.findings,
         },
         Err(e) => StatusDoc {
             last_check: now,
@@ -70,6 +73,11 @@ fn document(
             item_count: previous.map_or(0, |p| p.item_count),
             unparsed_issues: previous.map_or(0, |p| p.unparsed_issues),
             unparsed: previous.map(|p| p.unparsed.clone()).unwrap_or_default(),
+            cve_record_failures: previous.map_or(0, |p| p.cve_record_failures),
+            cve_record_failed: previous
+                .map(|p| p.cve_record_failed.clone())
+                .unwrap_or_default(),
+            audit_findings: previous.map_or(0, |p| p.audit_findings),
         },
     }
 }
@@ -108,6 +116,12 @@ mod tests {
             item_count: 7,
             unparsed_issues: 1,
             unparsed: Vec::new(),
+            cve_record_failures: 2,
+            cve_record_failed: vec![
+                "CVE-2031-0001".parse().unwrap(),
+                "CVE-2031-0002".parse().unwrap(),
+            ],
+            audit_findings: 3,
         };
         let error = RefreshError::ReadFile {
             path: "issues.json".into(),
@@ -117,6 +131,8 @@ mod tests {
         assert_eq!(doc.last_outcome, Outcome::Failed);
         assert_eq!(doc.last_success, previous.last_success);
         assert_eq!((doc.item_count, doc.unparsed_issues), (7, 1));
+        assert_eq!((doc.cve_record_failures, doc.audit_findings), (2, 3));
+        assert_eq!(doc.cve_record_failed, previous.cve_record_failed);
         assert_eq!(
             doc.last_error.as_deref(),
             Some("cannot read issues from issues.json: gone")

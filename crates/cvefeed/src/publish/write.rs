@@ -15,9 +15,10 @@ use sha2::{Digest, Sha256};
 
 use super::plan::{Due, Plan};
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
+use crate::compress;
 use crate::store::{Publication, PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::feed::Feed;
-use cvefeed_model::manifest::{Manifest, ObjectEntry};
+use cvefeed_model::manifest::{Coding, EncodedEntry, Manifest, ObjectEntry};
 use cvefeed_model::render::{self, Artifact, Part, RenderError, SiteConfig, content_type, osv};
 
 /// OSV records rendered per batch (and written between two lease renewals).
@@ -97,10 +98,7 @@ impl<'a> Writer<'a> {
     /// Write the journal of `plan`, durably: every name it is about to
     /// write or delete, and every name still dirty from an earlier try.
     pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        let due_names = plan.due.iter().flat_map(|d| match d {
-            Due::Part(part) => vec![part.name(&plan.feed)],
-            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
-        });
+        let due_names = plan.due_names().into_iter();
         let journal = Journal {
             names: due_names
                 .chain(plan.stale.iter().cloned())
@@ -131,9 +129,10 @@ impl<'a> Writer<'a> {
         site: &SiteConfig,
         feed: Arc<Feed>,
         due: &[Due],
+        precompress: bool,
         manifest: &mut Manifest,
     ) -> Result<(), RefreshError> {
-        let mut producer = Some(Producer::new(feed, site.clone(), due));
+        let mut producer = Some(Producer::new(feed, site.clone(), due, precompress));
         let mut ahead = None;
         loop {
             let pending = match (ahead.take(), producer.take()) {
@@ -161,19 +160,21 @@ impl<'a> Writer<'a> {
                 // Independent objects, many at a time: a bucket answers each in
                 // a round trip.
                 let group: Vec<Rendered> = batch.by_ref().take(PARALLEL_WRITES).collect();
-                for r in &group {
-                    self.dirty.insert(r.artifact.name.clone());
-                    manifest
-                        .objects
-                        .insert(r.artifact.name.clone(), r.entry.clone());
-                    self.written.push(r.artifact.name.clone());
+                let mut artifacts = Vec::with_capacity(group.len());
+                for r in group {
+                    manifest.objects.insert(r.artifact.name.clone(), r.entry);
+                    for a in std::iter::once(r.artifact).chain(r.siblings) {
+                        self.dirty.insert(a.name.clone());
+                        self.written.push(a.name.clone());
+                        artifacts.push(a);
+                    }
                 }
-                let puts = group.into_iter().map(|r| async move {
+                let puts = artifacts.into_iter().map(|a| async move {
                     let Artifact {
                         name,
                         content_type,
                         bytes,
-                    } = r.artifact;
+                    } = a;
                     publication.put(&name, bytes, content_type).await
                 });
                 futures::future::try_join_all(puts).await?;
@@ -199,16 +200,20 @@ struct Producer {
     archive: Option<osv::Archive>,
     /// The other due objects, in write order.
     rest: VecDeque<Due>,
+    /// Whether to add `.gz` and `.br` siblings of text objects.
+    precompress: bool,
 }
 
-/// A rendered object and its manifest entry.
+/// A rendered object, its precompressed siblings (if any) and its
+/// manifest entry (which lists them).
 struct Rendered {
     artifact: Artifact,
+    siblings: Vec<Artifact>,
     entry: ObjectEntry,
 }
 
 impl Producer {
-    fn new(feed: Arc<Feed>, site: SiteConfig, due: &[Due]) -> Producer {
+    fn new(feed: Arc<Feed>, site: SiteConfig, due: &[Due], precompress: bool) -> Producer {
         let mut record_due = vec![false; feed.items.len()];
         for d in due {
             if let Due::Part(Part::Record(i)) = d {
@@ -231,6 +236,7 @@ impl Producer {
                 .collect(),
             feed,
             site,
+            precompress,
         }
     }
 
@@ -244,13 +250,13 @@ impl Producer {
                     archive.add(&record)?;
                 }
                 if self.record_due[i] {
-                    batch.push(rendered(record));
+                    batch.push(rendered(record, self.precompress));
                 }
             }
             return Ok(Some(batch));
         }
         if let Some(archive) = self.archive.take() {
-            return Ok(Some(vec![rendered(archive.finish()?)]));
+            return Ok(Some(vec![rendered(archive.finish()?, self.precompress)]));
         }
         let Some(next) = self.rest.pop_front() else {
             return Ok(None);
@@ -262,26 +268,63 @@ impl Producer {
                 if part == Part::JsonFeed && compat_due {
                     // Both names from one rendering of the feed.
                     self.rest.retain(|d| *d != Due::Compat);
-                    batch.extend(compat_artifacts(&artifact).into_iter().map(rendered));
+                    batch.extend(
+                        compat_artifacts(&artifact)
+                            .into_iter()
+                            .map(|a| rendered(a, self.precompress)),
+                    );
                 }
-                batch.insert(0, rendered(artifact));
+                batch.insert(0, rendered(artifact, self.precompress));
             }
             Due::Compat => {
                 let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
-                batch.extend(compat_artifacts(&feed).into_iter().map(rendered));
+                batch.extend(
+                    compat_artifacts(&feed)
+                        .into_iter()
+                        .map(|a| rendered(a, self.precompress)),
+                );
             }
         }
         Ok(Some(batch))
     }
 }
 
-fn rendered(artifact: Artifact) -> Rendered {
-    let entry = ObjectEntry {
+/// A rendered object with its entry and, with `precompress` and a text
+/// type, its `.gz` and `.br` siblings (written as `application/gzip` and
+/// `application/x-brotli` files: the bytes as stored, which static hosts
+/// send with the object's type and a `Content-Encoding`).
+fn rendered(artifact: Artifact, precompress: bool) -> Rendered {
+    let mut entry = ObjectEntry {
         sha256: hex::encode(Sha256::digest(&artifact.bytes)),
         size: artifact.bytes.len() as u64,
         content_type: artifact.content_type.to_string(),
+        ..ObjectEntry::default()
     };
-    Rendered { artifact, entry }
+    let mut siblings = Vec::new();
+    if precompress && compress::is_compressible(artifact.content_type) {
+        for coding in Coding::ALL {
+            let bytes = compress::encode(coding, &artifact.bytes);
+            let sibling = EncodedEntry {
+                name: coding.sibling(&artifact.name),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                size: bytes.len() as u64,
+            };
+            siblings.push(Artifact {
+                name: sibling.name.clone(),
+                content_type: match coding {
+                    Coding::Gzip => "application/gzip",
+                    Coding::Brotli => "application/x-brotli",
+                },
+                bytes,
+            });
+            entry.encodings.insert(coding, sibling);
+        }
+    }
+    Rendered {
+        artifact,
+        siblings,
+        entry,
+    }
 }
 
 /// The next batch, or `None` when everything was rendered.

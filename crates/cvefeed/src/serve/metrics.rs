@@ -16,6 +16,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::publish::{Outcome, RefreshError, Summary};
+use cvefeed_model::cve5::Field;
 
 /// What became of a webhook delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,9 @@ impl ReloadOutcome {
     }
 }
 
+/// The empty label set: a family of this holds one series, or none yet.
+type NoLabels = [(&'static str, &'static str); 0];
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RunLabels {
     outcome: &'static str,
@@ -122,13 +126,22 @@ pub struct Metrics {
     refresh_duration: Histogram,
     github_requests: Family<StatusLabels, Counter>,
     github_not_modified: Counter,
-    rate_limit_remaining: Gauge,
+    /// Absent until GitHub has answered with the header: a series keyed by
+    /// the empty label set, created on the first value.
+    rate_limit_remaining: Family<NoLabels, Gauge>,
     items: Gauge,
     last_success: Gauge<f64, AtomicU64>,
     last_success_age: Gauge<f64, AtomicU64>,
     http_requests: Family<HttpLabels, Counter>,
     webhook_deliveries: Family<DeliveryLabels, Counter>,
     reloads: Family<ReloadLabels, Counter>,
+    record_failures: Counter,
+    audit_findings: Family<FieldLabels, Gauge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct FieldLabels {
+    field: &'static str,
 }
 
 impl Default for Metrics {
@@ -146,13 +159,15 @@ impl Metrics {
             refresh_duration: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             github_requests: Family::default(),
             github_not_modified: Counter::default(),
-            rate_limit_remaining: Gauge::default(),
+            rate_limit_remaining: Family::default(),
             items: Gauge::default(),
             last_success: Gauge::default(),
             last_success_age: Gauge::default(),
             http_requests: Family::default(),
             webhook_deliveries: Family::default(),
             reloads: Family::default(),
+            record_failures: Counter::default(),
+            audit_findings: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -177,7 +192,7 @@ impl Metrics {
         );
         registry.register(
             "github_rate_limit_remaining",
-            "Last X-RateLimit-Remaining seen from GitHub",
+            "Last X-RateLimit-Remaining seen from GitHub (absent until GitHub has answered)",
             m.rate_limit_remaining.clone(),
         );
         registry.register(
@@ -210,6 +225,16 @@ impl Metrics {
             "Reloads of the published set from the store, by outcome",
             m.reloads.clone(),
         );
+        registry.register(
+            "cve_record_failures",
+            "CVE records that could not be fetched or read in this process's refreshes",
+            m.record_failures.clone(),
+        );
+        registry.register(
+            "audit_findings",
+            "Findings of the served audit.json (issue and CVE record disagree), by field",
+            m.audit_findings.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -232,10 +257,25 @@ impl Metrics {
                     .inc_by(u64::from(*n));
             }
             self.github_not_modified.inc_by(u64::from(s.not_modified));
+            self.record_failures
+                .inc_by(s.cve_records.failures.len() as u64);
             if let Some(r) = s.rate_limit_remaining {
                 self.rate_limit_remaining
+                    .get_or_create(&[])
                     .set(i64::try_from(r).unwrap_or(i64::MAX));
             }
+        }
+    }
+
+    /// Record the served set's audit findings, per field.
+    pub fn set_audit(&self, counts: &std::collections::BTreeMap<Field, usize>) {
+        for field in Field::ALL {
+            let n = counts.get(&field).copied().unwrap_or(0);
+            self.audit_findings
+                .get_or_create(&FieldLabels {
+                    field: field.as_str(),
+                })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
     }
 
@@ -361,6 +401,51 @@ mod tests {
         assert!(
             text.contains("cvefeed_last_success_timestamp_seconds 0.0"),
             "{text}"
+        );
+    }
+
+    fn summary(rate_limit_remaining: Option<u64>) -> Summary {
+        Summary {
+            outcome: Outcome::Unchanged,
+            items: 0,
+            location: "./public".into(),
+            changes: Default::default(),
+            requests: 1,
+            not_modified: 1,
+            github_statuses: Default::default(),
+            rate_limit_remaining,
+            unparsed: vec![],
+            cve_records: crate::publish::RecordStats::default(),
+            written: vec![],
+            updated_at: Utc::now(),
+            hooks: vec![],
+        }
+    }
+
+    #[test]
+    fn the_rate_limit_is_absent_until_github_has_answered() {
+        let m = Metrics::new();
+        let now = Utc::now();
+        // Before any run, and after a run GitHub did not answer (offline).
+        m.refresh(&Ok(summary(None)), 0.1);
+        let text = m.encode(None, now, now);
+        assert!(text.contains("cvefeed_refresh_runs_total"), "{text}");
+        assert!(
+            !text.contains("cvefeed_github_rate_limit_remaining"),
+            "{text}"
+        );
+        m.refresh(&Ok(summary(Some(4987))), 0.1);
+        let text = m.encode(None, now, now);
+        assert!(
+            text.lines()
+                .any(|l| l == "cvefeed_github_rate_limit_remaining 4987"),
+            "{text}"
+        );
+        // A later run without the header keeps the last value seen.
+        m.refresh(&Ok(summary(None)), 0.1);
+        assert!(
+            m.encode(None, now, now)
+                .contains("cvefeed_github_rate_limit_remaining 4987\n")
         );
     }
 }

@@ -28,6 +28,8 @@ use tokio::time::Instant;
 use crate::error::Chain;
 use crate::publish::{self, RefreshConfig};
 use crate::store::Store;
+use cvefeed_model::render::SiteConfig;
+use cvefeed_model::render::audit::Document;
 use metrics::{Metrics, ReloadOutcome};
 use state::{Current, Reload};
 use webhook::{Limits, RecentBodies, Secret, SeenDeliveries};
@@ -39,7 +41,8 @@ pub struct ServeOptions {
     pub refresh_interval: Duration,
     /// Time between reloads of the published set from the store; zero turns them off.
     pub reload_interval: Duration,
-    /// `/readyz` fails when the last successful refresh is older; zero disables the check.
+    /// `/readyz?strict` fails when the last successful refresh is older;
+    /// zero disables that check. Plain `/readyz` never looks at the age.
     pub max_staleness: Duration,
     /// A webhook-triggered refresh waits for this much quiet...
     pub debounce_quiet: Duration,
@@ -86,6 +89,16 @@ impl Default for ServeOptions {
             webhook_replay_window: Duration::from_secs(3600),
         }
     }
+}
+
+/// What `/readyz` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// A published feed is loaded (`/readyz`).
+    Serving,
+    /// ...and its last successful refresh is within `max_staleness`
+    /// (`/readyz?strict`).
+    Strict,
 }
 
 /// Webhook state: the secret, the deliveries and bodies already seen, and
@@ -186,8 +199,13 @@ impl App {
         own.max(published)
     }
 
-    /// `Ok(message)` when ready to serve, else why not.
-    pub fn readiness(&self, now: DateTime<Utc>) -> Result<String, String> {
+    /// `Ok(message)` when ready, else why not. Ready means "can serve a
+    /// published feed": a publication is loaded, whatever its age, since a
+    /// stale feed is still correct as of its last refresh and taking it
+    /// away helps no reader (staleness is reported by `/metrics`). With
+    /// [`Readiness::Strict`], the last successful refresh must also be
+    /// within `max_staleness` (`/readyz?strict`).
+    pub fn readiness(&self, now: DateTime<Utc>, mode: Readiness) -> Result<String, String> {
         let Some(set) = self.current.get() else {
             return Err(format!(
                 "not ready: no feed loaded from {} yet",
@@ -195,22 +213,66 @@ impl App {
             ));
         };
         let items = set.manifest.items.len();
-        if self.options.max_staleness.is_zero() {
-            return Ok(format!("ready: {items} items"));
-        }
-        let Some(last) = self.last_success() else {
-            return Err("not ready: no successful refresh is recorded".into());
+        let last = self.last_success();
+        let age = last.map(|last| (now - last).to_std().unwrap_or_default());
+        let since = match (last, age) {
+            (Some(last), Some(age)) => {
+                format!("last successful refresh at {last} ({}s ago)", age.as_secs())
+            }
+            _ => "no successful refresh is recorded".to_string(),
         };
-        let age = (now - last).to_std().unwrap_or_default();
-        if age > self.options.max_staleness {
-            return Err(format!(
-                "not ready: the last successful refresh was at {last} ({}s ago), older than --max-staleness {}",
-                age.as_secs(),
-                humantime::format_duration(self.options.max_staleness)
-            ));
+        if mode == Readiness::Strict && !self.options.max_staleness.is_zero() {
+            let limit = humantime::format_duration(self.options.max_staleness);
+            match age {
+                None => return Err(format!("not ready (strict): {since}")),
+                Some(age) if age > self.options.max_staleness => {
+                    return Err(format!(
+                        "not ready (strict): {since}, older than --max-staleness {limit}"
+                    ));
+                }
+                Some(_) => {}
+            }
         }
-        Ok(format!(
-            "ready: {items} items, last successful refresh at {last}"
+        Ok(format!("ready: {items} items, {since}"))
+    }
+
+    /// A warning when `--base-url` is left at the kubernetes.io default but
+    /// the feed in the store was not published under it (nothing published
+    /// yet, or a `feed_url` elsewhere): this server's feeds would then name
+    /// kubernetes.io in their self links (`feed_url`, the RSS and Atom
+    /// self links, `osv_url`).
+    pub fn base_url_warning(&self) -> Option<String> {
+        let default = SiteConfig::default().base_url;
+        if self.refresh.site.base_url != default {
+            return None;
+        }
+        #[derive(serde::Deserialize)]
+        struct FeedUrl {
+            feed_url: Option<String>,
+        }
+        let published = self.current.get().and_then(|set| {
+            let feed = set.get(cvefeed_model::render::jsonfeed::NAME)?;
+            serde_json::from_slice::<FeedUrl>(&feed.identity.bytes)
+                .ok()?
+                .feed_url
+        });
+        if published
+            .as_deref()
+            .is_some_and(|url| url.starts_with(default.as_str()))
+        {
+            return None;
+        }
+        let what = match published {
+            Some(url) => format!(
+                "the feed in {} was published for {url}",
+                self.store.location()
+            ),
+            None => format!("nothing is published in {} yet", self.store.location()),
+        };
+        Some(format!(
+            "--base-url is the kubernetes.io default ({default}), but {what}: the feeds' self \
+             links and osv_url will name kubernetes.io, not this server; pass --base-url with \
+             the URL readers reach this server at (the page links relatively and works anywhere)"
         ))
     }
 
@@ -230,6 +292,12 @@ impl App {
         };
         if let Some(set) = self.current.get() {
             self.metrics.set_items(set.manifest.items.len());
+            let audit = set
+                .get(cvefeed_model::render::audit::NAME)
+                .and_then(|o| serde_json::from_slice::<Document>(&o.identity.bytes).ok());
+            if let Some(audit) = audit {
+                self.metrics.set_audit(&audit.counts);
+            }
         }
         self.metrics.reload(outcome);
     }
@@ -327,7 +395,9 @@ pub async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
         })
 }
 
-/// Serve `app` on `listener` until `shutdown` completes; then stop
+/// Serve `app` on `listener` until `shutdown` completes (after loading
+/// what is published, and warning about a default `--base-url` that does
+/// not match it); then stop
 /// accepting, let in-flight requests and a running refresh finish (waiting
 /// at most `shutdown_timeout` for requests), and return.
 pub async fn run(
@@ -335,6 +405,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    // What is published before the first refresh decides the warning.
+    app.reload().await;
+    if let Some(warning) = app.base_url_warning() {
+        tracing::warn!("{warning}");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let refresher = tokio::spawn(refresher(app.clone(), stop_rx.clone()));
     let reloader = tokio::spawn(reloader(app.clone(), stop_rx));

@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use chrono::{DateTime, SubsecRound, Utc};
 use tower_http::timeout::TimeoutLayer;
 
-use super::App;
 use super::metrics::{self, DeliveryOutcome};
 use super::state::{Coding, Object};
 use super::webhook::{self, Overload};
+use super::{App, Readiness};
 use cvefeed_model::manifest::{MANIFEST, STATUS};
 use futures::StreamExt;
 
@@ -96,8 +96,18 @@ async fn healthz() -> Response {
     text(StatusCode::OK, "alive")
 }
 
-async fn readyz(State(app): State<Arc<App>>) -> Response {
-    match app.readiness(Utc::now()) {
+/// `/readyz`: can serve a published feed; `/readyz?strict` (or
+/// `?strict=1`, any value) also asks for a recent successful refresh.
+async fn readyz(State(app): State<Arc<App>>, uri: axum::http::Uri) -> Response {
+    let strict = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.split('=').next() == Some("strict")));
+    let mode = if strict {
+        Readiness::Strict
+    } else {
+        Readiness::Serving
+    };
+    match app.readiness(Utc::now(), mode) {
         Ok(msg) => text(StatusCode::OK, msg),
         Err(msg) => text(StatusCode::SERVICE_UNAVAILABLE, msg),
     }

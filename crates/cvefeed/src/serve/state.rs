@@ -6,7 +6,6 @@
 //! beyond the representations (identity, gzip, brotli) it prepares.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::{Arc, RwLock};
 
 use axum::http::HeaderValue;
@@ -14,15 +13,10 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::compress::{self, is_compressible};
 use crate::store::{Store, StoreError};
-use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS, StatusDoc};
+use cvefeed_model::manifest::{self as m, MANIFEST, Manifest, STATUS, StatusDoc};
 use cvefeed_model::render::content_type;
-
-/// Brotli quality used at load: 9 keeps a publish's compression well under
-/// a second on a busy core while staying close to quality 11 on text.
-const BROTLI_QUALITY: u32 = 9;
-/// Brotli window (log2).
-const BROTLI_WINDOW: u32 = 22;
 
 /// One way an object's bytes are sent.
 #[derive(Debug, Clone)]
@@ -78,30 +72,31 @@ impl Object {
     /// Prepare `bytes`: hash, and compress once if the type is text.
     pub fn prepare(bytes: Bytes, content_type: &str, last_modified: DateTime<Utc>) -> Object {
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        Object::with_sha(bytes, sha256, content_type, last_modified)
+        Object::with_sha(bytes, sha256, content_type, last_modified, BTreeMap::new())
     }
 
+    /// Prepare `bytes` whose sha256 is known, with the siblings that were
+    /// published precompressed (`refresh --precompress`, verified by the
+    /// caller); the other codings are compressed here, once.
     fn with_sha(
         bytes: Bytes,
         sha256: String,
         content_type: &str,
         last_modified: DateTime<Utc>,
+        mut published: BTreeMap<m::Coding, Bytes>,
     ) -> Object {
         let compressible = is_compressible(content_type);
-        let keep_if_smaller = |compressed: Vec<u8>, suffix: &str| {
-            (compressed.len() < bytes.len()).then(|| Representation {
-                bytes: Bytes::from(compressed),
+        let mut compressed = |coding: m::Coding, suffix: &str| {
+            let encoded = published
+                .remove(&coding)
+                .or_else(|| compressible.then(|| Bytes::from(compress::encode(coding, &bytes))))?;
+            (encoded.len() < bytes.len()).then(|| Representation {
+                bytes: encoded,
                 etag: header_value(&format!("\"{sha256}-{suffix}\"")),
             })
         };
-        let (gzip, brotli) = if compressible {
-            (
-                keep_if_smaller(gzip(&bytes), "gz"),
-                keep_if_smaller(brotli(&bytes), "br"),
-            )
-        } else {
-            (None, None)
-        };
+        let gzip = compressed(m::Coding::Gzip, "gz");
+        let brotli = compressed(m::Coding::Brotli, "br");
         Object {
             identity: Representation {
                 etag: header_value(&format!("\"{sha256}\"")),
@@ -138,26 +133,6 @@ fn header_value(text: &str) -> HeaderValue {
 
 fn http_date(t: DateTime<Utc>) -> HeaderValue {
     header_value(&httpdate::fmt_http_date(std::time::SystemTime::from(t)))
-}
-
-fn is_compressible(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence.starts_with("text/") || essence.ends_with("json") || essence.ends_with("xml")
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("writing to memory");
-    enc.finish().expect("writing to memory")
-}
-
-fn brotli(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut enc = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        enc.write_all(bytes).expect("writing to memory");
-    }
-    out
 }
 
 /// A complete, verified publication.
@@ -280,6 +255,22 @@ impl Current {
                     entry.sha256
                 )));
             }
+            // Precompressed siblings are read and verified like objects.
+            let mut published = BTreeMap::new();
+            for (coding, sibling) in &entry.encodings {
+                let file = store
+                    .get(&sibling.name)
+                    .await?
+                    .ok_or_else(|| torn(format!("its sibling {} is missing", sibling.name)))?;
+                let sha = hex::encode(Sha256::digest(&file.bytes));
+                if sha != sibling.sha256 {
+                    return Err(torn(format!(
+                        "its sibling {} has sha256 {sha}, the manifest says {}",
+                        sibling.name, sibling.sha256
+                    )));
+                }
+                published.insert(*coding, Bytes::from(file.bytes));
+            }
             // Unchanged objects keep the compression done for the old set.
             let reuse = old
                 .as_ref()
@@ -296,6 +287,7 @@ impl Current {
                 sha256,
                 entry.content_type.clone(),
                 reuse,
+                published,
             ));
         }
         let updated_at = manifest.updated_at;
@@ -303,9 +295,10 @@ impl Current {
         let objects = tokio::task::spawn_blocking(move || {
             let mut objects: BTreeMap<String, Arc<Object>> = raw
                 .into_iter()
-                .map(|(name, bytes, sha, ct, reuse)| {
-                    let object = reuse
-                        .unwrap_or_else(|| Arc::new(Object::with_sha(bytes, sha, &ct, updated_at)));
+                .map(|(name, bytes, sha, ct, reuse, published)| {
+                    let object = reuse.unwrap_or_else(|| {
+                        Arc::new(Object::with_sha(bytes, sha, &ct, updated_at, published))
+                    });
                     (name, object)
                 })
                 .collect();

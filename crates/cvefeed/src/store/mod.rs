@@ -185,6 +185,22 @@ pub enum StoreError {
         /// How long we waited.
         waited: Duration,
     },
+    /// An S3 request needed credentials and none were configured: the
+    /// client fell back to the instance metadata service, which did not
+    /// answer. Its error is not repeated: it names only the metadata URL.
+    #[error(
+        "{op} {name} in {location} failed: no AWS credentials found (set AWS_ACCESS_KEY_ID/\
+         AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE or AWS_CONTAINER_CREDENTIALS_*, or \
+         use an instance role: the instance metadata service did not answer)"
+    )]
+    NoAwsCredentials {
+        /// What was being done.
+        op: &'static str,
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+    },
     /// A bucket operation failed.
     #[error("{op} {name} in {location} failed")]
     Bucket {
@@ -385,6 +401,12 @@ pub fn check_name(name: &str) -> Result<(), StoreError> {
 /// Open `--out` with default options: see [`open_with`].
 pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
     open_with(location, &OpenOptions::default())
+}
+
+/// Whether `location` names a local directory (a path or `file://`), not
+/// a bucket.
+pub fn is_local(location: &str) -> bool {
+    location.starts_with("file://") || !location.contains("://")
 }
 
 /// Open `--out`: a directory path, `file:///path`, or a bucket

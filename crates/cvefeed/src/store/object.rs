@@ -90,6 +90,31 @@ pub struct BucketStore {
     prefix: String,
     cache: CachePolicy,
     lease_ttl: Duration,
+    /// S3 with no credentials configured: the client falls back to the
+    /// instance metadata service (an instance role).
+    aws_instance_role_only: bool,
+}
+
+/// Whether the S3 client has no credentials but what the instance
+/// metadata service may give.
+fn instance_role_only(b: &AmazonS3Builder) -> bool {
+    [
+        AmazonS3ConfigKey::AccessKeyId,
+        AmazonS3ConfigKey::WebIdentityTokenFile,
+        AmazonS3ConfigKey::ContainerCredentialsRelativeUri,
+        AmazonS3ConfigKey::ContainerCredentialsFullUri,
+    ]
+    .iter()
+    .all(|key| b.get_config_value(key).is_none_or(|v| v.is_empty()))
+        && b.get_config_value(&AmazonS3ConfigKey::SkipSignature)
+            .is_none_or(|v| v != "true")
+}
+
+/// Whether `e` is the instance metadata service failing to give
+/// credentials (its token or credentials request).
+fn is_metadata_failure(e: &object_store::Error) -> bool {
+    let text = e.to_string();
+    text.contains("/latest/api/token") || text.contains("/latest/meta-data/iam/")
 }
 
 impl BucketStore {
@@ -117,6 +142,7 @@ impl BucketStore {
             location: location.to_string(),
             source: Box::new(e),
         };
+        let mut aws_instance_role_only = false;
         let inner: Arc<dyn ObjectStore> = match cloud {
             Cloud::S3 => {
                 let mut b = AmazonS3Builder::from_env().with_url(location);
@@ -124,6 +150,7 @@ impl BucketStore {
                     let key = AmazonS3ConfigKey::from_str(k).map_err(|_| unknown(k))?;
                     b = b.with_config(key, v);
                 }
+                aws_instance_role_only = instance_role_only(&b);
                 Arc::new(b.build().map_err(invalid)?)
             }
             Cloud::Gcs => {
@@ -157,6 +184,7 @@ impl BucketStore {
             prefix,
             cache: options.cache.clone(),
             lease_ttl: options.lease_ttl,
+            aws_instance_role_only,
         })
     }
 
@@ -173,6 +201,13 @@ impl BucketStore {
                 name: name.to_string(),
                 location: self.location.clone(),
             },
+            source if self.aws_instance_role_only && is_metadata_failure(&source) => {
+                StoreError::NoAwsCredentials {
+                    op,
+                    name: name.to_string(),
+                    location: self.location.clone(),
+                }
+            }
             source => StoreError::Bucket {
                 op,
                 name: name.to_string(),

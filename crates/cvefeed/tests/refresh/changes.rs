@@ -144,6 +144,7 @@ async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
             publish::JOURNAL,
             "osv/CVE-2031-2002.json",
             "osv/all.zip",
+            "audit.json",
             "index.json",
             "feed.xml",
             "atom.xml",
@@ -238,6 +239,93 @@ async fn turning_on_the_upstream_names_writes_them_from_the_published_feed() {
         .await
         .unwrap();
     assert_eq!(quiet.outcome, Outcome::Unchanged);
+}
+
+#[tokio::test]
+async fn precompress_writes_siblings_listed_as_encodings_and_turning_it_off_removes_them() {
+    use cvefeed_model::manifest::{Coding, Manifest};
+    use std::io::Read;
+
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
+    let manifest = |dir: &Path| -> Manifest {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    let before = manifest(out.path());
+    assert!(before.objects.values().all(|e| e.encodings.is_empty()));
+
+    // Turning it on writes only the siblings (and the manifest that lists them).
+    let mut on = file_config(v1.clone());
+    on.precompress = true;
+    let summary = publish::refresh(&store, &on, at("2031-03-05T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    let after = manifest(out.path());
+    assert_eq!(after.updated_at, before.updated_at, "no content changed");
+    let mut expected_siblings = Vec::new();
+    for (name, entry) in &after.objects {
+        assert_eq!(entry.sha256, before.objects[name].sha256, "{name}");
+        if name.ends_with(".zip") {
+            assert!(entry.encodings.is_empty(), "{name}");
+            continue;
+        }
+        assert_eq!(entry.encodings.len(), 2, "{name}");
+        let identity = std::fs::read(out.path().join(name)).unwrap();
+        for coding in Coding::ALL {
+            let sibling = &entry.encodings[&coding];
+            assert_eq!(sibling.name, coding.sibling(name));
+            let bytes = std::fs::read(out.path().join(&sibling.name)).unwrap();
+            assert_eq!(hex::encode(Sha256::digest(&bytes)), sibling.sha256);
+            assert_eq!(bytes.len() as u64, sibling.size);
+            let mut decoded = Vec::new();
+            match coding {
+                Coding::Gzip => flate2::read::GzDecoder::new(&bytes[..])
+                    .read_to_end(&mut decoded)
+                    .unwrap(),
+                Coding::Brotli => brotli::Decompressor::new(&bytes[..], 4096)
+                    .read_to_end(&mut decoded)
+                    .unwrap(),
+            };
+            assert_eq!(decoded, identity, "{}", sibling.name);
+            expected_siblings.push(sibling.name.clone());
+        }
+    }
+    let mut written: Vec<String> = summary.written.clone();
+    written.sort();
+    expected_siblings.extend([publish::JOURNAL.into(), "manifest.json".into()]);
+    expected_siblings.sort();
+    // Every object whose encodings changed is rewritten with its siblings.
+    for name in &expected_siblings {
+        assert!(written.contains(name), "{name} not written: {written:?}");
+    }
+    assert!(out.path().join("index.json.gz").is_file());
+    assert!(!out.path().join("osv/all.zip.gz").exists());
+
+    // Unchanged next time.
+    let quiet = publish::refresh(&store, &on, at("2031-03-06T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(quiet.outcome, Outcome::Unchanged);
+
+    // Off again: the siblings are deleted and the manifest lists none.
+    let off = publish::refresh(&store, &file_config(v1), at("2031-03-07T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(off.outcome, Outcome::Published);
+    assert!(
+        manifest(out.path())
+            .objects
+            .values()
+            .all(|e| e.encodings.is_empty())
+    );
+    for name in expected_siblings
+        .iter()
+        .filter(|n| n.ends_with(".gz") || n.ends_with(".br"))
+    {
+        assert!(!out.path().join(name).exists(), "{name} left behind");
+    }
 }
 
 #[tokio::test]

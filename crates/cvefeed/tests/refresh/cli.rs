@@ -39,12 +39,14 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
         String::from_utf8_lossy(&first.stderr)
     );
     let stdout = String::from_utf8(first.stdout).unwrap();
-    assert!(
-        stdout.starts_with("published: 1 items; added CVE-2031-6001;"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("1 labelled issues without a CVE id"),
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "published: 1 items in ./public; added 1 (CVE-2031-6001); changed 0; removed 0; \
+             unparsed 1 (kubernetes/kubernetes#2); 0 GitHub requests, 0 answered 304",
+            "open ./public/index.html in a browser, or serve it: cvefeed serve --out ./public",
+        ],
         "{stdout}"
     );
     let stderr = String::from_utf8(first.stderr).unwrap();
@@ -62,6 +64,7 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
     assert!(second.status.success());
     let summary: Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(summary["outcome"], "unchanged");
+    assert_eq!(summary["location"], "./public");
     assert_eq!(summary["items"], 1);
     assert_eq!(summary["added"], json!([]));
 }
@@ -180,5 +183,128 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
             stderr.contains("invalid value for '--"),
             "{args:?}: {stderr}"
         );
+    }
+}
+
+#[test]
+fn an_unreachable_github_points_to_the_offline_mode() {
+    let work = tempfile::tempdir().unwrap();
+    // A closed loopback port: the connection is refused, as with no network.
+    let output = cvefeed()
+        .args([
+            "refresh",
+            "--github-api-url",
+            "http://127.0.0.1:1",
+            "--github-retries",
+            "0",
+        ])
+        .arg("--out")
+        .arg(work.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("; no network? use --from-file FILE to publish offline: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_s3_run_without_credentials_says_so_once_per_request() {
+    let work = tempfile::tempdir().unwrap();
+    let mut cmd = cvefeed();
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_ENDPOINT",
+        "AWS_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    // The metadata service and the bucket on closed loopback ports: no
+    // request leaves the machine.
+    let output = cmd
+        .args(["refresh", "--from-file"])
+        .arg(work.path().join("none.json"))
+        .args([
+            "--out",
+            "s3://bucket/feed",
+            "--out-option",
+            "aws_metadata_endpoint=http://127.0.0.1:1",
+            "--out-option",
+            "aws_endpoint=http://127.0.0.1:1",
+            "--out-option",
+            "aws_allow_http=true",
+            "--out-option",
+            "aws_region=us-east-1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: refresh of s3://bucket/feed failed; nothing was published: "),
+        "{stderr}"
+    );
+    assert!(
+        last.ends_with(
+            "failed: no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+             AWS_WEB_IDENTITY_TOKEN_FILE or AWS_CONTAINER_CREDENTIALS_*, or use an instance \
+             role: the instance metadata service did not answer)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(last.matches("no AWS credentials").count(), 1, "{last}");
+    assert!(!stderr.contains("latest/api/token"), "{stderr}");
+}
+
+fn help(command: &str) -> String {
+    let output = cvefeed().args([command, "--help"]).output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The position of the heading line `name:` in `text`.
+fn heading(text: &str, name: &str) -> usize {
+    text.find(&format!("\n{name}:\n"))
+        .unwrap_or_else(|| panic!("no heading {name:?} in:\n{text}"))
+}
+
+#[test]
+fn help_groups_flags_names_the_environment_and_shows_examples() {
+    let refresh = help("refresh");
+    for name in ["GitHub", "Site", "Output", "Store (buckets)", "Hooks"] {
+        heading(&refresh, name);
+    }
+    assert!(heading(&refresh, "Hooks") > heading(&refresh, "GitHub"));
+    let examples = heading(&refresh, "Examples");
+    let environment = heading(&refresh, "Environment");
+    assert!(examples > heading(&refresh, "Hooks") && environment > examples);
+    assert!(
+        refresh[environment..].contains("\n  GITHUB_TOKEN "),
+        "{refresh}"
+    );
+    assert!(refresh.contains("cvefeed refresh --from-file examples/issues.json"));
+    assert!(refresh.contains("open ./public/index.html"));
+
+    // serve: its own flags first, then the pipeline's.
+    let serve = help("serve");
+    let own = heading(&serve, "Serving");
+    assert!(own < heading(&serve, "GitHub"), "{serve}");
+    assert!(serve[own..heading(&serve, "GitHub")].contains("--listen <LISTEN>"));
+    let environment = heading(&serve, "Environment");
+    for var in [
+        "GITHUB_TOKEN",
+        "CVEFEED_WEBHOOK_SECRET",
+        "CVEFEED_LISTEN",
+        "RUST_LOG",
+    ] {
+        assert!(serve[environment..].contains(var), "{var} not named");
     }
 }

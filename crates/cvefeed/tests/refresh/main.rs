@@ -8,4 +8,5 @@ mod faulty;
 mod github;
 mod hostile;
 mod offline;
+mod records;
 mod support;

@@ -83,7 +83,10 @@ pub fn config(source: Source) -> RefreshConfig {
         shrink_tolerance: 0,
         lock_wait: Duration::from_secs(5),
         compat_k8s_bucket: false,
+        precompress: false,
         hooks: cvefeed::hooks::Hooks::default(),
+        records: cvefeed::cverecords::RecordSource::Off,
+        record_max_lag: Duration::from_secs(30 * 86_400),
     }
 }
 

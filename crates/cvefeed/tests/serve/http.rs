@@ -410,7 +410,7 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
 }
 
 #[tokio::test]
-async fn readiness_follows_the_last_success() {
+async fn a_stale_feed_is_ready_and_only_strict_readiness_follows_the_last_success() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     write_store(
@@ -424,20 +424,59 @@ async fn readiness_follows_the_last_success() {
         out,
         &["--max-staleness", "1h", "--reload-interval", "100ms"],
     );
+    // Readiness means "can serve a published feed": two hours stale, it is.
     let (_, body) = server
-        .wait_for("/readyz", Duration::from_secs(10), |s, b| {
-            s == 503 && b.contains("older than")
-        })
-        .await;
-    assert!(body.contains("--max-staleness 1h"), "{body}");
-    // The feed itself is still served while stale.
-    let (status, _, _) = raw_get(server.addr, "/index.json");
-    assert_eq!(status, 200);
-    // A fresh success (another writer's) makes it ready.
-    write_status(out, Some(Utc::now()));
-    server
         .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
         .await;
+    assert!(
+        body.starts_with("ready: 0 items, last successful refresh at "),
+        "{body}"
+    );
+    assert!(body.contains("s ago)"), "{body}");
+    // The strict form keeps the old rule.
+    let (status, strict) = server.get("/readyz?strict").await;
+    assert_eq!(status, 503, "{strict}");
+    assert!(strict.contains("older than --max-staleness 1h"), "{strict}");
+    let (status, _) = server.get("/readyz?strict=1").await;
+    assert_eq!(status, 503);
+    // The feed itself is served while stale.
+    let (status, _, _) = raw_get(server.addr, "/index.json");
+    assert_eq!(status, 200);
+    // A fresh success (another writer's) makes it strictly ready.
+    write_status(out, Some(Utc::now()));
+    server
+        .wait_for("/readyz?strict", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+}
+
+#[tokio::test]
+async fn readiness_waits_for_a_feed_and_strict_readiness_for_a_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let server = start("unready", out, &["--reload-interval", "100ms"]);
+    let (status, body) = server.get("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.starts_with("not ready: no feed loaded from "),
+        "{body}"
+    );
+    // A publication without any recorded success: ready, not strictly.
+    write_store(
+        out,
+        &[("index.json", b"{}", "application/feed+json")],
+        Utc::now(),
+        None,
+    );
+    let (_, body) = server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    assert_eq!(body, "ready: 0 items, no successful refresh is recorded\n");
+    let (status, body) = server.get("/readyz?strict").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        "not ready (strict): no successful refresh is recorded\n"
+    );
 }
 
 #[tokio::test]
@@ -475,4 +514,133 @@ async fn metrics_use_route_templates() {
     );
     assert!(!body.contains("CVE-2031-1001") && !body.contains("/nope"));
     assert!(body.contains("cvefeed_feed_items 2"), "{body}");
+}
+
+/// Wait until the server's log holds `needle` (or give up after 10 s).
+async fn log_contains(server: &Server, needle: &str) -> bool {
+    for _ in 0..200 {
+        if std::fs::read_to_string(&server.log).is_ok_and(|l| l.contains(needle)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_default_base_url_is_warned_about_unless_the_feed_was_published_under_it() {
+    const WARNING: &str = "--base-url is the kubernetes.io default";
+    // Nothing published yet, default --base-url: warned, naming the store.
+    let empty = tempfile::tempdir().unwrap();
+    let server = start("base-url-empty", empty.path(), &[]);
+    assert!(log_contains(&server, WARNING).await);
+    assert!(log_contains(&server, "nothing is published in").await);
+    drop(server);
+
+    // Published elsewhere: warned, naming where.
+    let dir = tempfile::tempdir().unwrap();
+    let feed = br#"{"version":"https://jsonfeed.org/version/1.1","feed_url":"https://mirror.example/cve/index.json","items":[]}"#;
+    write_store(
+        dir.path(),
+        &[("index.json", feed, "application/feed+json")],
+        Utc::now(),
+        Some(Utc::now()),
+    );
+    let server = start("base-url-elsewhere", dir.path(), &[]);
+    assert!(
+        log_contains(
+            &server,
+            "was published for https://mirror.example/cve/index.json"
+        )
+        .await
+    );
+    drop(server);
+
+    // Published under the default (the official deployment): no warning.
+    let official = br#"{"feed_url":"https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json","items":[]}"#;
+    write_store(
+        dir.path(),
+        &[("index.json", official, "application/feed+json")],
+        Utc::now(),
+        Some(Utc::now()),
+    );
+    let server = start("base-url-official", dir.path(), &[]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    // Another --base-url: no warning either.
+    let other = start(
+        "base-url-given",
+        empty.path(),
+        &["--base-url", "http://127.0.0.1:8080/"],
+    );
+    other
+        .wait_for("/healthz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    for s in [&server, &other] {
+        let log = std::fs::read_to_string(&s.log).unwrap();
+        assert!(log.contains("listening"), "{log}");
+        assert!(!log.contains(WARNING), "{log}");
+    }
+}
+
+#[tokio::test]
+async fn precompressed_siblings_are_served_as_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let issues = dir.path().join("issues.json");
+    std::fs::write(
+        &issues,
+        serde_json::to_vec(&serde_json::json!([issue(
+            7001,
+            "CVE-2031-7001",
+            "precompressed",
+            &["official-cve-feed"]
+        )]))
+        .unwrap(),
+    )
+    .unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
+        .args(["refresh", "--precompress", "--from-file"])
+        .arg(&issues)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let server = start("precompressed", &out, &["--reload-interval", "100ms"]);
+    server
+        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
+        .await;
+    for (coding, suffix) in [("gzip", "gz"), ("br", "br")] {
+        let (status, head, body) = crate::support::raw(
+            server.addr,
+            &format!(
+                "GET /index.html HTTP/1.1\r\nHost: x\r\nAccept-Encoding: {coding}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert_eq!(status, 200);
+        assert!(
+            head.contains(&format!("content-encoding: {coding}")),
+            "{head}"
+        );
+        // The published sibling itself, not a compression of serve's own
+        // (serve's brotli is quality 9, the sibling's bytes are compared).
+        assert_eq!(
+            body,
+            std::fs::read(out.join(format!("index.html.{suffix}"))).unwrap(),
+            "{coding}"
+        );
+    }
+    // A sibling that no longer matches the manifest makes the set torn.
+    std::fs::write(out.join("index.html.gz"), b"not gzip").unwrap();
+    std::fs::write(out.join("manifest.json"), {
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        m["updated_at"] = serde_json::json!("2031-12-31T00:00:00Z");
+        serde_json::to_vec(&m).unwrap()
+    })
+    .unwrap();
+    assert!(log_contains(&server, "its sibling index.html.gz has sha256").await);
 }

@@ -33,6 +33,8 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvefeed"));
         cmd.arg("serve")
             .args(["--listen", "127.0.0.1:0"])
+            // No CVE Services API from tests: the only network is loopback.
+            .arg("--no-cve-records")
             .args(args)
             .env_remove("GITHUB_TOKEN")
             .env_remove("CVEFEED_WEBHOOK_SECRET")
@@ -63,6 +65,13 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// One GET of `path`: status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = reqwest::get(self.url(path)).await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
     }
 
     /// Poll `path` until `pred` holds on (status, body), at most `limit`.
@@ -178,6 +187,7 @@ pub fn write_store(
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }
@@ -203,6 +213,9 @@ pub fn write_status(dir: &Path, last_success: Option<DateTime<Utc>>) {
         item_count: 0,
         unparsed_issues: 0,
         unparsed: vec![],
+        cve_record_failures: 0,
+        cve_record_failed: vec![],
+        audit_findings: 0,
     };
     std::fs::write(
         dir.join("status.json"),
@@ -260,6 +273,7 @@ pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
                 sha256: sha256(bytes),
                 size: bytes.len() as u64,
                 content_type: ct.to_string(),
+                ..ObjectEntry::default()
             },
         );
     }

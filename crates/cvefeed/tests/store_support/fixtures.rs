@@ -41,6 +41,9 @@ pub fn config(issues_file: &Path) -> RefreshConfig {
         shrink_tolerance: 0,
         lock_wait: Duration::from_secs(60),
         compat_k8s_bucket: false,
+        precompress: false,
         hooks: Hooks::default(),
+        records: cvefeed::cverecords::RecordSource::Off,
+        record_max_lag: Duration::from_secs(30 * 86_400),
     }
 }

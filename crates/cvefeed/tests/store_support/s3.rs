@@ -6,25 +6,14 @@ use cvefeed::store::{self, OpenOptions};
 /// The variable scripts/services.d/s3.sh sets to the server's URL.
 const ENDPOINT_VAR: &str = "CVEFEED_TEST_S3_ENDPOINT";
 
-/// The S3-compatible test server. The tests that need it are ignored by
-/// default; one that runs without it fails, never passes untested.
+/// The S3-compatible test server (see [`crate::server::server_var`]).
 pub fn s3_endpoint() -> String {
-    match std::env::var(ENDPOINT_VAR) {
-        Ok(e) if !e.is_empty() => e,
-        _ => panic!(
-            "{ENDPOINT_VAR} is not set: start the S3 test server (bash scripts/test.sh does, \
-             through scripts/services.d/s3.sh) or leave the ignored S3 tests out"
-        ),
-    }
+    crate::server::server_var(ENDPOINT_VAR, "s3.sh")
 }
 
-/// In CI (`CI` set, and not to `false` or `0`) the server must be
-/// configured: fail, do not skip.
+/// In CI the server must be configured: fail, do not skip.
 pub fn require_in_ci() {
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "false" | "0"));
-    if ci {
-        s3_endpoint();
-    }
+    crate::server::require_in_ci(ENDPOINT_VAR, "s3.sh");
 }
 
 /// A fresh bucket with versioning on (each write gets its own version id),

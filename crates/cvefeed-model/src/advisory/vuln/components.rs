@@ -5,9 +5,9 @@
 //!
 //! Owns name resolution only, for the body parser ([`lookup`],
 //! [`mentioned_in`]) and for `cvefeed check` ([`lookup_input`]). It knows
-//! nothing of Markdown, OSV layout or version ranges. New facts about a
-//! component (the container images it ships in, say) belong here, as
-//! further fields.
+//! nothing of Markdown, OSV layout or version ranges. It also lists the
+//! container image repositories each component ships in, so that `cvefeed
+//! check` can tell which component a running image is ([`by_image`]).
 
 use std::sync::LazyLock;
 
@@ -44,6 +44,11 @@ pub struct Component {
     pub input_aliases: &'static [&'static str],
     /// What part of Kubernetes it is.
     pub kind: Kind,
+    /// The container image repositories it is released as
+    /// (`registry.k8s.io/ingress-nginx/controller`), without tag or digest;
+    /// empty for a component that does not run as a container image
+    /// (kubelet, kubeadm, csi-proxy on Windows nodes, image-builder).
+    pub images: &'static [&'static str],
 }
 
 impl Component {
@@ -60,6 +65,7 @@ pub const KUBE_APISERVER: Component = Component {
     aliases: &["kubernetes api server", "api server", "apiserver"],
     input_aliases: &["api-server", "k8s.io/kube-apiserver"],
     kind: Kind::Core,
+    images: &["registry.k8s.io/kube-apiserver"],
 };
 
 /// `kubelet`.
@@ -69,6 +75,7 @@ pub const KUBELET: Component = Component {
     aliases: &[],
     input_aliases: &[],
     kind: Kind::Core,
+    images: &[],
 };
 
 /// `kubectl`.
@@ -78,6 +85,7 @@ pub const KUBECTL: Component = Component {
     aliases: &[],
     input_aliases: &[],
     kind: Kind::Core,
+    images: &["registry.k8s.io/kubectl"],
 };
 
 /// `kube-proxy`.
@@ -87,6 +95,7 @@ pub const KUBE_PROXY: Component = Component {
     aliases: &[],
     input_aliases: &[],
     kind: Kind::Core,
+    images: &["registry.k8s.io/kube-proxy"],
 };
 
 /// `kube-controller-manager`.
@@ -96,6 +105,7 @@ pub const KUBE_CONTROLLER_MANAGER: Component = Component {
     aliases: &["controller manager", "controller-manager"],
     input_aliases: &["k8s.io/controller-manager"],
     kind: Kind::Core,
+    images: &["registry.k8s.io/kube-controller-manager"],
 };
 
 /// `kube-scheduler`.
@@ -105,6 +115,7 @@ pub const KUBE_SCHEDULER: Component = Component {
     aliases: &[],
     input_aliases: &["scheduler"],
     kind: Kind::Core,
+    images: &["registry.k8s.io/kube-scheduler"],
 };
 
 /// The generic project name: used when nothing more specific is named.
@@ -115,8 +126,9 @@ pub const PROJECT: Component = Component {
     name: "kubernetes",
     module: "k8s.io/kubernetes",
     aliases: &[],
-    input_aliases: &[],
+    input_aliases: &["k8s"],
     kind: Kind::Project,
+    images: &[],
 };
 
 /// Every component we can map, core Kubernetes first.
@@ -150,51 +162,70 @@ pub const COMPONENTS: &[Component] = &[
     KUBE_CONTROLLER_MANAGER,
     KUBE_SCHEDULER,
     PROJECT,
-    separate("kubeadm", "k8s.io/kubernetes", &[]),
-    separate("ingress-nginx", "k8s.io/ingress-nginx", &["ingress nginx"]),
+    separate("kubeadm", "k8s.io/kubernetes", &[], &[]),
+    separate(
+        "ingress-nginx",
+        "k8s.io/ingress-nginx",
+        &["ingress nginx"],
+        &[
+            "registry.k8s.io/ingress-nginx/controller",
+            "registry.k8s.io/ingress-nginx/controller-chroot",
+        ],
+    ),
     separate(
         "secrets-store-csi-driver",
         "sigs.k8s.io/secrets-store-csi-driver",
         &[],
+        &["registry.k8s.io/csi-secrets-store/driver"],
     ),
     separate(
         "azure-file-csi-driver",
         "sigs.k8s.io/azurefile-csi-driver",
         &["azurefile-csi-driver"],
+        &["mcr.microsoft.com/oss/kubernetes-csi/azurefile-csi"],
     ),
     separate(
         "image-builder",
         "sigs.k8s.io/image-builder",
         &["kubernetes image builder", "image builder"],
+        &[],
     ),
     separate(
         "kubernetes-csi-proxy",
         "github.com/kubernetes-csi/csi-proxy",
         &["csi-proxy"],
+        &[],
     ),
     separate(
         "external-provisioner",
         "github.com/kubernetes-csi/external-provisioner",
         &[],
+        &["registry.k8s.io/sig-storage/csi-provisioner"],
     ),
     separate(
         "external-snapshotter",
         "github.com/kubernetes-csi/external-snapshotter",
         &[],
+        &[
+            "registry.k8s.io/sig-storage/csi-snapshotter",
+            "registry.k8s.io/sig-storage/snapshot-controller",
+        ],
     ),
     separate(
         "external-resizer",
         "github.com/kubernetes-csi/external-resizer",
         &[],
+        &["registry.k8s.io/sig-storage/csi-resizer"],
     ),
 ];
 
 /// A component released apart from the core binaries, known by its name,
-/// module and announcement spellings only.
+/// module, announcement spellings and images.
 const fn separate(
     name: &'static str,
     module: &'static str,
     aliases: &'static [&'static str],
+    images: &'static [&'static str],
 ) -> Component {
     Component {
         name,
@@ -202,7 +233,35 @@ const fn separate(
         aliases,
         input_aliases: &[],
         kind: Kind::Separate,
+        images,
     }
+}
+
+/// Registries that serve the same repositories under another name:
+/// `k8s.gcr.io` is the frozen predecessor of `registry.k8s.io`.
+const REGISTRY_ALIASES: &[(&str, &str)] = &[("k8s.gcr.io/", "registry.k8s.io/")];
+
+/// The component an image repository (without tag or digest, e.g.
+/// `registry.k8s.io/ingress-nginx/controller`) is released as, if any.
+/// Matched case-insensitively; the old `k8s.gcr.io` name counts as
+/// `registry.k8s.io`.
+pub fn by_image(repository: &str) -> Option<&'static Component> {
+    let lower = repository.trim().to_ascii_lowercase();
+    let canonical = REGISTRY_ALIASES
+        .iter()
+        .find_map(|(old, new)| lower.strip_prefix(old).map(|rest| format!("{new}{rest}")))
+        .unwrap_or(lower);
+    COMPONENTS
+        .iter()
+        .find(|c| c.images.contains(&canonical.as_str()))
+}
+
+/// Every name a user may give: canonical names, announcement spellings and
+/// input aliases (not modules), for suggestions.
+pub fn input_names() -> impl Iterator<Item = &'static str> {
+    COMPONENTS
+        .iter()
+        .flat_map(|c| c.spellings().chain(c.input_aliases.iter().copied()))
 }
 
 /// The component a name, alias or module path from an announcement stands
@@ -337,6 +396,35 @@ mod tests {
                 name: "scheduler".into()
             }]
         );
+    }
+
+    #[test]
+    fn images_map_to_components() {
+        for (image, name) in [
+            ("registry.k8s.io/ingress-nginx/controller", "ingress-nginx"),
+            ("k8s.gcr.io/ingress-nginx/controller", "ingress-nginx"),
+            ("registry.k8s.io/kube-apiserver", "kube-apiserver"),
+            ("Registry.K8s.io/kube-proxy", "kube-proxy"),
+            (
+                "registry.k8s.io/csi-secrets-store/driver",
+                "secrets-store-csi-driver",
+            ),
+            (
+                "registry.k8s.io/sig-storage/snapshot-controller",
+                "external-snapshotter",
+            ),
+        ] {
+            assert_eq!(by_image(image).map(|c| c.name), Some(name), "{image}");
+        }
+        assert!(by_image("docker.io/library/nginx").is_none());
+        assert!(by_image("registry.k8s.io/ingress-nginx").is_none());
+        let mut seen = Vec::new();
+        for image in COMPONENTS.iter().flat_map(|c| c.images.iter()) {
+            assert_eq!(*image, image.to_ascii_lowercase());
+            assert!(!image.contains([':', '@']), "{image} has a tag or digest");
+            assert!(!seen.contains(image), "{image} names two components");
+            seen.push(image);
+        }
     }
 
     #[test]

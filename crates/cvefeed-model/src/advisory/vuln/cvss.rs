@@ -83,7 +83,7 @@ pub fn score(vector: &str) -> Result<Severity, CvssError> {
     })?;
     if let cvss::Cvss::CvssV30(_) | cvss::Cvss::CvssV31(_) = parsed {
         let present: Vec<&str> = parsed.metrics().map(|(m, _)| m.name()).collect();
-        let missing: Vec<&str> = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"]
+        let missing: Vec<&str> = BASE_V3
             .into_iter()
             .filter(|m| !present.contains(m))
             .collect();
@@ -100,6 +100,33 @@ pub fn score(vector: &str) -> Result<Severity, CvssError> {
         score,
         rating: Rating::of_score(score),
     })
+}
+
+/// The base metrics of each CVSS version, in standard order.
+const BASE_V3: [&str; 8] = ["AV", "AC", "PR", "UI", "S", "C", "I", "A"];
+const BASE_V4: [&str; 11] = [
+    "AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA",
+];
+
+/// The prefix and base metrics of a vector, as written otherwise:
+/// `CVSS:3.1/AV:N/…/A:H/E:F/CR:H` gives `CVSS:3.1/AV:N/…/A:H`.
+pub fn base_vector(vector: &str) -> String {
+    let mut parts = vector.trim().split('/');
+    let prefix = parts.next().unwrap_or_default();
+    let base: &[&str] = if prefix.eq_ignore_ascii_case("CVSS:4.0") {
+        &BASE_V4
+    } else {
+        &BASE_V3
+    };
+    let mut out = prefix.to_string();
+    for part in parts {
+        let metric = part.split(':').next().unwrap_or_default();
+        if base.iter().any(|b| b.eq_ignore_ascii_case(metric)) {
+            out.push('/');
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// What a line of text states besides the vector: a score and a band.
@@ -153,6 +180,25 @@ pub fn disagreements(severity: &Severity, stated: Stated) -> Vec<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporal_and_environmental_metrics_stay_in_the_vector_not_the_base() {
+        let s = score("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H/E:F/CR:H/IR:H").unwrap();
+        assert_eq!(
+            s.vector,
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H/E:F/CR:H/IR:H"
+        );
+        assert_eq!(
+            s.base_vector(),
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"
+        );
+        assert_eq!(s.score, 8.8);
+        let v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A";
+        assert_eq!(
+            base_vector(v4),
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        );
+    }
 
     #[test]
     fn scores_v30_v31_v40_and_normalises() {

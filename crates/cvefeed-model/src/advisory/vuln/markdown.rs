@@ -114,6 +114,35 @@ static UPGRADE_TO: LazyLock<Regex> = LazyLock::new(|| {
 static ALL_VERSIONS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^all\b.{0,60}\bversions?\b").expect("valid regex"));
 
+/// A line that introduces a list of fixed releases in prose: "will be
+/// fixed in the following Kubernetes releases:".
+static FIX_LIST_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bfixed\s+in\s+the\s+following\b[^:]{0,40}:?\s*$").expect("valid regex")
+});
+
+/// Fixes stated in prose: "A second fix has been made to 1.15.4 and
+/// backported to 1.14.7 and 1.13.11", "the primary fix in v1.16.0",
+/// "In 1.12.5+ and 1.13.1+, …". Every whole version in the match is a fix.
+static PROSE_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:fix|fixes|patch)\b[^.]{0,40}?\b(?:made|released|available|backported|included|landed)\s+(?:to|in|into|for)\b(?:[^.]|\.[0-9]){0,200}|\bfix(?:ed)?\s+in\s+v?[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}|^\W*in\s+v?[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\+?(?:\s*(?:,|and|&)\s*v?[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\+?){0,10}\s*,",
+    )
+    .expect("valid regex")
+});
+
+/// "All Kubernetes versions are affected" in prose.
+static ALL_AFFECTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^all\b.{0,60}\bversions?\b.{0,20}\b(?:are\s+)?(?:affected|vulnerable)\b")
+        .expect("valid regex")
+});
+
+/// The announcement says no fix exists: "There is no patch for this
+/// issue", a "Fixed Versions" section that says "None".
+static NO_FIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bthere\s+is\s+no\s+(?:patch|fix)\b|\bno\s+(?:patch|fix)\s+(?:is\s+|will\s+be\s+)?(?:available|planned|released)\b|\bwill\s+not\s+receive\s+security\s+updates\b")
+        .expect("valid regex")
+});
+
 /// Words a range line may carry that name no component.
 const FILLER: &[&str] = &[
     "all",
@@ -637,19 +666,47 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let mut unknown: Vec<String> = Vec::new();
     let mut range_lines: Vec<RangeLine> = Vec::new();
     let mut fix_lines: Vec<FixLine> = Vec::new();
+    let mut prose_fixes: Vec<FixLine> = Vec::new();
     for (section, lines) in &parts {
+        let mut in_fix_list = false;
         for line in lines {
             match section {
                 Section::AffectedVersions => {
                     range_lines.extend(range_line(line, &mut unknown));
                 }
                 Section::FixedVersions => fix_lines.extend(fix_line(line, &mut unknown)),
-                _ if FIX_WORD.is_match(line) && FIX_LINE.is_match(&clean(line)) => {
-                    fix_lines.extend(fix_line(line, &mut unknown));
+                _ => {
+                    if in_fix_list {
+                        if BULLET.is_match(line) {
+                            fix_lines.extend(fix_line(line, &mut unknown));
+                            continue;
+                        }
+                        in_fix_list = line.trim().is_empty();
+                    }
+                    if FIX_LIST_INTRO.is_match(line) {
+                        in_fix_list = true;
+                    } else if FIX_WORD.is_match(line) && FIX_LINE.is_match(&clean(line)) {
+                        fix_lines.extend(fix_line(line, &mut unknown));
+                    } else {
+                        let text = clean(line);
+                        prose_fixes.extend(prose_fix_versions(&text).into_iter().map(|fixed| {
+                            FixLine {
+                                named: Mention::Nothing,
+                                fixed,
+                            }
+                        }));
+                        let sentence = text.trim_start().split(". ").next().unwrap_or_default();
+                        if ALL_AFFECTED.is_match(sentence) {
+                            range_lines.extend(range_line(sentence, &mut unknown));
+                        }
+                    }
                 }
-                _ => {}
             }
         }
+    }
+    // Fixes stated only in prose count when no list gives any.
+    if fix_lines.is_empty() {
+        fix_lines = prose_fixes;
     }
     if range_lines.is_empty() && fix_lines.is_empty() {
         return Vec::new();
@@ -754,11 +811,48 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             Affected {
                 component: name,
                 package,
+                fixed: ranges::new_line_fixes(&ranges, &fixed),
                 ranges,
             }
         })
         .filter(|a| !a.ranges.is_empty())
         .collect()
+}
+
+/// The whole versions a prose line states as fixes ([`PROSE_FIX`]).
+fn prose_fix_versions(text: &str) -> Vec<Version> {
+    let mut out: Vec<Version> = Vec::new();
+    for m in PROSE_FIX.find_iter(text) {
+        for c in VERSION.captures_iter(m.as_str()) {
+            if let Some(ranges::Written::Exact(v)) = ranges::parse_written(&c[1])
+                && !out.contains(&v)
+            {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Whether the body says that no fix exists ("There is no patch for this
+/// issue", "Fixed Versions: None").
+pub fn states_no_fix(body: &str) -> bool {
+    if NO_FIX.is_match(body) {
+        return true;
+    }
+    sections(body).iter().any(|(section, lines)| {
+        *section == Section::FixedVersions
+            && lines
+                .iter()
+                .map(|l| clean(l))
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| {
+                    l.trim_start()
+                        .to_ascii_lowercase()
+                        .trim_start_matches(|c: char| !c.is_alphanumeric())
+                        .starts_with("none")
+                })
+    })
 }
 
 #[cfg(test)]

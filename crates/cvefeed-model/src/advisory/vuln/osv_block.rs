@@ -137,6 +137,7 @@ pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
                 package: known.map(|c| c.module.to_string()),
                 component,
                 ranges,
+                fixed: Vec::new(),
             }),
         }
     }

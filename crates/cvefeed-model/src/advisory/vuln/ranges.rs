@@ -186,8 +186,19 @@ pub fn normalise(
         if ranges.iter().any(|r| r.contains(&f)) {
             continue;
         }
+        // Below every stated range, the line is affected from the earliest
+        // version the text supports, which is none: from 0. Never from
+        // `X.Y.0` alone, which would declare the older lines safe.
+        let below_all = ranges
+            .iter()
+            .all(|r| r.introduced.as_ref().is_some_and(|i| f < *i));
         let start = minor_start(&f);
-        if start < f {
+        if below_all {
+            ranges.push(VersionRange {
+                introduced: None,
+                upper: Upper::Fixed(f),
+            });
+        } else if start < f {
             ranges.push(VersionRange {
                 introduced: Some(start),
                 upper: Upper::Fixed(f),
@@ -280,6 +291,25 @@ pub fn normalise(
             }
         }
     }
+    out
+}
+
+/// The fixed versions that open a new minor line (`1.25.0`) and end no
+/// range of `ranges`: they are fixes all the same (the release that
+/// carries the fix from the start), listed apart from the ranges.
+pub fn new_line_fixes(ranges: &[VersionRange], fixed: &[Version]) -> Vec<Version> {
+    let mut out: Vec<Version> = fixed
+        .iter()
+        .filter(|f| f.patch == 0 && f.pre.is_empty())
+        .filter(|f| {
+            !ranges
+                .iter()
+                .any(|r| r.fixed() == Some(*f) || r.contains(f))
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -492,13 +522,19 @@ mod tests {
             &[v("1.22.2"), v("1.21.5"), v("1.20.11"), v("1.25.0")],
             &mut w,
         );
+        // 1.20.11 is below every stated range: its line, and the older
+        // ones, are affected from 0 (never only from 1.20.0). 1.25.0 opens
+        // no range: it is a fix of its own (`new_line_fixes`). Neither is
+        // a problem worth a warning.
         assert_eq!(
             show(&got),
-            ["1.20.0..1.20.11", "1.21.0..1.21.5", "1.22.0..1.22.2"]
+            ["0..1.20.11", "1.21.0..1.21.5", "1.22.0..1.22.2"]
         );
-        // 1.20.11 opens [1.20.0, 1.20.11) silently; 1.25.0 opens nothing
-        // (see `fixed_only_lists`). Neither is a problem worth a warning.
         assert_eq!(w, []);
+        assert_eq!(
+            new_line_fixes(&got, &[v("1.22.2"), v("1.20.11"), v("1.25.0")]),
+            [v("1.25.0")]
+        );
     }
 
     #[test]

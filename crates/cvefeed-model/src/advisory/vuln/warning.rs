@@ -152,4 +152,24 @@ pub enum Warning {
         /// The range overlapping it.
         second: VersionRange,
     },
+    /// A version of the CNA's CVE record that says no range: free text
+    /// (`prior to 0.4.3` as a bound), an operator alone, a placeholder.
+    /// Nothing is guessed from it.
+    #[error(
+        "CVE record: version {raw:?} of {component} cannot be read as a version or range; ignored"
+    )]
+    RecordUnreadableVersion {
+        /// The component it was given for.
+        component: String,
+        /// The raw text (version, bound and status as the record gives them).
+        raw: String,
+    },
+    /// The record gives no version at all (`n/a`).
+    #[error("CVE record: {component} is given without versions ({raw:?}); no range read")]
+    RecordNoVersions {
+        /// The product as the record names it.
+        component: String,
+        /// The raw version text.
+        raw: String,
+    },
 }

@@ -1,0 +1,585 @@
+//! The CVE record edge: fetch the CNA's CVE JSON 5 record of every CVE,
+//! from the CVE Services API (`GET {api}/cve/{id}`, no authentication) or
+//! from a local directory (the CVEProject/cvelistV5 layout
+//! `cves/YYYY/Nxxx/ID.json`, or a flat folder of `ID.json` files).
+//!
+//! Records fetched from the API are cached in the store
+//! ([`CACHE`], like the GitHub page cache) with their validators and
+//! `dateUpdated`: a record is asked for again only when it is new to the
+//! cache or older than the configured age, and then with `If-None-Match`
+//! / `If-Modified-Since`. Requests run a bounded number at a time, each
+//! timed out and retried by [`crate::retry`]'s rules.
+//!
+//! **A failure never fails the refresh.** A record that cannot be fetched
+//! is taken from the cache, or is unavailable (the advisory keeps the
+//! issue's data, and the audit makes no finding about it); the failure is
+//! logged with the CVE id and counted. This module owns the fetching and
+//! the cache; reading, merging and auditing a record are the model's
+//! ([`cvefeed_model::cve5`]). It never writes the store (the plan stores
+//! the cache it returns).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Chain;
+use crate::http::{self, Redirects};
+use crate::retry::{self, Attempt, Retrier};
+use crate::store::Store;
+use cvefeed_model::advisory::CveId;
+use cvefeed_model::cve5::{Input, MAX_RECORD_BYTES};
+
+/// Name of the record cache object (not part of the publication).
+pub const CACHE: &str = ".cache/cve-records.json";
+
+/// The default CVE Services API.
+pub const DEFAULT_API_URL: &str = "https://cveawg.mitre.org/api";
+
+/// Where records come from.
+#[derive(Debug, Clone)]
+pub enum RecordSource {
+    /// Records are not read (`--no-cve-records`).
+    Off,
+    /// A local directory, cvelistV5 layout or flat.
+    Dir(PathBuf),
+    /// The CVE Services API.
+    Api(Client),
+}
+
+/// How the API is asked.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// API base, [`DEFAULT_API_URL`] by default.
+    pub base: url::Url,
+    /// Timeout of one request.
+    pub timeout: Duration,
+    /// Retries after a transport error or 5xx.
+    pub retries: u32,
+    /// First retry delay; doubles each retry.
+    pub backoff: Duration,
+    /// Longest total wait for a rate limit (429 with `Retry-After`).
+    pub max_wait: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// A cached record younger than this is not asked for again.
+    pub max_age: Duration,
+}
+
+impl ApiConfig {
+    /// Defaults for `base`: 30 s timeout, 3 retries from 1 s, 1 min of
+    /// rate-limit waits, 8 requests at once, records refreshed after 6 h.
+    pub fn new(base: url::Url) -> ApiConfig {
+        ApiConfig {
+            base,
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
+            concurrency: 8,
+            max_age: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+/// A CVE Services API client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ApiConfig,
+}
+
+/// The client cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client for the CVE Services API {url}")]
+pub struct ClientError {
+    url: String,
+    source: reqwest::Error,
+}
+
+impl Client {
+    /// A client with `config`.
+    pub fn new(config: ApiConfig) -> Result<Client, ClientError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        let http = http::builder(config.timeout, Redirects::Follow)
+            .default_headers(headers)
+            .build()
+            .map_err(|source| ClientError {
+                url: config.base.to_string(),
+                source,
+            })?;
+        Ok(Client { http, config })
+    }
+
+    /// `{base}/cve/{id}`.
+    fn url(&self, id: &CveId) -> String {
+        let mut url = self.config.base.clone();
+        url.path_segments_mut()
+            .expect("API base URL is hierarchical")
+            .pop_if_empty()
+            .extend(["cve", id.as_str()]);
+        url.to_string()
+    }
+}
+
+/// One cached record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedRecord {
+    /// When it was last fetched or revalidated.
+    pub fetched_at: DateTime<Utc>,
+    /// The server's `ETag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The server's `Last-Modified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// The record's `cveMetadata.dateUpdated`, for people reading the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_updated: Option<String>,
+    /// The record's JSON; `None` when the API answered 404.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+}
+
+/// The record cache, by CVE id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordCache {
+    /// Records by id.
+    pub records: BTreeMap<CveId, CachedRecord>,
+}
+
+/// What was fetched for one CVE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// The record's JSON.
+    Found(Vec<u8>),
+    /// The source says there is none.
+    Missing,
+    /// Not known.
+    Unavailable,
+}
+
+/// The records of a run, and what fetching them cost.
+#[derive(Debug, Default)]
+pub struct Records {
+    /// By id; an id absent here is unavailable.
+    pub by_id: BTreeMap<CveId, Fetched>,
+    /// Ids whose fetch failed (the cached record, if any, was used).
+    pub failures: Vec<CveId>,
+    /// Requests sent, retries included.
+    pub requests: u32,
+    /// Of those, answered 304.
+    pub not_modified: u32,
+    /// The new cache to store (compact JSON), when it changed.
+    pub cache: Option<Vec<u8>>,
+}
+
+impl Records {
+    /// The model's input for `id`.
+    pub fn input(&self, id: &CveId) -> Input<'_> {
+        match self.by_id.get(id) {
+            Some(Fetched::Found(bytes)) => Input::Found(bytes),
+            Some(Fetched::Missing) => Input::Missing,
+            Some(Fetched::Unavailable) | None => Input::Unavailable,
+        }
+    }
+}
+
+/// Why one record could not be fetched. Never fails a refresh: logged
+/// with the id, counted, and answered from the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// Connection, TLS or timeout.
+    #[error("GET {url} failed after {attempts} attempt(s)")]
+    Transport {
+        /// The request.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        source: reqwest::Error,
+    },
+    /// An error status.
+    #[error("GET {url} answered HTTP {status} after {attempts} attempt(s)")]
+    Status {
+        /// The request.
+        url: String,
+        /// The status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Rate limited for longer than allowed.
+    #[error("GET {url} is rate limited for {wait_secs} s, past the allowed wait")]
+    RateLimited {
+        /// The request.
+        url: String,
+        /// Seconds asked for.
+        wait_secs: u64,
+    },
+    /// A body over [`MAX_RECORD_BYTES`] or not JSON.
+    #[error(
+        "GET {url} returned a body that is not a CVE record (over {MAX_RECORD_BYTES} bytes, or not JSON)"
+    )]
+    Body {
+        /// The request.
+        url: String,
+    },
+    /// A 304 without a cached copy.
+    #[error("GET {url} answered 304 Not Modified, but the cache has no copy")]
+    MissingCache {
+        /// The request.
+        url: String,
+    },
+    /// The local file cannot be read.
+    #[error("cannot read the CVE record {path}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The local file is over [`MAX_RECORD_BYTES`].
+    #[error("the CVE record {path} is over {MAX_RECORD_BYTES} bytes")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Fetch the records of `ids` from `source` at `now`, reading and
+/// returning the store's cache. Never fails.
+pub async fn fetch(
+    store: &dyn Store,
+    source: &RecordSource,
+    ids: &[CveId],
+    now: DateTime<Utc>,
+) -> Records {
+    match source {
+        RecordSource::Off => Records::default(),
+        RecordSource::Dir(dir) => read_dir(dir, ids).await,
+        RecordSource::Api(client) => {
+            let old = read_cache(store).await;
+            fetch_api(client, old, ids, now).await
+        }
+    }
+}
+
+async fn read_cache(store: &dyn Store) -> RecordCache {
+    match store.get(CACHE).await {
+        Ok(Some(f)) => serde_json::from_slice(&f.bytes)
+            .inspect_err(|e| tracing::warn!(error = %e, "ignoring an unreadable CVE record cache"))
+            .unwrap_or_default(),
+        Ok(None) => RecordCache::default(),
+        Err(e) => {
+            tracing::warn!(error = %Chain(&e), "cannot read the CVE record cache; fetching every record");
+            RecordCache::default()
+        }
+    }
+}
+
+/// The paths a record of `id` may have under `dir`: the cvelistV5 layout
+/// (`cves/2023/2xxx/CVE-2023-2431.json`), then flat.
+fn record_paths(dir: &Path, id: &CveId) -> [PathBuf; 2] {
+    let (year, seq) = id
+        .as_str()
+        .strip_prefix("CVE-")
+        .and_then(|rest| rest.split_once('-'))
+        .unwrap_or_default();
+    let thousands = seq.parse::<u64>().map_or(0, |n| n / 1000);
+    let file = format!("{id}.json");
+    [
+        dir.join("cves")
+            .join(year)
+            .join(format!("{thousands}xxx"))
+            .join(&file),
+        dir.join(file),
+    ]
+}
+
+async fn read_dir(dir: &Path, ids: &[CveId]) -> Records {
+    let mut records = Records::default();
+    for id in ids {
+        let mut fetched = Fetched::Missing;
+        for path in record_paths(dir, id) {
+            match read_file(&path).await {
+                Ok(Some(bytes)) => {
+                    fetched = Fetched::Found(bytes);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(id = %id, error = %Chain(&e), "cannot read the CVE record; the issue's data stands alone");
+                    records.failures.push(id.clone());
+                    fetched = Fetched::Unavailable;
+                    break;
+                }
+            }
+        }
+        records.by_id.insert(id.clone(), fetched);
+    }
+    records
+}
+
+/// A record file, or `None` when there is none.
+async fn read_file(path: &Path) -> Result<Option<Vec<u8>>, FetchError> {
+    let file_error = |source| FetchError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = match tokio::fs::metadata(path).await {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(file_error(e)),
+    };
+    if meta.len() > MAX_RECORD_BYTES as u64 {
+        return Err(FetchError::FileTooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    tokio::fs::read(path).await.map(Some).map_err(file_error)
+}
+
+/// What one API exchange came to.
+struct Outcome {
+    id: CveId,
+    result: Result<CachedRecord, FetchError>,
+    requests: u32,
+    not_modified: bool,
+}
+
+async fn fetch_api(
+    client: &Client,
+    old: RecordCache,
+    ids: &[CveId],
+    now: DateTime<Utc>,
+) -> Records {
+    let max_age =
+        chrono::TimeDelta::from_std(client.config.max_age).unwrap_or(chrono::TimeDelta::MAX);
+    let mut records = Records::default();
+    let mut cache = RecordCache::default();
+    let mut due = Vec::new();
+    for id in ids {
+        match old.records.get(id) {
+            Some(c) if now - c.fetched_at < max_age => {
+                records.by_id.insert(id.clone(), fetched_of(c));
+                cache.records.insert(id.clone(), c.clone());
+            }
+            cached => due.push((id.clone(), cached.cloned())),
+        }
+    }
+    let mut cached_of: BTreeMap<CveId, Option<CachedRecord>> = due.iter().cloned().collect();
+    // Owned futures: the stream must not borrow across the spawn boundary
+    // of `serve`'s refresher task.
+    let requests: Vec<_> = due
+        .into_iter()
+        .map(|(id, cached)| {
+            let client = client.clone();
+            async move { ask(&client, &id, cached.as_ref(), now).await }
+        })
+        .collect();
+    let mut outcomes =
+        futures::stream::iter(requests).buffer_unordered(client.config.concurrency.max(1));
+    while let Some(o) = outcomes.next().await {
+        records.requests += o.requests;
+        records.not_modified += u32::from(o.not_modified);
+        let previous = cached_of.remove(&o.id).flatten();
+        let entry = match o.result {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                tracing::warn!(id = %o.id, error = %Chain(&e), "cannot fetch the CVE record; using the cached one, if any");
+                records.failures.push(o.id.clone());
+                previous
+            }
+        };
+        match entry {
+            Some(entry) => {
+                records.by_id.insert(o.id.clone(), fetched_of(&entry));
+                cache.records.insert(o.id, entry);
+            }
+            None => {
+                records.by_id.insert(o.id, Fetched::Unavailable);
+            }
+        }
+    }
+    drop(outcomes);
+    records.failures.sort();
+    if cache != old {
+        records.cache = Some(serde_json::to_vec(&cache).expect("the record cache serializes"));
+    }
+    records
+}
+
+fn fetched_of(c: &CachedRecord) -> Fetched {
+    match &c.record {
+        Some(json) => Fetched::Found(json.clone().into_bytes()),
+        None => Fetched::Missing,
+    }
+}
+
+/// The exchange's label in retry logs.
+struct Label<'a>(&'a CveId);
+
+impl fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the CVE record of {}", self.0)
+    }
+}
+
+/// Ask the API for one record: the new cache entry (a 404 is an entry
+/// without a record), or why there is none.
+async fn ask(
+    client: &Client,
+    id: &CveId,
+    cached: Option<&CachedRecord>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let url = client.url(id);
+    let policy = retry::Policy {
+        retries: client.config.retries,
+        backoff: client.config.backoff,
+        max_wait: client.config.max_wait,
+        max_waits: retry::DEFAULT_MAX_WAITS,
+    };
+    let label = Label(id);
+    let mut retrier = Retrier::new(policy, &label);
+    let mut requests = 0;
+    let mut not_modified = false;
+    loop {
+        let attempt = retrier.next_attempt();
+        requests += 1;
+        let result = attempt_once(client, &url, attempt, cached, now, &mut not_modified).await;
+        if let ControlFlow::Break(result) = retrier.settle(result).await {
+            return Outcome {
+                id: id.clone(),
+                result,
+                requests,
+                not_modified,
+            };
+        }
+    }
+}
+
+async fn attempt_once(
+    client: &Client,
+    url: &str,
+    attempts: u32,
+    cached: Option<&CachedRecord>,
+    now: DateTime<Utc>,
+    not_modified: &mut bool,
+) -> Attempt<CachedRecord, FetchError> {
+    let mut request = client.http.get(url);
+    if let Some(c) = cached.filter(|c| c.record.is_some()) {
+        if let Some(etag) = &c.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &c.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, lm);
+        }
+    }
+    let transport = |source: reqwest::Error| FetchError::Transport {
+        url: url.to_string(),
+        attempts,
+        source: source.without_url(),
+    };
+    let mut response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Transient(transport(e)),
+    };
+    let status = response.status();
+    let header_text = |name: header::HeaderName, r: &reqwest::Response| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect::<String>())
+    };
+    let etag = header_text(header::ETAG, &response);
+    let last_modified = header_text(header::LAST_MODIFIED, &response);
+    let status_error = || FetchError::Status {
+        url: url.to_string(),
+        status: status.as_u16(),
+        attempts,
+    };
+    match status {
+        StatusCode::NOT_MODIFIED => match cached.filter(|c| c.record.is_some()) {
+            Some(c) => {
+                *not_modified = true;
+                Attempt::Done(CachedRecord {
+                    fetched_at: now,
+                    ..c.clone()
+                })
+            }
+            None => Attempt::Fail(FetchError::MissingCache {
+                url: url.to_string(),
+            }),
+        },
+        StatusCode::NOT_FOUND => Attempt::Done(CachedRecord {
+            fetched_at: now,
+            etag: None,
+            last_modified: None,
+            date_updated: None,
+            record: None,
+        }),
+        s if s.is_success() => {
+            let mut body = Vec::new();
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        body.extend_from_slice(&chunk);
+                        if body.len() > MAX_RECORD_BYTES {
+                            return Attempt::Fail(FetchError::Body {
+                                url: url.to_string(),
+                            });
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Attempt::Transient(transport(e)),
+                }
+            }
+            let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&body) else {
+                return Attempt::Fail(FetchError::Body {
+                    url: url.to_string(),
+                });
+            };
+            let Ok(record) = String::from_utf8(body) else {
+                return Attempt::Fail(FetchError::Body {
+                    url: url.to_string(),
+                });
+            };
+            Attempt::Done(CachedRecord {
+                fetched_at: now,
+                etag,
+                last_modified,
+                date_updated: doc["cveMetadata"]["dateUpdated"]
+                    .as_str()
+                    .map(|s| s.chars().take(64).collect()),
+                record: Some(record),
+            })
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            let wait = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(60);
+            Attempt::Wait(
+                Duration::from_secs(wait),
+                FetchError::RateLimited {
+                    url: url.to_string(),
+                    wait_secs: wait,
+                },
+            )
+        }
+        s if s.is_server_error() => Attempt::Transient(status_error()),
+        _ => Attempt::Fail(status_error()),
+    }
+}
