@@ -9,12 +9,10 @@
 # Mounting needs root (CI runs as root on the same kind of machine, where
 # `mount -t tmpfs` works): under CI=true a failed mount fails the check;
 # elsewhere it is reported as skipped.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 # shellcheck source=scripts/lib/serve.sh
 source scripts/lib/serve.sh
-bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 work=$(mktemp -d)
 mnt=$work/disk
 pid=""
@@ -27,13 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 if ! mount -t tmpfs -o size=8m,mode=0755 tmpfs "$mnt" 2>"$work/mount.err"; then
-  if [ "${CI:-}" = true ]; then
-    echo "enospc: FAILED: cannot mount a tmpfs ($(cat "$work/mount.err")); CI runs as root and must be able to"
-    exit 1
-  fi
-  echo "enospc: SKIPPED: a full disk on a real file system (cannot mount a tmpfs here: $(cat "$work/mount.err"))"
-  [ -n "${CVEFEED_SKIPPED:-}" ] && echo "enospc: a full disk on a real file system (no tmpfs)" >>"$CVEFEED_SKIPPED"
-  exit 0
+  cannot_run enospc "a full disk on a real file system" \
+    "cannot mount a tmpfs: $(cat "$work/mount.err"); CI runs as root, where it works"
 fi
 
 issues() { # count, body text
