@@ -54,7 +54,7 @@ for bad in ("img", "svg", "iframe", "object", "embed", "b", "textarea"):
         failures.append(f"a <{bad}> element reached the DOM")
 if dom.handlers:
     failures.append(f"event handler attributes in the DOM: {dom.handlers}")
-published = re.compile(r"^(index\.json|feed\.xml|atom\.xml|osv/all\.zip|osv/[A-Z]+-[0-9]+-[0-9]+\.json)$")
+published = re.compile(r"^(index\.json|feed\.xml|atom\.xml|audit\.json|osv/all\.zip|osv/[A-Z]+-[0-9]+-[0-9]+\.json)$")
 for h in dom.hrefs:
     if not h.startswith(("https://", "http://")) and not published.match(h):
         failures.append(f"a link that is neither http(s) nor a published object: {h!r}")
