@@ -18,7 +18,10 @@ check.yaml in BUILT_DIR), and run where it can be run:
   offline with --from-file): each probe path answers 200 once the feed is
   published, and /metrics has the metric the PrometheusRule alerts on;
 - the in-cluster kubeconfig of deploy/check, given to `cvefeed check`
-  against a fake API server over TLS that demands the token from tokenFile.
+  against a fake API server over TLS that demands the token from tokenFile
+  and lists nodes and pods as the API server does (paged by limit and
+  continue): check must ask for /version, the nodes and the pods, and report
+  the ingress-nginx add-on that one running Pod's image shows.
 
 Usage: verify.py BUILT_DIR CVEFEED_BIN EXAMPLE_ISSUES
 """
@@ -33,6 +36,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -361,30 +366,85 @@ with tempfile.TemporaryDirectory() as tmp:
         token = "manifest-check-token-" + os.urandom(8).hex()
         with open(os.path.join(tls, "token"), "w") as f:
             f.write(token)
-        seen = []
+        seen = []  # the path and query of every request, and the status answered
+        # The cluster the fake API server holds. Pods as the API server lists
+        # them (no kind or apiVersion on the items): an ingress-nginx
+        # controller of a Deployment (the add-on the check must find from
+        # its image), an application that is no component, and a finished
+        # Job's Pod, whose image is not running and must not be reported.
+        node_info = {"kubeletVersion": "v1.29.3", "kubeProxyVersion": "v1.29.3"}
+        nodes = [{"metadata": {"name": "node-1"}, "status": {"nodeInfo": node_info}}]
+        addon_image = "registry.k8s.io/ingress-nginx/controller:v1.11.4"
+        finished_image = "registry.k8s.io/ingress-nginx/controller:v1.9.0"
+
+        def pod(namespace, name, image, phase="Running", owner=None):
+            meta = {"name": name, "namespace": namespace, "uid": os.urandom(8).hex(), "resourceVersion": "4242"}
+            if owner:
+                meta["ownerReferences"] = [{"apiVersion": "apps/v1" if owner[0] != "Job" else "batch/v1",
+                                            "kind": owner[0], "name": owner[1], "uid": os.urandom(8).hex(),
+                                            "controller": True, "blockOwnerDeletion": True}]
+            return {"metadata": meta,
+                    "spec": {"nodeName": "node-1", "containers": [{"name": name.split("-")[0], "image": image}]},
+                    "status": {"phase": phase}}
+
+        pods = [
+            pod("ingress-nginx", "ingress-nginx-controller-5d88495688-x7k2p", addon_image,
+                owner=("ReplicaSet", "ingress-nginx-controller-5d88495688")),
+            pod("web", "shop-7c9f8d6b5-q4r8t", "docker.io/library/nginx:1.27.0",
+                owner=("ReplicaSet", "shop-7c9f8d6b5")),
+            pod("ingress-nginx", "old-upgrade-h2m9v", finished_image, phase="Succeeded",
+                owner=("Job", "old-upgrade")),
+        ]
+
+        def status(code, reason, message):
+            return code, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                          "message": message, "reason": reason, "code": code}
+
+        def listing(kind, items, query):
+            """A list as the API server answers it: at most `limit` items (0
+            or none: all), and a continue token while more are left."""
+            q = urllib.parse.parse_qs(query, keep_blank_values=True)
+            try:
+                limit = int(q.get("limit", ["0"])[-1] or "0")
+                if limit < 0:
+                    raise ValueError
+            except ValueError:
+                return status(400, "BadRequest", f"invalid limit {q['limit'][-1]!r}")
+            start = 0
+            if q.get("continue", [""])[-1]:
+                key = q["continue"][-1]
+                m = re.fullmatch(kind + r":(\d+)", key)
+                if not m or int(m.group(1)) > len(items):
+                    return status(400, "BadRequest", f"continue key is not valid: {key!r}")
+                start = int(m.group(1))
+            end = len(items) if limit == 0 else min(len(items), start + limit)
+            meta = {"resourceVersion": "4242"}
+            if end < len(items):
+                meta["continue"] = f"{kind}:{end}"
+                meta["remainingItemCount"] = len(items) - end
+            return 200, {"kind": kind, "apiVersion": "v1", "metadata": meta, "items": items[start:end]}
 
         class FakeApi(http.server.BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
 
             def do_GET(self):
-                seen.append(self.path)
+                url = urllib.parse.urlsplit(self.path)
                 if self.headers.get("Authorization") != f"Bearer {token}":
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                if self.path == "/version":
-                    body = {"major": "1", "minor": "29", "gitVersion": "v1.29.3", "platform": "linux/amd64"}
-                elif self.path.startswith("/api/v1/nodes"):
-                    info = {"kubeletVersion": "v1.29.3", "kubeProxyVersion": "v1.29.3"}
-                    body = {"kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
-                            "items": [{"metadata": {"name": "node-1"}, "status": {"nodeInfo": info}}]}
+                    code, body = status(401, "Unauthorized", "Unauthorized")
+                elif url.path == "/version":
+                    code, body = 200, {"major": "1", "minor": "29", "gitVersion": "v1.29.3", "platform": "linux/amd64"}
+                elif url.path == "/api/v1/nodes":
+                    code, body = listing("NodeList", nodes, url.query)
+                elif url.path == "/api/v1/pods":
+                    code, body = listing("PodList", pods, url.query)
                 else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
+                    code, body = status(404, "NotFound", "the server could not find the requested resource")
+                seen.append((self.path, code))
+                # Every answer, errors too, has its length: a body that ends
+                # when the connection does would end without TLS close_notify.
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -395,9 +455,29 @@ with tempfile.TemporaryDirectory() as tmp:
         ctx.load_cert_chain(os.path.join(tls, "server.crt"), os.path.join(tls, "server.key"))
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        api = f"https://127.0.0.1:{httpd.server_address[1]}"
+        # The fake pages as the API server does: limit=1 walks every pod,
+        # one a page, through the continue tokens.
+        client_tls = ssl.create_default_context(cafile=os.path.join(tls, "ca.crt"))
+        walked, query = [], "limit=1"
+        for _ in range(len(pods) + 1):
+            req = urllib.request.Request(f"{api}/api/v1/pods?{query}", headers={"Authorization": f"Bearer {token}"})
+            try:
+                with urllib.request.urlopen(req, context=client_tls, timeout=5) as resp:
+                    page = json.load(resp)
+            except urllib.error.HTTPError as e:
+                walked.append(f"HTTP {e.code}: {e.read().decode()}")
+                break
+            walked.append([p["metadata"]["name"] for p in page["items"]])
+            if not page["metadata"].get("continue"):
+                break
+            query = urllib.parse.urlencode({"limit": 1, "continue": page["metadata"]["continue"]})
+        if walked != [[p["metadata"]["name"]] for p in pods]:
+            err(f"the fake API server does not page pods by limit and continue: {walked}")
+        seen.clear()
         # The kubeconfig as deployed, with only the in-cluster locations moved
         # here: the Service address and the files Kubernetes mounts.
-        kc = kc_cm.replace("https://kubernetes.default.svc", f"https://127.0.0.1:{httpd.server_address[1]}")
+        kc = kc_cm.replace("https://kubernetes.default.svc", api)
         kc = kc.replace("/var/run/secrets/kubernetes.io/serviceaccount/", tls + "/")
         kc_path = os.path.join(tmp, "kubeconfig")
         with open(kc_path, "w") as f:
@@ -416,11 +496,32 @@ with tempfile.TemporaryDirectory() as tmp:
             targets = json.dumps(report.get("targets"))
             if "1.29.3" not in targets:
                 err(f"check did not read the fake cluster's versions: {targets}")
-            if not any(p.startswith("/api/v1/nodes") for p in seen) or "/version" not in seen:
-                err(f"check did not ask for /version and the nodes: {seen}")
+            asked = {urllib.parse.urlsplit(p).path for p, _ in seen}
+            for path in ("/version", "/api/v1/nodes", "/api/v1/pods"):
+                if path not in asked:
+                    err(f"check did not ask for {path}: {seen}")
+            refused = [(p, code) for p, code in seen if code != 200]
+            if refused:
+                err(f"the fake API server refused requests of check: {refused}")
+            for p, _ in seen:
+                url = urllib.parse.urlsplit(p)
+                if url.path in ("/api/v1/nodes", "/api/v1/pods") and "limit" not in urllib.parse.parse_qs(url.query):
+                    err(f"check listed {url.path} without a limit (unpaged): {p}")
+            addons = [t for t in report.get("targets", []) if t.get("name") == "ingress-nginx"]
+            if [(t.get("version"), t.get("origin")) for t in addons] != [
+                    ("v1.11.4", "images of ingress-nginx/ingress-nginx-controller")]:
+                err(f"check did not report the ingress-nginx add-on of the fake cluster's pods "
+                    f"(v1.11.4, images of ingress-nginx/ingress-nginx-controller), only {addons}; targets {targets}")
+            if "v1.9.0" in targets:
+                err(f"check reported the image of a finished Pod ({finished_image}): {targets}")
+            pod_warnings = [w for w in report.get("warnings", []) if "pods" in w]
+            if pod_warnings:
+                err(f"check could not read the pods: {pod_warnings}")
+            addon = ", ".join(f"{t['name']} {t['version']} ({t['origin']})" for t in addons)
             print(f"run: check {' '.join(check_args[1:])} with deploy/check's kubeconfig (tokenFile, "
                   f"certificate-authority) against a fake API server over TLS: exit {r.returncode}, "
-                  f"requests {sorted(set(p.split('?')[0] for p in seen))}, {report['summary']}")
+                  f"requests {sorted(set(p for p, _ in seen))}, add-on from the pods: {addon}, "
+                  f"{report['summary']}")
 
 if errors:
     sys.exit(1)

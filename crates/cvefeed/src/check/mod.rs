@@ -408,10 +408,9 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
-    /// Whether the CVE record was rejected: it affects nothing. Compared by
-    /// wire name, so that it holds once the model knows the status.
+    /// Whether the CVE record was rejected: it affects nothing.
     fn rejected(&self) -> bool {
-        self.status.is_some_and(|s| s.as_str() == "rejected")
+        self.status == Some(Status::Rejected)
     }
 }
 

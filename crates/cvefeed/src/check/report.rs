@@ -423,8 +423,13 @@ pub fn text(report: &Report, all: bool) -> String {
     }
     if !report.remediation.is_empty() {
         out.push_str("Remediation:\n");
-        for m in &report.remediation {
-            out.push_str(&wrap(&m.line(), "  ", "    "));
+        // One line per component and version: a project-wide CVE reaches
+        // every target that runs Kubernetes, with the same advice.
+        let mut said = HashSet::new();
+        for line in report.remediation.iter().map(Remediation::line) {
+            if said.insert(line.clone()) {
+                out.push_str(&wrap(&line, "  ", "    "));
+            }
         }
         out.push('\n');
     }
