@@ -55,7 +55,7 @@ for name, o in sorted(m["objects"].items()):
 print("manifest.json", "application/json", sep="\t")
 print("status.json", "application/json", sep="\t")
 ' "$pub/manifest.json" >"$tmp/objects.tsv"
-osv_one=$(find "$pub/osv" -maxdepth 1 -name 'CVE-*.json' -printf '%f\n' | sort | head -n 1)
+osv_one=$(find "$pub/osv/" -maxdepth 1 -name 'CVE-*.json' -printf '%f\n' | sort | head -n 1)
 
 # The same files in the AtomicWriter layout: the generation directory holds
 # the published entries, `..data` links to it, and each top-level entry links
@@ -66,7 +66,9 @@ gen=..2026_12_01_00_00_00.000000001
 mkdir -p "$atomic/$gen"
 entries=0
 for entry in "$pub"/*; do
-  cp -a "$entry" "$atomic/$gen/"
+  # -L: the refresher may have laid $pub out this way already (its entries
+  # are then links into its own generation): copy what they point to.
+  cp -aL "$entry" "$atomic/$gen/"
   ln -s "..data/${entry##*/}" "$atomic/${entry##*/}"
   entries=$((entries + 1))
 done

@@ -44,7 +44,7 @@ failed=0
 validate() { # name issues-file
   local out=$work/$1
   "$bin" refresh --from-file "$2" --out "$out" >/dev/null
-  mapfile -t records < <(find "$out/osv" -name 'CVE-*.json' | sort)
+  mapfile -t records < <(find "$out/osv/" -name 'CVE-*.json' | sort)
   if [ "${#records[@]}" -eq 0 ]; then
     echo "osv-schema: $1: no OSV records were published"; failed=1; return
   fi

@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::advisory::CveId;
+use crate::advisory::{CveId, UnparsedReason};
 
 /// Name of the manifest object.
 pub const MANIFEST: &str = "manifest.json";
@@ -109,7 +109,7 @@ impl Manifest {
     pub const VERSION: u32 = 1;
 }
 
-/// An issue that carried the label but named no CVE id.
+/// An issue that carried the label but gave no advisory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnparsedIssue {
     /// `owner/name`.
@@ -118,6 +118,10 @@ pub struct UnparsedIssue {
     pub number: u64,
     /// Title as written.
     pub title: String,
+    /// Why nothing was published from it (`no_id` in documents written
+    /// before reasons were recorded).
+    #[serde(default)]
+    pub reason: UnparsedReason,
 }
 
 /// How a refresh run ended, as `status.json` records it. A run that ends

@@ -84,7 +84,7 @@ fn a_rendered_feed_reads_back_as_what_it_holds() {
         assert_eq!(item.url.as_deref(), Some(a.issue.url.as_str()));
         assert_eq!(item.external_url, Some(a.id.cve_org_url()));
         assert_eq!(item.summary.as_deref(), Some(a.summary.as_str()));
-        assert_eq!(item.content_text.as_deref(), Some(a.body.as_str()));
+        assert_eq!(item.content_text.as_deref(), Some(&*a.body));
         assert_eq!(item.date_published, Some(Timestamp(a.published)));
         assert_eq!(item.date_modified, Some(Timestamp(fi.modified)));
         let ext = item.extension.as_ref().unwrap();

@@ -47,6 +47,61 @@ pub enum LogFormat {
     Json,
 }
 
+/// Flags whose values may hold a secret (a URL with a token in its path,
+/// query or user info; a bucket credential): an error about one never
+/// repeats the value, whether it came from the command line or from the
+/// environment.
+const SECRET_FLAGS: &[&str] = &[
+    "--build-hook-url",
+    "--alert-webhook-url",
+    "--out-option",
+    "--github-api-url",
+    "--github-token",
+    "--webhook-secret",
+];
+
+/// Parse the command line; on an error, print it and exit with status 2
+/// (0 for `--help` and `--version`). An invalid value of a secret flag is
+/// reported by flag name and reason only.
+pub fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        if let Some(message) = redacted_value_error(&e) {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+        e.exit()
+    })
+}
+
+/// The message of a value error about a secret flag, without the value;
+/// `None` for every other error.
+fn redacted_value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        e.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let secret = SECRET_FLAGS.iter().any(|flag| {
+        arg.strip_prefix(flag)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '=']))
+    });
+    if !secret {
+        return None;
+    }
+    let reason = std::error::Error::source(e)
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
+    Some(format!(
+        "error: invalid value for '{arg}' (not shown: it may hold a secret){reason}\n\n\
+         For more information, try '--help'."
+    ))
+}
+
 /// `--help` headings, in the order a reader needs them.
 const GITHUB: &str = "GitHub";
 const OUTPUT: &str = "Output";
@@ -153,11 +208,15 @@ impl Command {
 /// Where the issues come from and where the feed goes.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
-    /// GitHub API base URL.
+    /// GitHub API base URL. A user name and password in it are sent as
+    /// basic authentication and never shown.
     #[arg(
         long,
         env = "CVEFEED_GITHUB_API_URL",
-        default_value = "https://api.github.com", help_heading = GITHUB)]
+        default_value = "https://api.github.com",
+        value_parser = parse_api_url,
+        help_heading = GITHUB
+    )]
     pub github_api_url: url::Url,
 
     /// Repository to read, OWNER/NAME (repeatable).
@@ -191,6 +250,55 @@ pub struct SourceArgs {
     /// Longest total wait for a GitHub rate limit to reset before failing.
     #[arg(long, default_value = "5m", value_parser = humantime::parse_duration, help_heading = GITHUB)]
     pub max_rate_limit_wait: Duration,
+
+    /// Most rate-limit waits for one GitHub page before failing (each wait
+    /// lasts at least a second).
+    #[arg(long, default_value_t = 10, help_heading = GITHUB)]
+    pub max_rate_limit_retries: u32,
+
+    /// Largest GitHub listing page accepted, e.g. 32MiB; a larger one fails
+    /// the run.
+    #[arg(long, default_value = "32MiB", value_parser = parse_bytes, help_heading = GITHUB)]
+    pub github_max_page_bytes: u64,
+
+    /// Largest total of the GitHub listing pages of one run, e.g. 256MiB.
+    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, help_heading = GITHUB)]
+    pub github_max_total_bytes: u64,
+}
+
+/// An API base: an http(s) URL without query or fragment (a query
+/// could only carry a secret, which belongs in GITHUB_TOKEN).
+fn parse_api_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("expected an http:// or https:// URL with a host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the API base takes no query or fragment; put a token in GITHUB_TOKEN".into());
+    }
+    Ok(url)
+}
+
+/// A size in bytes: a number, optionally followed by `KiB`, `MiB` or `GiB`.
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        _ => return Err("expected a number of bytes, optionally with KiB, MiB or GiB".into()),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            "expected a positive number of bytes, optionally with KiB, MiB or GiB".into()
+        })
 }
 
 /// Where the CNA's CVE records come from.
@@ -566,6 +674,9 @@ impl SourceArgs {
         config.retries = self.github_retries;
         config.backoff = self.github_backoff;
         config.max_rate_limit_wait = self.max_rate_limit_wait;
+        config.max_rate_limit_retries = self.max_rate_limit_retries;
+        config.max_page_bytes = self.github_max_page_bytes;
+        config.max_total_bytes = self.github_max_total_bytes;
         Ok(Source::Github(
             github::Client::new(config).context("setting up the GitHub client")?,
         ))
@@ -584,17 +695,19 @@ impl RefreshArgs {
                     store.location()
                 )
             })?;
-        if self.json {
-            println!("{}", serde_json::to_string(&summary)?);
+        let line = if self.json {
+            serde_json::to_string(&summary)?
         } else {
-            println!("{}", summary.line());
+            let mut text = summary.line();
             if summary.outcome == publish::Outcome::Published && store::is_local(&out) {
                 let dir = summary.location.trim_end_matches('/');
-                println!(
-                    "open {dir}/index.html in a browser, or serve it: cvefeed serve --out {dir}"
-                );
+                text.push_str(&format!(
+                    "\nopen {dir}/index.html in a browser, or serve it: cvefeed serve --out {dir}"
+                ));
             }
-        }
+            text
+        };
+        print_summary(&line);
         let failed = summary.failed_hooks();
         if self.strict_hooks && !failed.is_empty() {
             eprintln!(
@@ -605,6 +718,19 @@ impl RefreshArgs {
             return Ok(ExitCode::from(EXIT_HOOK_FAILED));
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Print the summary line of a run that already ended. A closed or
+/// failing stdout (`refresh --json | head -c 10`) must not change the exit
+/// status of a run that published, nor panic as `println!` does: the
+/// error is logged and the run's status stands.
+fn print_summary(line: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        tracing::warn!(error = %e, "cannot print the summary on stdout");
     }
 }
 

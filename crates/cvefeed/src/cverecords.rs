@@ -447,6 +447,7 @@ async fn ask(
         retries: client.config.retries,
         backoff: client.config.backoff,
         max_wait: client.config.max_wait,
+        max_waits: retry::DEFAULT_MAX_WAITS,
     };
     let label = Label(id);
     let mut retrier = Retrier::new(policy, &label);

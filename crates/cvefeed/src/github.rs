@@ -115,11 +115,79 @@ impl fmt::Debug for Token {
     }
 }
 
+/// User name and password taken out of `--github-api-url`
+/// (`https://user:password@host`), sent as HTTP basic authentication, as
+/// the HTTP client did with them in the URL. Kept out of the URL, so no
+/// message, log line or cache key can show them.
+#[derive(Clone)]
+pub struct BasicAuth {
+    user: String,
+    password: Option<String>,
+}
+
+impl fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BasicAuth(<redacted>)")
+    }
+}
+
+/// Split the user name and password off `url`: the URL without them, and
+/// them, if it had any.
+fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
+    if url.username().is_empty() && url.password().is_none() {
+        return (url, None);
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let auth = BasicAuth {
+        user: decode(url.username()),
+        password: url.password().map(decode),
+    };
+    // Cannot fail for the http(s) URLs an API base has.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    (url, Some(auth))
+}
+
+/// Upstream text (an error message GitHub sent) made safe to log, store
+/// in `status.json` and send in the alert: every secret the client sends
+/// replaced by `***`, control characters by spaces, and at most
+/// [`MAX_UPSTREAM_TEXT`] characters.
+fn sanitize_upstream(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "***");
+    }
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_UPSTREAM_TEXT + 1)
+        .collect();
+    if out.chars().count() > MAX_UPSTREAM_TEXT {
+        out = out.chars().take(MAX_UPSTREAM_TEXT).collect();
+        out.push('…');
+    }
+    out
+}
+
+/// Characters of an upstream error message kept in errors, `status.json`
+/// and the alert (control characters and secrets taken out).
+pub const MAX_UPSTREAM_TEXT: usize = 200;
+/// Bytes of an error body read at most (its message is cut further).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
 /// How the client talks to GitHub.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// API base, `https://api.github.com` by default.
-    pub api_url: url::Url,
+    /// API base, `https://api.github.com` by default, without user name or
+    /// password (those are in `basic_auth`).
+    api_url: url::Url,
+    /// User name and password that were in the API base URL.
+    basic_auth: Option<BasicAuth>,
     /// Optional token.
     pub token: Option<Token>,
     /// Timeout of one request, connect to last byte.
@@ -130,20 +198,38 @@ pub struct ClientConfig {
     pub backoff: Duration,
     /// Longest total wait for a rate limit to reset before giving up.
     pub max_rate_limit_wait: Duration,
+    /// Most rate-limit waits for one page before giving up.
+    pub max_rate_limit_retries: u32,
+    /// Largest body of one page, in bytes.
+    pub max_page_bytes: u64,
+    /// Largest total of the page bodies of one run, in bytes.
+    pub max_total_bytes: u64,
 }
 
 impl ClientConfig {
     /// Defaults for `api_url`: 30 s timeout, 3 retries from 1 s, 5 min
-    /// rate-limit budget.
+    /// rate-limit budget over at most 10 waits, pages of at most 32 MiB
+    /// and 256 MiB in all. A user name and password in `api_url` are taken
+    /// out of it and sent as basic authentication.
     pub fn new(api_url: url::Url, token: Option<Token>) -> ClientConfig {
+        let (api_url, basic_auth) = take_userinfo(api_url);
         ClientConfig {
             api_url,
+            basic_auth,
             token,
             timeout: Duration::from_secs(30),
             retries: 3,
             backoff: Duration::from_secs(1),
             max_rate_limit_wait: Duration::from_secs(300),
+            max_rate_limit_retries: retry::DEFAULT_MAX_WAITS,
+            max_page_bytes: 32 << 20,
+            max_total_bytes: 256 << 20,
         }
+    }
+
+    /// The API base, without user name or password: safe to show.
+    pub fn api_url(&self) -> &url::Url {
+        &self.api_url
     }
 }
 
@@ -178,6 +264,10 @@ pub struct FetchStats {
     pub by_status: BTreeMap<u16, u32>,
     /// `X-RateLimit-Remaining` of the last response.
     pub rate_limit_remaining: Option<u64>,
+    /// Bytes of page bodies received (bounded by
+    /// [`ClientConfig::max_total_bytes`] over a run).
+    #[serde(skip)]
+    pub bytes: u64,
 }
 
 impl FetchStats {
@@ -189,18 +279,6 @@ impl FetchStats {
         }
         if let Some(n) = header_u64(headers, "x-ratelimit-remaining") {
             self.rate_limit_remaining = Some(n);
-        }
-    }
-
-    /// Add another fetch's counts to these.
-    pub fn absorb(&mut self, other: FetchStats) {
-        self.requests += other.requests;
-        self.not_modified += other.not_modified;
-        for (k, v) in other.by_status {
-            *self.by_status.entry(k).or_default() += v;
-        }
-        if other.rate_limit_remaining.is_some() {
-            self.rate_limit_remaining = other.rate_limit_remaining;
         }
     }
 }
@@ -265,9 +343,10 @@ pub enum GithubError {
         /// GitHub's message, and a hint.
         message: String,
     },
-    /// Rate limited for longer than allowed.
+    /// Rate limited for longer, or more often, than allowed.
     #[error(
-        "GET {url} is rate limited for {wait_secs} s more, past the allowed wait of {max_secs} s; \
+        "GET {url} is rate limited (GitHub asks to wait {wait_secs} s more), past the allowed \
+         waits (--max-rate-limit-wait {max_secs} s, --max-rate-limit-retries {max_retries}); \
          set GITHUB_TOKEN for a higher limit, or run again after the reset"
     )]
     RateLimited {
@@ -275,16 +354,59 @@ pub enum GithubError {
         url: String,
         /// Seconds until GitHub would answer.
         wait_secs: u64,
-        /// The configured bound.
+        /// The configured bound on the total wait.
         max_secs: u64,
+        /// The configured bound on the number of waits.
+        max_retries: u32,
+    },
+    /// A body is larger than allowed.
+    #[error(
+        "GET {url}: {what} is larger than {limit} bytes ({flag}); refusing it (a real page of \
+         100 issues is under 2 MB)"
+    )]
+    TooLarge {
+        /// The request.
+        url: String,
+        /// `the page` or `the listing, all pages together`.
+        what: &'static str,
+        /// The bound, in bytes.
+        limit: u64,
+        /// The flag that sets it.
+        flag: &'static str,
+    },
+    /// The `next` link points to a page already fetched.
+    #[error(
+        "GET {url}: Link rel=\"next\" points to {next}, a page already fetched; refusing to loop"
+    )]
+    RepeatedLink {
+        /// The request.
+        url: String,
+        /// The repeated link.
+        next: String,
+    },
+    /// A redirect leaves the API host.
+    #[error(
+        "GET {url} answered HTTP {status}, a redirect to {target}, outside {base}; refusing to \
+         follow (check --github-api-url)"
+    )]
+    ForeignRedirect {
+        /// The request.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// Scheme and host of the redirect target (nothing more: it may
+        /// carry anything).
+        target: String,
+        /// The configured API base.
+        base: String,
     },
     /// The body is not an array of issues.
-    #[error("GET {url} returned a body that is not a JSON array of issues")]
+    #[error("GET {url} returned a body that is not a JSON array of issues ({reason})")]
     Decode {
         /// The request.
         url: String,
-        /// The parse error.
-        source: serde_json::Error,
+        /// The parse error, sanitised: it may quote the body.
+        reason: String,
     },
     /// A 304 for a page this run has no cached copy of.
     #[error("GET {url} answered 304 Not Modified, but the page cache has no copy of it")]
@@ -320,15 +442,13 @@ pub struct Listing {
     pub pages: Vec<(String, CachedPage)>,
     /// Whether any page was fetched anew (not answered 304 from the cache).
     pub fresh: bool,
-    /// What it cost.
-    pub stats: FetchStats,
 }
 
 /// A GitHub REST client for the issue listing.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
-    config: ClientConfig,
+    config: std::sync::Arc<ClientConfig>,
 }
 
 const MAX_PAGES: usize = 10_000;
@@ -351,14 +471,17 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
-        let http = http::builder(config.timeout, Redirects::Follow)
+        let http = http::builder(config.timeout, Redirects::SameOrigin)
             .default_headers(headers)
             .build()
             .map_err(|source| GithubError::Client {
                 api_url: config.api_url.to_string(),
                 source,
             })?;
-        Ok(Client { http, config })
+        Ok(Client {
+            http,
+            config: std::sync::Arc::new(config),
+        })
     }
 
     /// The first listing page of `repo` for `label`.
@@ -377,23 +500,27 @@ impl Client {
 
     /// List every issue of `repo` carrying `label`, following `Link` to the
     /// end, answering 304s from `cache`. The pages used are taken out of
-    /// `cache` (not copied), so that a large listing is held once. Fails as
-    /// a whole: a partial list is never returned.
+    /// `cache` (not copied), so that a large listing is held once. What it
+    /// costs is added to `stats`, whose byte count (the run's, across
+    /// repositories) is bounded by [`ClientConfig::max_total_bytes`].
+    /// Fails as a whole: a partial list is never returned.
     pub async fn list_issues(
         &self,
         repo: &RepoName,
         label: &str,
         cache: &mut PageCache,
+        stats: &mut FetchStats,
     ) -> Result<Listing, GithubError> {
         let mut url = self.first_page_url(repo, label);
         let mut listing = Listing {
             pages: Vec::new(),
             fresh: false,
-            stats: FetchStats::default(),
         };
+        let mut fetched = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
+            fetched.insert(url.clone());
             let (page, fresh) = self
-                .fetch_page(&url, cache.pages.remove(&url), &mut listing.stats)
+                .fetch_page(&url, cache.pages.remove(&url), stats)
                 .await?;
             listing.fresh |= fresh;
             let next = page.next.clone();
@@ -401,6 +528,9 @@ impl Client {
             match next {
                 Some(next) => {
                     self.check_same_origin(&url, &next)?;
+                    if fetched.contains(&next) {
+                        return Err(GithubError::RepeatedLink { url, next });
+                    }
                     url = next;
                 }
                 None => return Ok(listing),
@@ -421,15 +551,32 @@ impl Client {
         } else {
             Err(GithubError::ForeignLink {
                 url: url.to_string(),
-                next: next.to_string(),
+                next: self.sanitize(next),
                 base: self.config.api_url.to_string(),
             })
         }
     }
 
+    /// Upstream text with this client's secrets taken out (the token, and
+    /// the basic credentials as given and as sent), cut short.
+    fn sanitize(&self, text: &str) -> String {
+        use base64::Engine;
+        let token = self.config.token.as_ref().map_or("", |t| t.0.as_str());
+        let (user, password) = self.config.basic_auth.as_ref().map_or(("", ""), |b| {
+            (b.user.as_str(), b.password.as_deref().unwrap_or(""))
+        });
+        let sent = if self.config.basic_auth.is_some() {
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        } else {
+            String::new()
+        };
+        sanitize_upstream(text, &[token, &sent, password, user])
+    }
+
     /// One page, and whether it is fresh (`false`: 304, from `cached`).
     /// Transport errors, unreadable bodies and 5xx are retried; rate limits
-    /// are waited out within `max_rate_limit_wait` ([`retry`]).
+    /// are waited out within `max_rate_limit_wait` and
+    /// `max_rate_limit_retries` ([`retry`]).
     async fn fetch_page(
         &self,
         url: &str,
@@ -440,6 +587,7 @@ impl Client {
             retries: self.config.retries,
             backoff: self.config.backoff,
             max_wait: self.config.max_rate_limit_wait,
+            max_waits: self.config.max_rate_limit_retries,
         };
         let etag = cached.as_ref().map(|c| c.etag.clone());
         // Errors name the request; the label names the service in waits.
@@ -453,6 +601,25 @@ impl Client {
                 return result;
             }
         }
+    }
+
+    /// Read a body of at most `limit` bytes; `Ok(None)` when it is larger
+    /// (nothing more is read).
+    async fn read_bounded(
+        response: &mut reqwest::Response,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, reqwest::Error> {
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Ok(None);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Ok(None);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body))
     }
 
     /// One attempt at a page.
@@ -473,7 +640,10 @@ impl Client {
         if let Some(etag) = etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
-        let response = match request.send().await {
+        if let Some(auth) = &self.config.basic_auth {
+            request = request.basic_auth(&auth.user, auth.password.as_ref());
+        }
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Transient(transport(e)),
         };
@@ -489,20 +659,58 @@ impl Client {
                 }),
             };
         }
+        if status.is_redirection() {
+            // Redirects within the API host were followed already.
+            let target = headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| response.url().join(l).ok())
+                .map_or_else(
+                    || "an unreadable location".to_string(),
+                    |t| self.sanitize(&t.origin().ascii_serialization()),
+                );
+            return Attempt::Fail(GithubError::ForeignRedirect {
+                url: url.to_string(),
+                status: status.as_u16(),
+                target,
+                base: self.config.api_url.to_string(),
+            });
+        }
         if status.is_success() {
-            let body = match response.bytes().await {
-                Ok(b) => b,
+            let total_left = self.config.max_total_bytes.saturating_sub(stats.bytes);
+            let limit = self.config.max_page_bytes.min(total_left);
+            let body = match Self::read_bounded(&mut response, limit).await {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    let (what, limit, flag) = if limit < self.config.max_page_bytes {
+                        (
+                            "the listing, all pages together,",
+                            self.config.max_total_bytes,
+                            "--github-max-total-bytes",
+                        )
+                    } else {
+                        ("the page", limit, "--github-max-page-bytes")
+                    };
+                    return Attempt::Fail(GithubError::TooLarge {
+                        url: url.to_string(),
+                        what,
+                        limit,
+                        flag,
+                    });
+                }
                 Err(e) => return Attempt::Transient(transport(e)),
             };
+            stats.bytes += body.len() as u64;
             let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
                 Ok(issues) => issues,
-                Err(source) => {
+                Err(e) => {
                     return Attempt::Fail(GithubError::Decode {
                         url: url.to_string(),
-                        source,
+                        reason: self.sanitize(&e.to_string()),
                     });
                 }
             };
+            drop(body);
             issues.retain(|i| !i.is_pull_request());
             let page = CachedPage {
                 etag: headers
@@ -515,7 +723,7 @@ impl Client {
             };
             return Attempt::Done((page, true));
         }
-        let message = error_message(response).await;
+        let message = self.sanitize(&error_message(response).await);
         if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {
             return Attempt::Wait(
                 wait,
@@ -523,6 +731,7 @@ impl Client {
                     url: url.to_string(),
                     wait_secs: wait.as_secs(),
                     max_secs: self.config.max_rate_limit_wait.as_secs(),
+                    max_retries: self.config.max_rate_limit_retries,
                 },
             );
         }
@@ -555,6 +764,7 @@ fn rate_limit_wait(
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
+    // A wait shorter than a second is waited for a second ([`retry::MIN_WAIT`]).
     if let Some(secs) = header_u64(headers, header::RETRY_AFTER.as_str()) {
         return Some(Duration::from_secs(secs));
     }
@@ -594,15 +804,24 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-async fn error_message(response: reqwest::Response) -> String {
+/// GitHub's message in an error body (at most [`MAX_ERROR_BODY`] bytes
+/// are read), not yet sanitised.
+async fn error_message(mut response: reqwest::Response) -> String {
     #[derive(Deserialize)]
     struct GithubMessage {
         message: String,
     }
-    let bytes = response.bytes().await.unwrap_or_default();
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() == MAX_ERROR_BODY {
+            break;
+        }
+    }
     match serde_json::from_slice::<GithubMessage>(&bytes) {
         Ok(m) => m.message,
-        Err(_) => String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -685,6 +904,33 @@ mod tests {
         let message = e.to_string();
         assert!(message.contains("unset it"), "{message}");
         assert!(!message.contains("ghp_sec"), "{message}");
+    }
+
+    #[test]
+    fn userinfo_leaves_the_api_url() {
+        let config = ClientConfig::new("http://user:S3cret@127.0.0.1:1/api".parse().unwrap(), None);
+        assert_eq!(config.api_url().as_str(), "http://127.0.0.1:1/api");
+        assert!(!format!("{config:?}").contains("S3cret"));
+        let auth = config.basic_auth.as_ref().unwrap();
+        assert_eq!(
+            (auth.user.as_str(), auth.password.as_deref()),
+            ("user", Some("S3cret"))
+        );
+    }
+
+    #[test]
+    fn upstream_text_is_cut_and_cleaned() {
+        let echoed = format!(
+            "Bad credentials\r\nAuthorization: Bearer ghp_S3cret {}",
+            "x".repeat(500)
+        );
+        let clean = sanitize_upstream(&echoed, &["ghp_S3cret"]);
+        assert!(!clean.contains("ghp_S3cret"), "{clean}");
+        assert!(!clean.chars().any(char::is_control), "{clean}");
+        assert_eq!(clean.chars().count(), MAX_UPSTREAM_TEXT + 1);
+        assert!(clean.starts_with("Bad credentials  Authorization: Bearer *** x"));
+        assert!(clean.ends_with('…'));
+        assert_eq!(sanitize_upstream("short", &[""]), "short");
     }
 
     #[test]

@@ -314,6 +314,7 @@ async fn post(
         retries: policy.retries,
         backoff: policy.backoff,
         max_wait: Duration::ZERO,
+        max_waits: 0,
     };
     let mut retrier = Retrier::new(policy, url);
     let (result, attempts) = loop {

@@ -24,6 +24,10 @@ pub enum Redirects {
     /// Never follow: the 3xx is the answer. For URLs that carry a secret,
     /// which a redirect target would receive as well.
     Never,
+    /// Follow up to ten within the origin (scheme, host and port) of the
+    /// first request; a redirect elsewhere is the answer, for the caller
+    /// to refuse. For an API whose data must come from the host it named.
+    SameOrigin,
 }
 
 /// A client builder with the shared settings; callers add their own
@@ -32,6 +36,17 @@ pub fn builder(timeout: Duration, redirects: Redirects) -> reqwest::ClientBuilde
     let policy = match redirects {
         Redirects::Follow => reqwest::redirect::Policy::default(),
         Redirects::Never => reqwest::redirect::Policy::none(),
+        Redirects::SameOrigin => reqwest::redirect::Policy::custom(|attempt| {
+            let same = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if same && attempt.previous().len() <= 10 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        }),
     };
     reqwest::Client::builder()
         .user_agent(USER_AGENT)

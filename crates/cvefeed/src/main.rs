@@ -6,7 +6,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use cvefeed::error::Chain;
 
 /// Keep glibc's heap close to what the program holds. By default every
@@ -32,7 +31,7 @@ fn tune_allocator() {}
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     cli::init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

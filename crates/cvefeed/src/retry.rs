@@ -11,8 +11,11 @@
 //!    Before retry *n* the helper sleeps [`Policy::backoff`] × 2^(*n*−1):
 //!    1 s, 2 s, 4 s with the defaults.
 //! 3. A server's request to wait is honoured without using up a retry, as
-//!    long as all such waits together stay within [`Policy::max_wait`]; a
-//!    longer one ends the exchange at once with the error the caller gave.
+//!    long as all such waits together stay within [`Policy::max_wait`] and
+//!    there are at most [`Policy::max_waits`] of them; one more ends the
+//!    exchange at once with the error the caller gave. Every wait lasts at
+//!    least [`MIN_WAIT`], so a server that asks for none cannot make the
+//!    exchange spin.
 //! 4. Every retry and every wait is logged at WARN, with the caller's label
 //!    for the exchange (and, for a retry, the error's full chain).
 //!
@@ -39,7 +42,16 @@ pub struct Policy {
     pub backoff: Duration,
     /// Longest total of the waits servers ask for.
     pub max_wait: Duration,
+    /// Most waits a server may ask for in one exchange.
+    pub max_waits: u32,
 }
+
+/// The default bound on the waits of one exchange ([`Policy::max_waits`]).
+pub const DEFAULT_MAX_WAITS: u32 = 10;
+
+/// The shortest wait honoured: a server asking for less (`Retry-After: 0`)
+/// is waited for this long.
+pub const MIN_WAIT: Duration = Duration::from_secs(1);
 
 impl Policy {
     /// The sleep before retry `n` (1-based): `backoff × 2^(n−1)`.
@@ -72,6 +84,7 @@ pub struct Retrier<'a> {
     label: &'a (dyn Display + Sync),
     attempts: u32,
     retries: u32,
+    waits: u32,
     waited: Duration,
 }
 
@@ -81,6 +94,7 @@ impl fmt::Debug for Retrier<'_> {
             .field("exchange", &self.label.to_string())
             .field("attempts", &self.attempts)
             .field("retries", &self.retries)
+            .field("waits", &self.waits)
             .field("waited", &self.waited)
             .finish()
     }
@@ -95,6 +109,7 @@ impl<'a> Retrier<'a> {
             label,
             attempts: 0,
             retries: 0,
+            waits: 0,
             waited: Duration::ZERO,
         }
     }
@@ -129,10 +144,15 @@ impl<'a> Retrier<'a> {
                 tokio::time::sleep(delay).await;
                 ControlFlow::Continue(())
             }
-            Attempt::Wait(wait, e) if self.waited + wait > self.policy.max_wait => {
+            Attempt::Wait(wait, e)
+                if self.waits >= self.policy.max_waits
+                    || self.waited + wait.max(MIN_WAIT) > self.policy.max_wait =>
+            {
                 ControlFlow::Break(Err(e))
             }
             Attempt::Wait(wait, _) => {
+                let wait = wait.max(MIN_WAIT);
+                self.waits += 1;
                 self.waited += wait;
                 tracing::warn!(
                     exchange = %self.label,
@@ -159,6 +179,7 @@ mod tests {
             retries,
             backoff: Duration::from_millis(1),
             max_wait: Duration::from_millis(max_wait_ms),
+            max_waits: u32::MAX,
         }
     }
 
@@ -168,6 +189,7 @@ mod tests {
             retries: 3,
             backoff: Duration::from_secs(1),
             max_wait: Duration::ZERO,
+            max_waits: 0,
         };
         let delays: Vec<u64> = (1..=3).map(|n| p.delay(n).as_secs()).collect();
         assert_eq!(delays, [1, 2, 4]);
@@ -199,19 +221,31 @@ mod tests {
         assert_eq!(seen, [1, 2, 3]);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn waits_spend_the_budget_not_the_retries() {
-        // Three 1 ms waits fit a 3 ms budget with no retries left; the
-        // fourth does not.
+        // Three waits (each at least MIN_WAIT) fit a 3 s budget with no
+        // retries left; the fourth does not.
         let wait = |n| Attempt::<u32, _>::Wait(Duration::from_millis(1), Failed(n));
-        let (r, _) = exchange(policy(0, 3), wait).await;
+        let (r, _) = exchange(policy(0, 3000), wait).await;
         assert_eq!(r.unwrap_err().0, 4);
-        let (r, _) = exchange(
-            policy(0, 3),
-            |n| if n < 3 { wait(n) } else { Attempt::Done(n) },
-        )
+        let (r, _) = exchange(policy(0, 3000), |n| {
+            if n < 3 { wait(n) } else { Attempt::Done(n) }
+        })
         .await;
         assert_eq!(r.unwrap(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_that_asks_for_no_wait_is_waited_for_and_counted() {
+        // `Retry-After: 0` forever: each wait lasts MIN_WAIT, and the count
+        // bound ends the exchange even though the time budget is large.
+        let start = tokio::time::Instant::now();
+        let mut p = policy(0, 3_600_000);
+        p.max_waits = 5;
+        let (r, seen) = exchange(p, |n| Attempt::<(), _>::Wait(Duration::ZERO, Failed(n))).await;
+        assert_eq!(r.unwrap_err().0, 6);
+        assert_eq!(seen.len(), 6);
+        assert_eq!(start.elapsed(), MIN_WAIT * 5);
     }
 
     #[tokio::test]

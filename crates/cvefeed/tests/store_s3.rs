@@ -214,7 +214,11 @@ async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed(
     };
     let old = read_manifest().await;
     fixtures::write_issues(&issues, 4);
-    let third = publish::refresh(store.as_ref(), &config, Utc::now())
+    // A later second than the first run: `audit.json` carries the feed's
+    // `updated_at` to the second, so within the same second it would be
+    // rewritten with the same bytes (its entry unchanged).
+    let later = Utc::now() + chrono::TimeDelta::seconds(2);
+    let third = publish::refresh(store.as_ref(), &config, later)
         .await
         .unwrap();
     assert_eq!(third.outcome, Outcome::Published);

@@ -12,6 +12,7 @@ pub mod vuln;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -241,7 +242,8 @@ pub struct Advisory {
     /// The title without its leading CVE block, trimmed.
     pub summary: String,
     /// The issue body, Markdown, as written (never null: empty when absent).
-    pub body: String,
+    /// Shared by the advisories of one issue, not copied.
+    pub body: Arc<str>,
     /// The announcing issue.
     pub issue: IssueRef,
     /// Status derived from the issue state.
@@ -257,13 +259,44 @@ pub struct Advisory {
     pub vuln: VulnData,
 }
 
-/// An issue that carries the label but names no CVE id anywhere.
+/// The most CVE ids one issue may announce. Real announcements carry a
+/// handful; each id's item lists all the others as `related`, so the
+/// output of one issue grows with the square of its ids, and an issue with
+/// more is left out of the feed ([`UnparsedReason::TooManyIds`]).
+pub const MAX_IDS_PER_ISSUE: usize = 16;
+
+/// An issue that carries the label but gives no advisory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unparsed {
     /// The issue.
     pub issue: IssueRef,
     /// Its title, as written.
     pub title: String,
+    /// Why nothing was published from it.
+    pub reason: UnparsedReason,
+}
+
+/// Why a labelled issue gives no advisory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnparsedReason {
+    /// Neither the title nor the body names a CVE id.
+    #[default]
+    NoId,
+    /// The title or body names more than [`MAX_IDS_PER_ISSUE`] ids.
+    TooManyIds,
+}
+
+impl fmt::Display for UnparsedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnparsedReason::NoId => f.write_str("it names no CVE id in its title or body"),
+            UnparsedReason::TooManyIds => write!(
+                f,
+                "it names more than {MAX_IDS_PER_ISSUE} CVE ids, the most one issue may announce"
+            ),
+        }
+    }
 }
 
 /// The advisories of one issue, or why there are none.
@@ -273,16 +306,17 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
         number: issue.number,
         url: issue.url.clone(),
     };
-    let body = issue.body.clone();
+    let unparsed = |issue_ref, reason| Unparsed {
+        issue: issue_ref,
+        title: issue.title.clone(),
+        reason,
+    };
     let TitleParse { ids, summary } = match parse_title(&issue.title) {
         Some(parsed) => parsed,
         None => {
-            let ids = ids_from_body(&body);
+            let ids = ids_from_body(&issue.body);
             if ids.is_empty() {
-                return Err(Unparsed {
-                    issue: issue_ref,
-                    title: issue.title.clone(),
-                });
+                return Err(unparsed(issue_ref, UnparsedReason::NoId));
             }
             TitleParse {
                 ids,
@@ -290,6 +324,10 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
             }
         }
     };
+    if ids.len() > MAX_IDS_PER_ISSUE {
+        return Err(unparsed(issue_ref, UnparsedReason::TooManyIds));
+    }
+    let body: Arc<str> = Arc::from(issue.body.as_str());
     let vuln = vuln::extract(&body);
     // "All versions are affected … there is no patch": unfixed, even if
     // the issue was closed.
@@ -307,7 +345,7 @@ pub fn from_issue(issue: &Issue) -> Result<Vec<Advisory>, Unparsed> {
             id: id.clone(),
             related: ids.iter().filter(|other| *other != id).cloned().collect(),
             summary: summary.clone(),
-            body: body.clone(),
+            body: Arc::clone(&body),
             issue: issue_ref.clone(),
             status,
             published: issue.created_at,
@@ -337,6 +375,54 @@ mod tests {
         ] {
             assert!(bad.parse::<CveId>().is_err(), "{bad} accepted");
         }
+    }
+
+    fn issue(title: &str, body: &str) -> Issue {
+        Issue {
+            repo: "kubernetes/kubernetes".parse().unwrap(),
+            number: 7,
+            title: title.into(),
+            body: body.into(),
+            state: IssueState::Open,
+            state_reason: None,
+            created_at: DateTime::from_timestamp(0, 0).unwrap(),
+            updated_at: None,
+            url: "https://github.com/kubernetes/kubernetes/issues/7".into(),
+        }
+    }
+
+    fn ids(n: usize, sep: &str) -> String {
+        (0..n)
+            .map(|i| format!("CVE-2031-{}", 10_000 + i))
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    #[test]
+    fn the_ids_of_one_issue_are_bounded() {
+        // At the bound: one advisory per id, sharing one body.
+        let ok = from_issue(&issue(
+            &format!("{}: s", ids(MAX_IDS_PER_ISSUE, ", ")),
+            "body",
+        ))
+        .unwrap();
+        assert_eq!(ok.len(), MAX_IDS_PER_ISSUE);
+        assert_eq!(ok[0].related.len(), MAX_IDS_PER_ISSUE - 1);
+        assert!(Arc::ptr_eq(&ok[0].body, &ok[MAX_IDS_PER_ISSUE - 1].body));
+        // A title with 10,000 ids, and a body of `CVE:` lines.
+        let title = format!("{}: hostile", ids(10_000, ", "));
+        let err = from_issue(&issue(&title, "")).unwrap_err();
+        assert_eq!(err.reason, UnparsedReason::TooManyIds);
+        assert_eq!(err.issue.number, 7);
+        let body = ids(3_120, "\n").replace("CVE-2031", "CVE: CVE-2031");
+        let err = from_issue(&issue("No id in the title", &body)).unwrap_err();
+        assert_eq!(err.reason, UnparsedReason::TooManyIds);
+        assert_eq!(
+            err.reason.to_string(),
+            "it names more than 16 CVE ids, the most one issue may announce"
+        );
+        let err = from_issue(&issue("No id at all", "nothing")).unwrap_err();
+        assert_eq!(err.reason, UnparsedReason::NoId);
     }
 
     #[test]

@@ -4,12 +4,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::CveId;
+use super::{CveId, MAX_IDS_PER_ISSUE};
 
 /// What a title says: its leading CVE ids, and the summary after them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TitleParse {
-    /// Distinct ids of the leading block, in title order, upper-cased.
+    /// Distinct ids of the leading block, in title order, upper-cased; at
+    /// most [`MAX_IDS_PER_ISSUE`] + 1 (more are not read).
     pub ids: Vec<CveId>,
     /// The rest of the title, separators and surrounding space removed.
     pub summary: String,
@@ -97,11 +98,17 @@ pub fn ids_from_body(body: &str) -> Vec<CveId> {
     )
 }
 
+/// The distinct ids among `candidates`, in order; reading stops after
+/// [`MAX_IDS_PER_ISSUE`] + 1 of them, enough to tell that there are too
+/// many, so that a hostile title or body costs bounded time and memory.
 fn distinct_ids<'a>(candidates: impl Iterator<Item = &'a str>) -> Vec<CveId> {
     let mut ids: Vec<CveId> = Vec::new();
     for id in candidates.filter_map(|s| s.parse::<CveId>().ok()) {
         if !ids.contains(&id) {
             ids.push(id);
+            if ids.len() > MAX_IDS_PER_ISSUE {
+                break;
+            }
         }
     }
     ids

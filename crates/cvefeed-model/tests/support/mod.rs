@@ -37,7 +37,7 @@ pub fn advisory(id: &str, related: &[&str], number: u64, text: &str) -> Advisory
             .map(|r| r.parse::<CveId>().unwrap())
             .collect(),
         summary: format!("Summary of {id}"),
-        body: text.to_string(),
+        body: text.into(),
         issue: IssueRef {
             repo: "kubernetes/kubernetes".parse().unwrap(),
             number,

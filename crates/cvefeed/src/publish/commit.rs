@@ -1,12 +1,16 @@
 //! Step 4: the commit. Take the publish lock only when something is to be
 //! written, plan again under it if another writer published meanwhile,
-//! have the due objects written, then make them public in one step:
-//! `manifest.json`, written by compare-and-swap on the version planned
-//! against. Stale objects and the journal go after it.
+//! have the due objects written into a publication and the stale ones
+//! removed from it, then make it public with `manifest.json`, written by
+//! compare-and-swap on the version planned against. The journal goes
+//! after it.
 //!
 //! This step owns the lock, the order of the commit points (journal,
-//! objects, signature, `sync`, manifest, `sync`) and the one retry after a
-//! lost compare-and-swap. It never renders and never decides what is due.
+//! the publication's objects and removals, the signature, its commit with
+//! the manifest) and the one retry after a lost compare-and-swap. How the
+//! commit makes the publication public is the store's
+//! ([`crate::store::Publication`]). It never renders and never decides
+//! what is due.
 
 use std::collections::BTreeSet;
 
@@ -17,8 +21,8 @@ use super::write::{Inputs, Writer, read_journal};
 use super::{JOURNAL, RefreshConfig, RefreshError, Summary, Trust, signing, to_json};
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
-use cvefeed_model::render::{SiteConfig, content_type};
-use cvefeed_model::signature::SIGNATURE;
+use cvefeed_model::render::SiteConfig;
+use cvefeed_model::signature::{SIGNATURE, SIGNATURE_CONTENT_TYPE};
 
 /// Plan without a lock; lock and write only if something changed.
 pub(super) async fn publish(
@@ -97,10 +101,10 @@ pub(super) async fn publish(
     }
 }
 
-/// Write a plan under the lock: journal, due objects, the signature,
-/// `manifest.json` by compare-and-swap, deletions, journal removal. Names
-/// are added to `dirty` before they are written, so a retry re-verifies
-/// them.
+/// Write a plan under the lock: journal, then a publication of the due
+/// objects, the removals and the signature, committed with
+/// `manifest.json` by compare-and-swap, then journal removal. Names are
+/// added to `dirty` before they are written, so a retry re-verifies them.
 async fn apply(
     store: &dyn Store,
     site: &SiteConfig,
@@ -122,6 +126,7 @@ async fn apply(
         precompress,
         ..
     } = plan;
+    let publication = store.begin().await?;
     let inputs = Inputs {
         feed,
         site: site.clone(),
@@ -129,40 +134,44 @@ async fn apply(
         public_key: trust.signer.as_ref().map(|s| s.public_key()),
         precompress,
     };
-    writer.write_due(inputs, &due, &mut manifest).await?;
-    let manifest_bytes = to_json(&manifest);
-    // The signature: one more object, written just before the manifest.
-    if let Some(signer) = &trust.signer {
+    writer
+        .write_due(publication.as_ref(), inputs, &due, &mut manifest)
+        .await?;
+    for name in &stale {
         writer.keep_alive().await?;
-        signing::put(store, signer, &manifest_bytes).await?;
-        writer.written.push(SIGNATURE.to_string());
+        publication.remove(name).await?;
     }
-    // Everything the manifest names must be durable before it is.
-    store.sync().await?;
+    let manifest_bytes = to_json(&manifest);
+    // The signature: one more object of the publication, written just
+    // before the manifest (in a bucket), or in the same generation (on
+    // disk). An unsigned publication carries no signature of an older
+    // manifest.
+    writer.keep_alive().await?;
+    match &trust.signer {
+        Some(signer) => {
+            publication
+                .put(
+                    SIGNATURE,
+                    signer.sign(&manifest_bytes),
+                    SIGNATURE_CONTENT_TYPE,
+                )
+                .await?;
+            writer.written.push(SIGNATURE.to_string());
+        }
+        None => publication.remove(SIGNATURE).await?,
+    }
     writer.keep_alive().await?;
     let mode = match previous_version {
         Some(v) => PutMode::Update(v),
         None => PutMode::Create,
     };
-    if let Err(e) = store
-        .put(MANIFEST, manifest_bytes, content_type::JSON, mode)
-        .await
-    {
+    if let Err(e) = publication.commit(manifest_bytes, mode).await {
         if let Some(signer) = &trust.signer {
             signing::restore(store, signer).await;
         }
         return Err(e.into());
     }
-    store.sync().await?;
     writer.written.push(MANIFEST.to_string());
-    if trust.signer.is_none() {
-        // An unsigned publication carries no signature of an older manifest.
-        store.delete(SIGNATURE).await?;
-    }
-    for name in &stale {
-        writer.keep_alive().await?;
-        store.delete(name).await?;
-    }
     store.delete(JOURNAL).await?;
     summary.written = writer.written;
     Ok(summary)

@@ -16,6 +16,9 @@ use cvefeed_model::advisory::{self, Advisory};
 use cvefeed_model::feed;
 use cvefeed_model::manifest::UnparsedIssue;
 
+/// Characters of an unparsed issue's title kept in `status.json`.
+const MAX_TITLE_CHARS: usize = 256;
+
 /// Issues of one repository.
 pub(super) struct RepoIssues {
     repo: RepoName,
@@ -45,10 +48,9 @@ pub(super) async fn fetch(
             let mut listed = Vec::new();
             for repo in &config.repos {
                 let listing = client
-                    .list_issues(repo, &config.label, &mut old_cache)
+                    .list_issues(repo, &config.label, &mut old_cache, &mut stats)
                     .await?;
                 fresh |= listing.fresh;
-                stats.absorb(listing.stats);
                 let urls: Vec<String> = listing.pages.iter().map(|(u, _)| u.clone()).collect();
                 new_cache.pages.extend(listing.pages);
                 listed.push((repo.clone(), urls));
@@ -124,12 +126,15 @@ pub(super) fn parse(repos: &[RepoIssues], label: &str) -> (Vec<Advisory>, Vec<Un
                         repo = %repo,
                         issue = u.issue.number,
                         title = %u.title,
-                        "labelled issue names no CVE id in its title or body; it is not in the feed"
+                        "labelled issue left out of the feed: {}", u.reason
                     );
                     unparsed.push(UnparsedIssue {
                         repo: name.clone(),
                         number: u.issue.number,
-                        title: u.title,
+                        // GitHub keeps titles under 256 characters; a
+                        // hostile source may not.
+                        title: u.title.chars().take(MAX_TITLE_CHARS).collect(),
+                        reason: u.reason,
                     });
                 }
             }

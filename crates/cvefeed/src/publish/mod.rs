@@ -48,7 +48,7 @@ use crate::store::{Store, StoreError};
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::changes::Retention;
 use cvefeed_model::feed::Changes;
-use cvefeed_model::manifest::{MANIFEST, UnparsedIssue};
+use cvefeed_model::manifest::{MANIFEST, STATUS, UnparsedIssue};
 use cvefeed_model::render::{RenderError, SiteConfig};
 use cvefeed_model::signature::Signer;
 
@@ -347,7 +347,12 @@ pub async fn refresh(
     }
     let result = match (result, written) {
         (Ok(summary), Ok(())) => Ok(summary),
-        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(summary), Err(e)) => {
+            // The run's outcome stands (a publication is public already):
+            // reporting it as a failure would say nothing was published.
+            tracing::warn!(error = %Chain(&e), "the run succeeded, but {STATUS} could not be written");
+            Ok(summary)
+        }
         (Err(e), _) => Err(e),
     };
     match result {
@@ -412,6 +417,7 @@ mod tests {
                 repo: "kubernetes/kubernetes".into(),
                 number: 7,
                 title: "no id".into(),
+                reason: Default::default(),
             }],
             cve_records: RecordStats::default(),
             written: vec![],

@@ -309,23 +309,29 @@ pub(super) async fn plan(
         }
         names.extend(object_names);
     }
-    let stale: Vec<String> = prev
+    let mut stale: BTreeSet<String> = prev
         .into_iter()
         .flat_map(|m| {
             m.objects.iter().flat_map(|(name, entry)| {
                 std::iter::once(name).chain(entry.encodings.values().map(|e| &e.name))
             })
         })
-        .chain(
-            dirty
-                .iter()
-                .filter(|n| !n.starts_with('.') && *n != MANIFEST && *n != STATUS),
-        )
         .filter(|name| !names.contains(*name))
         .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
+    // What a cut-short publish may have left under other names: only what
+    // is there (a store that publishes atomically left nothing).
+    for name in dirty {
+        let extra = !name.starts_with('.')
+            && name != MANIFEST
+            && name != STATUS
+            && !names.contains(name)
+            && !stale.contains(name);
+        if extra && store.get(name).await?.is_some() {
+            stale.insert(name.clone());
+        }
+    }
+    let stale: Vec<String> = stale.into_iter().collect();
 
     Ok(Plan {
         previous_version,

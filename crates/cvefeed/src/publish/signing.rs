@@ -46,14 +46,20 @@ pub(super) async fn put(
         .await
 }
 
-/// After a failed manifest write: sign the manifest that is committed
+/// After a failed commit: sign the manifest that is committed, unless its
+/// signature is still the published one
 /// (signing is deterministic, so for the manifest this run replaced that is
 /// the very signature it overwrote), or remove the signature if there is
 /// no manifest. Best effort: a failure is logged, and the next run with
 /// the key repairs it ([`is_current`]).
 pub(super) async fn restore(store: &dyn Store, signer: &Signer) {
     let result = match store.get(MANIFEST).await {
-        Ok(Some(manifest)) => put(store, signer, &manifest.bytes).await,
+        // A store whose publication was discarded whole (a directory) still
+        // has the signature of the committed manifest: leave it as it is.
+        Ok(Some(manifest)) => match is_current(store, Some(signer), Some(&manifest.bytes)).await {
+            Ok(true) => Ok(()),
+            _ => put(store, signer, &manifest.bytes).await,
+        },
         Ok(None) => store.delete(SIGNATURE).await,
         Err(e) => Err(e),
     };

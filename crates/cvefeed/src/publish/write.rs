@@ -1,7 +1,7 @@
 //! Step 3: rendering and writing. Under the publish lock, write the
 //! journal (the names about to change), then render each due object once,
-//! in batches on the blocking pool, and write each batch while the next
-//! one renders.
+//! in batches on the blocking pool, and write each batch into the store's
+//! [`Publication`] while the next one renders.
 //!
 //! This step owns the journal, the render order and how many objects are
 //! rendered or written at once. It never writes `manifest.json` (the
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::plan::{Due, Plan};
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
 use crate::compress;
-use crate::store::{PutMode, Store, StoreError, StoreLock};
+use crate::store::{Publication, PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::Feed;
 use cvefeed_model::manifest::{Coding, EncodedEntry, Manifest, ObjectEntry};
@@ -123,11 +123,13 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Render and write the `due` objects of `feed` (each batch rendered
-    /// while the previous one is written), adding their entries to
-    /// `manifest`. Names are marked dirty before they are written.
+    /// Render and write the `due` objects of `feed` into `publication`
+    /// (each batch rendered while the previous one is written), adding
+    /// their entries to `manifest`. Names are marked dirty before they are
+    /// written.
     pub(super) async fn write_due(
         &mut self,
+        publication: &dyn Publication,
         inputs: Inputs,
         due: &[Due],
         manifest: &mut Manifest,
@@ -169,16 +171,13 @@ impl<'a> Writer<'a> {
                         artifacts.push(a);
                     }
                 }
-                let store = self.store;
                 let puts = artifacts.into_iter().map(|a| async move {
                     let Artifact {
                         name,
                         content_type,
                         bytes,
                     } = a;
-                    store
-                        .put(&name, bytes, content_type, PutMode::Overwrite)
-                        .await
+                    publication.put(&name, bytes, content_type).await
                 });
                 futures::future::try_join_all(puts).await?;
             }

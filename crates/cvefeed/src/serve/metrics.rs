@@ -35,6 +35,11 @@ pub enum DeliveryOutcome {
     BadSignature,
     /// A body over the limit.
     TooLarge,
+    /// Refused unread: too many deliveries in flight, or their bodies
+    /// fill the memory budget.
+    Overloaded,
+    /// An authentic body already delivered within the replay window.
+    Replayed,
     /// An authentic body that is not the expected JSON.
     BadPayload,
     /// No secret is configured.
@@ -65,6 +70,8 @@ impl DeliveryOutcome {
             DeliveryOutcome::MissingSignature => "missing_signature",
             DeliveryOutcome::BadSignature => "bad_signature",
             DeliveryOutcome::TooLarge => "too_large",
+            DeliveryOutcome::Overloaded => "overloaded",
+            DeliveryOutcome::Replayed => "replayed",
             DeliveryOutcome::BadPayload => "bad_payload",
             DeliveryOutcome::Disabled => "disabled",
         }

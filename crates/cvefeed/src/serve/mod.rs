@@ -32,7 +32,7 @@ use cvefeed_model::render::SiteConfig;
 use cvefeed_model::render::audit::Document;
 use metrics::{Metrics, ReloadOutcome};
 use state::{Current, Reload};
-use webhook::{Secret, SeenDeliveries};
+use webhook::{Limits, RecentBodies, Secret, SeenDeliveries};
 
 /// How `serve` behaves, besides the refresh pipeline's own settings.
 #[derive(Debug, Clone)]
@@ -60,6 +60,14 @@ pub struct ServeOptions {
     pub shutdown_timeout: Duration,
     /// Webhook secret; `None` disables the webhook route.
     pub webhook_secret: Option<Secret>,
+    /// Most webhook deliveries in flight at once; more are answered 429.
+    pub webhook_max_in_flight: usize,
+    /// Most bytes of webhook bodies held at once, between all deliveries
+    /// in flight; past it a delivery is answered 503.
+    pub webhook_memory: usize,
+    /// How long an authentic body is remembered, to refuse it if it is
+    /// sent again (a replay under a new delivery id).
+    pub webhook_replay_window: Duration,
 }
 
 impl Default for ServeOptions {
@@ -76,6 +84,9 @@ impl Default for ServeOptions {
             max_header_bytes: 16 * 1024,
             shutdown_timeout: Duration::from_secs(30),
             webhook_secret: None,
+            webhook_max_in_flight: 64,
+            webhook_memory: 32 << 20,
+            webhook_replay_window: Duration::from_secs(3600),
         }
     }
 }
@@ -90,11 +101,14 @@ pub enum Readiness {
     Strict,
 }
 
-/// Webhook state: the secret and the deliveries already seen.
+/// Webhook state: the secret, the deliveries and bodies already seen, and
+/// the bounds on deliveries in flight.
 #[derive(Debug)]
 pub struct WebhookState {
     secret: Option<Secret>,
     seen: SeenDeliveries,
+    recent: RecentBodies,
+    limits: Limits,
 }
 
 /// Everything the routes and tasks share.
@@ -156,6 +170,8 @@ impl App {
             webhook: WebhookState {
                 secret: options.webhook_secret.clone(),
                 seen: SeenDeliveries::new(4096),
+                recent: RecentBodies::new(options.webhook_replay_window, 4096),
+                limits: Limits::new(options.webhook_max_in_flight, options.webhook_memory),
             },
             options,
             current: Current::default(),

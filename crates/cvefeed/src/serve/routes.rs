@@ -20,9 +20,10 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::metrics::{self, DeliveryOutcome};
 use super::state::{Coding, Object};
-use super::webhook::{self, IssuesEvent};
+use super::webhook::{self, Overload};
 use super::{App, Readiness};
 use cvefeed_model::manifest::{MANIFEST, STATUS};
+use futures::StreamExt;
 
 /// Largest webhook body accepted (GitHub's `issues` payloads are far smaller).
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
@@ -350,6 +351,26 @@ async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcom
             ),
         );
     };
+    let overloaded = |why: Overload| {
+        let (status, message) = match why {
+            Overload::Requests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many webhook deliveries in flight; try again shortly",
+            ),
+            Overload::Memory => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "webhook deliveries in flight fill the memory budget; try again shortly",
+            ),
+        };
+        let mut res = text(status, message);
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        (DeliveryOutcome::Overloaded, res)
+    };
+    let mut admission = match app.webhook.limits.admit() {
+        Ok(a) => a,
+        Err(why) => return overloaded(why),
+    };
     let too_large = || {
         (
             DeliveryOutcome::TooLarge,
@@ -366,9 +387,9 @@ async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcom
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BODY) {
         return too_large();
     }
-    let Ok(body) = axum::body::to_bytes(body, MAX_WEBHOOK_BODY).await else {
-        return too_large();
-    };
+    // The signature header is checked before any of the body is read; the
+    // body is fed to the check as it arrives, each piece counted against
+    // this delivery's size limit and the shared memory budget.
     let Some(signature) = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
@@ -378,14 +399,47 @@ async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcom
             text(StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256"),
         );
     };
-    if !secret.verify(signature, &body) {
-        return (
+    let bad_signature = || {
+        (
             DeliveryOutcome::BadSignature,
             text(
                 StatusCode::UNAUTHORIZED,
                 "X-Hub-Signature-256 does not match the body and the configured secret",
             ),
-        );
+        )
+    };
+    let Some(mut check) = secret.verifier(signature) else {
+        return bad_signature();
+    };
+    // A declared length is reserved at once (and the buffer allocated to
+    // it); otherwise each piece is reserved as it arrives.
+    if let Some(n) = declared
+        && let Err(why) = admission.reserve(n)
+    {
+        return overloaded(why);
+    }
+    let mut stream = body.into_data_stream();
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(piece) = stream.next().await {
+        let Ok(piece) = piece else {
+            return (
+                DeliveryOutcome::BadPayload,
+                text(StatusCode::BAD_REQUEST, "the body could not be read"),
+            );
+        };
+        if body.len() + piece.len() > declared.unwrap_or(MAX_WEBHOOK_BODY) {
+            return too_large();
+        }
+        if declared.is_none()
+            && let Err(why) = admission.reserve(piece.len())
+        {
+            return overloaded(why);
+        }
+        check.update(&piece);
+        body.extend_from_slice(&piece);
+    }
+    if !check.verify() {
+        return bad_signature();
     }
     if let Some(id) = headers
         .get("x-github-delivery")
@@ -397,19 +451,29 @@ async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcom
             text(StatusCode::OK, "delivery already received; ignored"),
         );
     }
+    if !app
+        .webhook
+        .recent
+        .first_time(&body, std::time::Instant::now())
+    {
+        return (
+            DeliveryOutcome::Replayed,
+            text(
+                StatusCode::CONFLICT,
+                "this body was already delivered recently (a replay); ignored",
+            ),
+        );
+    }
     let event = headers
         .get("x-github-event")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match event {
         "ping" => (DeliveryOutcome::Ping, text(StatusCode::OK, "pong")),
-        "issues" => match serde_json::from_slice::<IssuesEvent>(&body) {
+        "issues" => match webhook::parse_issues_event(&body) {
             Err(e) => (
                 DeliveryOutcome::BadPayload,
-                text(
-                    StatusCode::BAD_REQUEST,
-                    format!("not an issues event payload: {e}"),
-                ),
+                text(StatusCode::BAD_REQUEST, e.to_string()),
             ),
             Ok(ev) => match webhook::irrelevance(&ev, &app.refresh.label, &app.refresh.repos) {
                 Some(why) => (

@@ -1,17 +1,21 @@
-//! GitHub webhook deliveries: signature check, replay suppression and the
-//! decision whether an `issues` event concerns the feed.
+//! GitHub webhook deliveries: signature check (as the body streams in),
+//! replay suppression (by delivery id and by body digest), the bounds on
+//! what deliveries in flight may hold, and the decision whether an
+//! `issues` event concerns the feed.
 //!
-//! Pure functions and a small bounded set, and reading the secret's file;
-//! this module never starts a refresh itself (the caller does, through the
+//! Pure functions, small bounded sets, and reading the secret's file; this
+//! module never starts a refresh itself (the caller does, through the
 //! debouncing refresher) and never reads the network or the store.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::github::RepoName;
 
@@ -53,15 +57,47 @@ impl Secret {
 
     /// Check `header` (`sha256=<hex>`) against `body`, in constant time.
     pub fn verify(&self, header: &str, body: &[u8]) -> bool {
-        let Some(tag) = header
-            .strip_prefix("sha256=")
-            .and_then(|h| hex::decode(h.trim()).ok())
-        else {
+        let Some(mut check) = self.verifier(header) else {
             return false;
         };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        mac.update(body);
-        mac.verify_slice(&tag).is_ok()
+        check.update(body);
+        check.verify()
+    }
+
+    /// A check of `header` (`sha256=<hex>`) to feed the body to as it
+    /// arrives; `None` when the header is not a SHA-256 signature at all,
+    /// so that a delivery can be refused before its body is read.
+    pub fn verifier(&self, header: &str) -> Option<Verifier> {
+        let tag = header
+            .strip_prefix("sha256=")
+            .and_then(|h| hex::decode(h.trim()).ok())
+            .filter(|t| t.len() == 32)?;
+        let mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        Some(Verifier { mac, tag })
+    }
+}
+
+/// A signature check in progress: the body goes in piece by piece.
+pub struct Verifier {
+    mac: Hmac<Sha256>,
+    tag: Vec<u8>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Verifier")
+    }
+}
+
+impl Verifier {
+    /// The next piece of the body.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.mac.update(piece);
+    }
+
+    /// Whether the whole body matches the signature (constant time).
+    pub fn verify(self) -> bool {
+        self.mac.verify_slice(&self.tag).is_ok()
     }
 }
 
@@ -161,6 +197,18 @@ impl From<String> for Action {
     }
 }
 
+/// Why a signed body is not an `issues` event payload.
+#[derive(Debug, thiserror::Error)]
+#[error("not an issues event payload: {0}")]
+pub struct PayloadError(#[source] serde_json::Error);
+
+/// Read an `issues` event payload. Any bytes may arrive here (after the
+/// signature check, but a signed body may still be junk): this never
+/// panics, and its work is bounded by the body size.
+pub fn parse_issues_event(body: &[u8]) -> Result<IssuesEvent, PayloadError> {
+    serde_json::from_slice(body).map_err(PayloadError)
+}
+
 /// Why an authentic `issues` event starts no refresh (or `None` if it does).
 pub fn irrelevance(event: &IssuesEvent, label: &str, repos: &[RepoName]) -> Option<String> {
     if let Action::Other(raw) = &event.action {
@@ -222,6 +270,125 @@ impl SeenDeliveries {
         }
         set.insert(id.to_string());
         order.push_back(id.to_string());
+        true
+    }
+}
+
+/// What webhook deliveries in flight may hold: at most `max_in_flight`
+/// requests at once, and at most `budget` bytes of bodies between them.
+/// Past either bound a delivery is refused before (or while) its body is
+/// read, so that unauthenticated senders cannot make the server buffer
+/// more than the budget, however many connections they open.
+#[derive(Debug)]
+pub struct Limits {
+    requests: Arc<Semaphore>,
+    bytes: Arc<Semaphore>,
+}
+
+/// Why a delivery cannot be taken in now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    /// Too many deliveries in flight.
+    Requests,
+    /// Their bodies fill the memory budget.
+    Memory,
+}
+
+/// A delivery's share of the [`Limits`], returned when it is dropped.
+#[derive(Debug)]
+pub struct Admission {
+    _request: OwnedSemaphorePermit,
+    bytes: Option<OwnedSemaphorePermit>,
+    budget: Arc<Semaphore>,
+}
+
+impl Limits {
+    /// At most `max_in_flight` deliveries and `budget` bytes of bodies.
+    pub fn new(max_in_flight: usize, budget: usize) -> Limits {
+        Limits {
+            requests: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            bytes: Arc::new(Semaphore::new(budget.min(Semaphore::MAX_PERMITS))),
+        }
+    }
+
+    /// Take a request slot, or refuse at once.
+    pub fn admit(&self) -> Result<Admission, Overload> {
+        let request = Arc::clone(&self.requests)
+            .try_acquire_owned()
+            .map_err(|_| Overload::Requests)?;
+        Ok(Admission {
+            _request: request,
+            bytes: None,
+            budget: Arc::clone(&self.bytes),
+        })
+    }
+}
+
+impl Admission {
+    /// Reserve `n` more bytes of the budget for this delivery's body, or
+    /// refuse at once.
+    pub fn reserve(&mut self, n: usize) -> Result<(), Overload> {
+        let n = u32::try_from(n).map_err(|_| Overload::Memory)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let more = Arc::clone(&self.budget)
+            .try_acquire_many_owned(n)
+            .map_err(|_| Overload::Memory)?;
+        match &mut self.bytes {
+            Some(held) => held.merge(more),
+            None => self.bytes = Some(more),
+        }
+        Ok(())
+    }
+}
+
+/// Digests of the authentic bodies delivered within `window`, at most
+/// `capacity` of them (oldest forgotten first): a captured signed body
+/// sent again under a new delivery id is refused while it is remembered.
+#[derive(Debug)]
+pub struct RecentBodies {
+    window: Duration,
+    capacity: usize,
+    inner: Mutex<Remembered>,
+}
+
+/// When each digest was last delivered, and the deliveries in order.
+type Remembered = (HashMap<[u8; 32], Instant>, VecDeque<([u8; 32], Instant)>);
+
+impl RecentBodies {
+    /// Remember bodies for `window`, at most `capacity` of them.
+    pub fn new(window: Duration, capacity: usize) -> RecentBodies {
+        RecentBodies {
+            window,
+            capacity: capacity.max(1),
+            inner: Mutex::default(),
+        }
+    }
+
+    /// Record `body` as delivered at `now`; `false` if the same bytes were
+    /// delivered within the window before.
+    pub fn first_time(&self, body: &[u8], now: Instant) -> bool {
+        let digest: [u8; 32] = Sha256::digest(body).into();
+        let mut guard = self.inner.lock().expect("lock poisoned");
+        let (seen, order) = &mut *guard;
+        while let Some((old, at)) = order.front().copied() {
+            if order.len() < self.capacity && now.duration_since(at) <= self.window {
+                break;
+            }
+            order.pop_front();
+            if seen.get(&old) == Some(&at) {
+                seen.remove(&old);
+            }
+        }
+        if seen
+            .get(&digest)
+            .is_some_and(|at| now.duration_since(*at) <= self.window)
+        {
+            return false;
+        }
+        seen.insert(digest, now);
+        order.push_back((digest, now));
         true
     }
 }
@@ -321,6 +488,53 @@ mod tests {
             irrelevance(&event("pinned", None, &["l"], "a/b"), "l", &repos).as_deref(),
             Some("action \"pinned\" does not change the feed")
         );
+    }
+
+    #[test]
+    fn a_streamed_check_equals_the_whole_one() {
+        let s = Secret::new("s3cret").unwrap();
+        let body = b"{\"action\":\"labeled\"}";
+        let sig = s.sign(body);
+        let mut v = s.verifier(&sig).unwrap();
+        for piece in body.chunks(3) {
+            v.update(piece);
+        }
+        assert!(v.verify());
+        let mut v = s.verifier(&sig).unwrap();
+        v.update(b"{}");
+        assert!(!v.verify());
+        // Not a SHA-256 signature: refused before any body is read.
+        assert!(s.verifier("sha256=abcd").is_none());
+        assert!(s.verifier("sha1=00").is_none());
+    }
+
+    #[test]
+    fn limits_refuse_past_either_bound_and_give_back_on_drop() {
+        let limits = Limits::new(2, 100);
+        let mut a = limits.admit().unwrap();
+        let b = limits.admit().unwrap();
+        assert_eq!(limits.admit().unwrap_err(), Overload::Requests);
+        a.reserve(60).unwrap();
+        a.reserve(40).unwrap();
+        assert_eq!(a.reserve(1).unwrap_err(), Overload::Memory);
+        drop(a);
+        let mut c = limits.admit().unwrap();
+        c.reserve(100).unwrap();
+        drop((b, c));
+        assert!(limits.admit().is_ok());
+    }
+
+    #[test]
+    fn a_replayed_body_is_refused_within_the_window_only() {
+        let recent = RecentBodies::new(Duration::from_secs(60), 2);
+        let t = Instant::now();
+        assert!(recent.first_time(b"a", t));
+        assert!(!recent.first_time(b"a", t + Duration::from_secs(59)));
+        assert!(recent.first_time(b"a", t + Duration::from_secs(61)));
+        // Bounded: a third body pushes out the oldest.
+        assert!(recent.first_time(b"b", t + Duration::from_secs(62)));
+        assert!(recent.first_time(b"c", t + Duration::from_secs(63)));
+        assert!(recent.first_time(b"a", t + Duration::from_secs(64)));
     }
 
     #[test]

@@ -2,6 +2,18 @@
 //! content types", so the pipeline never knows whether it writes a local
 //! directory or a bucket.
 //!
+//! A publication is written through a [`Publication`] ([`Store::begin`]):
+//! its objects are staged with [`Publication::put`] and
+//! [`Publication::remove`], and [`Publication::commit`] makes them public
+//! with `manifest.json`, the commit point. How atomic that is depends on
+//! the store: a directory switches all of it at once (a new generation
+//! directory behind the `..data` symlink, see [`LocalStore`]); a bucket
+//! writes each object as it comes, the manifest last and the removals
+//! after it ([`DirectPublication`]). Anything else that must land with the
+//! manifest (e.g. a signature of it) is put just before the commit.
+//! Objects outside the publication (`status.json`, caches, the journal)
+//! are written with [`Store::put`].
+//!
 //! This module owns object naming rules, the compare-and-swap contract used
 //! for `manifest.json`, the publish lock (a lock file for a directory, a
 //! lease object for a bucket) and the per-object cache policy. It knows
@@ -15,7 +27,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-pub use local::LocalStore;
+pub use local::{DATA_LINK, DEFAULT_GRACE, LocalStore};
 pub use object::{BucketStore, Cloud, LEASE_OBJECT};
 
 use cvefeed_model::manifest::{MANIFEST, STATUS};
@@ -255,6 +267,26 @@ fn io_hint(e: &std::io::Error) -> &'static str {
     }
 }
 
+/// A publication being written: the objects staged through it become
+/// public together, when [`Publication::commit`] writes the manifest.
+/// Dropping it uncommitted discards what a store can discard (a
+/// directory's staged generation); a bucket may already hold the objects
+/// put, under names the published manifest does not point to yet.
+#[async_trait]
+pub trait Publication: Send + Sync {
+    /// Stage an object of the publication (replacing the published one).
+    async fn put(&self, name: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
+
+    /// Stage the removal of an object (a missing one is no error).
+    async fn remove(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Make the publication public, with `manifest` as
+    /// [`MANIFEST`], written last and
+    /// durably, by compare-and-swap on `mode`
+    /// ([`StoreError::Conflict`] when another writer moved it).
+    async fn commit(self: Box<Self>, manifest: Vec<u8>, mode: PutMode) -> Result<(), StoreError>;
+}
+
 /// Named objects with content types.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
@@ -277,15 +309,77 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Remove an object; removing a missing one is not an error.
     async fn delete(&self, name: &str) -> Result<(), StoreError>;
 
+    /// Start a publication. Call it under the publish lock: one
+    /// publication at a time per store.
+    async fn begin(&self) -> Result<Box<dyn Publication + '_>, StoreError>;
+
     /// Take the publish lock, waiting at most `wait`. Stores whose writes
     /// are guarded by compare-and-swap alone return `None`.
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError>;
 
-    /// Make every write so far durable. The pipeline calls it at its commit
-    /// points (after the journal, before and after the manifest), so a store
-    /// can batch durability instead of paying it on every object. Object
-    /// stores are durable per request and need nothing here.
+    /// Make every [`Store::put`] so far durable (the pipeline calls it
+    /// after the journal; a publication is made durable by its commit).
+    /// Object stores are durable per request and need nothing here.
     async fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// A publication written straight to its store, object by object:
+/// `put` writes at once, `commit` writes the manifest by compare-and-swap
+/// and then the removals. For buckets, which cannot switch many objects at
+/// once: while it is written, a reader can see new objects under the old
+/// manifest (README, "What a writer guarantees").
+#[derive(Debug)]
+pub struct DirectPublication<'a> {
+    store: &'a dyn Store,
+    removals: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'a> DirectPublication<'a> {
+    /// A publication written to `store` as it comes.
+    pub fn new(store: &'a dyn Store) -> DirectPublication<'a> {
+        DirectPublication {
+            store,
+            removals: std::sync::Mutex::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Publication for DirectPublication<'_> {
+    async fn put(&self, name: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        self.store
+            .put(name, bytes, content_type, PutMode::Overwrite)
+            .await
+    }
+
+    async fn remove(&self, name: &str) -> Result<(), StoreError> {
+        check_name(name)?;
+        // Removed after the commit: the published manifest names it until then.
+        self.removals
+            .lock()
+            .expect("lock poisoned")
+            .push(name.to_string());
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>, manifest: Vec<u8>, mode: PutMode) -> Result<(), StoreError> {
+        // Everything the manifest names must be durable before it is.
+        self.store.sync().await?;
+        self.store
+            .put(
+                MANIFEST,
+                manifest,
+                cvefeed_model::render::content_type::JSON,
+                mode,
+            )
+            .await?;
+        self.store.sync().await?;
+        let removals = std::mem::take(&mut *self.removals.lock().expect("lock poisoned"));
+        for name in removals {
+            self.store.delete(&name).await?;
+        }
         Ok(())
     }
 }

@@ -29,8 +29,8 @@ use object_store::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CachePolicy, Fetched, Lease, OpenOptions, PutMode, Store, StoreError, StoreLock, Version,
-    check_name,
+    CachePolicy, DirectPublication, Fetched, Lease, OpenOptions, Publication, PutMode, Store,
+    StoreError, StoreLock, Version, check_name,
 };
 
 /// Name of the lease object under the prefix.
@@ -314,6 +314,10 @@ impl Store for BucketStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(self.err("deleting", name, e)),
         }
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Publication + '_>, StoreError> {
+        Ok(Box::new(DirectPublication::new(self)))
     }
 
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {

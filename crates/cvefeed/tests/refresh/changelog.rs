@@ -288,9 +288,11 @@ async fn the_events_of_a_publish_cut_short_never_become_public() {
             json!([first(), second("Second body."), third()]),
         )));
         store.arm(Fault::FailManifest);
+        let before = events(out.path());
         assert!(publish::refresh(&store, &added, at(cut_at)).await.is_err());
-        // The cut-short run's log is on disk, but not committed.
-        assert_eq!(events(out.path()).len(), 1, "{cut_at}");
+        // The cut-short run's log never reached the published directory:
+        // its generation was discarded whole.
+        assert_eq!(events(out.path()), before, "{cut_at}");
 
         publish::refresh(&store, &added, at("2031-03-03T00:00:00Z"))
             .await

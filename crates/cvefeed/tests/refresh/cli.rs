@@ -108,6 +108,85 @@ fn bad_flags_are_rejected_by_name() {
 }
 
 #[test]
+fn a_closed_stdout_after_a_publish_is_no_panic_and_no_failure() {
+    let work = tempfile::tempdir().unwrap();
+    let issues: Vec<Value> = (0..50)
+        .map(|n| {
+            issue(
+                n,
+                &format!("CVE-2031-{}: Broken pipe fixture", 7000 + n),
+                "b",
+                "2031-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    std::fs::write(
+        work.path().join("issues.json"),
+        serde_json::to_vec(&issues).unwrap(),
+    )
+    .unwrap();
+    let mut child = cvefeed()
+        .args(["refresh", "--from-file", "issues.json", "--json"])
+        .current_dir(work.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the summary is printed (`| head -c 0`).
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(work.path().join("public/index.json").exists());
+}
+
+/// Flags, and environment variables.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+#[test]
+fn invalid_secret_flags_are_named_but_their_values_never_shown() {
+    let cases: [Case; 6] = [
+        (
+            &["--build-hook-url", "ftp://hooks.example/x?token=S3CR3T"],
+            &[],
+        ),
+        (&["--alert-webhook-url", "mailto:S3CR3T@example.com"], &[]),
+        (&["--out-option", "S3CR3Twithoutequals"], &[]),
+        (&["--github-api-url", "http://user:S3CR3T@bad host/"], &[]),
+        (
+            &[
+                "--github-api-url",
+                "https://ghe.example/api?access_token=S3CR3T",
+            ],
+            &[],
+        ),
+        (
+            &[],
+            &[(
+                "CVEFEED_BUILD_HOOK_URLS",
+                "https://ok.example/a,ftp://x/S3CR3T",
+            )],
+        ),
+    ];
+    for (args, env) in cases {
+        let mut cmd = cvefeed();
+        cmd.args(["refresh", "--from-file", "x.json"]).args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("S3CR3T"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("invalid value for '--"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn an_unreachable_github_points_to_the_offline_mode() {
     let work = tempfile::tempdir().unwrap();
     // A closed loopback port: the connection is refused, as with no network.

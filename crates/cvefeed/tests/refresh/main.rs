@@ -7,6 +7,7 @@ mod cli;
 #[path = "../store_support/faulty.rs"]
 mod faulty;
 mod github;
+mod hostile;
 mod offline;
 mod records;
 mod support;

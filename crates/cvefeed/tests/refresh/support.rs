@@ -91,13 +91,19 @@ pub fn config(source: Source) -> RefreshConfig {
     }
 }
 
-/// Every file under `dir` (relative name → bytes), the lock file excluded.
+/// Every file a reader of `dir` sees (relative name → bytes), through the
+/// symlinks into the current generation; the lock file, the generations
+/// themselves and `..data` (names starting with `..`) excluded.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
+            let entry = entry.unwrap();
+            if d == dir && entry.file_name().to_string_lossy().starts_with("..") {
+                continue;
+            }
+            let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else {

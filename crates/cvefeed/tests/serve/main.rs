@@ -6,3 +6,4 @@ mod listen;
 mod shutdown;
 mod support;
 mod webhook;
+mod webhook_attack;

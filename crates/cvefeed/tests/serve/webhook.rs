@@ -233,10 +233,15 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
     )
     .await;
     for i in 0..20 {
+        // Each real delivery differs (GitHub stamps the issue's updated_at):
+        // the same bytes twice would be refused as a replay.
+        let mut event: serde_json::Value =
+            serde_json::from_slice(&labeled_event(202, LABEL, "kubernetes/kubernetes")).unwrap();
+        event["issue"]["updated_at"] = format!("2031-03-04T05:06:{i:02}Z").into();
         let d = Delivery::signed(
             "issues",
             &format!("burst-{i}"),
-            labeled_event(202, LABEL, "kubernetes/kubernetes"),
+            serde_json::to_vec(&event).unwrap(),
         );
         let (status, body) = d.send(&server).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");

@@ -1,7 +1,8 @@
 //! A local store that fails on purpose, for the crash-safety tests: a write
 //! that fails like a full disk, a crash just before the manifest, or a
-//! manifest race lost to another writer. Shared by test crates that each
-//! use some of the faults.
+//! manifest race lost to another writer. Writes are counted across
+//! [`Store::put`] (the bookkeeping objects) and the publication's puts.
+//! Shared by test crates that each use some of the faults.
 #![allow(dead_code, reason = "each test crate arms only some of the faults")]
 
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cvefeed::store::{Fetched, LocalStore, PutMode, Store, StoreError, StoreLock};
+use cvefeed::store::{Fetched, LocalStore, Publication, PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
 
 /// How the store interferes with the writes after [`FaultyStore::arm`].
@@ -49,6 +50,66 @@ impl FaultyStore {
         *self.fault.lock().unwrap() = fault;
         self.puts.store(0, Ordering::SeqCst);
     }
+
+    /// Count a write of `name`; the error to fail it with, if it is the one.
+    fn fail_write(&self, name: &str) -> Option<StoreError> {
+        let n = self.puts.fetch_add(1, Ordering::SeqCst) + 1;
+        match *self.fault.lock().unwrap() {
+            Fault::FullDiskAt(at) if n == at => Some(StoreError::Io {
+                op: "writing",
+                name: name.into(),
+                location: self.location(),
+                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The inner store's publication, with the faults of its store.
+struct FaultyPublication<'a> {
+    store: &'a FaultyStore,
+    inner: Box<dyn Publication + 'a>,
+}
+
+#[async_trait]
+impl Publication for FaultyPublication<'_> {
+    async fn put(&self, name: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+        if let Some(e) = self.store.fail_write(name) {
+            return Err(e);
+        }
+        self.inner.put(name, bytes, content_type).await
+    }
+    async fn remove(&self, name: &str) -> Result<(), StoreError> {
+        self.inner.remove(name).await
+    }
+    async fn commit(self: Box<Self>, manifest: Vec<u8>, mode: PutMode) -> Result<(), StoreError> {
+        if let Some(e) = self.store.fail_write(MANIFEST) {
+            return Err(e);
+        }
+        let fault = *self.store.fault.lock().unwrap();
+        match fault {
+            Fault::FailManifest => {
+                self.store.arm(Fault::None);
+                Err(StoreError::Io {
+                    op: "writing",
+                    name: MANIFEST.into(),
+                    location: self.store.location(),
+                    source: std::io::Error::other("injected crash"),
+                })
+            }
+            Fault::LoseManifestRace => {
+                self.store.arm(Fault::None);
+                let location = self.store.location();
+                self.inner.commit(manifest, PutMode::Overwrite).await?;
+                Err(StoreError::Conflict {
+                    name: MANIFEST.into(),
+                    location,
+                })
+            }
+            _ => self.inner.commit(manifest, mode).await,
+        }
+    }
 }
 
 #[async_trait]
@@ -66,39 +127,16 @@ impl Store for FaultyStore {
         content_type: &str,
         mode: PutMode,
     ) -> Result<(), StoreError> {
-        let n = self.puts.fetch_add(1, Ordering::SeqCst) + 1;
-        let fault = *self.fault.lock().unwrap();
-        match fault {
-            Fault::FullDiskAt(at) if n == at => {
-                return Err(StoreError::Io {
-                    op: "writing",
-                    name: name.into(),
-                    location: self.location(),
-                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
-                });
-            }
-            Fault::FailManifest if name == MANIFEST => {
-                self.arm(Fault::None);
-                return Err(StoreError::Io {
-                    op: "writing",
-                    name: name.into(),
-                    location: self.location(),
-                    source: std::io::Error::other("injected crash"),
-                });
-            }
-            Fault::LoseManifestRace if name == MANIFEST => {
-                self.arm(Fault::None);
-                self.inner
-                    .put(name, bytes, content_type, PutMode::Overwrite)
-                    .await?;
-                return Err(StoreError::Conflict {
-                    name: name.into(),
-                    location: self.location(),
-                });
-            }
-            _ => {}
+        if let Some(e) = self.fail_write(name) {
+            return Err(e);
         }
         self.inner.put(name, bytes, content_type, mode).await
+    }
+    async fn begin(&self) -> Result<Box<dyn Publication + '_>, StoreError> {
+        Ok(Box::new(FaultyPublication {
+            store: self,
+            inner: self.inner.begin().await?,
+        }))
     }
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.inner.delete(name).await

@@ -1,0 +1,261 @@
+//! The local directory's generations (issue 16): every published name is
+//! a symlink into `..data`, a publication becomes visible with one rename,
+//! unchanged files are hard links, old generations go after the grace
+//! period, what killed runs left is removed, and a directory in the flat
+//! layout of earlier versions is taken over.
+
+#[path = "store_support/fixtures.rs"]
+mod fixtures;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Utc;
+use cvefeed::publish;
+use cvefeed::store::{DATA_LINK, LocalStore, PutMode, Store};
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn generations(dir: &Path) -> Vec<String> {
+    entries(dir)
+        .into_iter()
+        .filter(|n| n.starts_with("..") && n != DATA_LINK)
+        .collect()
+}
+
+async fn publish_n(store: &LocalStore, issues: &Path, n: u64) {
+    fixtures::write_issues(issues, n);
+    publish::refresh(store, &fixtures::config(issues), Utc::now())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn every_published_name_is_a_symlink_into_the_current_generation() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    let store = LocalStore::new(&out);
+    publish_n(&store, &issues, 2).await;
+
+    let data = std::fs::read_link(out.join(DATA_LINK)).unwrap();
+    assert_eq!(generations(&out), [data.to_string_lossy().into_owned()]);
+    for name in [
+        "index.json",
+        "feed.xml",
+        "atom.xml",
+        "index.html",
+        "osv",
+        "manifest.json",
+    ] {
+        assert_eq!(
+            std::fs::read_link(out.join(name)).unwrap(),
+            Path::new(DATA_LINK).join(name),
+            "{name}"
+        );
+    }
+    // Bookkeeping stays plain files, outside the generations.
+    for name in ["status.json", ".cache", ".cvefeed.lock"] {
+        let meta = std::fs::symlink_metadata(out.join(name));
+        assert!(
+            meta.is_err() || !meta.unwrap().file_type().is_symlink(),
+            "{name}"
+        );
+    }
+    assert!(
+        !out.join(".cvefeed.journal.json").exists(),
+        "the journal is removed after a publish"
+    );
+    // Readers see the files through the links, and a manifest that matches.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["objects"]["osv/CVE-2031-1001.json"].is_object());
+    assert!(out.join("osv/CVE-2031-1001.json").is_file());
+}
+
+#[tokio::test]
+async fn unchanged_files_are_hard_links_and_old_generations_wait_for_the_grace_period() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    let store = LocalStore::new(&out);
+    publish_n(&store, &issues, 2).await;
+    let first = generations(&out);
+    let record = |g: &str| std::fs::metadata(out.join(g).join("osv/CVE-2031-1001.json")).unwrap();
+    publish_n(&store, &issues, 3).await;
+
+    // The default grace period keeps the replaced generation for readers.
+    let both = generations(&out);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0], first[0]);
+    // The unchanged record is one file in both; the changed feed is not.
+    assert_eq!(record(&both[0]).ino(), record(&both[1]).ino());
+    let index = |g: &str| std::fs::metadata(out.join(g).join("index.json")).unwrap();
+    assert_ne!(index(&both[0]).ino(), index(&both[1]).ino());
+    assert_eq!(
+        std::fs::read_link(out.join(DATA_LINK)).unwrap(),
+        Path::new(&both[1])
+    );
+    // The old generation still holds the old feed, byte for byte.
+    let old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(&both[0]).join("index.json")).unwrap())
+            .unwrap();
+    assert_eq!(old["items"].as_array().unwrap().len(), 2);
+
+    // Past the grace period, the next publication removes it.
+    let quick = LocalStore::new(&out).with_grace(Duration::ZERO);
+    publish_n(&quick, &issues, 4).await;
+    let now = generations(&out);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_eq!(
+        std::fs::read_link(out.join(DATA_LINK)).unwrap(),
+        Path::new(&now[0])
+    );
+}
+
+#[tokio::test]
+async fn what_killed_runs_left_is_removed_by_the_next_publication() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    let store = LocalStore::new(&out);
+    publish_n(&store, &issues, 2).await;
+    // A run killed while staging, and temporary files of killed writes,
+    // old enough not to belong to a write in progress.
+    let staging = out.join("..tmp-4242-0-publication");
+    std::fs::create_dir_all(staging.join("osv")).unwrap();
+    std::fs::write(staging.join("osv/CVE-2031-9999.json"), b"{}").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let mut stray = Vec::new();
+    for tmp in [
+        out.join(".tmp-4242-1-status.json"),
+        out.join(".cache/.tmp-4242-2-github-pages.json"),
+    ] {
+        std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+        std::fs::write(&tmp, b"half").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&tmp)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        stray.push(tmp);
+    }
+    let fresh = out.join(".tmp-4242-3-status.json");
+    std::fs::write(&fresh, b"being written").unwrap();
+
+    publish_n(&store, &issues, 3).await;
+
+    assert!(!staging.exists());
+    for tmp in stray {
+        assert!(!tmp.exists(), "{} survived", tmp.display());
+    }
+    assert!(fresh.exists(), "a fresh temporary file may be in use");
+    assert!(!out.join("osv/CVE-2031-9999.json").exists());
+}
+
+#[tokio::test]
+async fn a_directory_in_the_flat_layout_is_taken_over() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    // A publication as earlier versions wrote it: plain files, a plain
+    // `osv/` with an orphaned temporary file in it.
+    let flat = work.path().join("flat");
+    publish_n(&LocalStore::new(&flat), &issues, 2).await;
+    std::fs::create_dir_all(out.join("osv")).unwrap();
+    for name in [
+        "index.json",
+        "feed.xml",
+        "atom.xml",
+        "index.html",
+        "manifest.json",
+        "status.json",
+    ] {
+        std::fs::copy(flat.join(name), out.join(name)).unwrap();
+    }
+    for entry in std::fs::read_dir(flat.join("osv")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), out.join("osv").join(entry.file_name())).unwrap();
+    }
+    let orphan = out.join("osv/.tmp-77-0-CVE-2031-1001.json");
+    std::fs::write(&orphan, b"half").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+
+    publish_n(&LocalStore::new(&out), &issues, 3).await;
+
+    assert!(
+        std::fs::symlink_metadata(out.join("osv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::symlink_metadata(out.join("index.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let feed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
+    assert_eq!(feed["items"].as_array().unwrap().len(), 3);
+    // The old records went into the generation; the orphan did not.
+    let generation = std::fs::read_link(out.join(DATA_LINK)).unwrap();
+    assert!(
+        out.join(&generation)
+            .join("osv/CVE-2031-1001.json")
+            .is_file()
+    );
+    assert!(!out.join("osv/.tmp-77-0-CVE-2031-1001.json").exists());
+    assert!(!entries(&out).iter().any(|n| n.starts_with(".tmp-")));
+}
+
+#[tokio::test]
+async fn a_publication_dropped_uncommitted_leaves_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    let store = LocalStore::new(&out);
+    publish_n(&store, &issues, 1).await;
+    let before = entries(&out);
+    let publication = store.begin().await.unwrap();
+    publication
+        .put("index.json", b"{}".to_vec(), "application/json")
+        .await
+        .unwrap();
+    publication.remove("feed.xml").await.unwrap();
+    drop(publication);
+    assert_eq!(entries(&out), before);
+    assert_ne!(std::fs::read(out.join("index.json")).unwrap(), b"{}");
+    assert!(out.join("feed.xml").exists());
+
+    // A commit that lost the compare-and-swap publishes nothing either.
+    let publication = store.begin().await.unwrap();
+    publication
+        .put("index.json", b"{}".to_vec(), "application/json")
+        .await
+        .unwrap();
+    let err = publication
+        .commit(b"{}".to_vec(), PutMode::Create)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("changed by another writer"),
+        "{err}"
+    );
+    assert_eq!(entries(&out), before);
+    assert_ne!(std::fs::read(out.join("index.json")).unwrap(), b"{}");
+}
