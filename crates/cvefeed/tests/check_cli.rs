@@ -11,6 +11,9 @@ use serde_sarif::sarif::{ResultKind, ResultLevel, Sarif};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod check_support;
+use check_support::run;
+
 fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) -> Value {
     let mut ext = json!({"status": "fixed", "affected": affected});
     if let Some((rating, score)) = severity {
@@ -50,30 +53,6 @@ fn feed_dir() -> tempfile::TempDir {
     )
     .unwrap();
     dir
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(args: &[&str]) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
-        .arg("check")
-        .args(args)
-        .env(
-            "CVEFEED_CACHE_DIR",
-            std::env::temp_dir().join("cvefeed-check-tests-unused"),
-        )
-        .output()
-        .await
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
 }
 
 /// The JSON report of a check of the cluster of `kubeconfig`, which must
@@ -124,20 +103,9 @@ async fn exit_statuses_follow_the_contract() {
     assert_eq!(case("kube-proxy=1.28.1", Some("critical")).await.code, 1);
     // Errors: invalid version, missing feed.
     let r = case("1.29", None).await;
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("\"1.29\" is not a Kubernetes version"),
-        "{}",
-        r.stderr
-    );
+    r.assert_refused("\"1.29\" is not a Kubernetes version");
     let r = run(&["--feed", "/nonexistent/cvefeed-dir", "--version", "1.29.3"]).await;
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("/nonexistent/cvefeed-dir holds no index.json"),
-        "{}",
-        r.stderr
-    );
+    r.assert_refused("/nonexistent/cvefeed-dir holds no index.json");
 }
 
 #[tokio::test]
@@ -566,12 +534,7 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
         "other",
     ])
     .await;
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("cannot read the cluster at"),
-        "{}",
-        r.stderr
-    );
+    r.assert_refused("cannot read the cluster at");
 }
 
 #[tokio::test]
@@ -736,11 +699,5 @@ async fn an_unreachable_cluster_is_an_error() {
         kc.to_str().unwrap(),
     ])
     .await;
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("cannot read the cluster at http://127.0.0.1:9"),
-        "{}",
-        r.stderr
-    );
+    r.assert_refused("cannot read the cluster at http://127.0.0.1:9");
 }
