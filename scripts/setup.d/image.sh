@@ -3,4 +3,4 @@
 # builds it from the Containerfile, skopeo exports it to an OCI layout, umoci
 # unpacks it to check its root file system. ca-certificates gives the CA
 # bundle copied into the image.
-need_apt buildah skopeo umoci ca-certificates
+need_apt buildah skopeo umoci ca-certificates openssl binutils
