@@ -176,7 +176,6 @@ print(f"chroot: index.json is valid JSON with {len(ids)} items ({', '.join(ids)}
       f"{len(manifest['objects'])} objects in the manifest, status {status.get('last_outcome')}")
 PY
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # serve, from the chroot, on loopback.
 # Not through run(): a function in the background would leave the server behind when killed.

@@ -97,7 +97,7 @@ while IFS= read -r f; do
 done < <(find "$tmp/deploy" -name '*.yaml' | sort)
 
 echo "== alert rules"
-python3 - "$tmp/deploy/components/monitoring/prometheusrule.yaml" "$tmp/rules.yaml" <<'PY'
+"$python" - "$tmp/deploy/components/monitoring/prometheusrule.yaml" "$tmp/rules.yaml" <<'PY'
 import sys, yaml, json
 rule = yaml.safe_load(open(sys.argv[1]))
 assert rule["kind"] == "PrometheusRule", rule["kind"]

@@ -99,7 +99,7 @@ check_served() {
   local prev i nafter nmissed status enc before etag lm osv_etag path
   fail=0
   mkdir -p "$prefix/tmp"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   conf=$prefix/nginx.conf
   sed -e "s|^\( *\)listen 8080;|\1listen 127.0.0.1:$port;|" -e "s|^\( *\)root public;|\1root $dir;|" \
     deploy/nginx.conf >"$conf"

@@ -11,3 +11,6 @@ root=$PWD
 bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 # shellcheck source=scripts/lib/inputs.sh
 source scripts/lib/inputs.sh
+# free_port, for checks that start a server of their own.
+# shellcheck source=scripts/lib/service.sh
+source scripts/lib/service.sh

