@@ -214,13 +214,13 @@ pub fn parse(
     if !found.eq_ignore_ascii_case(expected.as_str()) {
         return Err(RecordError::WrongId {
             expected: expected.clone(),
-            found: found.chars().take(64).collect(),
+            found: crate::clip(found),
         });
     }
     let state = match text(&meta["state"]).unwrap_or_default() {
         s if s.eq_ignore_ascii_case("PUBLISHED") => RecordState::Published,
         s if s.eq_ignore_ascii_case("REJECTED") => RecordState::Rejected,
-        other => return Err(RecordError::UnknownState(other.chars().take(64).collect())),
+        other => return Err(RecordError::UnknownState(crate::clip(other))),
     };
     let dates = RecordDates {
         published: text(&meta["datePublished"]).and_then(date),

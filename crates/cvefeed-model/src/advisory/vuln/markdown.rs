@@ -798,11 +798,9 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             slot(&mut per_component, &name).2.push(line.fixed.clone());
         }
     }
-    warnings.extend(
-        unknown
-            .into_iter()
-            .map(|name| Warning::UnknownComponent { name }),
-    );
+    warnings.extend(unknown.into_iter().map(|name| Warning::UnknownComponent {
+        name: crate::clip(&name),
+    }));
     per_component
         .into_iter()
         .map(|(name, raw, fixed)| {
