@@ -165,7 +165,8 @@ pub fn cross_check<'a>(
 ) -> CrossCheck {
     let mut out = CrossCheck::default();
     for a in advisories {
-        let parsed = match records(&a.id) {
+        let input = records(&a.id);
+        let parsed = match input {
             Input::Found(bytes) => match parse(bytes, &a.id, &a.vuln.components()) {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -175,7 +176,7 @@ pub fn cross_check<'a>(
             },
             Input::Missing | Input::Unavailable => None,
         };
-        let lookup = match (&parsed, records(&a.id)) {
+        let lookup = match (&parsed, input) {
             (Some(r), _) => Lookup::Found(r),
             (None, Input::Missing) => Lookup::Missing,
             (None, _) => Lookup::Unavailable,

@@ -692,6 +692,37 @@ mod merge_and_audit {
         );
     }
 
+    /// The record source is asked once per advisory, and what it gives is
+    /// both audited and merged.
+    #[test]
+    fn cross_checking_asks_for_each_record_once() {
+        let bytes = record_doc();
+        let asked = std::cell::Cell::new(0);
+        let mut advisories = [advisory(BODY)];
+        let checked = cross_check(
+            &mut advisories,
+            |_| {
+                asked.set(asked.get() + 1);
+                Input::Found(&bytes)
+            },
+            TimeDelta::days(30),
+        );
+        assert_eq!(asked.get(), 1);
+        assert_eq!(checked.findings.len(), 4);
+        assert_eq!(advisories[0].vuln.cwe, ["CWE-863", "CWE-20"]);
+        // A missing record is a finding, asked for once too.
+        let checked = cross_check(
+            &mut advisories,
+            |_| {
+                asked.set(asked.get() + 1);
+                Input::Missing
+            },
+            TimeDelta::days(30),
+        );
+        assert_eq!(asked.get(), 2);
+        assert_eq!(checked.findings[0].record_says, "no CVE record");
+    }
+
     #[test]
     fn missing_rejected_stale_and_unavailable_records() {
         let a = advisory(BODY);
