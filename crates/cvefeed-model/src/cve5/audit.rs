@@ -209,8 +209,8 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
         {
             out.push(finding(
                 Field::Severity,
-                format!("{} {:.1}", ours.rating, ours.score),
-                format!("{} {:.1}", theirs.rating, theirs.score),
+                ours.to_string(),
+                theirs.to_string(),
                 None,
             ));
         }
