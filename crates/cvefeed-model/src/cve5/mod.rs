@@ -270,9 +270,7 @@ fn date(s: &str) -> Option<DateTime<Utc>> {
 
 /// The first component other than the whole project named in `text`.
 fn named_in(text: &str) -> Option<&'static Component> {
-    components::mentioned_in(text)
-        .into_iter()
-        .find(|c| c.name != components::KUBERNETES)
+    components::specific_in(text).into_iter().next()
 }
 
 /// The component of ranges the record gives for a product that names none:
@@ -289,11 +287,7 @@ fn default_component(cna: &Value, issue_components: &[String]) -> (String, bool)
         .iter()
         .find_map(|d| text(&d["value"]))
         .unwrap_or_default();
-    let mentioned: Vec<&Component> = components::mentioned_in(description)
-        .into_iter()
-        .filter(|c| c.name != components::KUBERNETES)
-        .collect();
-    match mentioned.as_slice() {
+    match components::specific_in(description).as_slice() {
         [only] => (only.name.to_string(), true),
         _ => (components::KUBERNETES.to_string(), false),
     }
