@@ -513,20 +513,48 @@ impl ChangeLog {
     /// events of a publish that was cut short appended: the longest prefix
     /// that ends before the events dated `committed` or later and whose
     /// `changes.json` has the sha256 the committed manifest names.
+    ///
+    /// Only the prefixes the events of one publish can follow are hashed:
+    /// those events share one time, no earlier than `committed`, and come
+    /// in the order of their ids. So the cut is the end of the log, or a
+    /// place after which the events share one time in id order and which
+    /// either lies between two times or among events dated `committed`
+    /// (a publish whose clock was behind dates its events `committed`,
+    /// like the committed publish's own).
     pub fn committed_prefix(&self, sha256: &str, committed: DateTime<Utc>) -> Option<ChangeLog> {
-        let first_candidate = self
-            .events
+        let events = &self.events;
+        let first_candidate = events
             .iter()
             .rposition(|e| e.at.0 < committed)
             .map_or(0, |i| i + 1);
-        (first_candidate..=self.events.len()).rev().find_map(|len| {
-            let prefix = ChangeLog {
-                version: self.version,
-                events: self.events[..len].to_vec(),
+        // Where the longest tail of one time in id order starts.
+        let mut tail = events.len().saturating_sub(1);
+        while tail > 0
+            && events[tail - 1].at == events[tail].at
+            && events[tail - 1].id <= events[tail].id
+        {
+            tail -= 1;
+        }
+        let cut = |len: usize| {
+            len == events.len()
+                || len == 0
+                || events[len - 1].at != events[len].at
+                || events[len].at.0 == committed
+        };
+        let mut prefix = self.clone();
+        for len in (first_candidate.max(tail)..=events.len())
+            .rev()
+            .filter(|&len| cut(len))
+        {
+            prefix.events.truncate(len);
+            let Ok(rendered) = crate::render::changes::render_json(&prefix) else {
+                continue;
             };
-            let bytes = crate::render::changes::render_json(&prefix).ok()?.bytes;
-            (hex::encode(Sha256::digest(&bytes)) == sha256).then_some(prefix)
-        })
+            if hex::encode(Sha256::digest(&rendered.bytes)) == sha256 {
+                return Some(prefix);
+            }
+        }
+        None
     }
 
     /// The time of the newest event.
@@ -813,5 +841,52 @@ mod tests {
         later.record(vec![event_at("2031-02-01T00:00:00Z", 2)]);
         assert_eq!(later.drop_after(t("2031-01-15T00:00:00Z")), 1);
         assert_eq!(later.newest(), Some(t("2031-01-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn the_committed_prefix_is_found_after_publishes_of_several_events() {
+        let sha = |log: &ChangeLog| {
+            hex::encode(Sha256::digest(
+                crate::render::changes::render_json(log).unwrap().bytes,
+            ))
+        };
+        let publish = |at: &str, ids: &[u32]| -> Vec<Event> {
+            ids.iter().map(|n| event_at(at, *n)).collect()
+        };
+        let committed_at = "2031-01-02T00:00:00Z";
+        let mut committed = ChangeLog::new();
+        committed.record(publish("2031-01-01T00:00:00Z", &[3, 5]));
+        committed.record(publish(committed_at, &[1, 4]));
+        let committed_sha = sha(&committed);
+        for (cut_short_at, ids) in [
+            // A later clock: the events after the committed time go.
+            ("2031-01-03T00:00:00Z", &[2, 6][..]),
+            // A clock behind: dated like the committed publish's events,
+            // told apart by the hash, whether or not the ids go on
+            // ascending across the two publishes.
+            (committed_at, &[2, 6][..]),
+            (committed_at, &[6, 7][..]),
+            // A publish that recorded nothing.
+            (committed_at, &[][..]),
+        ] {
+            let mut replaced = committed.clone();
+            replaced.record(publish(cut_short_at, ids));
+            assert_eq!(
+                replaced.committed_prefix(&committed_sha, t(committed_at)),
+                Some(committed.clone()),
+                "{cut_short_at} {ids:?}"
+            );
+            assert_eq!(
+                replaced.committed_prefix(&sha(&replaced), t(committed_at)),
+                Some(replaced.clone())
+            );
+        }
+        // An empty committed log.
+        let mut replaced = ChangeLog::new();
+        replaced.record(publish(committed_at, &[1, 2]));
+        assert_eq!(
+            replaced.committed_prefix(&sha(&ChangeLog::new()), t(committed_at)),
+            Some(ChangeLog::new())
+        );
     }
 }

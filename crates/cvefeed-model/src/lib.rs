@@ -30,3 +30,13 @@ pub mod manifest;
 pub mod render;
 pub mod signature;
 pub mod wire;
+
+/// How many characters of outside text (an issue, a CVE record, a feed
+/// read back) an error or a warning quotes.
+pub(crate) const QUOTED_CHARS: usize = 64;
+
+/// The first [`QUOTED_CHARS`] characters of `text`: outside text quoted in
+/// an error or a warning, never copied whole.
+pub(crate) fn clip(text: &str) -> String {
+    text.chars().take(QUOTED_CHARS).collect()
+}

@@ -46,7 +46,10 @@ impl<'de> Deserialize<'de> for Timestamp {
         let text = Cow::<str>::deserialize(deserializer)?;
         DateTime::parse_from_rfc3339(&text)
             .map(|t| Timestamp(t.with_timezone(&Utc)))
-            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 date: {e}")))
+            .map_err(|e| {
+                let text = crate::clip(&text);
+                serde::de::Error::custom(format!("{text:?} is not an RFC 3339 date: {e}"))
+            })
     }
 }
 

@@ -532,6 +532,56 @@ fn block_quirks_and_bad_events() {
     );
 }
 
+/// Text a warning copies from the issue (a version, a component name, a
+/// range type, an event kind) is quoted by its first 64 characters only.
+#[test]
+fn warnings_quote_the_issue_text_clipped() {
+    let long = |c: &str| c.repeat(300);
+    let (name, kind, event, bad) = (long("n"), long("t"), long("e"), long("v"));
+    let body = format!(
+        "Intro.\n\n```json osv\n{{\"affected\":[\
+         {{\"package\":{{\"name\":\"kubelet\"}},\"ranges\":[{{\"type\":\"SEMVER\",\"events\":[{{\"introduced\":\"1.2.0\"}},{{\"fixed\":\"{bad}\"}},{{\"{event}\":\"1.2.5\"}}]}}]}},\
+         {{\"package\":{{\"name\":\"{name}\"}},\"ranges\":[{{\"type\":\"{kind}\",\"events\":[]}}]}}]}}\n```\n"
+    );
+    let got = vuln::extract(&body);
+    let clipped = |s: &str| s[..64].to_string();
+    let quoted: Vec<(&str, &str)> = got
+        .warnings
+        .iter()
+        .filter_map(|w| match w {
+            Warning::OsvBadVersion { kind, version, .. } => {
+                Some(("version", version.as_str())).filter(|_| kind == "fixed")
+            }
+            Warning::OsvUnknownEvent { kind, .. } => Some(("event", kind.as_str())),
+            Warning::UnknownComponent { name } => Some(("name", name.as_str())),
+            Warning::OsvNotAVersionRange { kind, .. } => Some(("range type", kind.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        quoted,
+        [
+            ("version", clipped(&bad).as_str()),
+            ("event", clipped(&event).as_str()),
+            ("name", clipped(&name).as_str()),
+            ("range type", clipped(&kind).as_str()),
+        ],
+        "{:#?}",
+        got.warnings
+    );
+    // A name read from the Markdown alone.
+    let got = vuln::extract(&format!(
+        "#### Affected Versions\n\n- {name} v1.2.0 - v1.2.3\n"
+    ));
+    assert_eq!(got.affected[0].component, name);
+    assert_eq!(
+        got.warnings,
+        [Warning::UnknownComponent {
+            name: clipped(&name)
+        }]
+    );
+}
+
 /// The ranges of a fixture's body as `component from..to` strings, and its
 /// fixed versions: the announcement shapes independent advisory databases
 /// read differently from the older parser.

@@ -191,6 +191,18 @@ fn an_upstream_feed_without_the_new_fields_is_read() {
             .contains("\"yesterday\" is not an RFC 3339 date"),
         "{bad}"
     );
+    // A long one is quoted by its first 64 characters.
+    let long = "y".repeat(1000);
+    let bad = serde_json::from_str::<Document>(&format!(
+        r#"{{"items": [{{"id": "x", "date_published": "{long}"}}]}}"#
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        bad.starts_with(&format!("\"{}\" is not an RFC 3339 date", &long[..64])),
+        "{bad}"
+    );
+    assert!(bad.len() < 200, "{bad}");
     let not_cve: Document =
         serde_json::from_str(r#"{"items": [{"id": "CVE-2031-0001, GHSA-1"}]}"#).unwrap();
     assert_eq!(

@@ -104,6 +104,14 @@ pub struct Severity {
     pub rating: Rating,
 }
 
+impl fmt::Display for Severity {
+    /// The band and the base score to one decimal, as the page, the Atom
+    /// feed and the audit show it: `HIGH 8.1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:.1}", self.rating, self.score)
+    }
+}
+
 impl Severity {
     /// The base metrics of [`Severity::vector`] alone: temporal,
     /// threat, environmental and supplemental metrics (`/E:F`,
@@ -548,6 +556,22 @@ mod tests {
         }
         assert!(Rating::ALL.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(Rating::from_word("severe"), None);
+    }
+
+    #[test]
+    fn severity_display_has_band_and_one_decimal() {
+        let s = Severity {
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            score: 9.8,
+            rating: Rating::Critical,
+        };
+        assert_eq!(s.to_string(), "CRITICAL 9.8");
+        let s = Severity {
+            score: 7.0,
+            rating: Rating::High,
+            ..s
+        };
+        assert_eq!(s.to_string(), "HIGH 7.0");
     }
 
     #[test]

@@ -209,8 +209,8 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
         {
             out.push(finding(
                 Field::Severity,
-                format!("{} {:.1}", ours.rating, ours.score),
-                format!("{} {:.1}", theirs.rating, theirs.score),
+                ours.to_string(),
+                theirs.to_string(),
                 None,
             ));
         }
@@ -238,7 +238,7 @@ fn verdict(affected: bool) -> &'static str {
 }
 
 /// The versions to compare at: every bound of both sides, and the patch
-/// releases just before and after it.
+/// releases just before and after it (where there is one).
 fn probes(ours: &[VersionRange], theirs: &[VersionRange]) -> BTreeSet<Version> {
     let mut out = BTreeSet::new();
     for r in ours.iter().chain(theirs) {
@@ -255,7 +255,9 @@ fn probes(ours: &[VersionRange], theirs: &[VersionRange]) -> BTreeSet<Version> {
                 if b.patch > 0 {
                     out.insert(Version::new(b.major, b.minor, b.patch - 1));
                 }
-                out.insert(Version::new(b.major, b.minor, b.patch + 1));
+                if let Some(next) = b.patch.checked_add(1) {
+                    out.insert(Version::new(b.major, b.minor, next));
+                }
             }
         }
     }

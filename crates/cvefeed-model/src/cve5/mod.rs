@@ -165,7 +165,8 @@ pub fn cross_check<'a>(
 ) -> CrossCheck {
     let mut out = CrossCheck::default();
     for a in advisories {
-        let parsed = match records(&a.id) {
+        let input = records(&a.id);
+        let parsed = match input {
             Input::Found(bytes) => match parse(bytes, &a.id, &a.vuln.components()) {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -175,7 +176,7 @@ pub fn cross_check<'a>(
             },
             Input::Missing | Input::Unavailable => None,
         };
-        let lookup = match (&parsed, records(&a.id)) {
+        let lookup = match (&parsed, input) {
             (Some(r), _) => Lookup::Found(r),
             (None, Input::Missing) => Lookup::Missing,
             (None, _) => Lookup::Unavailable,
@@ -210,21 +211,21 @@ pub fn parse(
     }
     let doc: Value = serde_json::from_slice(bytes).map_err(RecordError::Json)?;
     let meta = &doc["cveMetadata"];
-    let found = text(&meta["cveId"]).unwrap_or_default();
+    let found = meta["cveId"].as_str().unwrap_or_default();
     if !found.eq_ignore_ascii_case(expected.as_str()) {
         return Err(RecordError::WrongId {
             expected: expected.clone(),
-            found: found.chars().take(64).collect(),
+            found: crate::clip(found),
         });
     }
-    let state = match text(&meta["state"]).unwrap_or_default() {
+    let state = match meta["state"].as_str().unwrap_or_default() {
         s if s.eq_ignore_ascii_case("PUBLISHED") => RecordState::Published,
         s if s.eq_ignore_ascii_case("REJECTED") => RecordState::Rejected,
-        other => return Err(RecordError::UnknownState(other.chars().take(64).collect())),
+        other => return Err(RecordError::UnknownState(crate::clip(other))),
     };
     let dates = RecordDates {
-        published: text(&meta["datePublished"]).and_then(date),
-        updated: text(&meta["dateUpdated"]).and_then(date),
+        published: meta["datePublished"].as_str().and_then(date),
+        updated: meta["dateUpdated"].as_str().and_then(date),
     };
     let cna = &doc["containers"]["cna"];
     let mut warnings = Vec::new();
@@ -242,11 +243,6 @@ pub fn parse(
         cwe: read_cwe(cna),
         warnings,
     })
-}
-
-/// A string value, or `None` for anything else.
-fn text(v: &Value) -> Option<&str> {
-    v.as_str()
 }
 
 /// An array value, or an empty slice.
@@ -269,16 +265,14 @@ fn date(s: &str) -> Option<DateTime<Utc>> {
 
 /// The first component other than the whole project named in `text`.
 fn named_in(text: &str) -> Option<&'static Component> {
-    components::mentioned_in(text)
-        .into_iter()
-        .find(|c| c.name != components::KUBERNETES)
+    components::specific_in(text).into_iter().next()
 }
 
 /// The component of ranges the record gives for a product that names none:
 /// the title's, else the issue's only one, else the description's only
 /// one, else the whole of Kubernetes. Also whether the record named it.
 fn default_component(cna: &Value, issue_components: &[String]) -> (String, bool) {
-    if let Some(c) = text(&cna["title"]).and_then(named_in) {
+    if let Some(c) = cna["title"].as_str().and_then(named_in) {
         return (c.name.to_string(), true);
     }
     if let [only] = issue_components {
@@ -286,13 +280,9 @@ fn default_component(cna: &Value, issue_components: &[String]) -> (String, bool)
     }
     let description = list(&cna["descriptions"])
         .iter()
-        .find_map(|d| text(&d["value"]))
+        .find_map(|d| d["value"].as_str())
         .unwrap_or_default();
-    let mentioned: Vec<&Component> = components::mentioned_in(description)
-        .into_iter()
-        .filter(|c| c.name != components::KUBERNETES)
-        .collect();
-    match mentioned.as_slice() {
+    match components::specific_in(description).as_slice() {
         [only] => (only.name.to_string(), true),
         _ => (components::KUBERNETES.to_string(), false),
     }
@@ -322,7 +312,7 @@ fn read_affected(
         }
     };
     for entry in list(&cna["affected"]) {
-        let product = text(&entry["product"]).unwrap_or_default().trim();
+        let product = entry["product"].as_str().unwrap_or_default().trim();
         let product_component = named_in(product).map(|c| c.name.to_string());
         let unknown_product = product_component.is_none()
             && !product.is_empty()
@@ -395,7 +385,7 @@ fn read_metrics(cna: &Value, warnings: &mut Vec<Warning>) -> Vec<Severity> {
     let mut out = Vec::new();
     for key in ["cvssV3_1", "cvssV3_0", "cvssV4_0"] {
         for metric in list(&cna["metrics"]) {
-            let Some(vector) = text(&metric[key]["vectorString"]) else {
+            let Some(vector) = metric[key]["vectorString"].as_str() else {
                 continue;
             };
             match cvss::score(vector) {
@@ -414,9 +404,10 @@ fn read_cwe(cna: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for problem in list(&cna["problemTypes"]) {
         for d in list(&problem["descriptions"]) {
-            let id = text(&d["cweId"])
+            let id = d["cweId"]
+                .as_str()
                 .and_then(cwe_id)
-                .or_else(|| text(&d["description"]).and_then(cwe_id));
+                .or_else(|| d["description"].as_str().and_then(cwe_id));
             if let Some(id) = id
                 && !out.contains(&id)
             {

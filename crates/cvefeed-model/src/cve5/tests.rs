@@ -524,6 +524,40 @@ fn shape_r_exact_version_over_an_unaffected_range() {
     assert_eq!(show(&r), ["kube-apiserver 1.3.0..=1.3.0"]);
 }
 
+/// Version parts at `u64::MAX`: the minor line numbered so has no next
+/// line to end before, so the range it stands for is open.
+#[test]
+fn a_minor_line_at_the_largest_number_is_open_ended() {
+    let max = u64::MAX;
+    let line = format!("kubernetes 1.{max}.0..");
+    let from_1 = "kubernetes 1.0.0..".to_string();
+    for (version, expected) in [
+        (
+            json!({"status": "affected", "version": format!("1.{max}")}),
+            &line,
+        ),
+        (
+            json!({"status": "affected", "version": format!("v1.{max}.x")}),
+            &line,
+        ),
+        (
+            json!({"status": "affected", "version": "1.0.0", "lessThanOrEqual": format!("1.{max}")}),
+            &from_1,
+        ),
+        (
+            json!({"status": "affected", "version": "1.0.0", "lessThan": format!("1.{max}*")}),
+            &from_1,
+        ),
+        (
+            json!({"status": "affected", "version": format!("1.0.0 - 1.{max}")}),
+            &from_1,
+        ),
+    ] {
+        let r = read(kubernetes(json!([version])));
+        assert_eq!(show(&r), std::slice::from_ref(expected), "{version}");
+    }
+}
+
 #[test]
 fn a_generic_product_takes_the_issues_only_component() {
     let bytes = doc(
@@ -626,6 +660,67 @@ mod merge_and_audit {
             json!({"id": ID, "field": "affected", "issue_says": "affected",
                    "record_says": "not affected", "probe": "kubelet 1.41.1"})
         );
+    }
+
+    /// A bound at the largest patch number has no patch release after it:
+    /// that probe is skipped, the others are made.
+    #[test]
+    fn a_bound_at_the_largest_patch_number_is_probed_without_overflow() {
+        let max = u64::MAX;
+        let record = doc(
+            json!([{"product": "Kubernetes", "vendor": "Kubernetes", "versions": [
+                {"status": "affected", "version": "0", "lessThan": "v1.39.9", "versionType": "kubelet v1.39"},
+                {"status": "affected", "version": "v1.40.0", "lessThan": "v1.40.4", "versionType": "kubelet v1.40"},
+                {"status": "affected", "version": "v1.41.0", "lessThan": format!("v1.41.{max}"), "versionType": "kubelet v1.41"}
+            ]}]),
+            "A flaw",
+        );
+        let a = advisory(BODY);
+        let r = parse(&record, &id(), &a.vuln.components()).unwrap();
+        let probes: Vec<String> = findings(&a, &r)
+            .into_iter()
+            .filter(|f| f.field == Field::Affected)
+            .filter_map(|f| f.probe)
+            .collect();
+        assert_eq!(
+            probes,
+            [
+                "kubelet 1.41.2".to_string(),
+                "kubelet 1.41.3".to_string(),
+                format!("kubelet 1.41.{}", max - 1),
+            ]
+        );
+    }
+
+    /// The record source is asked once per advisory, and what it gives is
+    /// both audited and merged.
+    #[test]
+    fn cross_checking_asks_for_each_record_once() {
+        let bytes = record_doc();
+        let asked = std::cell::Cell::new(0);
+        let mut advisories = [advisory(BODY)];
+        let checked = cross_check(
+            &mut advisories,
+            |_| {
+                asked.set(asked.get() + 1);
+                Input::Found(&bytes)
+            },
+            TimeDelta::days(30),
+        );
+        assert_eq!(asked.get(), 1);
+        assert_eq!(checked.findings.len(), 4);
+        assert_eq!(advisories[0].vuln.cwe, ["CWE-863", "CWE-20"]);
+        // A missing record is a finding, asked for once too.
+        let checked = cross_check(
+            &mut advisories,
+            |_| {
+                asked.set(asked.get() + 1);
+                Input::Missing
+            },
+            TimeDelta::days(30),
+        );
+        assert_eq!(asked.get(), 2);
+        assert_eq!(checked.findings[0].record_says, "no CVE record");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::vocab::{severity_scheme, severity_text, status_label, status_scheme};
+use super::vocab::{severity_scheme, status_label, status_scheme};
 use super::{Artifact, RenderError, SiteConfig, content_type, http_url, xml_safe};
 use crate::feed::{Feed, FeedItem};
 
@@ -97,10 +97,7 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
             &[
                 ("term", sev.rating.as_str()),
                 ("scheme", &xml_safe(&severity_scheme(site))),
-                (
-                    "label",
-                    &xml_safe(&format!("{} ({})", severity_text(sev), sev.vector)),
-                ),
+                ("label", &xml_safe(&format!("{sev} ({})", sev.vector))),
             ],
         )?;
     }

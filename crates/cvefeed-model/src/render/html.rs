@@ -17,7 +17,6 @@ use askama::Template;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::vocab::severity_text;
 use super::{Artifact, RenderError, SiteConfig, content_type, html_safe, http_url};
 use crate::feed::{Feed, FeedItem};
 
@@ -155,7 +154,7 @@ fn row(i: &FeedItem) -> Row {
         status: a.status.as_str(),
         attention: a.status.needs_attention(),
         severity: a.vuln.severity.as_ref().map(|s| SeverityView {
-            text: severity_text(s),
+            text: s.to_string(),
             band: s.rating.as_str().to_ascii_lowercase(),
             vector: text(&s.vector),
             score: format!("{:.1}", s.score),

@@ -24,11 +24,6 @@ pub const NAME: &str = "feed.xml";
 /// The Atom namespace, for the channel's self link.
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
-/// RFC 822 date with a four-digit year, as RSS 2.0 uses it.
-fn rfc822(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc2822()
-}
-
 fn text(s: &str) -> String {
     xml_safe(s).into_owned()
 }
@@ -49,7 +44,8 @@ fn item(i: &FeedItem, site: &SiteConfig) -> Item {
         title: Some(a.id.to_string()),
         link: http_url(&a.issue.url),
         description: Some(text(&a.summary)),
-        pub_date: Some(rfc822(a.published)),
+        // RFC 822 with a four-digit year, as RSS 2.0 writes dates.
+        pub_date: Some(a.published.to_rfc2822()),
         guid: Some(Guid {
             value: a.id.cve_org_url(),
             permalink: true,
@@ -87,7 +83,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         link: text(site.base_url.as_str()),
         description: text(&site.description),
         language: Some("en".into()),
-        last_build_date: Some(rfc822(feed.updated_at)),
+        last_build_date: Some(feed.updated_at.to_rfc2822()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
         items: feed.items.iter().map(|i| item(i, site)).collect(),
         extensions: self_link(site),

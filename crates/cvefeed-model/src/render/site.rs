@@ -14,8 +14,8 @@ use url::Url;
 use super::{BUILD_KEY, jsonfeed};
 
 /// The public URL of the directory holding the published objects: an
-/// absolute URL without query or fragment whose path ends in `/`, so that
-/// an object name appended to it is that object's URL.
+/// absolute URL without user name, password, query or fragment whose path
+/// ends in `/`, so that an object name appended to it is that object's URL.
 ///
 /// Held in the normal form of the `url` crate, which is the text as given
 /// for any URL already written in normal form (lower-case scheme and host,
@@ -23,26 +23,40 @@ use super::{BUILD_KEY, jsonfeed};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl(Url);
 
-/// Why a string is not a base URL.
+/// Why a string is not a base URL. No message repeats the string (a URL
+/// can carry a token, and these messages reach logs): each names the
+/// problem only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidBaseUrl {
     /// Not a URL at all.
-    #[error("{input:?} is not a URL: {cause}")]
+    #[error("the base URL is not a URL: {cause}")]
     Parse {
-        /// The rejected input.
-        input: String,
-        /// What the URL parser says (part of this message, so not a
-        /// separate source).
+        /// What the URL parser says, which never quotes the input (part of
+        /// this message, so not a separate source).
         cause: url::ParseError,
     },
-    /// A URL that objects cannot be placed under.
-    #[error(
-        "{input:?} cannot hold published objects: a base URL needs a path and no query or fragment"
-    )]
+    /// A URL without a path that objects can be placed under
+    /// (`mailto:…`).
+    #[error("the base URL cannot hold published objects: a {scheme}: URL has no path")]
     NotABase {
-        /// The rejected input.
-        input: String,
+        /// Its scheme (the first 64 characters).
+        scheme: String,
     },
+    /// A URL with a query: the name of an object appended to it would be
+    /// part of the query.
+    #[error("the base URL has a query: a base URL needs a path and no query or fragment")]
+    Query,
+    /// A URL with a fragment: the name of an object appended to it would
+    /// be part of the fragment.
+    #[error("the base URL has a fragment: a base URL needs a path and no query or fragment")]
+    Fragment,
+    /// A URL with a user name or password, which every self link and
+    /// `osv_url` would publish.
+    #[error(
+        "the base URL has a user name or password, which every published link would show: \
+         give the public URL without them"
+    )]
+    Userinfo,
 }
 
 impl BaseUrl {
@@ -71,14 +85,20 @@ impl FromStr for BaseUrl {
 
     /// Parse a base URL, adding the trailing `/` when it is missing.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut url = Url::parse(s.trim()).map_err(|cause| InvalidBaseUrl::Parse {
-            input: s.to_string(),
-            cause,
-        })?;
-        if url.cannot_be_a_base() || url.query().is_some() || url.fragment().is_some() {
+        let mut url = Url::parse(s.trim()).map_err(|cause| InvalidBaseUrl::Parse { cause })?;
+        if url.cannot_be_a_base() {
             return Err(InvalidBaseUrl::NotABase {
-                input: s.to_string(),
+                scheme: crate::clip(url.scheme()),
             });
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(InvalidBaseUrl::Userinfo);
+        }
+        if url.query().is_some() {
+            return Err(InvalidBaseUrl::Query);
+        }
+        if url.fragment().is_some() {
+            return Err(InvalidBaseUrl::Fragment);
         }
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
@@ -209,17 +229,65 @@ mod tests {
             "example.test/feed".parse::<BaseUrl>(),
             Err(InvalidBaseUrl::Parse { .. })
         ));
-        for not_a_base in [
-            "https://example.test/feed/?page=1",
-            "https://example.test/feed/#top",
-            "mailto:security@example.test",
+        for (not_a_base, why) in [
+            ("https://example.test/feed/?page=1", InvalidBaseUrl::Query),
+            ("https://example.test/feed/#top", InvalidBaseUrl::Fragment),
+            (
+                "mailto:security@example.test",
+                InvalidBaseUrl::NotABase {
+                    scheme: "mailto".into(),
+                },
+            ),
+        ] {
+            assert_eq!(not_a_base.parse::<BaseUrl>(), Err(why));
+        }
+    }
+
+    /// A user name or password would be published in every self link: it
+    /// is refused, and no message repeats what was given.
+    #[test]
+    fn base_urls_with_credentials_are_refused_without_being_repeated() {
+        for with_credentials in [
+            "https://user:s3cr3t-token@example.test/feed/",
+            "https://s3cr3t-token@example.test/feed/",
+            "https://:s3cr3t-token@example.test/feed/",
+            "http://user:s3cr3t-token@127.0.0.1:8080",
         ] {
             assert_eq!(
-                not_a_base.parse::<BaseUrl>(),
-                Err(InvalidBaseUrl::NotABase {
-                    input: not_a_base.into()
-                })
+                with_credentials.parse::<BaseUrl>(),
+                Err(InvalidBaseUrl::Userinfo),
+                "{with_credentials}"
             );
+        }
+        for (input, message) in [
+            (
+                "https://user:s3cr3t-token@example.test/feed/",
+                "the base URL has a user name or password, which every published link would \
+                 show: give the public URL without them",
+            ),
+            (
+                "https://example.test/feed/?token=s3cr3t-token",
+                "the base URL has a query: a base URL needs a path and no query or fragment",
+            ),
+            (
+                "https://example.test/feed/#s3cr3t-token",
+                "the base URL has a fragment: a base URL needs a path and no query or fragment",
+            ),
+            (
+                "mailto:s3cr3t-token@example.test",
+                "the base URL cannot hold published objects: a mailto: URL has no path",
+            ),
+            (
+                "https://s3cr3t-token:99999999/",
+                "the base URL is not a URL: invalid port number",
+            ),
+            (
+                "s3cr3t-token/feed/",
+                "the base URL is not a URL: relative URL without a base",
+            ),
+        ] {
+            let e = input.parse::<BaseUrl>().unwrap_err().to_string();
+            assert_eq!(e, message, "{input}");
         }
     }
 

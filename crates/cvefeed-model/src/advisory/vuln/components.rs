@@ -337,6 +337,15 @@ pub fn mentioned_in(text: &str) -> Vec<&'static Component> {
     out
 }
 
+/// The components named in `text` other than the whole project
+/// ([`KUBERNETES`]), as [`mentioned_in`] finds them.
+pub fn specific_in(text: &str) -> Vec<&'static Component> {
+    mentioned_in(text)
+        .into_iter()
+        .filter(|c| c.name != KUBERNETES)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +376,11 @@ mod tests {
             names("Kubernetes Image Builder versions"),
             ["image-builder"]
         );
+        // The same, less the whole project.
+        let specific = |t: &str| specific_in(t).iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(names("Kubernetes kubelet"), [KUBERNETES, "kubelet"]);
+        assert_eq!(specific("Kubernetes kubelet"), ["kubelet"]);
+        assert_eq!(specific("Kubernetes v1.30.2"), Vec::<&str>::new());
     }
 
     #[test]

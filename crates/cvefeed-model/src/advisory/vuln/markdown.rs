@@ -351,14 +351,9 @@ fn sections(body: &str) -> Vec<(Section, Vec<&str>)> {
 
 /// Which components a line prefix names.
 fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Mention {
-    let known: Vec<&str> = components::mentioned_in(prefix)
+    let specific: Vec<String> = components::specific_in(prefix)
         .into_iter()
-        .map(|c| c.name)
-        .collect();
-    let specific: Vec<String> = known
-        .iter()
-        .filter(|n| **n != KUBERNETES)
-        .map(|n| n.to_string())
+        .map(|c| c.name.to_string())
         .collect();
     if !specific.is_empty() {
         return Mention::These(specific);
@@ -384,7 +379,8 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Mention {
         }
         return Mention::These(vec![name]);
     }
-    if known.contains(&KUBERNETES) {
+    // No other component is named: the whole project may be.
+    if !components::mentioned_in(prefix).is_empty() {
         Mention::Project
     } else {
         Mention::Nothing
@@ -621,8 +617,8 @@ pub fn cvss_statement(body: &str) -> Option<CvssStatement> {
 /// under "Affected Components" or in "this bug affects …".
 fn explicit_components(parts: &[(Section, Vec<&str>)], body: &str) -> Vec<String> {
     fn add(names: &mut Vec<String>, text: &str) {
-        for c in components::mentioned_in(text) {
-            if c.name != KUBERNETES && !names.iter().any(|n| n == c.name) {
+        for c in components::specific_in(text) {
+            if !names.iter().any(|n| n == c.name) {
                 names.push(c.name.to_string());
             }
         }
@@ -738,9 +734,8 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             }
             acc
         });
-    let from_prose: Vec<String> = components::mentioned_in(&first_paragraph(body))
+    let from_prose: Vec<String> = components::specific_in(&first_paragraph(body))
         .into_iter()
-        .filter(|c| c.name != KUBERNETES)
         .take(1)
         .map(|c| c.name.to_string())
         .collect();
@@ -798,11 +793,9 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             slot(&mut per_component, &name).2.push(line.fixed.clone());
         }
     }
-    warnings.extend(
-        unknown
-            .into_iter()
-            .map(|name| Warning::UnknownComponent { name }),
-    );
+    warnings.extend(unknown.into_iter().map(|name| Warning::UnknownComponent {
+        name: crate::clip(&name),
+    }));
     per_component
         .into_iter()
         .map(|(name, raw, fixed)| {

@@ -106,7 +106,7 @@ pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
         let known = components::lookup(name);
         if known.is_none() {
             warnings.push(Warning::UnknownComponent {
-                name: name.to_string(),
+                name: crate::clip(name),
             });
         }
         let component = known.map_or(name.to_string(), |c| c.name.to_string());
@@ -115,7 +115,7 @@ pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
             let kind = range["type"].as_str().unwrap_or("");
             if kind != "SEMVER" && kind != "ECOSYSTEM" {
                 warnings.push(Warning::OsvNotAVersionRange {
-                    kind: kind.to_string(),
+                    kind: crate::clip(kind),
                     component: component.clone(),
                 });
                 continue;
@@ -176,8 +176,8 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<Warning>) -> Vec<V
                 Some(v) => Some(Some(v)),
                 None => {
                     warnings.push(Warning::OsvBadVersion {
-                        kind: kind.to_string(),
-                        version: version.to_string(),
+                        kind: crate::clip(kind),
+                        version: crate::clip(version),
                         component: component.to_string(),
                     });
                     None
@@ -208,7 +208,7 @@ fn events(component: &str, events: &Value, warnings: &mut Vec<Warning>) -> Vec<V
                 });
             }
             other => warnings.push(Warning::OsvUnknownEvent {
-                kind: other.to_string(),
+                kind: crate::clip(other),
                 component: component.to_string(),
             }),
         }

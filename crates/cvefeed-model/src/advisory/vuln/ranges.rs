@@ -30,11 +30,14 @@ impl Written {
         }
     }
 
-    /// As an inclusive upper bound.
+    /// As an inclusive upper bound. A minor line numbered `u64::MAX` has
+    /// no next line to end before: its bound is open.
     pub fn as_upper(&self) -> Upper {
         match self {
             Written::Exact(v) => Upper::LastAffected(v.clone()),
-            Written::Minor(major, minor) => Upper::Fixed(Version::new(*major, minor + 1, 0)),
+            Written::Minor(major, minor) => minor.checked_add(1).map_or(Upper::Open, |next| {
+                Upper::Fixed(Version::new(*major, next, 0))
+            }),
         }
     }
 }
@@ -361,6 +364,7 @@ mod tests {
         assert_eq!(parse_written("master"), None);
         assert_eq!(parse_written("1"), None);
         assert_eq!(Written::Minor(1, 9).as_upper(), fx("1.10.0"));
+        assert_eq!(Written::Minor(1, u64::MAX).as_upper(), Upper::Open);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub enum Warning {
     /// An OSV block range that is not `SEMVER` or `ECOSYSTEM`.
     #[error("OSV block: {kind:?} range of {component} is not a version range; ignored")]
     OsvNotAVersionRange {
-        /// The range type as written.
+        /// The range type as written (its first 64 characters).
         kind: String,
         /// The component.
         component: String,
@@ -100,9 +100,10 @@ pub enum Warning {
     /// An OSV block event whose version cannot be read.
     #[error("OSV block: {kind} version {version:?} of {component} is not a version; ignored")]
     OsvBadVersion {
-        /// The event kind (`introduced`, `fixed`, …).
+        /// The event kind (`introduced`, `fixed`, …; its first 64
+        /// characters).
         kind: String,
-        /// The version as written.
+        /// The version as written (its first 64 characters).
         version: String,
         /// The component.
         component: String,
@@ -110,7 +111,7 @@ pub enum Warning {
     /// An OSV block event of a kind OSV does not define.
     #[error("OSV block: unknown event {kind:?} for {component}; ignored")]
     OsvUnknownEvent {
-        /// The event kind as written.
+        /// The event kind as written (its first 64 characters).
         kind: String,
         /// The component.
         component: String,
@@ -118,7 +119,7 @@ pub enum Warning {
     /// A component the table does not know: published without a package.
     #[error("unknown component {name:?}: no OSV package known for it")]
     UnknownComponent {
-        /// The name as read.
+        /// The name as read (its first 64 characters).
         name: String,
     },
     /// A range that ends before it starts.
