@@ -32,7 +32,7 @@
 //! nothing of feeds.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -115,6 +115,41 @@ impl LocalStore {
 
     fn version_of(bytes: &[u8]) -> Version {
         Version(hex::encode(Sha256::digest(bytes)))
+    }
+
+    /// Read `name`, `None` when absent. With a `limit`, a larger file is
+    /// [`StoreError::TooLarge`]: refused on its size before it is read,
+    /// and read no further than `limit + 1` bytes in case it grows or is
+    /// not a regular file.
+    fn read(&self, name: &str, limit: Option<u64>) -> Result<Option<Fetched>, StoreError> {
+        let path = self.path(name)?;
+        // `Ok(None)`: larger than `limit`.
+        let read = || -> std::io::Result<Option<Vec<u8>>> {
+            let Some(limit) = limit else {
+                return fs::read(&path).map(Some);
+            };
+            let file = fs::File::open(&path)?;
+            let size = file.metadata()?.len();
+            if size > limit {
+                return Ok(None);
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+            Ok((bytes.len() as u64 <= limit).then_some(bytes))
+        };
+        match read() {
+            Ok(Some(bytes)) => Ok(Some(Fetched {
+                version: Self::version_of(&bytes),
+                bytes,
+            })),
+            Ok(None) => Err(StoreError::TooLarge {
+                name: name.to_string(),
+                location: self.location(),
+                limit: limit.unwrap_or_default(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("reading", name, e)),
+        }
     }
 
     /// The version of `name` as published now, `None` when absent.
@@ -422,15 +457,11 @@ impl Store for LocalStore {
     }
 
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
-        let path = self.path(name)?;
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(Fetched {
-                version: Self::version_of(&bytes),
-                bytes,
-            })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io("reading", name, e)),
-        }
+        self.read(name, None)
+    }
+
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError> {
+        self.read(name, Some(limit))
     }
 
     async fn put(

@@ -225,6 +225,17 @@ pub enum StoreError {
         /// The store.
         location: String,
     },
+    /// An object is larger than the reader accepts
+    /// ([`Store::get_limited`]); it was not read.
+    #[error("{name} in {location} is larger than {limit} bytes; refusing to read it")]
+    TooLarge {
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+        /// The limit.
+        limit: u64,
+    },
     /// The object name is not allowed.
     #[error("{0:?} is not a valid object name")]
     BadName(String),
@@ -295,6 +306,12 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Read an object; `None` when it does not exist.
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError>;
+
+    /// Read an object of at most `limit` bytes; `None` when it does not
+    /// exist. A larger one is [`StoreError::TooLarge`], found without
+    /// reading more than `limit + 1` bytes of it: an object of any size
+    /// costs at most that much memory.
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError>;
 
     /// Write an object atomically: readers see the old or the new bytes.
     /// The write may not be durable until [`Store::sync`] returns.
