@@ -23,6 +23,7 @@ mod local;
 mod object;
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -422,32 +423,39 @@ pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
     open_with(location, &OpenOptions::default())
 }
 
+/// The directory `location` names when it is local (a path, or
+/// `file:///path`); `None` for a bucket or any other scheme.
+pub fn local_path(location: &str) -> Option<&Path> {
+    match location.strip_prefix("file://") {
+        Some(path) => Some(Path::new(path)),
+        None => (!location.contains("://")).then(|| Path::new(location)),
+    }
+}
+
 /// Whether `location` names a local directory (a path or `file://`), not
 /// a bucket.
 pub fn is_local(location: &str) -> bool {
-    location.starts_with("file://") || !location.contains("://")
+    local_path(location).is_some()
 }
 
 /// Open `--out`: a directory path, `file:///path`, or a bucket
 /// (`gs://`, `s3://`, `az://`) with credentials from the cloud's standard
 /// environment variables and `options.config`.
 pub fn open_with(location: &str, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(path) = location.strip_prefix("file://") {
+    if let Some(path) = local_path(location) {
         return Ok(Box::new(LocalStore::new(path)));
     }
-    if let Some((scheme, _)) = location.split_once("://") {
-        let Some(cloud) = Cloud::from_scheme(scheme) else {
-            return Err(StoreError::Location {
-                location: location.to_string(),
-                reason: format!(
-                    "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
-                     gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
-                ),
-            });
-        };
-        return Ok(Box::new(BucketStore::open(cloud, location, options)?));
-    }
-    Ok(Box::new(LocalStore::new(location)))
+    let scheme = location.split_once("://").map_or("", |(scheme, _)| scheme);
+    let Some(cloud) = Cloud::from_scheme(scheme) else {
+        return Err(StoreError::Location {
+            location: location.to_string(),
+            reason: format!(
+                "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
+                 gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
+            ),
+        });
+    };
+    Ok(Box::new(BucketStore::open(cloud, location, options)?))
 }
 
 #[cfg(test)]
@@ -482,6 +490,15 @@ mod tests {
         assert_eq!(p.for_name(SIGNATURE), "no-cache");
         assert_eq!(p.for_name(STATUS), "no-cache");
         assert_eq!(p.for_name(".cache/github-pages.json"), "no-store");
+    }
+
+    #[test]
+    fn local_locations() {
+        assert_eq!(local_path("./public"), Some(Path::new("./public")));
+        assert_eq!(local_path("file:///srv/feed"), Some(Path::new("/srv/feed")));
+        assert_eq!(local_path("s3://bucket/prefix"), None);
+        assert_eq!(local_path("ftp://host/x"), None);
+        assert!(is_local("public") && !is_local("gs://bucket"));
     }
 
     #[test]
