@@ -508,6 +508,10 @@ impl Store for LocalStore {
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
+    fn commits_atomically(&self) -> bool {
+        true
+    }
+
     async fn sync(&self) -> Result<(), StoreError> {
         self.syncfs()
     }

@@ -335,6 +335,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// are guarded by compare-and-swap alone return `None`.
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError>;
 
+    /// Whether a failed [`Publication::commit`] leaves nothing of the
+    /// publication visible (a directory discards its staged generation
+    /// whole), so that nothing needs putting back after it. A bucket,
+    /// whose objects are public as they are put, answers `false`.
+    fn commits_atomically(&self) -> bool {
+        false
+    }
+
     /// Make every [`Store::put`] so far durable (the pipeline calls it
     /// after the journal; a publication is made durable by its commit).
     /// Object stores are durable per request and need nothing here.

@@ -144,6 +144,9 @@ impl Store for FaultyStore {
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.inner.delete(name).await
     }
+    fn commits_atomically(&self) -> bool {
+        self.inner.commits_atomically()
+    }
     async fn sync(&self) -> Result<(), StoreError> {
         self.inner.sync().await
     }
