@@ -4,6 +4,7 @@
 //! period, what killed runs left is removed, and a directory in the flat
 //! layout of earlier versions is taken over. Bounded reads refuse a file
 //! larger than their limit without reading it, and `verify` uses them.
+//! File system calls leave the runtime's threads free.
 
 #[path = "store_support/fixtures.rs"]
 mod fixtures;
@@ -362,4 +363,43 @@ async fn verify_reads_a_directory_within_its_limits() {
         e.to_string().starts_with("manifest.json at ") && e.to_string().contains("larger than"),
         "{e}"
     );
+}
+
+/// A read that blocks (a FIFO nobody writes yet) must not hold up the
+/// runtime: `serve` answers requests on the runtime its refreshes use.
+#[test]
+fn a_blocking_read_leaves_the_runtime_free() {
+    let work = tempfile::tempdir().unwrap();
+    let fifo = work.path().join("slow.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The writer opens the FIFO when told, or after 3 s in any case (so a
+    // blocked runtime is found out, not hung).
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _ = wait.recv_timeout(Duration::from_secs(3));
+        std::fs::write(&fifo, b"{}").unwrap();
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = LocalStore::new(work.path());
+        let read = tokio::spawn(async move { store.get("slow.json").await });
+        let start = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let other_work_ran_after = start.elapsed();
+        let _ = go.send(());
+        let got = read.await.unwrap().unwrap().unwrap();
+        assert_eq!(got.bytes, b"{}");
+        assert!(
+            other_work_ran_after < Duration::from_secs(2),
+            "the read blocked the runtime for {other_work_ran_after:?}"
+        );
+    });
+    writer.join().unwrap();
 }
