@@ -273,6 +273,8 @@ async fn answers_503_before_the_first_publish() {
         "/feed.xml",
         "/osv/CVE-2031-1001.json",
         "/status.json",
+        "/audit.json",
+        "/changes.json",
     ] {
         let res = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
@@ -491,6 +493,7 @@ async fn metrics_use_route_templates() {
     for path in [
         "/osv/CVE-2031-1001.json",
         "/osv/CVE-2031-1002.json",
+        "/audit.json",
         "/nope/1",
         "/nope/2",
     ] {
@@ -510,6 +513,10 @@ async fn metrics_use_route_templates() {
     );
     assert!(
         body.contains("cvefeed_http_requests_total{route=\"unmatched\",status=\"404\"} 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains("cvefeed_http_requests_total{route=\"/audit.json\",status=\"200\"} 1"),
         "{body}"
     );
     assert!(!body.contains("CVE-2031-1001") && !body.contains("/nope"));
