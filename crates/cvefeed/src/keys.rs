@@ -125,10 +125,9 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey, KeyFileError> {
 /// Refuse a signing key inside the local directory `out` (a bucket
 /// location is never a key's directory).
 pub fn ensure_outside(key: &Path, out: &str) -> Result<(), KeyFileError> {
-    if out.contains("://") && !out.starts_with("file://") {
+    let Some(out_dir) = crate::store::local_path(out) else {
         return Ok(());
-    }
-    let out_dir = Path::new(out.strip_prefix("file://").unwrap_or(out));
+    };
     let (Ok(key_abs), Ok(out_abs)) = (fs::canonicalize(key), fs::canonicalize(out_dir)) else {
         return Ok(());
     };
@@ -257,6 +256,8 @@ mod tests {
         fs::write(&key, "x").unwrap();
         let e = ensure_outside(&key, out.to_str().unwrap()).unwrap_err();
         assert!(matches!(e, KeyFileError::InsideOut { .. }));
+        let as_url = format!("file://{}", out.display());
+        assert!(ensure_outside(&key, &as_url).is_err());
         let elsewhere = dir.path().join("cvefeed.key");
         fs::write(&elsewhere, "x").unwrap();
         assert!(ensure_outside(&elsewhere, out.to_str().unwrap()).is_ok());

@@ -149,10 +149,11 @@ impl Location {
     async fn fetch(&self, name: &str, limit: u64) -> Result<Fetched, VerifyError> {
         store::check_name(name)?;
         match self {
-            Location::Store(s) => Ok(match s.get(name).await? {
-                None => Fetched::Missing,
-                Some(f) if f.bytes.len() as u64 > limit => Fetched::TooLarge,
-                Some(f) => Fetched::Bytes(f.bytes),
+            Location::Store(s) => Ok(match s.get_limited(name, limit).await {
+                Ok(None) => Fetched::Missing,
+                Ok(Some(f)) => Fetched::Bytes(f.bytes),
+                Err(StoreError::TooLarge { .. }) => Fetched::TooLarge,
+                Err(e) => return Err(e.into()),
             }),
             Location::Http { base, client } => {
                 let url = base.join(name).map_err(|source| VerifyError::Url {

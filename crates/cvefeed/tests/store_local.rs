@@ -2,7 +2,9 @@
 //! a symlink into `..data`, a publication becomes visible with one rename,
 //! unchanged files are hard links, old generations go after the grace
 //! period, what killed runs left is removed, and a directory in the flat
-//! layout of earlier versions is taken over.
+//! layout of earlier versions is taken over. Bounded reads refuse a file
+//! larger than their limit without reading it, and `verify` uses them.
+//! File system calls leave the runtime's threads free.
 
 #[path = "store_support/fixtures.rs"]
 mod fixtures;
@@ -13,7 +15,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use cvefeed::publish;
-use cvefeed::store::{DATA_LINK, LocalStore, PutMode, Store};
+use cvefeed::store::{DATA_LINK, LocalStore, PutMode, Store, StoreError};
+use cvefeed::verify::{self, Location, Problem, VerifyError, VerifyOptions};
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -258,4 +261,145 @@ async fn a_publication_dropped_uncommitted_leaves_nothing() {
     );
     assert_eq!(entries(&out), before);
     assert_ne!(std::fs::read(out.join("index.json")).unwrap(), b"{}");
+}
+
+/// Make `path` (through its symlinks) a sparse file of 1 TiB: no disk
+/// used, but a read of it all would need 1 TiB of memory.
+fn make_huge(path: &Path) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_bounded_read_refuses_a_larger_file_without_reading_it() {
+    let work = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(work.path());
+    store
+        .put(
+            "small.json",
+            b"{}".to_vec(),
+            "application/json",
+            PutMode::Overwrite,
+        )
+        .await
+        .unwrap();
+    let small = store.get_limited("small.json", 2).await.unwrap().unwrap();
+    assert_eq!(small.bytes, b"{}");
+    assert_eq!(
+        Some(small.version),
+        store.get("small.json").await.unwrap().map(|f| f.version)
+    );
+    assert!(store.get_limited("absent.json", 2).await.unwrap().is_none());
+
+    // Refused on its size: a 1 TiB file read whole could not be held.
+    std::fs::create_dir(work.path().join("osv")).unwrap();
+    std::fs::write(work.path().join("osv/huge.json"), b"").unwrap();
+    make_huge(&work.path().join("osv/huge.json"));
+    let e = store
+        .get_limited("osv/huge.json", 1 << 20)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::TooLarge { name, limit, .. } if name == "osv/huge.json" && *limit == 1 << 20),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "osv/huge.json in {} is larger than 1048576 bytes; refusing to read it",
+            work.path().display()
+        )
+    );
+
+    // Read no further than the limit: a file whose size says nothing (an
+    // endless device) is cut off there.
+    std::os::unix::fs::symlink("/dev/zero", work.path().join("endless.json")).unwrap();
+    let e = store.get_limited("endless.json", 4096).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::TooLarge { name, .. } if name == "endless.json"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn verify_reads_a_directory_within_its_limits() {
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let issues = work.path().join("issues.json");
+    let store = LocalStore::new(&out);
+    publish_n(&store, &issues, 2).await;
+    let pair = cvefeed::keys::keygen(&work.path().join("keys")).unwrap();
+    let options = VerifyOptions {
+        key: cvefeed::keys::read_public_key(&pair.public).unwrap(),
+        allow_unsigned: true,
+        attempts: 1,
+        retry_delay: Duration::ZERO,
+    };
+    let location = Location::Store(Box::new(LocalStore::new(&out)));
+    let report = verify::verify(&location, &options).await.unwrap();
+    assert!(report.intact(), "{:?}", report.lines());
+
+    // An object larger than the manifest says is a failure of that object.
+    make_huge(&out.join("index.json"));
+    let report = verify::verify(&location, &options).await.unwrap();
+    let expected = match &report.failures[..] {
+        [(name, Problem::TooLarge { expected })] if name == "index.json" => *expected,
+        other => panic!("{other:?}"),
+    };
+    assert!(expected < 1 << 40);
+
+    // A manifest larger than any is refused, by name.
+    make_huge(&out.join("manifest.json"));
+    let e = verify::verify(&location, &options).await.unwrap_err();
+    assert!(
+        matches!(&e, VerifyError::TooLarge { name, .. } if name == "manifest.json"),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with("manifest.json at ") && e.to_string().contains("larger than"),
+        "{e}"
+    );
+}
+
+/// A read that blocks (a FIFO nobody writes yet) must not hold up the
+/// runtime: `serve` answers requests on the runtime its refreshes use.
+#[test]
+fn a_blocking_read_leaves_the_runtime_free() {
+    let work = tempfile::tempdir().unwrap();
+    let fifo = work.path().join("slow.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The writer opens the FIFO when told, or after 3 s in any case (so a
+    // blocked runtime is found out, not hung).
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _ = wait.recv_timeout(Duration::from_secs(3));
+        std::fs::write(&fifo, b"{}").unwrap();
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = LocalStore::new(work.path());
+        let read = tokio::spawn(async move { store.get("slow.json").await });
+        let start = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let other_work_ran_after = start.elapsed();
+        let _ = go.send(());
+        let got = read.await.unwrap().unwrap().unwrap();
+        assert_eq!(got.bytes, b"{}");
+        assert!(
+            other_work_ran_after < Duration::from_secs(2),
+            "the read blocked the runtime for {other_work_ran_after:?}"
+        );
+    });
+    writer.join().unwrap();
 }

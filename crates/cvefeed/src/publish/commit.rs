@@ -166,7 +166,12 @@ async fn apply(
         None => PutMode::Create,
     };
     if let Err(e) = publication.commit(manifest_bytes, mode).await {
-        if let Some(signer) = &trust.signer {
+        // A bucket may show the new signature beside the old manifest; a
+        // directory discarded the publication whole, and a signature put
+        // outside its generation would outlive the next switch.
+        if let Some(signer) = &trust.signer
+            && !store.commits_atomically()
+        {
             signing::restore(store, signer).await;
         }
         return Err(e.into());

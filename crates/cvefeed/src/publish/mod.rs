@@ -235,12 +235,17 @@ fn shortened(names: &[String]) -> String {
     if names.is_empty() {
         return "0".into();
     }
+    format!("{} ({})", names.len(), listed(names))
+}
+
+/// At most [`IDS_SHOWN`] of `names`: `A, B, C`, or `A, …, J and 15 more`.
+fn listed(names: &[String]) -> String {
     let shown = names[..names.len().min(IDS_SHOWN)].join(", ");
     let more = names.len().saturating_sub(IDS_SHOWN);
     if more == 0 {
-        format!("{} ({shown})", names.len())
+        shown
     } else {
-        format!("{} ({shown} and {more} more)", names.len())
+        format!("{shown} and {more} more")
     }
 }
 
@@ -290,13 +295,15 @@ pub enum RefreshError {
         /// The parse error.
         source: serde_json::Error,
     },
-    /// Items would disappear.
+    /// Items would disappear. The message names at most [`IDS_SHOWN`] of
+    /// them (it goes into `status.json` and the failure alert); the error
+    /// keeps them all.
     #[error(
         "refusing to publish: {} published item(s) would be removed ({}), more than the tolerance of {tolerance}; \
-         if this is intended, run again with --allow-shrink", ids.len(), ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+         if this is intended, run again with --allow-shrink", ids.len(), listed(&self::ids(ids))
     )]
     Shrink {
-        /// The ids that would go.
+        /// Every id that would go.
         ids: Vec<CveId>,
         /// The configured tolerance.
         tolerance: usize,
@@ -440,6 +447,37 @@ mod tests {
             shortened(&(0..11).map(|n| n.to_string()).collect::<Vec<_>>()),
             "11 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 1 more)"
         );
+    }
+
+    #[test]
+    fn the_shrink_error_names_at_most_ten_ids_and_keeps_them_all() {
+        let few = RefreshError::Shrink {
+            ids: (0..2).map(cve).collect(),
+            tolerance: 0,
+        };
+        assert_eq!(
+            few.to_string(),
+            "refusing to publish: 2 published item(s) would be removed (CVE-2031-1000, \
+             CVE-2031-1001), more than the tolerance of 0; if this is intended, run again with \
+             --allow-shrink"
+        );
+        let many = RefreshError::Shrink {
+            ids: (0..10_000).map(cve).collect(),
+            tolerance: 5,
+        };
+        let message = many.to_string();
+        assert_eq!(
+            message,
+            "refusing to publish: 10000 published item(s) would be removed (CVE-2031-1000, \
+             CVE-2031-1001, CVE-2031-1002, CVE-2031-1003, CVE-2031-1004, CVE-2031-1005, \
+             CVE-2031-1006, CVE-2031-1007, CVE-2031-1008, CVE-2031-1009 and 9990 more), more \
+             than the tolerance of 5; if this is intended, run again with --allow-shrink"
+        );
+        assert!(message.len() < 400, "{}", message.len());
+        let RefreshError::Shrink { ids, .. } = many else {
+            unreachable!()
+        };
+        assert_eq!(ids.len(), 10_000);
     }
 
     #[test]

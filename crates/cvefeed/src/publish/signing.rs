@@ -1,7 +1,8 @@
 //! Part of step 4, the commit: `manifest.json.sig`, the signature of the
 //! exact bytes of `manifest.json`, is one more object, written just before
 //! the manifest (so no reader ever finds a manifest without its
-//! signature), and put back in step with the committed manifest when the
+//! signature), and, in a store that does not commit atomically (a
+//! bucket), put back in step with the committed manifest when the
 //! manifest write fails.
 //!
 //! Owns when the signature is written and repaired; the format and the
@@ -46,16 +47,15 @@ pub(super) async fn put(
         .await
 }
 
-/// After a failed commit: sign the manifest that is committed, unless its
-/// signature is still the published one
-/// (signing is deterministic, so for the manifest this run replaced that is
-/// the very signature it overwrote), or remove the signature if there is
-/// no manifest. Best effort: a failure is logged, and the next run with
-/// the key repairs it ([`is_current`]).
+/// After a failed commit to a store that does not commit atomically
+/// ([`Store::commits_atomically`]): sign the manifest that is committed,
+/// unless its signature is still the published one (signing is
+/// deterministic, so for the manifest this run replaced that is the very
+/// signature it overwrote), or remove the signature if there is no
+/// manifest. Best effort: a failure is logged, and the next run with the
+/// key repairs it ([`is_current`]).
 pub(super) async fn restore(store: &dyn Store, signer: &Signer) {
     let result = match store.get(MANIFEST).await {
-        // A store whose publication was discarded whole (a directory) still
-        // has the signature of the committed manifest: leave it as it is.
         Ok(Some(manifest)) => match is_current(store, Some(signer), Some(&manifest.bytes)).await {
             Ok(true) => Ok(()),
             _ => put(store, signer, &manifest.bytes).await,

@@ -276,11 +276,13 @@ impl App {
         ))
     }
 
-    /// Reload the published set from the store, recording the outcome.
+    /// Reload the published set from the store, recording the outcome;
+    /// a new set also sets the item and audit gauges.
     pub async fn reload(&self) {
         let outcome = match self.current.reload(self.store.as_ref()).await {
             Ok(Reload::Loaded) => {
                 tracing::info!(location = %self.store.location(), "loaded a new published set");
+                self.set_feed_gauges();
                 ReloadOutcome::Loaded
             }
             Ok(Reload::Unchanged) => ReloadOutcome::Unchanged,
@@ -290,16 +292,21 @@ impl App {
                 ReloadOutcome::Failed
             }
         };
-        if let Some(set) = self.current.get() {
-            self.metrics.set_items(set.manifest.items.len());
-            let audit = set
-                .get(cvefeed_model::render::audit::NAME)
-                .and_then(|o| serde_json::from_slice::<Document>(&o.identity.bytes).ok());
-            if let Some(audit) = audit {
-                self.metrics.set_audit(&audit.counts);
-            }
-        }
         self.metrics.reload(outcome);
+    }
+
+    /// The gauges of the set served: its items and its audit's counts.
+    fn set_feed_gauges(&self) {
+        let Some(set) = self.current.get() else {
+            return;
+        };
+        self.metrics.set_items(set.manifest.items.len());
+        let audit = set
+            .get(cvefeed_model::render::audit::NAME)
+            .and_then(|o| serde_json::from_slice::<Document>(&o.identity.bytes).ok());
+        if let Some(audit) = audit {
+            self.metrics.set_audit(&audit.counts);
+        }
     }
 
     /// Run one refresh, then reload.
@@ -365,11 +372,11 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
-/// The reloader: loads the set at start (retrying every second until one
-/// is there), then every `reload_interval`, to pick up other writers.
+/// The reloader: after the load at start (in [`run`]), reloads every
+/// second until a set is there, then every `reload_interval`, to pick up
+/// other writers.
 async fn reloader(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        app.reload().await;
         let interval = app.options.reload_interval;
         let wait = if app.current.get().is_none() {
             Duration::from_secs(1)
@@ -382,6 +389,7 @@ async fn reloader(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => return,
             _ = tokio::time::sleep(wait) => {}
         }
+        app.reload().await;
     }
 }
 

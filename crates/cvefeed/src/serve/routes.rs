@@ -5,7 +5,7 @@
 //! in the loaded set (no file system access, so no traversal or listing),
 //! and starts refreshes only through [`App::trigger_refresh`].
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -23,6 +23,8 @@ use super::state::{Coding, Object};
 use super::webhook::{self, Overload};
 use super::{App, Readiness};
 use cvefeed_model::manifest::{MANIFEST, STATUS};
+use cvefeed_model::render::{atom, audit, changes, html, jsonfeed, osv, rss};
+use cvefeed_model::signature::{PUBLIC_KEY, SIGNATURE};
 use futures::StreamExt;
 
 /// Largest webhook body accepted (GitHub's `issues` payloads are far smaller).
@@ -44,27 +46,43 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
         .with_state(app)
 }
 
+/// The objects every publication has, besides its OSV records: answered
+/// 503, not 404, while nothing is published.
+const ALWAYS_PUBLISHED: &[&str] = &[
+    html::NAME,
+    jsonfeed::NAME,
+    rss::NAME,
+    atom::NAME,
+    audit::NAME,
+    changes::JSON_NAME,
+    changes::ATOM_NAME,
+    osv::ARCHIVE,
+    MANIFEST,
+    STATUS,
+];
+
+/// The objects a publication may have besides those (signing).
+const SOMETIMES_PUBLISHED: &[&str] = &[SIGNATURE, PUBLIC_KEY];
+
+/// The paths with a metrics label of their own: the service routes, then
+/// `/` and every fixed object name.
+static FIXED_ROUTES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ["/", "/healthz", "/readyz", "/metrics", "/hooks/github"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            ALWAYS_PUBLISHED
+                .iter()
+                .chain(SOMETIMES_PUBLISHED)
+                .map(|name| format!("/{name}")),
+        )
+        .collect()
+});
+
 /// The route template of `path`, a bounded label for metrics.
 pub fn route_of(path: &str, status: StatusCode) -> &'static str {
-    const FIXED: &[&str] = &[
-        "/",
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/hooks/github",
-        "/index.html",
-        "/index.json",
-        "/feed.xml",
-        "/atom.xml",
-        "/osv/all.zip",
-        "/manifest.json",
-        "/manifest.json.sig",
-        "/cvefeed.pub",
-        "/changes.json",
-        "/changes.xml",
-        "/status.json",
-    ];
-    if let Some(fixed) = FIXED.iter().find(|f| **f == path) {
+    let fixed: &'static [String] = &FIXED_ROUTES;
+    if let Some(fixed) = fixed.iter().find(|f| *f == path) {
         return fixed;
     }
     if status == StatusCode::NOT_FOUND {
@@ -140,10 +158,10 @@ async fn metrics_route(State(app): State<Arc<App>>, headers: HeaderMap) -> Respo
 
 /// Names answered with 503 (not 404) while nothing is published.
 fn is_feed_name(name: &str) -> bool {
-    matches!(
-        name,
-        "index.html" | "index.json" | "feed.xml" | "atom.xml" | MANIFEST | STATUS
-    ) || (name.starts_with("osv/") && !name[4..].contains('/'))
+    ALWAYS_PUBLISHED.contains(&name)
+        || name
+            .strip_prefix(osv::DIR)
+            .is_some_and(|record| !record.contains('/'))
 }
 
 /// JSON and OSV objects may be read by any web page.
@@ -154,7 +172,7 @@ fn allows_cors(name: &str) -> bool {
 async fn object(State(app): State<Arc<App>>, method: Method, req: Request) -> Response {
     let path = req.uri().path();
     let name = if path == "/" {
-        "index.html"
+        html::NAME
     } else {
         path.strip_prefix('/').unwrap_or(path)
     };
@@ -528,6 +546,22 @@ mod tests {
         assert!(etag_matches("\"b\", \"a\"", "\"a\""));
         assert!(etag_matches("*", "\"a\""));
         assert!(!etag_matches("\"a-gz\"", "\"a\""));
+    }
+
+    #[test]
+    fn every_fixed_object_has_its_label_and_answers_503_before_a_publish() {
+        for name in ALWAYS_PUBLISHED.iter().chain(SOMETIMES_PUBLISHED) {
+            let path = format!("/{name}");
+            assert_eq!(route_of(&path, StatusCode::OK), path);
+            assert_eq!(route_of(&path, StatusCode::NOT_FOUND), path);
+        }
+        assert_eq!(route_of("/audit.json", StatusCode::OK), "/audit.json");
+        for name in ["audit.json", "changes.json", "changes.xml", "osv/all.zip"] {
+            assert!(is_feed_name(name), "{name}");
+        }
+        assert!(is_feed_name("osv/CVE-2031-0001.json"));
+        assert!(!is_feed_name("osv/a/b.json") && !is_feed_name("manifest.json.sig"));
+        assert!(allows_cors("audit.json") && allows_cors("changes.json"));
     }
 
     #[test]

@@ -242,8 +242,22 @@ impl Current {
                 location: store.location(),
                 source,
             })?;
-        let mut raw = Vec::with_capacity(manifest.objects.len());
+        let mut prepared = Vec::with_capacity(manifest.objects.len());
         for (name, entry) in &manifest.objects {
+            // An object the loaded set lists with the same entry (sha256,
+            // content type, siblings) was read and verified already: it
+            // keeps its bytes and compression, and is not read again.
+            let unchanged = old
+                .as_ref()
+                .filter(|o| o.manifest.objects.get(name) == Some(entry))
+                .and_then(|o| o.objects.get(name))
+                .filter(|o| o.sha256 == entry.sha256 && o.content_type == entry.content_type);
+            if let Some(o) = unchanged {
+                let mut o = Object::clone(o);
+                o.set_last_modified(manifest.updated_at);
+                prepared.push((name.clone(), Prepared::Reused(Arc::new(o))));
+                continue;
+            }
             let torn = |why: String| LoadError::Torn {
                 location: store.location(),
                 name: name.clone(),
@@ -276,34 +290,37 @@ impl Current {
                 }
                 published.insert(*coding, Bytes::from(file.bytes));
             }
-            // Unchanged objects keep the compression done for the old set.
-            let reuse = old
-                .as_ref()
-                .and_then(|o| o.objects.get(name))
-                .filter(|o| o.sha256 == sha256 && o.content_type == entry.content_type)
-                .map(|o| {
-                    let mut o = Object::clone(o);
-                    o.set_last_modified(manifest.updated_at);
-                    Arc::new(o)
-                });
-            raw.push((
+            prepared.push((
                 name.clone(),
-                Bytes::from(file.bytes),
-                sha256,
-                entry.content_type.clone(),
-                reuse,
-                published,
+                Prepared::Read {
+                    bytes: Bytes::from(file.bytes),
+                    sha256,
+                    content_type: entry.content_type.clone(),
+                    published,
+                },
             ));
         }
         let updated_at = manifest.updated_at;
         let manifest_copy = manifest_bytes.clone();
         let objects = tokio::task::spawn_blocking(move || {
-            let mut objects: BTreeMap<String, Arc<Object>> = raw
+            let mut objects: BTreeMap<String, Arc<Object>> = prepared
                 .into_iter()
-                .map(|(name, bytes, sha, ct, reuse, published)| {
-                    let object = reuse.unwrap_or_else(|| {
-                        Arc::new(Object::with_sha(bytes, sha, &ct, updated_at, published))
-                    });
+                .map(|(name, prepared)| {
+                    let object = match prepared {
+                        Prepared::Reused(object) => object,
+                        Prepared::Read {
+                            bytes,
+                            sha256,
+                            content_type,
+                            published,
+                        } => Arc::new(Object::with_sha(
+                            bytes,
+                            sha256,
+                            &content_type,
+                            updated_at,
+                            published,
+                        )),
+                    };
                     (name, object)
                 })
                 .collect();
@@ -330,6 +347,18 @@ impl Current {
         self.swap(Arc::new(next));
         Ok(Reload::Loaded)
     }
+}
+
+/// An object of a new set: taken over from the loaded set, or read (and
+/// verified) and still to be compressed.
+enum Prepared {
+    Reused(Arc<Object>),
+    Read {
+        bytes: Bytes,
+        sha256: String,
+        content_type: String,
+        published: BTreeMap<m::Coding, Bytes>,
+    },
 }
 
 /// Serve `manifest.json.sig` beside the manifest, as read (serve holds no

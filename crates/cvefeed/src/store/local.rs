@@ -29,10 +29,11 @@
 //!
 //! This module owns the mapping of object names to files under the root
 //! and that layout; it never touches a path outside the root and knows
-//! nothing of feeds.
+//! nothing of feeds. Its file system calls run on tokio's blocking pool,
+//! never on the runtime's threads.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -115,6 +116,41 @@ impl LocalStore {
 
     fn version_of(bytes: &[u8]) -> Version {
         Version(hex::encode(Sha256::digest(bytes)))
+    }
+
+    /// Read `name`, `None` when absent. With a `limit`, a larger file is
+    /// [`StoreError::TooLarge`]: refused on its size before it is read,
+    /// and read no further than `limit + 1` bytes in case it grows or is
+    /// not a regular file.
+    fn read(&self, name: &str, limit: Option<u64>) -> Result<Option<Fetched>, StoreError> {
+        let path = self.path(name)?;
+        // `Ok(None)`: larger than `limit`.
+        let read = || -> std::io::Result<Option<Vec<u8>>> {
+            let Some(limit) = limit else {
+                return fs::read(&path).map(Some);
+            };
+            let file = fs::File::open(&path)?;
+            let size = file.metadata()?.len();
+            if size > limit {
+                return Ok(None);
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+            Ok((bytes.len() as u64 <= limit).then_some(bytes))
+        };
+        match read() {
+            Ok(Some(bytes)) => Ok(Some(Fetched {
+                version: Self::version_of(&bytes),
+                bytes,
+            })),
+            Ok(None) => Err(StoreError::TooLarge {
+                name: name.to_string(),
+                location: self.location(),
+                limit: limit.unwrap_or_default(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io("reading", name, e)),
+        }
     }
 
     /// The version of `name` as published now, `None` when absent.
@@ -415,6 +451,15 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Run `f` on the blocking pool and wait for it: file system calls block
+/// (`syncfs` for seconds), and `serve` answers requests on the runtime
+/// its refreshes run on.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 #[async_trait]
 impl Store for LocalStore {
     fn location(&self) -> String {
@@ -422,15 +467,13 @@ impl Store for LocalStore {
     }
 
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
-        let path = self.path(name)?;
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(Fetched {
-                version: Self::version_of(&bytes),
-                bytes,
-            })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io("reading", name, e)),
-        }
+        let (store, name) = (self.clone(), name.to_string());
+        blocking(move || store.read(&name, None)).await
+    }
+
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError> {
+        let (store, name) = (self.clone(), name.to_string());
+        blocking(move || store.read(&name, Some(limit))).await
     }
 
     async fn put(
@@ -440,24 +483,29 @@ impl Store for LocalStore {
         _content_type: &str,
         mode: PutMode,
     ) -> Result<(), StoreError> {
-        let path = self.path(name)?;
-        // Conditions are checked under the publish lock the pipeline holds.
-        self.check_mode(name, &mode)?;
-        self.write_atomically(name, &path, &bytes)
+        let (store, name) = (self.clone(), name.to_string());
+        blocking(move || {
+            let path = store.path(&name)?;
+            // Conditions are checked under the publish lock the pipeline holds.
+            store.check_mode(&name, &mode)?;
+            store.write_atomically(&name, &path, &bytes)
+        })
+        .await
     }
 
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
-        let path = self.path(name)?;
-        match fs::remove_file(&path) {
+        let (store, name) = (self.clone(), name.to_string());
+        blocking(move || match fs::remove_file(store.path(&name)?) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.io("deleting", name, e)),
-        }
+            Err(e) => Err(store.io("deleting", &name, e)),
+        })
+        .await
     }
 
     async fn begin(&self) -> Result<Box<dyn Publication + '_>, StoreError> {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             fs::create_dir_all(&store.root)
                 .map_err(|e| store.io("creating", "the directory", e))?;
             store.remove_orphans()?;
@@ -474,24 +522,33 @@ impl Store for LocalStore {
             Ok(Box::new(publication) as Box<dyn Publication>)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    fn commits_atomically(&self) -> bool {
+        true
     }
 
     async fn sync(&self) -> Result<(), StoreError> {
-        self.syncfs()
+        let store = self.clone();
+        blocking(move || store.syncfs()).await
     }
 
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError> {
-        fs::create_dir_all(&self.root).map_err(|e| self.io("creating", "the directory", e))?;
-        let path = self.root.join(LOCK_FILE);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| self.io("opening", LOCK_FILE, e))?;
+        let store = self.clone();
+        let file = blocking(move || {
+            fs::create_dir_all(&store.root)
+                .map_err(|e| store.io("creating", "the directory", e))?;
+            fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(store.root.join(LOCK_FILE))
+                .map_err(|e| store.io("opening", LOCK_FILE, e))
+        })
+        .await?;
         let start = Instant::now();
         loop {
+            // Never waits: a lock held elsewhere is `WouldBlock`.
             match file.try_lock() {
                 Ok(()) => return Ok(Some(StoreLock::new(FileLock(file)))),
                 Err(fs::TryLockError::WouldBlock) => {}
@@ -517,42 +574,52 @@ struct LocalPublication {
     committed: bool,
 }
 
-impl LocalPublication {
-    fn staged(&self, name: &str) -> Result<PathBuf, StoreError> {
-        check_name(name)?;
-        Ok(self.staging.join(name))
-    }
+/// `name` in the generation staged in `staging`.
+fn staged(staging: &Path, name: &str) -> Result<PathBuf, StoreError> {
+    check_name(name)?;
+    Ok(staging.join(name))
+}
 
-    /// Write `name` into the generation: a new file in place of the hard
-    /// link, so that the generation it was linked from keeps its bytes.
-    fn write(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let path = self.staged(name)?;
-        let written = (|| {
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            write_new(&path, bytes)
-        })();
-        written.map_err(|e| self.store.io("writing", name, e))
-    }
+/// Write `name` into the generation staged in `staging`: a new file in
+/// place of the hard link, so that the generation it was linked from keeps
+/// its bytes.
+fn write_staged(
+    store: &LocalStore,
+    staging: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    let path = staged(staging, name)?;
+    let written = (|| {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        write_new(&path, bytes)
+    })();
+    written.map_err(|e| store.io("writing", name, e))
 }
 
 #[async_trait]
 impl Publication for LocalPublication {
     async fn put(&self, name: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
-        self.write(name, &bytes)
+        let (store, staging) = (self.store.clone(), self.staging.clone());
+        let name = name.to_string();
+        blocking(move || write_staged(&store, &staging, &name, &bytes)).await
     }
 
     async fn remove(&self, name: &str) -> Result<(), StoreError> {
-        match fs::remove_file(self.staged(name)?) {
+        let (store, staging) = (self.store.clone(), self.staging.clone());
+        let name = name.to_string();
+        blocking(move || match fs::remove_file(staged(&staging, &name)?) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(self.store.io("deleting", name, e)),
-        }
+            Err(e) => Err(store.io("deleting", &name, e)),
+        })
+        .await
     }
 
     async fn commit(
@@ -560,10 +627,10 @@ impl Publication for LocalPublication {
         manifest: Vec<u8>,
         mode: PutMode,
     ) -> Result<(), StoreError> {
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let store = self.store.clone();
             store.check_mode(MANIFEST, &mode)?;
-            self.write(MANIFEST, &manifest)?;
+            write_staged(&store, &self.staging, MANIFEST, &manifest)?;
             store.prelink(&self.staging)?;
             // Every file of the generation is durable before it is switched in.
             store.syncfs()?;
@@ -587,7 +654,6 @@ impl Publication for LocalPublication {
             Ok(())
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 }
 

@@ -23,6 +23,7 @@ mod local;
 mod object;
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -225,6 +226,17 @@ pub enum StoreError {
         /// The store.
         location: String,
     },
+    /// An object is larger than the reader accepts
+    /// ([`Store::get_limited`]); it was not read.
+    #[error("{name} in {location} is larger than {limit} bytes; refusing to read it")]
+    TooLarge {
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+        /// The limit.
+        limit: u64,
+    },
     /// The object name is not allowed.
     #[error("{0:?} is not a valid object name")]
     BadName(String),
@@ -296,6 +308,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Read an object; `None` when it does not exist.
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError>;
 
+    /// Read an object of at most `limit` bytes; `None` when it does not
+    /// exist. A larger one is [`StoreError::TooLarge`], found without
+    /// reading more than `limit + 1` bytes of it: an object of any size
+    /// costs at most that much memory.
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError>;
+
     /// Write an object atomically: readers see the old or the new bytes.
     /// The write may not be durable until [`Store::sync`] returns.
     async fn put(
@@ -316,6 +334,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Take the publish lock, waiting at most `wait`. Stores whose writes
     /// are guarded by compare-and-swap alone return `None`.
     async fn lock(&self, wait: Duration) -> Result<Option<StoreLock>, StoreError>;
+
+    /// Whether a failed [`Publication::commit`] leaves nothing of the
+    /// publication visible (a directory discards its staged generation
+    /// whole), so that nothing needs putting back after it. A bucket,
+    /// whose objects are public as they are put, answers `false`.
+    fn commits_atomically(&self) -> bool {
+        false
+    }
 
     /// Make every [`Store::put`] so far durable (the pipeline calls it
     /// after the journal; a publication is made durable by its commit).
@@ -405,32 +431,39 @@ pub fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
     open_with(location, &OpenOptions::default())
 }
 
+/// The directory `location` names when it is local (a path, or
+/// `file:///path`); `None` for a bucket or any other scheme.
+pub fn local_path(location: &str) -> Option<&Path> {
+    match location.strip_prefix("file://") {
+        Some(path) => Some(Path::new(path)),
+        None => (!location.contains("://")).then(|| Path::new(location)),
+    }
+}
+
 /// Whether `location` names a local directory (a path or `file://`), not
 /// a bucket.
 pub fn is_local(location: &str) -> bool {
-    location.starts_with("file://") || !location.contains("://")
+    local_path(location).is_some()
 }
 
 /// Open `--out`: a directory path, `file:///path`, or a bucket
 /// (`gs://`, `s3://`, `az://`) with credentials from the cloud's standard
 /// environment variables and `options.config`.
 pub fn open_with(location: &str, options: &OpenOptions) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(path) = location.strip_prefix("file://") {
+    if let Some(path) = local_path(location) {
         return Ok(Box::new(LocalStore::new(path)));
     }
-    if let Some((scheme, _)) = location.split_once("://") {
-        let Some(cloud) = Cloud::from_scheme(scheme) else {
-            return Err(StoreError::Location {
-                location: location.to_string(),
-                reason: format!(
-                    "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
-                     gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
-                ),
-            });
-        };
-        return Ok(Box::new(BucketStore::open(cloud, location, options)?));
-    }
-    Ok(Box::new(LocalStore::new(location)))
+    let scheme = location.split_once("://").map_or("", |(scheme, _)| scheme);
+    let Some(cloud) = Cloud::from_scheme(scheme) else {
+        return Err(StoreError::Location {
+            location: location.to_string(),
+            reason: format!(
+                "the {scheme}:// scheme is not supported; use a directory path, file:///path, \
+                 gs://bucket/prefix, s3://bucket/prefix or az://container/prefix"
+            ),
+        });
+    };
+    Ok(Box::new(BucketStore::open(cloud, location, options)?))
 }
 
 #[cfg(test)]
@@ -465,6 +498,15 @@ mod tests {
         assert_eq!(p.for_name(SIGNATURE), "no-cache");
         assert_eq!(p.for_name(STATUS), "no-cache");
         assert_eq!(p.for_name(".cache/github-pages.json"), "no-store");
+    }
+
+    #[test]
+    fn local_locations() {
+        assert_eq!(local_path("./public"), Some(Path::new("./public")));
+        assert_eq!(local_path("file:///srv/feed"), Some(Path::new("/srv/feed")));
+        assert_eq!(local_path("s3://bucket/prefix"), None);
+        assert_eq!(local_path("ftp://host/x"), None);
+        assert!(is_local("public") && !is_local("gs://bucket"));
     }
 
     #[test]

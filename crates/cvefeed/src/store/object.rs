@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
@@ -255,6 +256,52 @@ impl BucketStore {
             .ok_or_else(|| self.missing_version(name))
     }
 
+    /// Read `name`, `None` when absent. With a `limit`, a larger object is
+    /// [`StoreError::TooLarge`]: refused on the size the response's
+    /// headers give, before its body is read, and read no further than
+    /// `limit` bytes should the body be longer.
+    async fn read(&self, name: &str, limit: Option<u64>) -> Result<Option<Fetched>, StoreError> {
+        let path = self.path(name)?;
+        let result = match self.inner.get(&path).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.err("reading", name, e)),
+        };
+        let version = self
+            .cloud
+            .version_of(result.meta.e_tag.clone(), result.meta.version.clone())
+            .ok_or_else(|| self.missing_version(name))?;
+        let Some(limit) = limit else {
+            let bytes = result
+                .bytes()
+                .await
+                .map_err(|e| self.err("reading", name, e))?;
+            return Ok(Some(Fetched {
+                bytes: bytes.to_vec(),
+                version,
+            }));
+        };
+        let too_large = || StoreError::TooLarge {
+            name: name.to_string(),
+            location: self.location.clone(),
+            limit,
+        };
+        if result.meta.size > limit {
+            // Dropping the response closes it unread.
+            return Err(too_large());
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(result.meta.size).unwrap_or(0));
+        let mut body = result.into_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| self.err("reading", name, e))?;
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some(Fetched { bytes, version }))
+    }
+
     fn missing_version(&self, name: &str) -> StoreError {
         StoreError::Location {
             location: self.location.clone(),
@@ -276,24 +323,11 @@ impl Store for BucketStore {
     }
 
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
-        let path = self.path(name)?;
-        let result = match self.inner.get(&path).await {
-            Ok(r) => r,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(self.err("reading", name, e)),
-        };
-        let version = self
-            .cloud
-            .version_of(result.meta.e_tag.clone(), result.meta.version.clone())
-            .ok_or_else(|| self.missing_version(name))?;
-        let bytes = result
-            .bytes()
-            .await
-            .map_err(|e| self.err("reading", name, e))?;
-        Ok(Some(Fetched {
-            bytes: bytes.to_vec(),
-            version,
-        }))
+        self.read(name, None).await
+    }
+
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError> {
+        self.read(name, Some(limit)).await
     }
 
     async fn put(
@@ -461,5 +495,49 @@ impl Lease for BucketLease {
 
     async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
         self.rewrite(Utc::now(), true).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+
+    fn in_memory() -> BucketStore {
+        BucketStore {
+            inner: Arc::new(InMemory::new()),
+            cloud: Cloud::S3,
+            location: "s3://bucket/feed".into(),
+            prefix: "feed/".into(),
+            cache: CachePolicy::default(),
+            lease_ttl: Duration::from_secs(300),
+            aws_instance_role_only: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bounded_read_refuses_a_larger_object_by_its_size() {
+        let store = in_memory();
+        let json = "application/json";
+        store
+            .put("big.json", vec![b'x'; 1001], json, PutMode::Overwrite)
+            .await
+            .unwrap();
+        let e = store.get_limited("big.json", 1000).await.unwrap_err();
+        assert!(
+            matches!(&e, StoreError::TooLarge { name, limit: 1000, .. } if name == "big.json"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "big.json in s3://bucket/feed is larger than 1000 bytes; refusing to read it"
+        );
+        let fetched = store.get_limited("big.json", 1001).await.unwrap().unwrap();
+        assert_eq!(fetched.bytes.len(), 1001);
+        assert_eq!(
+            Some(fetched.version),
+            store.get("big.json").await.unwrap().map(|f| f.version)
+        );
+        assert!(store.get_limited("absent.json", 1).await.unwrap().is_none());
     }
 }

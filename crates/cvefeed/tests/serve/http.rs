@@ -273,6 +273,8 @@ async fn answers_503_before_the_first_publish() {
         "/feed.xml",
         "/osv/CVE-2031-1001.json",
         "/status.json",
+        "/audit.json",
+        "/changes.json",
     ] {
         let res = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
@@ -491,6 +493,7 @@ async fn metrics_use_route_templates() {
     for path in [
         "/osv/CVE-2031-1001.json",
         "/osv/CVE-2031-1002.json",
+        "/audit.json",
         "/nope/1",
         "/nope/2",
     ] {
@@ -510,6 +513,10 @@ async fn metrics_use_route_templates() {
     );
     assert!(
         body.contains("cvefeed_http_requests_total{route=\"unmatched\",status=\"404\"} 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains("cvefeed_http_requests_total{route=\"/audit.json\",status=\"200\"} 1"),
         "{body}"
     );
     assert!(!body.contains("CVE-2031-1001") && !body.contains("/nope"));
@@ -633,12 +640,15 @@ async fn precompressed_siblings_are_served_as_published() {
             "{coding}"
         );
     }
-    // A sibling that no longer matches the manifest makes the set torn.
+    // A sibling that does not match a new manifest makes the set torn (an
+    // unchanged entry is not read again, so the manifest names new bytes).
     std::fs::write(out.join("index.html.gz"), b"not gzip").unwrap();
     std::fs::write(out.join("manifest.json"), {
         let mut m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
         m["updated_at"] = serde_json::json!("2031-12-31T00:00:00Z");
+        m["objects"]["index.html"]["encodings"]["gzip"]["sha256"] =
+            serde_json::json!(sha256(b"new gzip"));
         serde_json::to_vec(&m).unwrap()
     })
     .unwrap();

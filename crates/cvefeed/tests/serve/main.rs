@@ -3,6 +3,7 @@
 
 mod http;
 mod listen;
+mod reload;
 mod shutdown;
 mod support;
 mod webhook;

@@ -120,6 +120,9 @@ impl Store for FaultyStore {
     async fn get(&self, name: &str) -> Result<Option<Fetched>, StoreError> {
         self.inner.get(name).await
     }
+    async fn get_limited(&self, name: &str, limit: u64) -> Result<Option<Fetched>, StoreError> {
+        self.inner.get_limited(name, limit).await
+    }
     async fn put(
         &self,
         name: &str,
@@ -140,6 +143,9 @@ impl Store for FaultyStore {
     }
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.inner.delete(name).await
+    }
+    fn commits_atomically(&self) -> bool {
+        self.inner.commits_atomically()
     }
     async fn sync(&self) -> Result<(), StoreError> {
         self.inner.sync().await
