@@ -575,9 +575,7 @@ fn is_relevant(a: &Affected, scope: &Scope) -> bool {
     match (scope, classify_entry(&a.component, a.package.as_deref())) {
         (Scope::Core(_), Named::Kubernetes) => true,
         (Scope::Core(cs), Named::Core(c)) => cs.contains(&c),
-        (Scope::Separate(wanted), _) => {
-            separate_matches(wanted, &a.component, a.package.as_deref())
-        }
+        (Scope::Separate(wanted), Named::Separate(c)) => c == *wanted,
         _ => false,
     }
 }
