@@ -31,11 +31,7 @@ fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) ->
 
 /// A published directory holding a hand-made index.json.
 fn feed_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let feed = json!({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": "test",
-        "items": [
+    feed_dir_of(json!([
             item("CVE-2031-3001", Some(("HIGH", 8.1)),
                  json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]), ""),
             item("CVE-2031-3002", Some(("LOW", 3.1)),
@@ -45,7 +41,16 @@ fn feed_dir() -> tempfile::TempDir {
             item("CVE-2031-3004", None, json!([]), ""),
             item("CVE-2031-3005", None,
                  json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]), ""),
-        ]
+    ]))
+}
+
+/// A published directory whose index.json holds `items`.
+fn feed_dir_of(items: Value) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "test",
+        "items": items,
     });
     std::fs::write(
         dir.path().join("index.json"),
@@ -284,6 +289,64 @@ async fn sarif_output_reads_back() {
     assert_eq!(
         text,
         "kubelet 1.29.1 is affected by CVE-2031-3001: 1.29.1 is in the affected range >= 1.29.0, < 1.29.4 of kubelet. Fixed in 1.29.4"
+    );
+}
+
+/// One CVE that affects two components of one target gives two SARIF
+/// results: their locations and fingerprints differ by component, so code
+/// scanning keeps both.
+#[tokio::test]
+async fn sarif_results_differ_by_component() {
+    let dir = feed_dir_of(json!([item(
+        "CVE-2031-3006",
+        Some(("HIGH", 8.1)),
+        json!([
+            {"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.4"},
+            {"component": "kubelet", "package": "k8s.io/kubelet", "fixed": "1.29.4"}
+        ]),
+        ""
+    )]));
+    let r = run(&[
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "sarif",
+        "--version",
+        "1.29.3",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
+    let results = log.runs[0].results.as_ref().unwrap();
+    let seen: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            let uri = r.locations.as_ref().unwrap()[0]
+                .physical_location
+                .as_ref()
+                .unwrap()
+                .artifact_location
+                .as_ref()
+                .unwrap()
+                .uri
+                .as_deref()
+                .unwrap();
+            let fingerprint = r.partial_fingerprints.as_ref().unwrap()["cvefeed/v1"].as_str();
+            (uri, fingerprint)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "kubernetes/kubernetes/kube-apiserver@1.29.3",
+                "CVE-2031-3006/kubernetes/kubernetes/kube-apiserver@1.29.3"
+            ),
+            (
+                "kubernetes/kubernetes/kubelet@1.29.3",
+                "CVE-2031-3006/kubernetes/kubernetes/kubelet@1.29.3"
+            ),
+        ]
     );
 }
 
