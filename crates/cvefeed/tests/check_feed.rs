@@ -3,7 +3,7 @@
 //! data (the body parser fallback).
 
 use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
-use cvefeed::check::{CheckError, Origin, RangeData, UnknownReason};
+use cvefeed::check::{CheckError, FixNews, Origin, RangeData, UnknownReason};
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
 use serde_json::json;
@@ -204,6 +204,51 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
             reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
         }
     );
+}
+
+/// "No fix exists" is read from the announcement by the model's one rule,
+/// whichever phrase it uses.
+#[test]
+fn an_announcement_that_says_no_fix_exists_is_read_by_the_models_rule() {
+    let bodies = [
+        ("This issue won't be fixed in kubectl.", FixNews::NoFix),
+        ("The bug will not be fixed.", FixNews::NoFix),
+        ("No fix is planned for this issue.", FixNews::NoFix),
+        ("There is no patch for this issue.", FixNews::NoFix),
+        (
+            "Releases before 1.28 will not receive security updates.",
+            FixNews::NoFix,
+        ),
+        ("**Fixed Versions:** None", FixNews::NoFix),
+        ("Fixed Versions: None.", FixNews::NoFix),
+        (
+            "#### Fixed Versions\n\n- None. A longer term fix is proposed.\n",
+            FixNews::NoFix,
+        ),
+        (
+            "#### Fixed Versions\n\n- kubectl v1.30.3\n",
+            FixNews::Ranges,
+        ),
+        ("It was fixed quickly.", FixNews::Ranges),
+    ];
+    let items: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(n, (body, _))| {
+            json!({"id": format!("CVE-2031-{:04}", 2100 + n), "content_text": body,
+                   "_kubernetes_io": {"status": "fixed"}})
+        })
+        .collect();
+    let feed = json!({"version": "https://jsonfeed.org/version/1.1", "items": items});
+    let entries = parse_feed(&serde_json::to_vec(&feed).unwrap(), "phrases").unwrap();
+    for ((body, news), entry) in bodies.iter().zip(&entries) {
+        assert_eq!(entry.fix_news, *news, "{body}");
+        assert_eq!(
+            vuln::markdown::states_no_fix(body),
+            *news == FixNews::NoFix,
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]

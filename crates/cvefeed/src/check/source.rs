@@ -553,51 +553,6 @@ pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckE
     Ok(entries)
 }
 
-/// Whether an announcement says in so many words that no fix exists: a
-/// "Fixed Versions" heading followed by "None", or one of the phrases the
-/// Security Response Committee uses ("will not be fixed", "will not
-/// receive security updates", "there is no patch").
-pub fn states_no_fix(body: &str) -> bool {
-    const PHRASES: [&str; 6] = [
-        "will not be fixed",
-        "won't be fixed",
-        "will not receive security updates",
-        "no fix is available",
-        "there is no fix",
-        "there is no patch",
-    ];
-    let lower = body.to_lowercase();
-    if PHRASES.iter().any(|p| lower.contains(p)) {
-        return true;
-    }
-    // "Fixed Versions" (a heading, a bold line, a label) and then, on the
-    // same line or the first non-empty line after it, "None".
-    let mut lines = lower
-        .lines()
-        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c)));
-    while let Some(line) = lines.by_ref().next() {
-        if let Some(rest) = line
-            .strip_prefix("fixed versions")
-            .or_else(|| line.strip_prefix("fixed version"))
-        {
-            let rest = rest.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c));
-            let next = if rest.is_empty() {
-                lines.by_ref().find(|l| !l.is_empty()).unwrap_or("")
-            } else {
-                rest
-            };
-            if next == "none"
-                || next.starts_with("none.")
-                || next.starts_with("none ")
-                || next.starts_with("none,")
-            {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 fn entry(id: &CveId, item: Item) -> FeedEntry {
     let ext = item.extension.unwrap_or_default();
     let body = item.content_text.unwrap_or_default();
@@ -648,7 +603,7 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
             vector: Some(s.vector),
         }),
     };
-    let fix_news = if ext.status == Some(Status::Unfixed) || states_no_fix(&body) {
+    let fix_news = if ext.status == Some(Status::Unfixed) || vuln::markdown::states_no_fix(&body) {
         FixNews::NoFix
     } else {
         FixNews::Ranges
