@@ -32,15 +32,31 @@ fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) ->
 /// A published directory holding a hand-made index.json.
 fn feed_dir() -> tempfile::TempDir {
     feed_dir_of(json!([
-            item("CVE-2031-3001", Some(("HIGH", 8.1)),
-                 json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]), ""),
-            item("CVE-2031-3002", Some(("LOW", 3.1)),
-                 json!([{"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.2"}]), ""),
-            item("CVE-2031-3003", Some(("CRITICAL", 9.8)),
-                 json!([{"component": "ingress-nginx", "fixed": "1.11.5"}]), ""),
-            item("CVE-2031-3004", None, json!([]), ""),
-            item("CVE-2031-3005", None,
-                 json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]), ""),
+        item(
+            "CVE-2031-3001",
+            Some(("HIGH", 8.1)),
+            json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]),
+            ""
+        ),
+        item(
+            "CVE-2031-3002",
+            Some(("LOW", 3.1)),
+            json!([{"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.2"}]),
+            ""
+        ),
+        item(
+            "CVE-2031-3003",
+            Some(("CRITICAL", 9.8)),
+            json!([{"component": "ingress-nginx", "fixed": "1.11.5"}]),
+            ""
+        ),
+        item("CVE-2031-3004", None, json!([]), ""),
+        item(
+            "CVE-2031-3005",
+            None,
+            json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]),
+            ""
+        ),
     ]))
 }
 
