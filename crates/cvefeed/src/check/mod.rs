@@ -68,7 +68,7 @@ pub enum CheckError {
         "cannot fetch the feed {url} (check the URL and the network, or pass --feed with a local copy)"
     )]
     FeedFetch {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
         /// The cause (without the URL, named above).
         source: reqwest::Error,
@@ -79,7 +79,7 @@ pub enum CheckError {
          the server is misbehaving: pass --feed with a local copy"
     )]
     FeedNotModified {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
     },
     /// A feed is larger than the size limit.
@@ -99,13 +99,13 @@ pub enum CheckError {
          run once with network access, or pass --feed with a local copy"
     )]
     NoCachedCopy {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
     },
     /// The feed URL answered with an error status.
     #[error("the feed {url} answered HTTP {status}; check the URL")]
     FeedStatus {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
         /// The status code.
         status: u16,
@@ -113,7 +113,7 @@ pub enum CheckError {
     /// `--feed` looks like a URL but is not one.
     #[error("{location} is not a valid feed URL")]
     FeedUrl {
-        /// What was given.
+        /// What was given, without what looks like credentials.
         location: String,
         /// The parse error.
         source: url::ParseError,

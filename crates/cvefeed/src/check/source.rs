@@ -51,17 +51,14 @@ impl FeedLocation {
     /// anything else is a store location.
     pub fn parse(location: &str) -> Result<FeedLocation, CheckError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            let url = url::Url::parse(location).map_err(|source| CheckError::FeedUrl {
-                location: location.to_string(),
+            let url_err = |source| CheckError::FeedUrl {
+                location: redacted_input(location),
                 source,
-            })?;
+            };
+            let url = url::Url::parse(location).map_err(url_err)?;
             // A directory URL (`https://host/path/`) names its index.json.
             let url = if url.path().ends_with('/') {
-                url.join("index.json")
-                    .map_err(|source| CheckError::FeedUrl {
-                        location: location.to_string(),
-                        source,
-                    })?
+                url.join("index.json").map_err(url_err)?
             } else {
                 url
             };
@@ -74,14 +71,47 @@ impl FeedLocation {
         Ok(FeedLocation::Store(location.to_string()))
     }
 
-    /// The location in words.
+    /// The location in words; a URL [redacted](redacted_url).
     pub fn describe(&self) -> String {
         match self {
-            FeedLocation::Url(u) => u.to_string(),
+            FeedLocation::Url(u) => redacted_url(u),
             FeedLocation::File(p) => p.display().to_string(),
             FeedLocation::Store(s) => s.clone(),
         }
     }
+}
+
+/// A feed URL as messages and reports show it: `scheme://host[:port]/path`,
+/// without the user name and password, the query and the fragment, any of
+/// which may carry a credential (`https://user:token@host/…`,
+/// `?token=…`). The full URL is sent, and kept in the cache's own record,
+/// but never shown.
+pub fn redacted_url(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+/// [`redacted_url`] for a `scheme://…` string that does not parse as a URL:
+/// what looks like a user name and password, a query and a fragment are
+/// left out.
+fn redacted_input(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = tail.split(['?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{host}{path}")
 }
 
 /// How a feed was obtained.
@@ -280,7 +310,8 @@ fn from_cache(
         bytes,
         freshness: Freshness::Cached,
         warnings: vec![format!(
-            "{why}: using the cached copy of {url}, fetched {} ({} old)",
+            "{why}: using the cached copy of {}, fetched {} ({} old)",
+            redacted_url(url),
             meta.fetched_at.format("%Y-%m-%d %H:%M UTC"),
             if age.to_string() == "0s" {
                 "less than a minute".to_string()
@@ -301,7 +332,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         return match &cached {
             Some((paths, meta)) => from_cache(url, paths, meta, "--offline", options),
             None => Err(CheckError::NoCachedCopy {
-                url: url.to_string(),
+                url: redacted_url(url),
             }),
         };
     }
@@ -331,12 +362,13 @@ async fn download(
     paths: Option<CachePaths>,
     cached: Option<&CacheMeta>,
 ) -> Result<Loaded, CheckError> {
+    let shown = redacted_url(url);
     let fetch_err = |source: reqwest::Error| CheckError::FeedFetch {
-        url: url.to_string(),
+        url: shown.clone(),
         source: source.without_url(),
     };
     let too_large = || CheckError::FeedTooLarge {
-        location: url.to_string(),
+        location: shown.clone(),
         limit: options.max_size,
     };
     let client = http::builder(options.timeout, Redirects::Follow)
@@ -363,14 +395,12 @@ async fn download(
                     pending: None,
                 })
             }
-            _ => Err(CheckError::FeedNotModified {
-                url: url.to_string(),
-            }),
+            _ => Err(CheckError::FeedNotModified { url: shown.clone() }),
         };
     }
     if !status.is_success() {
         return Err(CheckError::FeedStatus {
-            url: url.to_string(),
+            url: shown.clone(),
             status: status.as_u16(),
         });
     }
