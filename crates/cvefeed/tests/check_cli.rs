@@ -726,6 +726,47 @@ async fn add_ons_are_found_from_workload_images() {
     assert_eq!(r.code, 1, "CVE-2031-4001 is critical: {}", r.stdout);
 }
 
+/// A server that never stops paging pods is stopped after 200 pages, with
+/// a warning that the list was cut: the pods past it are not checked, and
+/// the check says so.
+#[tokio::test]
+async fn a_list_that_never_ends_is_cut_with_a_warning() {
+    let server = cluster_server(200).await;
+    // Before the helper's pods: every page names a next one.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "PodList", "apiVersion": "v1",
+            "metadata": {"resourceVersion": "8", "continue": "more"},
+            "items": [pod("web", "app-1", None, &["registry.k8s.io/ingress-nginx/controller:v1.11.4"])]
+        })))
+        .with_priority(1)
+        .expect(200)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let reading = cluster::read(Some(&kc), None).await.unwrap();
+    assert_eq!(
+        reading.warnings,
+        [
+            "the list of pods in all namespaces was cut after 200 pages of 500 (the API server kept \
+             sending continue tokens): 200 were read, any past them were not checked",
+            "2 node(s) report no kube-proxy version (worker-a, worker-b); kube-proxy is not checked there",
+        ]
+    );
+    // What was read is still checked.
+    assert!(
+        reading
+            .targets
+            .iter()
+            .any(|t| t.name == "ingress-nginx" && t.version.raw() == "v1.11.4"),
+        "{:?}",
+        reading.targets
+    );
+    server.verify().await;
+}
+
 /// Without permission to list pods, the check warns and still gives the
 /// core results.
 #[tokio::test]

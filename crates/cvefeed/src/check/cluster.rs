@@ -23,10 +23,13 @@ use super::component::{CoreComponent, Named};
 use super::{CheckError, Installed, InstalledVersion, Scope, Target, UnknownReason};
 use cvefeed_model::advisory::vuln::components::{self, Component};
 
-/// At most this many pages of 500 are listed (of nodes, of pods): 100,000
-/// objects, beyond any real cluster; a server that keeps sending
-/// continue tokens is stopped there.
+/// At most this many pages of [`PAGE_SIZE`] are listed (of nodes, of
+/// pods): 100,000 objects, beyond any real cluster; a server that keeps
+/// sending continue tokens is stopped there, with a warning.
 const MAX_PAGES: usize = 200;
+
+/// Objects asked for per page.
+const PAGE_SIZE: u32 = 500;
 
 /// The versions one node reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,20 +278,34 @@ async fn config(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Conf
 }
 
 /// What was listed; a list refused for want of permission is a warning
-/// that names `what` and what was therefore `unchecked`, and nothing.
+/// that names `what` and what was therefore `unchecked`, and nothing; a
+/// list cut at [`MAX_PAGES`] is a warning that says so.
 fn allowed<T>(
-    listed: Result<Vec<T>, kube::Error>,
+    listed: Result<Listed<T>, kube::Error>,
     what: &str,
     unchecked: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<T>, kube::Error> {
-    listed.or_else(|e| match forbidden(&e) {
-        Some(status) => {
-            warnings.push(format!("cannot list {what} ({status}): {unchecked}"));
-            Ok(Vec::new())
+    match listed {
+        Ok(Listed {
+            items,
+            cut: Some(read),
+        }) => {
+            warnings.push(format!(
+                "the list of {what} was cut after {MAX_PAGES} pages of {PAGE_SIZE} (the API server \
+                 kept sending continue tokens): {read} were read, any past them were not checked"
+            ));
+            Ok(items)
         }
-        None => Err(e),
-    })
+        Ok(Listed { items, cut: None }) => Ok(items),
+        Err(e) => match forbidden(&e) {
+            Some(status) => {
+                warnings.push(format!("cannot list {what} ({status}): {unchecked}"));
+                Ok(Vec::new())
+            }
+            None => Err(e),
+        },
+    }
 }
 
 /// Whether a list failed for want of permission.
@@ -358,24 +375,38 @@ pub async fn read(
     })
 }
 
+/// What [`list_all`] read.
+struct Listed<T> {
+    /// What the objects read gave.
+    items: Vec<T>,
+    /// When the list stopped at [`MAX_PAGES`] with a continue token
+    /// pending: how many objects were read (those past them were not).
+    cut: Option<usize>,
+}
+
 /// Every object of kind `K` in the cluster (every namespace), page by
-/// page, each turned into `T`s by `each`.
-async fn list_all<K, T>(client: Client, each: fn(&K) -> Vec<T>) -> Result<Vec<T>, kube::Error>
+/// page (at most [`MAX_PAGES`]), each turned into `T`s by `each`.
+async fn list_all<K, T>(client: Client, each: fn(&K) -> Vec<T>) -> Result<Listed<T>, kube::Error>
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
     let api: Api<K> = Api::all(client);
-    let mut out = Vec::new();
-    let mut params = ListParams::default().limit(500);
+    let mut items = Vec::new();
+    let mut read = 0;
+    let mut params = ListParams::default().limit(PAGE_SIZE);
     for _ in 0..MAX_PAGES {
         let page = api.list(&params).await?;
-        out.extend(page.items.iter().flat_map(each));
+        read += page.items.len();
+        items.extend(page.items.iter().flat_map(each));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),
-            None => break,
+            None => return Ok(Listed { items, cut: None }),
         }
     }
-    Ok(out)
+    Ok(Listed {
+        items,
+        cut: Some(read),
+    })
 }
 
 fn node_versions(n: &Node) -> Vec<NodeVersions> {
