@@ -767,6 +767,48 @@ async fn a_list_that_never_ends_is_cut_with_a_warning() {
     server.verify().await;
 }
 
+/// kube-proxy found as a DaemonSet image stands for the nodes' deprecated
+/// kube-proxy field: no warning that nodes miss it. A kubelet is never an
+/// image, so its warning stays.
+#[tokio::test]
+async fn a_kube_proxy_image_stands_for_the_nodes_field() {
+    let server = cluster_server(200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/nodes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+            "items": [node("worker-a", "v1.29.3", ""), node("worker-b", "", "")]
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "8"},
+            "items": [pod("kube-system", "kube-proxy-x1", Some(("DaemonSet", "kube-proxy")),
+                          &["registry.k8s.io/kube-proxy:v1.29.3"])]
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let reading = cluster::read(Some(&kc), None).await.unwrap();
+    assert_eq!(
+        reading.warnings,
+        ["1 node(s) report no kubelet version (worker-b); kubelet is not checked there"]
+    );
+    assert!(
+        reading
+            .targets
+            .iter()
+            .any(|t| t.name == "kube-proxy" && t.origin == "images of kube-system/kube-proxy"),
+        "{:?}",
+        reading.targets
+    );
+}
+
 /// Without permission to list pods, the check warns and still gives the
 /// core results.
 #[tokio::test]

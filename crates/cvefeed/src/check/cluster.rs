@@ -54,13 +54,36 @@ pub struct ClusterReading {
     pub warnings: Vec<String>,
 }
 
+/// The nodes that report no version of a component: it is not checked
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingVersion {
+    /// The component (kubelet or kube-proxy).
+    pub component: CoreComponent,
+    /// The nodes, in the order listed.
+    pub nodes: Vec<String>,
+}
+
+impl MissingVersion {
+    /// The warning a report gives.
+    pub fn warning(&self) -> String {
+        let component = self.component;
+        format!(
+            "{} node(s) report no {component} version ({}); {component} is not checked there",
+            self.nodes.len(),
+            self.nodes.join(", ")
+        )
+    }
+}
+
 /// Build the targets of a cluster: the control plane at the API server's
 /// version, then one kubelet and one kube-proxy target per distinct
-/// version, naming their nodes. Empty node versions are skipped.
+/// version, naming their nodes. Empty node versions are skipped, and
+/// returned as the nodes that miss them.
 pub fn targets(
     apiserver: &str,
     nodes: &[NodeVersions],
-) -> Result<(Vec<Target>, Vec<String>), CheckError> {
+) -> Result<(Vec<Target>, Vec<MissingVersion>), CheckError> {
     let mut out = vec![Target {
         name: "control plane".to_string(),
         scope: Scope::Core(CoreComponent::CONTROL_PLANE.to_vec()),
@@ -69,7 +92,7 @@ pub fn targets(
             "API server /version (controller manager and scheduler assumed at the same version)"
                 .to_string(),
     }];
-    let mut warnings = Vec::new();
+    let mut missing_versions = Vec::new();
     for (component, pick) in [
         (
             CoreComponent::Kubelet,
@@ -90,11 +113,10 @@ pub fn targets(
             }
         }
         if !missing.is_empty() {
-            warnings.push(format!(
-                "{} node(s) report no {component} version ({}); {component} is not checked there",
-                missing.len(),
-                missing.join(", ")
-            ));
+            missing_versions.push(MissingVersion {
+                component,
+                nodes: missing.into_iter().map(str::to_string).collect(),
+            });
         }
         for (version, names) in by_version {
             let version: InstalledVersion = version.parse()?;
@@ -106,7 +128,7 @@ pub fn targets(
             });
         }
     }
-    Ok((out, warnings))
+    Ok((out, missing_versions))
 }
 
 /// One container image of a running Pod, and the workload it belongs to.
@@ -356,16 +378,16 @@ pub async fn read(
         &mut warnings,
     )
     .map_err(cluster_err("listing pods"))?;
-    let (mut targets, more) = targets(&info.git_version, &nodes)?;
+    let (mut targets, missing) = targets(&info.git_version, &nodes)?;
     let images = image_targets(&images);
     // kube-proxy usually runs as a DaemonSet: when its image was found,
     // the nodes' deprecated kube-proxy field is not missed.
-    let proxy_image = images
-        .iter()
-        .any(|t| t.scope == Scope::Core(vec![CoreComponent::KubeProxy]));
+    let found_as_image = |c: CoreComponent| images.iter().any(|t| t.scope == Scope::Core(vec![c]));
     warnings.extend(
-        more.into_iter()
-            .filter(|w| !(proxy_image && w.contains(CoreComponent::KubeProxy.name()))),
+        missing
+            .iter()
+            .filter(|m| !(m.component == CoreComponent::KubeProxy && found_as_image(m.component)))
+            .map(MissingVersion::warning),
     );
     merge_targets(&mut targets, images);
     Ok(ClusterReading {
@@ -470,6 +492,50 @@ fn pod_images(pod: &Pod) -> Vec<PodImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nodes_without_a_version_are_data() {
+        let node = |name: &str, kubelet: &str, kube_proxy: &str| NodeVersions {
+            name: name.into(),
+            kubelet: kubelet.into(),
+            kube_proxy: kube_proxy.into(),
+        };
+        let (targets, missing) = targets(
+            "v1.29.3",
+            &[
+                node("a", "v1.29.3", ""),
+                node("b", " ", ""),
+                node("c", "v1.29.3", "v1.29.3"),
+            ],
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.origin.as_str()))
+            .skip(1)
+            .collect();
+        assert_eq!(
+            names,
+            [("kubelet", "nodes a, c"), ("kube-proxy", "nodes c")]
+        );
+        assert_eq!(
+            missing,
+            [
+                MissingVersion {
+                    component: CoreComponent::Kubelet,
+                    nodes: vec!["b".into()],
+                },
+                MissingVersion {
+                    component: CoreComponent::KubeProxy,
+                    nodes: vec!["a".into(), "b".into()],
+                },
+            ]
+        );
+        assert_eq!(
+            missing[1].warning(),
+            "2 node(s) report no kube-proxy version (a, b); kube-proxy is not checked there"
+        );
+    }
 
     #[test]
     fn image_references_come_apart() {
