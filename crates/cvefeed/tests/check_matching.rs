@@ -302,6 +302,70 @@ fn an_entry_known_by_its_module_is_ignored_by_its_component_name() {
     assert!(!fails(&results, None, false));
 }
 
+/// An ignore entry matches the components a result resolved to, not the
+/// words it shows: an unknown result that names the feed's own words, and
+/// a Kubernetes-wide entry shown under its own name (kubeadm).
+#[test]
+fn ignore_entries_match_resolved_components() {
+    let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    let ignored = |e: &FeedEntry, target: &str, component: &str| {
+        let mut results = assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()]);
+        assert_eq!(results.len(), 1);
+        assert_ne!(results[0].verdict, Verdict::NotAffected);
+        let ignores = ignore::parse(
+            &format!(
+                "- id: {}\n  component: {component}\n  reason: accepted\n",
+                e.id
+            ),
+            "ignore.yaml",
+        )
+        .unwrap();
+        ignore::apply(&mut results, &ignores, false, today);
+        (results[0].component.clone(), results[0].ignored.is_some())
+    };
+    // No versions for the component: unknown, shown in the feed's words.
+    let e = entry(
+        "CVE-2030-0016",
+        Some(Rating::High),
+        vec![affected(
+            "ingress controller",
+            Some("k8s.io/ingress-nginx"),
+            vec![],
+        )],
+    );
+    assert_eq!(
+        ignored(&e, "ingress-nginx=1.11.2", "ingress-nginx"),
+        ("ingress controller".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "ingress-nginx=1.11.2", "kubelet"),
+        ("ingress controller".to_string(), false)
+    );
+    // kubeadm of module k8s.io/kubernetes concerns every core component;
+    // it is shown, and ignored, as kubeadm (or as kubernetes).
+    let e = entry(
+        "CVE-2030-0017",
+        Some(Rating::High),
+        vec![affected(
+            "kubeadm",
+            Some("k8s.io/kubernetes"),
+            vec![range(None, Some("1.29.4"), None)],
+        )],
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubeadm"),
+        ("kubeadm".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubernetes"),
+        ("kubeadm".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubelet"),
+        ("kubeadm".to_string(), false)
+    );
+}
+
 #[test]
 fn no_ranges_is_unknown_never_not_affected() {
     let mut e = entry("CVE-2030-0006", Some(Rating::High), vec![]);

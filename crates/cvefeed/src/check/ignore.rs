@@ -14,7 +14,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::component::{Named, classify_name, resolve};
+use super::component::{Named, resolve};
 use super::{CheckResult, FixState, Verdict};
 use cvefeed_model::advisory::CveId;
 
@@ -154,14 +154,15 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<IgnoreEntry>, IgnoreError> {
         .collect()
 }
 
-/// Whether `entry` names the component of `result`.
+/// Whether `entry` names a component of `result` (as the component table
+/// resolved it: [`CheckResult::components`]); `kubernetes` names every
+/// core component.
 fn names_component(entry: &IgnoreEntry, result: &CheckResult) -> bool {
     let Some(wanted) = &entry.component else {
         return true;
     };
-    result.component.split(", ").any(|c| {
-        let named = classify_name(c);
-        &named == wanted || (*wanted == Named::Kubernetes && matches!(named, Named::Core(_)))
+    result.components.iter().any(|named| {
+        named == wanted || (*wanted == Named::Kubernetes && matches!(named, Named::Core(_)))
     })
 }
 

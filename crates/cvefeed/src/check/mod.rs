@@ -216,6 +216,14 @@ impl Scope {
         }
     }
 
+    /// What the scope's components denote.
+    pub fn named(&self) -> Vec<Named> {
+        match self {
+            Scope::Core(cs) => cs.iter().copied().map(Named::Core).collect(),
+            Scope::Separate(c) => vec![Named::Separate(c)],
+        }
+    }
+
     /// Component names, for reports.
     pub fn names(&self) -> Vec<String> {
         match self {
@@ -479,6 +487,10 @@ pub struct CheckResult {
     pub verdict: Verdict,
     /// The component(s) the verdict is about.
     pub component: String,
+    /// What `component` denotes in the component table, for matching (an
+    /// ignore entry's component); not part of any output.
+    #[serde(skip)]
+    pub components: Vec<Named>,
     /// The installed version, as reported.
     pub installed: String,
     /// The first fixed version of the matching range, when affected and
@@ -635,6 +647,7 @@ fn assess_one(
         id: entry.id.to_string(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
+        components: target.scope.named(),
         installed: target.version.raw().to_string(),
         fixed_in: None,
         fix: None,
@@ -694,6 +707,7 @@ fn assess_one(
         Installed::Version(v) => v,
         Installed::Unreadable { raw, why } => {
             result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+            result.components = resolved(relevant.iter().copied());
             result.unknown_reason = Some(*why);
             result.reason = format!(
                 "{} runs as {raw}, {}",
@@ -740,17 +754,20 @@ fn assess_one(
         .partition(|(_, _, h)| h.is_ok());
     if !known.is_empty() {
         // One result per affected component, its best fix.
-        let mut by_component: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+        let mut by_component: BTreeMap<String, (Vec<Named>, Vec<Hit>)> = BTreeMap::new();
         for (a, r, h) in known {
             let (fix, version) = h.expect("partitioned");
-            by_component
-                .entry(component_name(a))
-                .or_default()
-                .push((r, fix, version));
+            let (named, hits) = by_component.entry(component_name(a)).or_default();
+            for n in resolved(std::iter::once::<&Affected>(a)) {
+                if !named.contains(&n) {
+                    named.push(n);
+                }
+            }
+            hits.push((r, fix, version));
         }
         return by_component
             .into_iter()
-            .map(|(component, hits)| {
+            .map(|(component, (components, hits))| {
                 let fixed = hits.iter().filter_map(|(_, _, f)| f.clone()).min();
                 let fix = if fixed.is_some() {
                     FixState::Fixed
@@ -771,6 +788,7 @@ fn assess_one(
                 with_notes(CheckResult {
                     verdict: Verdict::Affected,
                     component,
+                    components,
                     fixed_in: fixed.map(|f| f.to_string()),
                     fix: Some(fix),
                     reason,
@@ -780,8 +798,10 @@ fn assess_one(
             .collect();
     }
     result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+    result.components = resolved(relevant.iter().copied());
     if let Some((a, r, _)) = unstated.first() {
         result.component = component_name(a);
+        result.components = resolved(std::iter::once::<&Affected>(a));
         result.unknown_reason = Some(UnknownReason::FixedVersionNotStated);
         result.reason = format!(
             "fixed, but the fixed version is not stated: the issue is closed as fixed and \
@@ -810,6 +830,28 @@ fn assess_one(
         );
     }
     vec![with_notes(result)]
+}
+
+/// What the feed entries denote, each once: [`classify_entry`], and for an
+/// entry about Kubernetes as a whole that names a component of its own
+/// (`kubeadm` of module `k8s.io/kubernetes`), that component too, since
+/// reports show its name ([`component_name`]).
+fn resolved<'a>(affected: impl Iterator<Item = &'a Affected>) -> Vec<Named> {
+    let mut out: Vec<Named> = Vec::new();
+    for a in affected {
+        let entry = classify_entry(&a.component, a.package.as_deref());
+        let by_name = match entry {
+            Named::Kubernetes => Some(component::classify_name(&a.component))
+                .filter(|n| !matches!(n, Named::Other(_))),
+            _ => None,
+        };
+        for n in std::iter::once(entry).chain(by_name) {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
 }
 
 /// The component name of a feed entry as reports give it: the table's
