@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::version::parse_range_version;
 use super::{CheckError, FeedEntry, FixNews, Origin, RangeData, SeverityInfo, UnknownReason};
+use crate::fsread::{self, CappedError};
 use crate::http::{self, Redirects};
 use crate::store;
 use crate::verify;
@@ -239,25 +240,19 @@ impl PendingCache {
     }
 }
 
-/// Read at most `limit` bytes of a file; a larger file is an error.
-fn read_capped(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
-    use std::io::Read;
-    let read_err = |source| CheckError::FeedRead {
-        location: location.to_string(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > limit {
-        return Err(CheckError::FeedTooLarge {
+/// Read a feed file (or the cached copy) named `location` in messages,
+/// within `limit` bytes ([`fsread::read_capped`]).
+fn read_file(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
+    fsread::read_capped(path, limit).map_err(|e| match e {
+        CappedError::Io(source) => CheckError::FeedRead {
+            location: location.to_string(),
+            source,
+        },
+        CappedError::TooLarge { limit } => CheckError::FeedTooLarge {
             location: location.to_string(),
             limit,
-        });
-    }
-    Ok(bytes)
+        },
+    })
 }
 
 /// Read the feed at `location`, never more than [`FetchOptions::max_size`]
@@ -269,7 +264,7 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
     };
     match location {
         FeedLocation::File(path) => {
-            read_capped(path, options.max_size, &path.display().to_string()).map(Loaded::local)
+            read_file(path, options.max_size, &path.display().to_string()).map(Loaded::local)
         }
         FeedLocation::Store(loc) => {
             let store = store::open(loc).map_err(CheckError::FeedStore)?;
@@ -297,7 +292,7 @@ fn from_cache(
     why: &str,
     options: &FetchOptions,
 ) -> Result<Loaded, CheckError> {
-    let bytes = read_capped(
+    let bytes = read_file(
         &paths.body,
         options.max_size,
         &paths.body.display().to_string(),
@@ -383,7 +378,7 @@ async fn download(
     if status == StatusCode::NOT_MODIFIED {
         return match (cached, paths) {
             (Some(_), Some(paths)) => {
-                let bytes = read_capped(
+                let bytes = read_file(
                     &paths.body,
                     options.max_size,
                     &paths.body.display().to_string(),
