@@ -21,13 +21,14 @@
 //!   published; [`keys`]: key files and `cvefeed keygen`.
 //!
 //! Shared by the shells: [`http`] (how HTTP clients are built), [`retry`]
-//! (the retry and backoff rules) and [`error`] (how an error chain is
-//! written).
+//! (the retry and backoff rules), [`error`] (how an error chain is
+//! written) and [`fsread`] (reading a local file within a size limit).
 
 pub mod check;
 pub mod compress;
 pub mod cverecords;
 pub mod error;
+pub mod fsread;
 pub mod github;
 pub mod hooks;
 pub mod http;

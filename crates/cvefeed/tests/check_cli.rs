@@ -31,21 +31,42 @@ fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) ->
 
 /// A published directory holding a hand-made index.json.
 fn feed_dir() -> tempfile::TempDir {
+    feed_dir_of(json!([
+        item(
+            "CVE-2031-3001",
+            Some(("HIGH", 8.1)),
+            json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]),
+            ""
+        ),
+        item(
+            "CVE-2031-3002",
+            Some(("LOW", 3.1)),
+            json!([{"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.2"}]),
+            ""
+        ),
+        item(
+            "CVE-2031-3003",
+            Some(("CRITICAL", 9.8)),
+            json!([{"component": "ingress-nginx", "fixed": "1.11.5"}]),
+            ""
+        ),
+        item("CVE-2031-3004", None, json!([]), ""),
+        item(
+            "CVE-2031-3005",
+            None,
+            json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]),
+            ""
+        ),
+    ]))
+}
+
+/// A published directory whose index.json holds `items`.
+fn feed_dir_of(items: Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": "test",
-        "items": [
-            item("CVE-2031-3001", Some(("HIGH", 8.1)),
-                 json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]), ""),
-            item("CVE-2031-3002", Some(("LOW", 3.1)),
-                 json!([{"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.2"}]), ""),
-            item("CVE-2031-3003", Some(("CRITICAL", 9.8)),
-                 json!([{"component": "ingress-nginx", "fixed": "1.11.5"}]), ""),
-            item("CVE-2031-3004", None, json!([]), ""),
-            item("CVE-2031-3005", None,
-                 json!([{"component": "kube-proxy", "package": "k8s.io/kube-proxy", "introduced": "1.28.0", "fixed": "1.28.5"}]), ""),
-        ]
+        "items": items,
     });
     std::fs::write(
         dir.path().join("index.json"),
@@ -284,6 +305,64 @@ async fn sarif_output_reads_back() {
     assert_eq!(
         text,
         "kubelet 1.29.1 is affected by CVE-2031-3001: 1.29.1 is in the affected range >= 1.29.0, < 1.29.4 of kubelet. Fixed in 1.29.4"
+    );
+}
+
+/// One CVE that affects two components of one target gives two SARIF
+/// results: their locations and fingerprints differ by component, so code
+/// scanning keeps both.
+#[tokio::test]
+async fn sarif_results_differ_by_component() {
+    let dir = feed_dir_of(json!([item(
+        "CVE-2031-3006",
+        Some(("HIGH", 8.1)),
+        json!([
+            {"component": "kube-apiserver", "package": "k8s.io/apiserver", "fixed": "1.29.4"},
+            {"component": "kubelet", "package": "k8s.io/kubelet", "fixed": "1.29.4"}
+        ]),
+        ""
+    )]));
+    let r = run(&[
+        "--feed",
+        &feed_arg(dir.path()),
+        "--format",
+        "sarif",
+        "--version",
+        "1.29.3",
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
+    let results = log.runs[0].results.as_ref().unwrap();
+    let seen: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            let uri = r.locations.as_ref().unwrap()[0]
+                .physical_location
+                .as_ref()
+                .unwrap()
+                .artifact_location
+                .as_ref()
+                .unwrap()
+                .uri
+                .as_deref()
+                .unwrap();
+            let fingerprint = r.partial_fingerprints.as_ref().unwrap()["cvefeed/v1"].as_str();
+            (uri, fingerprint)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "kubernetes/kubernetes/kube-apiserver@1.29.3",
+                "CVE-2031-3006/kubernetes/kubernetes/kube-apiserver@1.29.3"
+            ),
+            (
+                "kubernetes/kubernetes/kubelet@1.29.3",
+                "CVE-2031-3006/kubernetes/kubernetes/kubelet@1.29.3"
+            ),
+        ]
     );
 }
 
@@ -645,6 +724,89 @@ async fn add_ons_are_found_from_workload_images() {
     ])
     .await;
     assert_eq!(r.code, 1, "CVE-2031-4001 is critical: {}", r.stdout);
+}
+
+/// A server that never stops paging pods is stopped after 200 pages, with
+/// a warning that the list was cut: the pods past it are not checked, and
+/// the check says so.
+#[tokio::test]
+async fn a_list_that_never_ends_is_cut_with_a_warning() {
+    let server = cluster_server(200).await;
+    // Before the helper's pods: every page names a next one.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "PodList", "apiVersion": "v1",
+            "metadata": {"resourceVersion": "8", "continue": "more"},
+            "items": [pod("web", "app-1", None, &["registry.k8s.io/ingress-nginx/controller:v1.11.4"])]
+        })))
+        .with_priority(1)
+        .expect(200)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let reading = cluster::read(Some(&kc), None).await.unwrap();
+    assert_eq!(
+        reading.warnings,
+        [
+            "the list of pods in all namespaces was cut after 200 pages of 500 (the API server kept \
+             sending continue tokens): 200 were read, any past them were not checked",
+            "2 node(s) report no kube-proxy version (worker-a, worker-b); kube-proxy is not checked there",
+        ]
+    );
+    // What was read is still checked.
+    assert!(
+        reading
+            .targets
+            .iter()
+            .any(|t| t.name == "ingress-nginx" && t.version.raw() == "v1.11.4"),
+        "{:?}",
+        reading.targets
+    );
+    server.verify().await;
+}
+
+/// kube-proxy found as a DaemonSet image stands for the nodes' deprecated
+/// kube-proxy field: no warning that nodes miss it. A kubelet is never an
+/// image, so its warning stays.
+#[tokio::test]
+async fn a_kube_proxy_image_stands_for_the_nodes_field() {
+    let server = cluster_server(200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/nodes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+            "items": [node("worker-a", "v1.29.3", ""), node("worker-b", "", "")]
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "8"},
+            "items": [pod("kube-system", "kube-proxy-x1", Some(("DaemonSet", "kube-proxy")),
+                          &["registry.k8s.io/kube-proxy:v1.29.3"])]
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &server.uri());
+    let reading = cluster::read(Some(&kc), None).await.unwrap();
+    assert_eq!(
+        reading.warnings,
+        ["1 node(s) report no kubelet version (worker-b); kubelet is not checked there"]
+    );
+    assert!(
+        reading
+            .targets
+            .iter()
+            .any(|t| t.name == "kube-proxy" && t.origin == "images of kube-system/kube-proxy"),
+        "{:?}",
+        reading.targets
+    );
 }
 
 /// Without permission to list pods, the check warns and still gives the

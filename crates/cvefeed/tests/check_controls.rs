@@ -266,6 +266,25 @@ async fn the_ignore_file_marks_results_and_warns_about_stale_entries() {
     ])
     .await;
     r.assert_refused("entry 1: \"GHSA-1234\" is not a CVE id");
+    // A file past the limit (1 MiB) is refused, not cut; one at it is read.
+    let mut text = "# padding\n".repeat(1024 * 1024 / 10);
+    text.push_str(&"#".repeat(1024 * 1024 - text.len()));
+    std::fs::write(&ignore, &text).unwrap();
+    let args = [
+        "--feed",
+        &f,
+        "--version",
+        "1.30.0",
+        "--ignore-file",
+        ignore.to_str().unwrap(),
+    ];
+    assert_eq!(run(&args).await.code, 1);
+    text.push('#');
+    std::fs::write(&ignore, &text).unwrap();
+    run(&args).await.assert_refused(&format!(
+        "the ignore file {} is larger than 1048576 bytes",
+        ignore.display()
+    ));
 }
 
 #[tokio::test]

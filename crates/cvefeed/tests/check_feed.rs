@@ -3,12 +3,12 @@
 //! data (the body parser fallback).
 
 use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
-use cvefeed::check::{CheckError, Origin, RangeData, UnknownReason};
+use cvefeed::check::{CheckError, FixNews, Origin, RangeData, UnknownReason};
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
 use serde_json::json;
 use std::time::Duration;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A feed as cvefeed publishes it, with structured data on one item.
@@ -206,6 +206,51 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
     );
 }
 
+/// "No fix exists" is read from the announcement by the model's one rule,
+/// whichever phrase it uses.
+#[test]
+fn an_announcement_that_says_no_fix_exists_is_read_by_the_models_rule() {
+    let bodies = [
+        ("This issue won't be fixed in kubectl.", FixNews::NoFix),
+        ("The bug will not be fixed.", FixNews::NoFix),
+        ("No fix is planned for this issue.", FixNews::NoFix),
+        ("There is no patch for this issue.", FixNews::NoFix),
+        (
+            "Releases before 1.28 will not receive security updates.",
+            FixNews::NoFix,
+        ),
+        ("**Fixed Versions:** None", FixNews::NoFix),
+        ("Fixed Versions: None.", FixNews::NoFix),
+        (
+            "#### Fixed Versions\n\n- None. A longer term fix is proposed.\n",
+            FixNews::NoFix,
+        ),
+        (
+            "#### Fixed Versions\n\n- kubectl v1.30.3\n",
+            FixNews::Ranges,
+        ),
+        ("It was fixed quickly.", FixNews::Ranges),
+    ];
+    let items: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(n, (body, _))| {
+            json!({"id": format!("CVE-2031-{:04}", 2100 + n), "content_text": body,
+                   "_kubernetes_io": {"status": "fixed"}})
+        })
+        .collect();
+    let feed = json!({"version": "https://jsonfeed.org/version/1.1", "items": items});
+    let entries = parse_feed(&serde_json::to_vec(&feed).unwrap(), "phrases").unwrap();
+    for ((body, news), entry) in bodies.iter().zip(&entries) {
+        assert_eq!(entry.fix_news, *news, "{body}");
+        assert_eq!(
+            vuln::markdown::states_no_fix(body),
+            *news == FixNews::NoFix,
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_published_directory_and_a_file_are_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -332,6 +377,119 @@ async fn url_errors_say_what_failed() {
             .starts_with("cannot fetch the feed http://127.0.0.1:9/index.json"),
         "{err}"
     );
+}
+
+/// An error and its causes, as the binary prints them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+/// A feed URL's user name, password and query are sent, but never shown:
+/// not in the report's `feed`, its warnings or any error.
+#[tokio::test]
+async fn feed_url_credentials_are_sent_but_never_shown() {
+    use cvefeed::check::report::{Format, render};
+    use cvefeed::check::{CheckOptions, Targets};
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feed/index.json"))
+        .and(query_param("token", "s3cret"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            serde_json::to_vec(&structured_feed()).unwrap(),
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/feed/index.json"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let secret_url = |p: &str| {
+        format!(
+            "{}{p}?token=s3cret#s3cret",
+            server.uri().replace("http://", "http://user:s3cret@")
+        )
+    };
+    let shown = format!("{}/feed/index.json", server.uri());
+    let loc = FeedLocation::parse(&secret_url("/feed/index.json")).unwrap();
+    assert_eq!(loc.describe(), shown);
+
+    let cache = tempfile::tempdir().unwrap();
+    let mut options = CheckOptions {
+        feeds: vec![secret_url("/feed/index.json")],
+        targets: Targets {
+            versions: vec!["kubelet=1.29.1".into()],
+            cluster: None,
+        },
+        fetch: options(Some(cache.path())),
+        fail_on: None,
+        fail_on_unknown: false,
+        ignore: Default::default(),
+        today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
+        verify_key: None,
+    };
+    // Downloaded with the token; the report names the feed without it.
+    let report = cvefeed::check::run(&options).await.unwrap();
+    assert_eq!(report.feed, shown);
+    let json = render(&report, Format::Json, false);
+    assert!(!json.stdout.contains("s3cret"), "{}", json.stdout);
+    // The server fails: the cached copy is used, with a warning.
+    let report = cvefeed::check::run(&options).await.unwrap();
+    assert_eq!(report.feed, format!("{shown} (cached copy)"));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains(&format!("using the cached copy of {shown},")),
+        "{}",
+        report.warnings[0]
+    );
+    let text = render(&report, Format::Text, false);
+    let sarif = render(&report, Format::Sarif, false);
+    for out in [&text.stdout, &sarif.stdout, &sarif.stderr.join("\n")] {
+        assert!(!out.contains("s3cret"), "{out}");
+    }
+
+    // Errors: an answer with an error status, no cached copy offline, a
+    // URL that does not parse.
+    let mut errors = Vec::new();
+    options.feeds = vec![secret_url("/other/index.json")];
+    errors.push(cvefeed::check::run(&options).await.unwrap_err());
+    options.fetch.offline = true;
+    errors.push(cvefeed::check::run(&options).await.unwrap_err());
+    errors.push(
+        FeedLocation::parse("https://user:s3cret@exa mple.test/x.json?token=s3cret").unwrap_err(),
+    );
+    let texts: Vec<String> = errors.iter().map(|e| chain(e)).collect();
+    for text in &texts {
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+    assert!(
+        texts[0].starts_with(&format!(
+            "the feed {}/other/index.json answered HTTP 404",
+            server.uri()
+        )),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[2].starts_with("https://exa mple.test/x.json is not a valid feed URL"),
+        "{}",
+        texts[2]
+    );
+    server.verify().await;
 }
 
 #[tokio::test]

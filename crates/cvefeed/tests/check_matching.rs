@@ -3,7 +3,7 @@
 
 use cvefeed::check::{
     FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, SeverityInfo, Target,
-    UnknownReason, Verdict, assess, fails, remediate,
+    UnknownReason, Verdict, assess, fails, ignore, remediate,
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
@@ -263,6 +263,107 @@ fn components_outside_core_need_an_explicit_version() {
     );
     assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
     assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
+}
+
+/// An entry that names its component in words of its own but gives the
+/// component's module is that component: reported under its table name,
+/// and an ignore entry for that name applies to it.
+#[test]
+fn an_entry_known_by_its_module_is_ignored_by_its_component_name() {
+    let e = entry(
+        "CVE-2030-0015",
+        Some(Rating::High),
+        vec![affected(
+            "ingress controller",
+            Some("k8s.io/ingress-nginx"),
+            vec![range(None, Some("1.11.5"), None)],
+        )],
+    );
+    let mut results = assess(
+        std::slice::from_ref(&e),
+        &[Target::parse("ingress-nginx=1.11.2").unwrap()],
+    );
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].verdict, Verdict::Affected);
+    assert_eq!(results[0].component, "ingress-nginx");
+    assert!(fails(&results, None, false));
+    let ignores = ignore::parse(
+        "- id: CVE-2030-0015\n  component: ingress-nginx\n  reason: not exposed\n",
+        "ignore.yaml",
+    )
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    let warnings = ignore::apply(&mut results, &ignores, false, today);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        results[0].ignored.as_deref(),
+        Some("not exposed (ignore file)")
+    );
+    assert!(!fails(&results, None, false));
+}
+
+/// An ignore entry matches the components a result resolved to, not the
+/// words it shows: an unknown result that names the feed's own words, and
+/// a Kubernetes-wide entry shown under its own name (kubeadm).
+#[test]
+fn ignore_entries_match_resolved_components() {
+    let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    let ignored = |e: &FeedEntry, target: &str, component: &str| {
+        let mut results = assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()]);
+        assert_eq!(results.len(), 1);
+        assert_ne!(results[0].verdict, Verdict::NotAffected);
+        let ignores = ignore::parse(
+            &format!(
+                "- id: {}\n  component: {component}\n  reason: accepted\n",
+                e.id
+            ),
+            "ignore.yaml",
+        )
+        .unwrap();
+        ignore::apply(&mut results, &ignores, false, today);
+        (results[0].component.clone(), results[0].ignored.is_some())
+    };
+    // No versions for the component: unknown, shown in the feed's words.
+    let e = entry(
+        "CVE-2030-0016",
+        Some(Rating::High),
+        vec![affected(
+            "ingress controller",
+            Some("k8s.io/ingress-nginx"),
+            vec![],
+        )],
+    );
+    assert_eq!(
+        ignored(&e, "ingress-nginx=1.11.2", "ingress-nginx"),
+        ("ingress controller".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "ingress-nginx=1.11.2", "kubelet"),
+        ("ingress controller".to_string(), false)
+    );
+    // kubeadm of module k8s.io/kubernetes concerns every core component;
+    // it is shown, and ignored, as kubeadm (or as kubernetes).
+    let e = entry(
+        "CVE-2030-0017",
+        Some(Rating::High),
+        vec![affected(
+            "kubeadm",
+            Some("k8s.io/kubernetes"),
+            vec![range(None, Some("1.29.4"), None)],
+        )],
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubeadm"),
+        ("kubeadm".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubernetes"),
+        ("kubeadm".to_string(), true)
+    );
+    assert_eq!(
+        ignored(&e, "1.29.3", "kubelet"),
+        ("kubeadm".to_string(), false)
+    );
 }
 
 #[test]

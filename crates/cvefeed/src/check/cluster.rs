@@ -23,10 +23,13 @@ use super::component::{CoreComponent, Named};
 use super::{CheckError, Installed, InstalledVersion, Scope, Target, UnknownReason};
 use cvefeed_model::advisory::vuln::components::{self, Component};
 
-/// At most this many pages of 500 are listed (of nodes, of pods): 100,000
-/// objects, beyond any real cluster; a server that keeps sending
-/// continue tokens is stopped there.
+/// At most this many pages of [`PAGE_SIZE`] are listed (of nodes, of
+/// pods): 100,000 objects, beyond any real cluster; a server that keeps
+/// sending continue tokens is stopped there, with a warning.
 const MAX_PAGES: usize = 200;
+
+/// Objects asked for per page.
+const PAGE_SIZE: u32 = 500;
 
 /// The versions one node reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +54,36 @@ pub struct ClusterReading {
     pub warnings: Vec<String>,
 }
 
+/// The nodes that report no version of a component: it is not checked
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingVersion {
+    /// The component (kubelet or kube-proxy).
+    pub component: CoreComponent,
+    /// The nodes, in the order listed.
+    pub nodes: Vec<String>,
+}
+
+impl MissingVersion {
+    /// The warning a report gives.
+    pub fn warning(&self) -> String {
+        let component = self.component;
+        format!(
+            "{} node(s) report no {component} version ({}); {component} is not checked there",
+            self.nodes.len(),
+            self.nodes.join(", ")
+        )
+    }
+}
+
 /// Build the targets of a cluster: the control plane at the API server's
 /// version, then one kubelet and one kube-proxy target per distinct
-/// version, naming their nodes. Empty node versions are skipped.
+/// version, naming their nodes. Empty node versions are skipped, and
+/// returned as the nodes that miss them.
 pub fn targets(
     apiserver: &str,
     nodes: &[NodeVersions],
-) -> Result<(Vec<Target>, Vec<String>), CheckError> {
+) -> Result<(Vec<Target>, Vec<MissingVersion>), CheckError> {
     let mut out = vec![Target {
         name: "control plane".to_string(),
         scope: Scope::Core(CoreComponent::CONTROL_PLANE.to_vec()),
@@ -66,7 +92,7 @@ pub fn targets(
             "API server /version (controller manager and scheduler assumed at the same version)"
                 .to_string(),
     }];
-    let mut warnings = Vec::new();
+    let mut missing_versions = Vec::new();
     for (component, pick) in [
         (
             CoreComponent::Kubelet,
@@ -87,11 +113,10 @@ pub fn targets(
             }
         }
         if !missing.is_empty() {
-            warnings.push(format!(
-                "{} node(s) report no {component} version ({}); {component} is not checked there",
-                missing.len(),
-                missing.join(", ")
-            ));
+            missing_versions.push(MissingVersion {
+                component,
+                nodes: missing.into_iter().map(str::to_string).collect(),
+            });
         }
         for (version, names) in by_version {
             let version: InstalledVersion = version.parse()?;
@@ -103,7 +128,7 @@ pub fn targets(
             });
         }
     }
-    Ok((out, warnings))
+    Ok((out, missing_versions))
 }
 
 /// One container image of a running Pod, and the workload it belongs to.
@@ -275,20 +300,34 @@ async fn config(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Conf
 }
 
 /// What was listed; a list refused for want of permission is a warning
-/// that names `what` and what was therefore `unchecked`, and nothing.
+/// that names `what` and what was therefore `unchecked`, and nothing; a
+/// list cut at [`MAX_PAGES`] is a warning that says so.
 fn allowed<T>(
-    listed: Result<Vec<T>, kube::Error>,
+    listed: Result<Listed<T>, kube::Error>,
     what: &str,
     unchecked: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<T>, kube::Error> {
-    listed.or_else(|e| match forbidden(&e) {
-        Some(status) => {
-            warnings.push(format!("cannot list {what} ({status}): {unchecked}"));
-            Ok(Vec::new())
+    match listed {
+        Ok(Listed {
+            items,
+            cut: Some(read),
+        }) => {
+            warnings.push(format!(
+                "the list of {what} was cut after {MAX_PAGES} pages of {PAGE_SIZE} (the API server \
+                 kept sending continue tokens): {read} were read, any past them were not checked"
+            ));
+            Ok(items)
         }
-        None => Err(e),
-    })
+        Ok(Listed { items, cut: None }) => Ok(items),
+        Err(e) => match forbidden(&e) {
+            Some(status) => {
+                warnings.push(format!("cannot list {what} ({status}): {unchecked}"));
+                Ok(Vec::new())
+            }
+            None => Err(e),
+        },
+    }
 }
 
 /// Whether a list failed for want of permission.
@@ -339,16 +378,16 @@ pub async fn read(
         &mut warnings,
     )
     .map_err(cluster_err("listing pods"))?;
-    let (mut targets, more) = targets(&info.git_version, &nodes)?;
+    let (mut targets, missing) = targets(&info.git_version, &nodes)?;
     let images = image_targets(&images);
     // kube-proxy usually runs as a DaemonSet: when its image was found,
     // the nodes' deprecated kube-proxy field is not missed.
-    let proxy_image = images
-        .iter()
-        .any(|t| t.scope == Scope::Core(vec![CoreComponent::KubeProxy]));
+    let found_as_image = |c: CoreComponent| images.iter().any(|t| t.scope == Scope::Core(vec![c]));
     warnings.extend(
-        more.into_iter()
-            .filter(|w| !(proxy_image && w.contains(CoreComponent::KubeProxy.name()))),
+        missing
+            .iter()
+            .filter(|m| !(m.component == CoreComponent::KubeProxy && found_as_image(m.component)))
+            .map(MissingVersion::warning),
     );
     merge_targets(&mut targets, images);
     Ok(ClusterReading {
@@ -358,24 +397,38 @@ pub async fn read(
     })
 }
 
+/// What [`list_all`] read.
+struct Listed<T> {
+    /// What the objects read gave.
+    items: Vec<T>,
+    /// When the list stopped at [`MAX_PAGES`] with a continue token
+    /// pending: how many objects were read (those past them were not).
+    cut: Option<usize>,
+}
+
 /// Every object of kind `K` in the cluster (every namespace), page by
-/// page, each turned into `T`s by `each`.
-async fn list_all<K, T>(client: Client, each: fn(&K) -> Vec<T>) -> Result<Vec<T>, kube::Error>
+/// page (at most [`MAX_PAGES`]), each turned into `T`s by `each`.
+async fn list_all<K, T>(client: Client, each: fn(&K) -> Vec<T>) -> Result<Listed<T>, kube::Error>
 where
     K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
     let api: Api<K> = Api::all(client);
-    let mut out = Vec::new();
-    let mut params = ListParams::default().limit(500);
+    let mut items = Vec::new();
+    let mut read = 0;
+    let mut params = ListParams::default().limit(PAGE_SIZE);
     for _ in 0..MAX_PAGES {
         let page = api.list(&params).await?;
-        out.extend(page.items.iter().flat_map(each));
+        read += page.items.len();
+        items.extend(page.items.iter().flat_map(each));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),
-            None => break,
+            None => return Ok(Listed { items, cut: None }),
         }
     }
-    Ok(out)
+    Ok(Listed {
+        items,
+        cut: Some(read),
+    })
 }
 
 fn node_versions(n: &Node) -> Vec<NodeVersions> {
@@ -439,6 +492,50 @@ fn pod_images(pod: &Pod) -> Vec<PodImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nodes_without_a_version_are_data() {
+        let node = |name: &str, kubelet: &str, kube_proxy: &str| NodeVersions {
+            name: name.into(),
+            kubelet: kubelet.into(),
+            kube_proxy: kube_proxy.into(),
+        };
+        let (targets, missing) = targets(
+            "v1.29.3",
+            &[
+                node("a", "v1.29.3", ""),
+                node("b", " ", ""),
+                node("c", "v1.29.3", "v1.29.3"),
+            ],
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.origin.as_str()))
+            .skip(1)
+            .collect();
+        assert_eq!(
+            names,
+            [("kubelet", "nodes a, c"), ("kube-proxy", "nodes c")]
+        );
+        assert_eq!(
+            missing,
+            [
+                MissingVersion {
+                    component: CoreComponent::Kubelet,
+                    nodes: vec!["b".into()],
+                },
+                MissingVersion {
+                    component: CoreComponent::KubeProxy,
+                    nodes: vec!["a".into(), "b".into()],
+                },
+            ]
+        );
+        assert_eq!(
+            missing[1].warning(),
+            "2 node(s) report no kube-proxy version (a, b); kube-proxy is not checked there"
+        );
+    }
 
     #[test]
     fn image_references_come_apart() {

@@ -161,39 +161,38 @@ pub fn resolve(name: &str) -> Result<Named, UnknownComponent> {
     }
 }
 
-/// What a feed's affected entry denotes: its Go module when that is known,
-/// else its component name.
+/// What a feed's affected entry denotes: its Go module when that is a
+/// known component, else its component name; when neither is known, a
+/// module ending in `/NAME` of a component released on its own
+/// (`github.com/kubernetes/ingress-nginx`) stands for that component.
 pub fn classify_entry(component: &str, package: Option<&str>) -> Named {
-    match package.map(classify_name) {
-        Some(named @ (Named::Kubernetes | Named::Core(_))) => named,
-        _ => classify_name(component),
+    if let Some(named) = package.map(classify_name)
+        && !matches!(named, Named::Other(_))
+    {
+        return named;
+    }
+    match classify_name(component) {
+        Named::Other(name) => package
+            .and_then(separate_by_module_tail)
+            .map_or(Named::Other(name), Named::Separate),
+        named => named,
     }
 }
 
+/// The component released on its own whose name or spelling a module the
+/// table does not know ends with (`…/ingress-nginx`).
+fn separate_by_module_tail(package: &str) -> Option<&'static Component> {
+    let p = normalise(package);
+    components::COMPONENTS
+        .iter()
+        .filter(|c| c.kind == Kind::Separate)
+        .find(|c| c.spellings().any(|s| p.ends_with(&format!("/{s}"))))
+}
+
 /// Whether the feed entry `component` / `package` is about `wanted`, a
-/// component of the table released on its own: by the table when the
-/// entry maps to it, else by its name, an alias or the last part of its
-/// module.
+/// component of the table released on its own ([`classify_entry`]).
 pub fn separate_matches(wanted: &Component, component: &str, package: Option<&str>) -> bool {
-    match classify_entry(component, package) {
-        Named::Separate(c) => c == wanted,
-        Named::Other(name) => {
-            let module_tail = |n: &str| {
-                wanted
-                    .module
-                    .rsplit('/')
-                    .next()
-                    .is_some_and(|tail| tail == n)
-            };
-            wanted.spellings().any(|s| s == name)
-                || module_tail(&name)
-                || package.is_some_and(|p| {
-                    let p = normalise(p);
-                    p == wanted.module || wanted.spellings().any(|s| p.ends_with(&format!("/{s}")))
-                })
-        }
-        Named::Kubernetes | Named::Core(_) => false,
-    }
+    matches!(classify_entry(component, package), Named::Separate(c) if c == wanted)
 }
 
 #[cfg(test)]
@@ -298,6 +297,21 @@ mod tests {
             Some("k8s.io/ingress-nginx")
         ));
         assert!(separate_matches(ingress, "Ingress NGINX", None));
+        assert!(separate_matches(
+            ingress,
+            "controller",
+            Some("github.com/kubernetes/ingress-nginx")
+        ));
+        // The module decides, not only for core components: the name of an
+        // entry whose module is ingress-nginx is ingress-nginx.
+        assert_eq!(
+            classify_entry("ingress controller", Some("k8s.io/ingress-nginx")),
+            Named::Separate(ingress)
+        );
+        assert_eq!(
+            classify_entry("made-up", Some("example.com/made-up")),
+            Named::Other("made-up".into())
+        );
         assert!(!separate_matches(ingress, "secrets-store-csi-driver", None));
     }
 }

@@ -14,8 +14,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::component::{Named, classify_name, resolve};
+use super::component::{Named, resolve};
 use super::{CheckResult, FixState, Verdict};
+use crate::fsread::{self, CappedError};
 use cvefeed_model::advisory::CveId;
 
 /// The largest ignore file read: a list of a few hundred entries is a few
@@ -103,21 +104,14 @@ pub struct IgnoreEntry {
 /// component one of the table (a typo is an error that suggests the
 /// nearest name, as for `--version`).
 pub fn read(path: &Path) -> Result<Vec<IgnoreEntry>, IgnoreError> {
-    use std::io::Read;
     let name = path.display().to_string();
-    let read_err = |source| IgnoreError::Read {
-        path: name.clone(),
-        source,
-    };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(read_err)?
-        .take(MAX_IGNORE_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(read_err)?;
-    if text.len() as u64 > MAX_IGNORE_FILE {
-        return Err(IgnoreError::TooLarge { path: name });
-    }
+    let text = fsread::read_capped_text(path, MAX_IGNORE_FILE).map_err(|e| match e {
+        CappedError::Io(source) => IgnoreError::Read {
+            path: name.clone(),
+            source,
+        },
+        CappedError::TooLarge { .. } => IgnoreError::TooLarge { path: name.clone() },
+    })?;
     parse(&text, &name)
 }
 
@@ -154,14 +148,15 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<IgnoreEntry>, IgnoreError> {
         .collect()
 }
 
-/// Whether `entry` names the component of `result`.
+/// Whether `entry` names a component of `result` (as the component table
+/// resolved it: [`CheckResult::components`]); `kubernetes` names every
+/// core component.
 fn names_component(entry: &IgnoreEntry, result: &CheckResult) -> bool {
     let Some(wanted) = &entry.component else {
         return true;
     };
-    result.component.split(", ").any(|c| {
-        let named = classify_name(c);
-        &named == wanted || (*wanted == Named::Kubernetes && matches!(named, Named::Core(_)))
+    result.components.iter().any(|named| {
+        named == wanted || (*wanted == Named::Kubernetes && matches!(named, Named::Core(_)))
     })
 }
 

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use semver::Version;
 use serde::Serialize;
 
-use component::{CoreComponent, Named, classify_entry, resolve, separate_matches};
+use component::{CoreComponent, Named, classify_entry, classify_name, resolve};
 use cvefeed_model::advisory::vuln::components::Component;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
 use cvefeed_model::advisory::{CveId, Status};
@@ -68,7 +68,7 @@ pub enum CheckError {
         "cannot fetch the feed {url} (check the URL and the network, or pass --feed with a local copy)"
     )]
     FeedFetch {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
         /// The cause (without the URL, named above).
         source: reqwest::Error,
@@ -79,7 +79,7 @@ pub enum CheckError {
          the server is misbehaving: pass --feed with a local copy"
     )]
     FeedNotModified {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
     },
     /// A feed is larger than the size limit.
@@ -99,13 +99,13 @@ pub enum CheckError {
          run once with network access, or pass --feed with a local copy"
     )]
     NoCachedCopy {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
     },
     /// The feed URL answered with an error status.
     #[error("the feed {url} answered HTTP {status}; check the URL")]
     FeedStatus {
-        /// The URL.
+        /// The URL, redacted ([`source::redacted_url`]).
         url: String,
         /// The status code.
         status: u16,
@@ -113,7 +113,7 @@ pub enum CheckError {
     /// `--feed` looks like a URL but is not one.
     #[error("{location} is not a valid feed URL")]
     FeedUrl {
-        /// What was given.
+        /// What was given, without what looks like credentials.
         location: String,
         /// The parse error.
         source: url::ParseError,
@@ -213,6 +213,14 @@ impl Scope {
             Named::Core(c) => Some(Scope::Core(vec![c])),
             Named::Separate(c) => Some(Scope::Separate(c)),
             Named::Other(_) => None,
+        }
+    }
+
+    /// What the scope's components denote.
+    pub fn named(&self) -> Vec<Named> {
+        match self {
+            Scope::Core(cs) => cs.iter().copied().map(Named::Core).collect(),
+            Scope::Separate(c) => vec![Named::Separate(c)],
         }
     }
 
@@ -479,11 +487,18 @@ pub struct CheckResult {
     pub verdict: Verdict,
     /// The component(s) the verdict is about.
     pub component: String,
+    /// What `component` denotes in the component table, for matching (an
+    /// ignore entry's component); not part of any output.
+    #[serde(skip)]
+    pub components: Vec<Named>,
     /// The installed version, as reported.
     pub installed: String,
     /// The first fixed version of the matching range, when affected and
     /// a fix is released.
     pub fixed_in: Option<String>,
+    /// `fixed_in` as a version, for [`remediate`]; not part of any output.
+    #[serde(skip)]
+    pub fixed_version: Option<Version>,
     /// Whether a fix exists, when affected.
     pub fix: Option<FixState>,
     /// CVSS band.
@@ -522,7 +537,13 @@ pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
         .collect();
     let mut results: Vec<CheckResult> = entries
         .iter()
-        .flat_map(|e| targets.iter().flat_map(|t| assess_one(e, t, &covered)))
+        .flat_map(|e| {
+            let parts = Part::all(e);
+            targets
+                .iter()
+                .flat_map(|t| assess_one(e, &parts, t, &covered))
+                .collect::<Vec<_>>()
+        })
         .collect();
     sort_results(&mut results);
     results
@@ -570,30 +591,80 @@ pub fn fails(results: &[CheckResult], threshold: Option<Rating>, fail_on_unknown
         })
 }
 
-/// Whether the feed's affected entry `a` is about a component of `scope`.
-fn is_relevant(a: &Affected, scope: &Scope) -> bool {
-    match (scope, classify_entry(&a.component, a.package.as_deref())) {
-        (Scope::Core(_), Named::Kubernetes) => true,
-        (Scope::Core(cs), Named::Core(c)) => cs.contains(&c),
-        (Scope::Separate(wanted), _) => {
-            separate_matches(wanted, &a.component, a.package.as_deref())
+/// One affected component of a feed entry and what it denotes, classified
+/// once per entry ([`classify_entry`]).
+#[derive(Debug)]
+struct Part<'a> {
+    affected: &'a Affected,
+    named: Named,
+    /// For an entry about Kubernetes as a whole that names a component of
+    /// its own (`kubeadm` of module `k8s.io/kubernetes`), that component:
+    /// reports show its name ([`Part::name`]), so an ignore entry may too.
+    by_name: Option<Named>,
+}
+
+impl<'a> Part<'a> {
+    /// The affected components of `entry` (none when its ranges are
+    /// unknown).
+    fn all(entry: &'a FeedEntry) -> Vec<Part<'a>> {
+        match &entry.ranges {
+            RangeData::Known { affected, .. } => affected
+                .iter()
+                .map(|a| {
+                    let named = classify_entry(&a.component, a.package.as_deref());
+                    let by_name = (named == Named::Kubernetes)
+                        .then(|| classify_name(&a.component))
+                        .filter(|n| !matches!(n, Named::Other(_) | Named::Kubernetes));
+                    Part {
+                        affected: a,
+                        named,
+                        by_name,
+                    }
+                })
+                .collect(),
+            RangeData::Unknown { .. } => Vec::new(),
         }
-        _ => false,
     }
-}
 
-fn is_core(a: &Affected) -> bool {
-    matches!(
-        classify_entry(&a.component, a.package.as_deref()),
-        Named::Kubernetes | Named::Core(_)
-    )
-}
+    /// Whether it is about a component of `scope`.
+    fn is_relevant(&self, scope: &Scope) -> bool {
+        match (scope, &self.named) {
+            (Scope::Core(_), Named::Kubernetes) => true,
+            (Scope::Core(cs), Named::Core(c)) => cs.contains(c),
+            (Scope::Separate(wanted), Named::Separate(c)) => c == wanted,
+            _ => false,
+        }
+    }
 
-/// Whether a target checks the (separate) component of `a`.
-fn is_covered(a: &Affected, covered: &[&'static Component]) -> bool {
-    covered
-        .iter()
-        .any(|c| separate_matches(c, &a.component, a.package.as_deref()))
+    /// Whether it is about Kubernetes or a core component.
+    fn is_core(&self) -> bool {
+        matches!(self.named, Named::Kubernetes | Named::Core(_))
+    }
+
+    /// Whether a target checks its (separate) component.
+    fn is_covered(&self, covered: &[&'static Component]) -> bool {
+        matches!(self.named, Named::Separate(c) if covered.contains(&c))
+    }
+
+    /// The component name as reports give it: the table's canonical name
+    /// when it maps to one.
+    fn name(&self) -> String {
+        match &self.named {
+            Named::Core(c) => c.name().to_string(),
+            Named::Separate(c) => c.name.to_string(),
+            Named::Kubernetes | Named::Other(_) => self.affected.component.clone(),
+        }
+    }
+
+    /// Its name in the feed.
+    fn feed_name(&self) -> &'a str {
+        &self.affected.component
+    }
+
+    /// What it denotes, for matching ([`CheckResult::components`]).
+    fn answers_to(&self) -> impl Iterator<Item = &Named> {
+        std::iter::once(&self.named).chain(&self.by_name)
+    }
 }
 
 fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -630,6 +701,7 @@ fn hit_verdict(entry: &FeedEntry, range: &VersionRange) -> Result<(FixState, Opt
 
 fn assess_one(
     entry: &FeedEntry,
+    parts: &[Part],
     target: &Target,
     covered: &[&'static Component],
 ) -> Vec<CheckResult> {
@@ -637,8 +709,10 @@ fn assess_one(
         id: entry.id.to_string(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
+        components: target.scope.named(),
         installed: target.version.raw().to_string(),
         fixed_in: None,
+        fixed_version: None,
         fix: None,
         severity: entry.severity.as_ref().map(|s| s.rating),
         score: entry.severity.as_ref().and_then(|s| s.score),
@@ -658,33 +732,33 @@ fn assess_one(
         result.reason = "the CVE record was rejected: it affects nothing".to_string();
         return vec![result];
     }
-    let (affected, origin) = match &entry.ranges {
+    let origin = match &entry.ranges {
         RangeData::Unknown { why, reason } => {
             result.reason = reason.clone();
             result.unknown_reason = Some(*why);
             return vec![result];
         }
-        RangeData::Known { affected, origin } => (affected, *origin),
+        RangeData::Known { origin, .. } => *origin,
     };
-    let relevant: Vec<&Affected> = affected
+    let relevant: Vec<&Part> = parts
         .iter()
-        .filter(|a| is_relevant(a, &target.scope))
+        .filter(|p| p.is_relevant(&target.scope))
         .collect();
-    let unchecked: Vec<&Affected> = match target.scope {
-        Scope::Core(_) => affected
+    let unchecked: Vec<&Part> = match target.scope {
+        Scope::Core(_) => parts
             .iter()
-            .filter(|a| !is_core(a) && !is_covered(a, covered))
+            .filter(|p| !p.is_core() && !p.is_covered(covered))
             .collect(),
         Scope::Separate(_) => Vec::new(),
     };
-    let unchecked_names = join_unique(unchecked.iter().map(|a| a.component.as_str()));
+    let unchecked_names = join_unique(unchecked.iter().map(|p| p.feed_name()));
     if relevant.is_empty() {
-        let concerns = join_unique(affected.iter().map(|a| a.component.as_str()));
-        if !unchecked.is_empty() && !affected.iter().any(is_core) {
+        let concerns = join_unique(parts.iter().map(|p| p.feed_name()));
+        if !unchecked.is_empty() && !parts.iter().any(Part::is_core) {
             result.unknown_reason = Some(UnknownReason::ComponentNotFound);
             result.reason = format!(
                 "concerns {unchecked_names}, which was not found: pass --version {}=VERSION or --kubeconfig",
-                unchecked[0].component
+                unchecked[0].feed_name()
             );
         } else {
             result.verdict = Verdict::NotAffected;
@@ -695,7 +769,8 @@ fn assess_one(
     let v = match &target.version {
         Installed::Version(v) => v,
         Installed::Unreadable { raw, why } => {
-            result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
+            result.component = join_unique(relevant.iter().map(|p| p.feed_name()));
+            result.components = resolved(&relevant);
             result.unknown_reason = Some(*why);
             result.reason = format!(
                 "{} runs as {raw}, {}",
@@ -731,28 +806,27 @@ fn assess_one(
         }
         r
     };
-    let hits: Vec<(&Affected, &VersionRange)> = relevant
+    let hits: Vec<(&Part, &VersionRange)> = relevant
         .iter()
-        .flat_map(|a| a.ranges.iter().map(move |r| (*a, r)))
+        .flat_map(|p| p.affected.ranges.iter().map(move |r| (*p, r)))
         .filter(|(_, r)| r.contains(upstream))
         .collect();
     let (known, unstated): (Vec<_>, Vec<_>) = hits
-        .iter()
-        .map(|(a, r)| (a, r, hit_verdict(entry, r)))
+        .into_iter()
+        .map(|(p, r)| (p, r, hit_verdict(entry, r)))
         .partition(|(_, _, h)| h.is_ok());
     if !known.is_empty() {
         // One result per affected component, its best fix.
-        let mut by_component: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-        for (a, r, h) in known {
+        let mut by_component: BTreeMap<String, (Vec<&Part>, Vec<Hit>)> = BTreeMap::new();
+        for (p, r, h) in known {
             let (fix, version) = h.expect("partitioned");
-            by_component
-                .entry(component_name(a))
-                .or_default()
-                .push((r, fix, version));
+            let (parts, hits) = by_component.entry(p.name()).or_default();
+            parts.push(p);
+            hits.push((r, fix, version));
         }
         return by_component
             .into_iter()
-            .map(|(component, hits)| {
+            .map(|(component, (parts, hits))| {
                 let fixed = hits.iter().filter_map(|(_, _, f)| f.clone()).min();
                 let fix = if fixed.is_some() {
                     FixState::Fixed
@@ -773,7 +847,9 @@ fn assess_one(
                 with_notes(CheckResult {
                     verdict: Verdict::Affected,
                     component,
-                    fixed_in: fixed.map(|f| f.to_string()),
+                    components: resolved(&parts),
+                    fixed_in: fixed.as_ref().map(Version::to_string),
+                    fixed_version: fixed,
                     fix: Some(fix),
                     reason,
                     ..result.clone()
@@ -781,9 +857,11 @@ fn assess_one(
             })
             .collect();
     }
-    result.component = join_unique(relevant.iter().map(|a| a.component.as_str()));
-    if let Some((a, r, _)) = unstated.first() {
-        result.component = component_name(a);
+    result.component = join_unique(relevant.iter().map(|p| p.feed_name()));
+    result.components = resolved(&relevant);
+    if let Some((p, r, _)) = unstated.first() {
+        result.component = p.name();
+        result.components = resolved(&[p]);
         result.unknown_reason = Some(UnknownReason::FixedVersionNotStated);
         result.reason = format!(
             "fixed, but the fixed version is not stated: the issue is closed as fixed and \
@@ -791,19 +869,19 @@ fn assess_one(
             version::describe(r),
             result.component
         );
-    } else if let Some(bare) = relevant.iter().find(|a| a.ranges.is_empty()) {
+    } else if let Some(bare) = relevant.iter().find(|p| p.affected.ranges.is_empty()) {
         result.unknown_reason = Some(UnknownReason::NoVersionsForComponent);
         result.reason = format!(
             "the advisory names {} but gives no affected versions for it",
-            bare.component
+            bare.feed_name()
         );
     } else {
         result.verdict = Verdict::NotAffected;
         let ranges: Vec<String> = relevant
             .iter()
-            .map(|a| {
-                let rs: Vec<String> = a.ranges.iter().map(version::describe).collect();
-                format!("{}: {}", a.component, rs.join("; "))
+            .map(|p| {
+                let rs: Vec<String> = p.affected.ranges.iter().map(version::describe).collect();
+                format!("{}: {}", p.feed_name(), rs.join("; "))
             })
             .collect();
         result.reason = format!(
@@ -814,14 +892,15 @@ fn assess_one(
     vec![with_notes(result)]
 }
 
-/// The component name of a feed entry as reports give it: the table's
-/// canonical name when it maps to one.
-fn component_name(a: &Affected) -> String {
-    match classify_entry(&a.component, a.package.as_deref()) {
-        Named::Core(c) => c.name().to_string(),
-        Named::Separate(c) => c.name.to_string(),
-        Named::Kubernetes | Named::Other(_) => a.component.clone(),
+/// What the parts denote, each once ([`Part::answers_to`]).
+fn resolved(parts: &[&Part]) -> Vec<Named> {
+    let mut out: Vec<Named> = Vec::new();
+    for n in parts.iter().flat_map(|p| p.answers_to()) {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
     }
+    out
 }
 
 fn fix_words(entry: &FeedEntry, fix: FixState) -> &'static str {
@@ -936,19 +1015,24 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
         match r.fix {
             Some(FixState::Fixed) => {
                 m.fixes.push(r.id.clone());
-                let fixed = r
-                    .fixed_in
-                    .as_deref()
-                    .and_then(|f| version::parse_range_version(f).ok());
-                starts[i] = starts[i].take().max(fixed);
+                starts[i] = starts[i].take().max(r.fixed_version.clone());
             }
             Some(FixState::NoFix) => m.unfixed.push(r.id.clone()),
             Some(FixState::NotStated) | None => m.fix_not_stated.push(r.id.clone()),
         }
     }
+    if out.is_empty() {
+        return out;
+    }
+    // Every affected component of the feed, classified once.
+    let parts: Vec<Part> = entries
+        .iter()
+        .filter(|e| !e.rejected())
+        .flat_map(Part::all)
+        .collect();
     for (m, start) in out.iter_mut().zip(starts) {
         m.upgrade_to =
-            start.map(|start| past_fixed_ranges(entries, &m.component, start).to_string());
+            start.map(|start| past_fixed_ranges(&parts, &m.component, start).to_string());
     }
     out
 }
@@ -957,18 +1041,13 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
 const MAX_UPGRADE_STEPS: usize = 64;
 
 /// The smallest version from `start` on that lies in no fixed range of the
-/// feed for `component` (an upgrade must not land on another known hole).
-fn past_fixed_ranges(entries: &[FeedEntry], component: &str, start: Version) -> Version {
-    let ranges: Vec<&VersionRange> = entries
+/// feed (its `parts`) for `component` (an upgrade must not land on another
+/// known hole).
+fn past_fixed_ranges(parts: &[Part], component: &str, start: Version) -> Version {
+    let ranges: Vec<&VersionRange> = parts
         .iter()
-        .filter(|e| !e.rejected())
-        .filter_map(|e| match &e.ranges {
-            RangeData::Known { affected, .. } => Some(affected),
-            RangeData::Unknown { .. } => None,
-        })
-        .flatten()
-        .filter(|a| component_name(a) == component)
-        .flat_map(|a| a.ranges.iter())
+        .filter(|p| p.name() == component)
+        .flat_map(|p| p.affected.ranges.iter())
         .filter(|r| r.fixed().is_some())
         .collect();
     let mut v = start;

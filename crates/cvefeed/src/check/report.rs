@@ -578,6 +578,33 @@ pub fn sarif_level(severity: Option<Rating>) -> sarif::ResultLevel {
     }
 }
 
+/// The synthetic location of a result, `kubernetes/TARGET/COMPONENT@VERSION`:
+/// one CVE reported for two components of one target (kube-apiserver and
+/// kubelet of `--version 1.29.3`) is two locations, and so two
+/// fingerprints, which code scanning keeps apart.
+fn artifact(r: &CheckResult) -> String {
+    // A name as one path segment: "a, b" is "a+b", and anything but
+    // letters, digits and `.`, `_`, `-` is `-`.
+    let segment = |s: &str| -> String {
+        s.replace(", ", "+")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    format!(
+        "kubernetes/{}/{}@{}",
+        segment(&r.target),
+        segment(&r.component),
+        r.installed
+    )
+}
+
 /// The SARIF 2.1.0 log: one rule per CVE that has a result, one result per
 /// affected (`kind: fail`) or unknown (`kind: review`) CVE and target; with
 /// `all`, not-affected ones too (`kind: pass`).
@@ -649,7 +676,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 (None, Some(fix)) => text.push_str(&format!(". {}", capitalised(fix.words()))),
                 (None, None) => {}
             }
-            let artifact = format!("kubernetes/{}@{}", r.target.replace(' ', "-"), r.installed);
+            let artifact = artifact(r);
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::version::parse_range_version;
 use super::{CheckError, FeedEntry, FixNews, Origin, RangeData, SeverityInfo, UnknownReason};
+use crate::fsread::{self, CappedError};
 use crate::http::{self, Redirects};
 use crate::store;
 use crate::verify;
@@ -51,17 +52,14 @@ impl FeedLocation {
     /// anything else is a store location.
     pub fn parse(location: &str) -> Result<FeedLocation, CheckError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            let url = url::Url::parse(location).map_err(|source| CheckError::FeedUrl {
-                location: location.to_string(),
+            let url_err = |source| CheckError::FeedUrl {
+                location: redacted_input(location),
                 source,
-            })?;
+            };
+            let url = url::Url::parse(location).map_err(url_err)?;
             // A directory URL (`https://host/path/`) names its index.json.
             let url = if url.path().ends_with('/') {
-                url.join("index.json")
-                    .map_err(|source| CheckError::FeedUrl {
-                        location: location.to_string(),
-                        source,
-                    })?
+                url.join("index.json").map_err(url_err)?
             } else {
                 url
             };
@@ -74,14 +72,47 @@ impl FeedLocation {
         Ok(FeedLocation::Store(location.to_string()))
     }
 
-    /// The location in words.
+    /// The location in words; a URL [redacted](redacted_url).
     pub fn describe(&self) -> String {
         match self {
-            FeedLocation::Url(u) => u.to_string(),
+            FeedLocation::Url(u) => redacted_url(u),
             FeedLocation::File(p) => p.display().to_string(),
             FeedLocation::Store(s) => s.clone(),
         }
     }
+}
+
+/// A feed URL as messages and reports show it: `scheme://host[:port]/path`,
+/// without the user name and password, the query and the fragment, any of
+/// which may carry a credential (`https://user:token@host/…`,
+/// `?token=…`). The full URL is sent, and kept in the cache's own record,
+/// but never shown.
+pub fn redacted_url(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+/// [`redacted_url`] for a `scheme://…` string that does not parse as a URL:
+/// what looks like a user name and password, a query and a fragment are
+/// left out.
+fn redacted_input(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let path = tail.split(['?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{host}{path}")
 }
 
 /// How a feed was obtained.
@@ -209,25 +240,19 @@ impl PendingCache {
     }
 }
 
-/// Read at most `limit` bytes of a file; a larger file is an error.
-fn read_capped(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
-    use std::io::Read;
-    let read_err = |source| CheckError::FeedRead {
-        location: location.to_string(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > limit {
-        return Err(CheckError::FeedTooLarge {
+/// Read a feed file (or the cached copy) named `location` in messages,
+/// within `limit` bytes ([`fsread::read_capped`]).
+fn read_file(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
+    fsread::read_capped(path, limit).map_err(|e| match e {
+        CappedError::Io(source) => CheckError::FeedRead {
+            location: location.to_string(),
+            source,
+        },
+        CappedError::TooLarge { limit } => CheckError::FeedTooLarge {
             location: location.to_string(),
             limit,
-        });
-    }
-    Ok(bytes)
+        },
+    })
 }
 
 /// Read the feed at `location`, never more than [`FetchOptions::max_size`]
@@ -239,7 +264,7 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
     };
     match location {
         FeedLocation::File(path) => {
-            read_capped(path, options.max_size, &path.display().to_string()).map(Loaded::local)
+            read_file(path, options.max_size, &path.display().to_string()).map(Loaded::local)
         }
         FeedLocation::Store(loc) => {
             let store = store::open(loc).map_err(CheckError::FeedStore)?;
@@ -267,7 +292,7 @@ fn from_cache(
     why: &str,
     options: &FetchOptions,
 ) -> Result<Loaded, CheckError> {
-    let bytes = read_capped(
+    let bytes = read_file(
         &paths.body,
         options.max_size,
         &paths.body.display().to_string(),
@@ -280,7 +305,8 @@ fn from_cache(
         bytes,
         freshness: Freshness::Cached,
         warnings: vec![format!(
-            "{why}: using the cached copy of {url}, fetched {} ({} old)",
+            "{why}: using the cached copy of {}, fetched {} ({} old)",
+            redacted_url(url),
             meta.fetched_at.format("%Y-%m-%d %H:%M UTC"),
             if age.to_string() == "0s" {
                 "less than a minute".to_string()
@@ -301,7 +327,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         return match &cached {
             Some((paths, meta)) => from_cache(url, paths, meta, "--offline", options),
             None => Err(CheckError::NoCachedCopy {
-                url: url.to_string(),
+                url: redacted_url(url),
             }),
         };
     }
@@ -331,12 +357,13 @@ async fn download(
     paths: Option<CachePaths>,
     cached: Option<&CacheMeta>,
 ) -> Result<Loaded, CheckError> {
+    let shown = redacted_url(url);
     let fetch_err = |source: reqwest::Error| CheckError::FeedFetch {
-        url: url.to_string(),
+        url: shown.clone(),
         source: source.without_url(),
     };
     let too_large = || CheckError::FeedTooLarge {
-        location: url.to_string(),
+        location: shown.clone(),
         limit: options.max_size,
     };
     let client = http::builder(options.timeout, Redirects::Follow)
@@ -351,7 +378,7 @@ async fn download(
     if status == StatusCode::NOT_MODIFIED {
         return match (cached, paths) {
             (Some(_), Some(paths)) => {
-                let bytes = read_capped(
+                let bytes = read_file(
                     &paths.body,
                     options.max_size,
                     &paths.body.display().to_string(),
@@ -363,14 +390,12 @@ async fn download(
                     pending: None,
                 })
             }
-            _ => Err(CheckError::FeedNotModified {
-                url: url.to_string(),
-            }),
+            _ => Err(CheckError::FeedNotModified { url: shown.clone() }),
         };
     }
     if !status.is_success() {
         return Err(CheckError::FeedStatus {
-            url: url.to_string(),
+            url: shown.clone(),
             status: status.as_u16(),
         });
     }
@@ -553,51 +578,6 @@ pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckE
     Ok(entries)
 }
 
-/// Whether an announcement says in so many words that no fix exists: a
-/// "Fixed Versions" heading followed by "None", or one of the phrases the
-/// Security Response Committee uses ("will not be fixed", "will not
-/// receive security updates", "there is no patch").
-pub fn states_no_fix(body: &str) -> bool {
-    const PHRASES: [&str; 6] = [
-        "will not be fixed",
-        "won't be fixed",
-        "will not receive security updates",
-        "no fix is available",
-        "there is no fix",
-        "there is no patch",
-    ];
-    let lower = body.to_lowercase();
-    if PHRASES.iter().any(|p| lower.contains(p)) {
-        return true;
-    }
-    // "Fixed Versions" (a heading, a bold line, a label) and then, on the
-    // same line or the first non-empty line after it, "None".
-    let mut lines = lower
-        .lines()
-        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c)));
-    while let Some(line) = lines.by_ref().next() {
-        if let Some(rest) = line
-            .strip_prefix("fixed versions")
-            .or_else(|| line.strip_prefix("fixed version"))
-        {
-            let rest = rest.trim_matches(|c: char| c.is_whitespace() || "#*-_:".contains(c));
-            let next = if rest.is_empty() {
-                lines.by_ref().find(|l| !l.is_empty()).unwrap_or("")
-            } else {
-                rest
-            };
-            if next == "none"
-                || next.starts_with("none.")
-                || next.starts_with("none ")
-                || next.starts_with("none,")
-            {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 fn entry(id: &CveId, item: Item) -> FeedEntry {
     let ext = item.extension.unwrap_or_default();
     let body = item.content_text.unwrap_or_default();
@@ -648,7 +628,7 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
             vector: Some(s.vector),
         }),
     };
-    let fix_news = if ext.status == Some(Status::Unfixed) || states_no_fix(&body) {
+    let fix_news = if ext.status == Some(Status::Unfixed) || vuln::markdown::states_no_fix(&body) {
         FixNews::NoFix
     } else {
         FixNews::Ranges

@@ -137,10 +137,19 @@ static ALL_AFFECTED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The announcement says no fix exists: "There is no patch for this
-/// issue", a "Fixed Versions" section that says "None".
+/// issue", "no fix is planned", "will not be fixed", "won't be fixed",
+/// "will not receive security updates", or a "Fixed Versions: None" label
+/// on one line (a "Fixed Versions" section that says "None" is read by
+/// [`states_no_fix`]).
 static NO_FIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bthere\s+is\s+no\s+(?:patch|fix)\b|\bno\s+(?:patch|fix)\s+(?:is\s+|will\s+be\s+)?(?:available|planned|released)\b|\bwill\s+not\s+receive\s+security\s+updates\b")
-        .expect("valid regex")
+    Regex::new(concat!(
+        r"(?im)\bthere\s+is\s+no\s+(?:patch|fix)\b",
+        r"|\bno\s+(?:patch|fix)\s+(?:is\s+|will\s+be\s+)?(?:available|planned|released)\b",
+        r"|\bwill\s+not\s+receive\s+security\s+updates\b",
+        r"|\b(?:will\s+not|won['’]t)\s+be\s+fixed\b",
+        r"|^[\s#>*_-]*fixed\s+versions?[\s*_]*:[\s*_]*none\b",
+    ))
+    .expect("valid regex")
 });
 
 /// Words a range line may carry that name no component.
@@ -828,7 +837,8 @@ fn prose_fix_versions(text: &str) -> Vec<Version> {
 }
 
 /// Whether the body says that no fix exists ("There is no patch for this
-/// issue", "Fixed Versions: None").
+/// issue", "will not be fixed", "Fixed Versions: None"): the one rule,
+/// for the feed's status and for `check`.
 pub fn states_no_fix(body: &str) -> bool {
     if NO_FIX.is_match(body) {
         return true;
