@@ -770,8 +770,11 @@ fn rate_limit_wait(
     }
     if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
         let reset = header_u64(headers, "x-ratelimit-reset")?;
-        let wait = (reset as i64 - now.timestamp()).max(0) as u64 + 1;
-        return Some(Duration::from_secs(wait));
+        // Saturating: the header is the server's to choose.
+        let left = i64::try_from(reset)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(now.timestamp());
+        return Some(Duration::from_secs(left.max(0).unsigned_abs().saturating_add(1)));
     }
     // A 429 with no hint still means "slow down"; GitHub documents a minute.
     (status == StatusCode::TOO_MANY_REQUESTS).then_some(Duration::from_secs(60))
@@ -878,6 +881,16 @@ mod tests {
         assert_eq!(
             rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &h, now),
             None
+        );
+        // A reset past any date is a long wait, not an overflow.
+        h.remove(header::RETRY_AFTER);
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &h, now),
+            Some(Duration::from_secs(i64::MAX as u64 - 1_000 + 1))
         );
     }
 

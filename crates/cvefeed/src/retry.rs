@@ -59,6 +59,14 @@ impl Policy {
         self.backoff
             .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)))
     }
+
+    /// The wait honoured when a server asks for `asked`: at least
+    /// [`MIN_WAIT`], and at most [`Policy::max_wait`] + [`MIN_WAIT`] (still
+    /// past the budget, so it ends the exchange, but a number that adds up
+    /// without overflow whatever the server sent).
+    pub fn honoured(&self, asked: Duration) -> Duration {
+        asked.clamp(MIN_WAIT, self.max_wait.saturating_add(MIN_WAIT))
+    }
 }
 
 /// What one attempt came to.
@@ -146,14 +154,17 @@ impl<'a> Retrier<'a> {
             }
             Attempt::Wait(wait, e)
                 if self.waits >= self.policy.max_waits
-                    || self.waited + wait.max(MIN_WAIT) > self.policy.max_wait =>
+                    || self
+                        .waited
+                        .saturating_add(self.policy.honoured(wait))
+                        > self.policy.max_wait =>
             {
                 ControlFlow::Break(Err(e))
             }
             Attempt::Wait(wait, _) => {
-                let wait = wait.max(MIN_WAIT);
+                let wait = self.policy.honoured(wait);
                 self.waits += 1;
-                self.waited += wait;
+                self.waited = self.waited.saturating_add(wait);
                 tracing::warn!(
                     exchange = %self.label,
                     attempt = self.attempts,
@@ -246,6 +257,26 @@ mod tests {
         assert_eq!(r.unwrap_err().0, 6);
         assert_eq!(seen.len(), 6);
         assert_eq!(start.elapsed(), MIN_WAIT * 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_wait_after_a_short_one_ends_the_exchange_without_overflow() {
+        // `Retry-After: 1`, then `Retry-After: 18446744073709551615`.
+        let start = tokio::time::Instant::now();
+        let (r, seen) = exchange(policy(0, 60_000), |n| {
+            let secs = if n == 1 { 1 } else { u64::MAX };
+            Attempt::<(), _>::Wait(Duration::from_secs(secs), Failed(n))
+        })
+        .await;
+        assert_eq!(r.unwrap_err().0, 2);
+        assert_eq!(seen, [1, 2]);
+        assert_eq!(start.elapsed(), MIN_WAIT);
+        let p = policy(0, 60_000);
+        assert_eq!(p.honoured(Duration::MAX), Duration::from_secs(61));
+        assert_eq!(p.honoured(Duration::ZERO), MIN_WAIT);
+        let mut unbounded = p;
+        unbounded.max_wait = Duration::MAX;
+        assert_eq!(unbounded.honoured(Duration::MAX), Duration::MAX);
     }
 
     #[tokio::test]
