@@ -565,17 +565,12 @@ async fn attempt_once(
             })
         }
         StatusCode::TOO_MANY_REQUESTS => {
-            let wait = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(60);
+            let wait = retry::retry_after(response.headers()).unwrap_or(retry::UNSTATED_WAIT);
             Attempt::Wait(
-                Duration::from_secs(wait),
+                wait,
                 FetchError::RateLimited {
                     url: url.to_string(),
-                    wait_secs: wait,
+                    wait_secs: wait.as_secs(),
                 },
             )
         }

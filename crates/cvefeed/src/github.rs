@@ -765,8 +765,8 @@ fn rate_limit_wait(
         return None;
     }
     // A wait shorter than a second is waited for a second ([`retry::MIN_WAIT`]).
-    if let Some(secs) = header_u64(headers, header::RETRY_AFTER.as_str()) {
-        return Some(Duration::from_secs(secs));
+    if let Some(wait) = retry::retry_after(headers) {
+        return Some(wait);
     }
     if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
         let reset = header_u64(headers, "x-ratelimit-reset")?;
@@ -777,7 +777,7 @@ fn rate_limit_wait(
         return Some(Duration::from_secs(left.max(0).unsigned_abs().saturating_add(1)));
     }
     // A 429 with no hint still means "slow down"; GitHub documents a minute.
-    (status == StatusCode::TOO_MANY_REQUESTS).then_some(Duration::from_secs(60))
+    (status == StatusCode::TOO_MANY_REQUESTS).then_some(retry::UNSTATED_WAIT)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {

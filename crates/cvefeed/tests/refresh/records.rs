@@ -249,6 +249,32 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
 }
 
 #[tokio::test]
+async fn a_huge_retry_after_is_one_failure_not_a_panic() {
+    let s = setup(Duration::ZERO).await;
+    let limited = |secs: &str| ResponseTemplate::new(429).insert_header("retry-after", secs);
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cve/{ID}")))
+        .respond_with(limited("1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cve/{ID}")))
+        .respond_with(limited("18446744073709551615"))
+        .mount(&s.server)
+        .await;
+    let started = std::time::Instant::now();
+    let summary = publish::refresh(&s.store, &s.config, at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert_eq!(summary.cve_records.requests, 2);
+    assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test]
 async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn() {
     let s = setup(Duration::ZERO).await;
     s.publish_with_the_record().await;
