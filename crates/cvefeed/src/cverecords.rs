@@ -31,7 +31,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Chain;
-use crate::http::{self, Redirects};
+use crate::http::{self, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 use crate::store::Store;
 use cvefeed_model::advisory::CveId;
@@ -490,7 +490,7 @@ async fn attempt_once(
         attempts,
         source: source.without_url(),
     };
-    let mut response = match request.send().await {
+    let response = match request.send().await {
         Ok(r) => r,
         Err(e) => return Attempt::Transient(transport(e)),
     };
@@ -529,21 +529,15 @@ async fn attempt_once(
             record: None,
         }),
         s if s.is_success() => {
-            let mut body = Vec::new();
-            loop {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => {
-                        body.extend_from_slice(&chunk);
-                        if body.len() > MAX_RECORD_BYTES {
-                            return Attempt::Fail(FetchError::Body {
-                                url: url.to_string(),
-                            });
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => return Attempt::Transient(transport(e)),
+            let body = match http::read_bounded(response, MAX_RECORD_BYTES as u64).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge { .. }) => {
+                    return Attempt::Fail(FetchError::Body {
+                        url: url.to_string(),
+                    });
                 }
-            }
+                Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
+            };
             let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&body) else {
                 return Attempt::Fail(FetchError::Body {
                     url: url.to_string(),

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
-use crate::http::{self, Redirects};
+use crate::http::{self, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 pub use cvefeed_model::advisory::{InvalidRepoName, IssueState, RepoName, StateReason};
 
@@ -178,7 +178,7 @@ fn sanitize_upstream(text: &str, secrets: &[&str]) -> String {
 /// and the alert (control characters and secrets taken out).
 pub const MAX_UPSTREAM_TEXT: usize = 200;
 /// Bytes of an error body read at most (its message is cut further).
-const MAX_ERROR_BODY: usize = 64 * 1024;
+const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 /// How the client talks to GitHub.
 #[derive(Debug, Clone)]
@@ -603,25 +603,6 @@ impl Client {
         }
     }
 
-    /// Read a body of at most `limit` bytes; `Ok(None)` when it is larger
-    /// (nothing more is read).
-    async fn read_bounded(
-        response: &mut reqwest::Response,
-        limit: u64,
-    ) -> Result<Option<Vec<u8>>, reqwest::Error> {
-        if response.content_length().is_some_and(|n| n > limit) {
-            return Ok(None);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Ok(None);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Some(body))
-    }
-
     /// One attempt at a page.
     async fn attempt_page(
         &self,
@@ -643,7 +624,7 @@ impl Client {
         if let Some(auth) = &self.config.basic_auth {
             request = request.basic_auth(&auth.user, auth.password.as_ref());
         }
-        let mut response = match request.send().await {
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Transient(transport(e)),
         };
@@ -679,9 +660,9 @@ impl Client {
         if status.is_success() {
             let total_left = self.config.max_total_bytes.saturating_sub(stats.bytes);
             let limit = self.config.max_page_bytes.min(total_left);
-            let body = match Self::read_bounded(&mut response, limit).await {
-                Ok(Some(b)) => b,
-                Ok(None) => {
+            let body = match http::read_bounded(response, limit).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge { .. }) => {
                     let (what, limit, flag) = if limit < self.config.max_page_bytes {
                         (
                             "the listing, all pages together,",
@@ -698,7 +679,7 @@ impl Client {
                         flag,
                     });
                 }
-                Err(e) => return Attempt::Transient(transport(e)),
+                Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
             };
             stats.bytes += body.len() as u64;
             let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
@@ -807,21 +788,18 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// GitHub's message in an error body (at most [`MAX_ERROR_BODY`] bytes
-/// are read), not yet sanitised.
-async fn error_message(mut response: reqwest::Response) -> String {
+/// GitHub's message in an error body (one over [`MAX_ERROR_BODY`] bytes
+/// is not read), not yet sanitised.
+async fn error_message(response: reqwest::Response) -> String {
     #[derive(Deserialize)]
     struct GithubMessage {
         message: String,
     }
-    let mut bytes = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - bytes.len();
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() == MAX_ERROR_BODY {
-            break;
-        }
-    }
+    let bytes = match http::read_bounded(response, MAX_ERROR_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e @ BodyError::TooLarge { .. }) => return format!("{e}; not read"),
+        Err(BodyError::Read(_)) => return "the body could not be read".into(),
+    };
     match serde_json::from_slice::<GithubMessage>(&bytes) {
         Ok(m) => m.message,
         Err(_) => String::from_utf8_lossy(&bytes).into_owned(),

@@ -23,7 +23,7 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::http::{self, Redirects};
+use crate::http::{self, BodyError, Redirects};
 use crate::store::{self, OpenOptions, Store, StoreError};
 use cvefeed_model::manifest::{MANIFEST, Manifest};
 use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
@@ -163,7 +163,7 @@ impl Location {
                     url: url.to_string(),
                     source: source.without_url(),
                 };
-                let mut response = client.get(url.clone()).send().await.map_err(fetch_err)?;
+                let response = client.get(url.clone()).send().await.map_err(fetch_err)?;
                 let status = response.status();
                 if status == StatusCode::NOT_FOUND {
                     return Ok(Fetched::Missing);
@@ -174,14 +174,11 @@ impl Location {
                         status: status.as_u16(),
                     });
                 }
-                let mut bytes = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
-                    if (bytes.len() + chunk.len()) as u64 > limit {
-                        return Ok(Fetched::TooLarge);
-                    }
-                    bytes.extend_from_slice(&chunk);
+                match http::read_bounded(response, limit).await {
+                    Ok(bytes) => Ok(Fetched::Bytes(bytes)),
+                    Err(BodyError::TooLarge { .. }) => Ok(Fetched::TooLarge),
+                    Err(BodyError::Read(e)) => Err(fetch_err(e)),
                 }
-                Ok(Fetched::Bytes(bytes))
             }
         }
     }
