@@ -376,7 +376,6 @@ async fn fetch_api(
             cached => due.push((id.clone(), cached.cloned())),
         }
     }
-    let mut cached_of: BTreeMap<CveId, Option<CachedRecord>> = due.iter().cloned().collect();
     // Owned futures: the stream must not borrow across the spawn boundary
     // of `serve`'s refresher task.
     let requests: Vec<_> = due
@@ -391,13 +390,12 @@ async fn fetch_api(
     while let Some(o) = outcomes.next().await {
         records.requests += o.requests;
         records.not_modified += u32::from(o.not_modified);
-        let previous = cached_of.remove(&o.id).flatten();
         let entry = match o.result {
             Ok(entry) => Some(entry),
             Err(e) => {
                 tracing::warn!(id = %o.id, error = %Chain(&e), "cannot fetch the CVE record; using the cached one, if any");
                 records.failures.push(o.id.clone());
-                previous
+                old.records.get(&o.id).cloned()
             }
         };
         match entry {
@@ -538,7 +536,7 @@ async fn attempt_once(
                 }
                 Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
             };
-            let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            let Some(date_updated) = date_updated(&body) else {
                 return Attempt::Fail(FetchError::Body {
                     url: url.to_string(),
                 });
@@ -552,9 +550,7 @@ async fn attempt_once(
                 fetched_at: now,
                 etag,
                 last_modified,
-                date_updated: doc["cveMetadata"]["dateUpdated"]
-                    .as_str()
-                    .map(|s| s.chars().take(64).collect()),
+                date_updated,
                 record: Some(record),
             })
         }
@@ -570,5 +566,59 @@ async fn attempt_once(
         }
         s if s.is_server_error() => Attempt::Transient(status_error()),
         _ => Attempt::Fail(status_error()),
+    }
+}
+
+/// A record's `cveMetadata.dateUpdated` (cut to 64 characters), read
+/// without building the document: `Some(None)` for JSON without one (or
+/// with one that is not a string), `None` for a body that is not JSON.
+fn date_updated(body: &[u8]) -> Option<Option<String>> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(rename = "cveMetadata")]
+        meta: Meta,
+    }
+    #[derive(Deserialize)]
+    struct Meta {
+        #[serde(rename = "dateUpdated")]
+        date_updated: String,
+    }
+    match serde_json::from_slice::<Head>(body) {
+        Ok(head) => Some(Some(head.meta.date_updated.chars().take(64).collect())),
+        // Another shape: still a record to keep if it is JSON at all.
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .ok()
+            .map(|_| None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_updated_is_read_from_any_json_and_a_body_that_is_not_json_is_refused() {
+        let date = |text: &str| date_updated(text.as_bytes());
+        assert_eq!(
+            date(r#"{"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2031-1", "dateUpdated": "2031-02-10T00:00:00.000Z"}, "containers": {}}"#),
+            Some(Some("2031-02-10T00:00:00.000Z".into()))
+        );
+        assert_eq!(
+            date(&format!(r#"{{"cveMetadata": {{"dateUpdated": "{}"}}}}"#, "9".repeat(100))),
+            Some(Some("9".repeat(64)))
+        );
+        for other in [
+            r#"{"cveMetadata": {"dateUpdated": 5}}"#,
+            r#"{"cveMetadata": 5}"#,
+            r#"{"cveMetadata": {}}"#,
+            r#"{}"#,
+            "[1, 2]",
+            "\"text\"",
+        ] {
+            assert_eq!(date(other), Some(None), "{other}");
+        }
+        for broken in ["", "{", r#"{"cveMetadata": {"dateUpdated": "x"}"#, "{} x"] {
+            assert_eq!(date(broken), None, "{broken}");
+        }
     }
 }
