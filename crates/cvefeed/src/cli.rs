@@ -339,6 +339,11 @@ pub struct RecordArgs {
     #[arg(long, default_value = "6h", value_parser = humantime::parse_duration)]
     pub cve_record_max_age: Duration,
 
+    /// Longest time for all the CVE record requests of a run; the records
+    /// still pending then are failures, taken from the cache.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub cve_record_deadline: Duration,
+
     /// The audit reports a CVE record older than its issue's last edit by
     /// more than this.
     #[arg(long, default_value = "30days", value_parser = humantime::parse_duration)]
@@ -368,6 +373,7 @@ impl RecordArgs {
         config.backoff = self.cve_record_backoff;
         config.concurrency = usize::from(self.cve_record_concurrency);
         config.max_age = self.cve_record_max_age;
+        config.deadline = self.cve_record_deadline;
         Ok(RecordSource::Api(
             cverecords::Client::new(config).context("setting up the CVE Services API client")?,
         ))

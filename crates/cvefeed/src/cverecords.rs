@@ -8,12 +8,14 @@
 //! `dateUpdated`: a record is asked for again only when it is new to the
 //! cache or older than the configured age, and then with `If-None-Match`
 //! / `If-Modified-Since`. Requests run a bounded number at a time, each
-//! timed out and retried by [`crate::retry`]'s rules.
+//! timed out and retried by [`crate::retry`]'s rules, and the whole step
+//! within one deadline ([`ApiConfig::deadline`]), so that a hanging or
+//! rate-limiting API delays a refresh by that much at most.
 //!
 //! **A failure never fails the refresh.** A record that cannot be fetched
-//! is taken from the cache, or is unavailable (the advisory keeps the
-//! issue's data, and the audit makes no finding about it); the failure is
-//! logged with the CVE id and counted. This module owns the fetching and
+//! (in time) is taken from the cache, or is unavailable (the advisory keeps
+//! the issue's data, and the audit makes no finding about it); the failure
+//! is logged with the CVE id and counted. This module owns the fetching and
 //! the cache; reading, merging and auditing a record are the model's
 //! ([`cvefeed_model::cve5`]). It never writes the store (the plan stores
 //! the cache it returns).
@@ -22,6 +24,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -71,11 +75,15 @@ pub struct ApiConfig {
     pub concurrency: usize,
     /// A cached record younger than this is not asked for again.
     pub max_age: Duration,
+    /// Longest time for all the requests of one run; the records still
+    /// pending then are failures (answered from the cache).
+    pub deadline: Duration,
 }
 
 impl ApiConfig {
     /// Defaults for `base`: 30 s timeout, 3 retries from 1 s, 1 min of
-    /// rate-limit waits, 8 requests at once, records refreshed after 6 h.
+    /// rate-limit waits, 8 requests at once, records refreshed after 6 h,
+    /// 5 min for all the requests of a run.
     pub fn new(base: url::Url) -> ApiConfig {
         ApiConfig {
             base,
@@ -85,6 +93,7 @@ impl ApiConfig {
             max_wait: Duration::from_secs(60),
             concurrency: 8,
             max_age: Duration::from_secs(6 * 3600),
+            deadline: Duration::from_secs(300),
         }
     }
 }
@@ -233,6 +242,17 @@ pub enum FetchError {
         /// The request.
         url: String,
     },
+    /// The run's deadline passed first.
+    #[error(
+        "GET {url} did not finish within the {deadline:?} allowed for all the CVE record \
+         requests of a run (--cve-record-deadline)"
+    )]
+    OutOfTime {
+        /// The request.
+        url: String,
+        /// The deadline.
+        deadline: Duration,
+    },
     /// A 304 without a cached copy.
     #[error("GET {url} answered 304 Not Modified, but the cache has no copy")]
     MissingCache {
@@ -352,7 +372,6 @@ async fn read_file(path: &Path) -> Result<Option<Vec<u8>>, FetchError> {
 struct Outcome {
     id: CveId,
     result: Result<CachedRecord, FetchError>,
-    requests: u32,
     not_modified: bool,
 }
 
@@ -364,6 +383,8 @@ async fn fetch_api(
 ) -> Records {
     let max_age =
         chrono::TimeDelta::from_std(client.config.max_age).unwrap_or(chrono::TimeDelta::MAX);
+    // Unbounded when the deadline is past any instant.
+    let deadline = tokio::time::Instant::now().checked_add(client.config.deadline);
     let mut records = Records::default();
     let mut cache = RecordCache::default();
     let mut due = Vec::new();
@@ -376,44 +397,79 @@ async fn fetch_api(
             cached => due.push((id.clone(), cached.cloned())),
         }
     }
+    let mut pending: std::collections::BTreeSet<CveId> =
+        due.iter().map(|(id, _)| id.clone()).collect();
+    // Counted as sent, so that requests cut off by the deadline count too.
+    let sent = Arc::new(AtomicU32::new(0));
     // Owned futures: the stream must not borrow across the spawn boundary
     // of `serve`'s refresher task.
     let requests: Vec<_> = due
         .into_iter()
         .map(|(id, cached)| {
-            let client = client.clone();
-            async move { ask(&client, &id, cached.as_ref(), now).await }
+            let (client, sent) = (client.clone(), sent.clone());
+            async move { ask(&client, &id, cached.as_ref(), now, &sent).await }
         })
         .collect();
     let mut outcomes =
         futures::stream::iter(requests).buffer_unordered(client.config.concurrency.max(1));
-    while let Some(o) = outcomes.next().await {
-        records.requests += o.requests;
-        records.not_modified += u32::from(o.not_modified);
-        let entry = match o.result {
-            Ok(entry) => Some(entry),
-            Err(e) => {
-                tracing::warn!(id = %o.id, error = %Chain(&e), "cannot fetch the CVE record; using the cached one, if any");
-                records.failures.push(o.id.clone());
-                old.records.get(&o.id).cloned()
-            }
+    loop {
+        let next = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, outcomes.next()).await,
+            None => Ok(outcomes.next().await),
         };
-        match entry {
-            Some(entry) => {
-                records.by_id.insert(o.id.clone(), fetched_of(&entry));
-                cache.records.insert(o.id, entry);
-            }
-            None => {
-                records.by_id.insert(o.id, Fetched::Unavailable);
-            }
-        }
+        let Ok(Some(o)) = next else { break };
+        pending.remove(&o.id);
+        records.not_modified += u32::from(o.not_modified);
+        let entry = o.result.map_err(|e| failed(&mut records, &old, &o.id, &e));
+        keep(&mut records, &mut cache, o.id, entry);
     }
+    // Cancels the requests still in flight.
     drop(outcomes);
+    for id in pending {
+        let e = FetchError::OutOfTime {
+            url: client.url(&id),
+            deadline: client.config.deadline,
+        };
+        let entry = Err(failed(&mut records, &old, &id, &e));
+        keep(&mut records, &mut cache, id, entry);
+    }
+    records.requests = sent.load(Ordering::Relaxed);
     records.failures.sort();
     if cache != old {
         records.cache = Some(serde_json::to_vec(&cache).expect("the record cache serializes"));
     }
     records
+}
+
+/// Log and count the failure `e` to fetch `id`: its previous entry, if any.
+fn failed(
+    records: &mut Records,
+    old: &RecordCache,
+    id: &CveId,
+    e: &FetchError,
+) -> Option<CachedRecord> {
+    tracing::warn!(id = %id, error = %Chain(e), "cannot fetch the CVE record; using the cached one, if any");
+    records.failures.push(id.clone());
+    old.records.get(id).cloned()
+}
+
+/// Use `entry` for `id`: a fetched or previous entry, or `Err(None)` when
+/// there is neither (the record is unavailable).
+fn keep(
+    records: &mut Records,
+    cache: &mut RecordCache,
+    id: CveId,
+    entry: Result<CachedRecord, Option<CachedRecord>>,
+) {
+    match entry {
+        Ok(entry) | Err(Some(entry)) => {
+            records.by_id.insert(id.clone(), fetched_of(&entry));
+            cache.records.insert(id, entry);
+        }
+        Err(None) => {
+            records.by_id.insert(id, Fetched::Unavailable);
+        }
+    }
 }
 
 fn fetched_of(c: &CachedRecord) -> Fetched {
@@ -439,6 +495,7 @@ async fn ask(
     id: &CveId,
     cached: Option<&CachedRecord>,
     now: DateTime<Utc>,
+    sent: &AtomicU32,
 ) -> Outcome {
     let url = client.url(id);
     let policy = retry::Policy {
@@ -449,17 +506,15 @@ async fn ask(
     };
     let label = Label(id);
     let mut retrier = Retrier::new(policy, &label);
-    let mut requests = 0;
     let mut not_modified = false;
     loop {
         let attempt = retrier.next_attempt();
-        requests += 1;
+        sent.fetch_add(1, Ordering::Relaxed);
         let result = attempt_once(client, &url, attempt, cached, now, &mut not_modified).await;
         if let ControlFlow::Break(result) = retrier.settle(result).await {
             return Outcome {
                 id: id.clone(),
                 result,
-                requests,
                 not_modified,
             };
         }
