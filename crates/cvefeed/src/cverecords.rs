@@ -107,21 +107,46 @@ pub struct Client {
 
 /// The client cannot be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot set up the HTTP client for the CVE Services API {url}")]
-pub struct ClientError {
-    url: String,
-    source: reqwest::Error,
+pub enum ClientError {
+    /// The API base carries what could be a secret (see [`carries_secrets`]).
+    #[error(
+        "the CVE Services API base URL carries a user name, password, query or fragment; the \
+         API takes no authentication, and every log line about a record shows its URL"
+    )]
+    Secret,
+    /// The HTTP client cannot be built.
+    #[error("cannot set up the HTTP client for the CVE Services API {url}")]
+    Http {
+        /// The API base.
+        url: String,
+        /// Why.
+        source: reqwest::Error,
+    },
+}
+
+/// Whether an API base carries a user name, password, query or fragment:
+/// the API needs none, and the URLs built from the base are shown in logs
+/// and errors, so any of them is refused.
+pub fn carries_secrets(base: &url::Url) -> bool {
+    !base.username().is_empty()
+        || base.password().is_some()
+        || base.query().is_some()
+        || base.fragment().is_some()
 }
 
 impl Client {
-    /// A client with `config`.
+    /// A client with `config`; its base must not [carry
+    /// secrets](carries_secrets).
     pub fn new(config: ApiConfig) -> Result<Client, ClientError> {
+        if carries_secrets(&config.base) {
+            return Err(ClientError::Secret);
+        }
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         let http = http::builder(config.timeout, Redirects::Follow)
             .default_headers(headers)
             .build()
-            .map_err(|source| ClientError {
+            .map_err(|source| ClientError::Http {
                 url: config.base.to_string(),
                 source,
             })?;
@@ -650,6 +675,25 @@ fn date_updated(body: &[u8]) -> Option<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_base_with_credentials_or_a_query_is_refused_without_showing_them() {
+        for base in [
+            "https://robot:S3CR3T@cve.example/api",
+            "https://S3CR3T@cve.example/api",
+            "https://cve.example/api?token=S3CR3T",
+            "https://cve.example/api#S3CR3T",
+        ] {
+            let e = Client::new(ApiConfig::new(base.parse().unwrap())).unwrap_err();
+            assert!(matches!(e, ClientError::Secret), "{base}: {e:?}");
+            assert!(!format!("{e} {e:?}").contains("S3CR3T"), "{base}");
+        }
+        let ok = Client::new(ApiConfig::new(DEFAULT_API_URL.parse().unwrap()));
+        assert_eq!(
+            ok.unwrap().url(&"CVE-2031-1001".parse().unwrap()),
+            "https://cveawg.mitre.org/api/cve/CVE-2031-1001"
+        );
+    }
 
     #[test]
     fn date_updated_is_read_from_any_json_and_a_body_that_is_not_json_is_refused() {
