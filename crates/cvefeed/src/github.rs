@@ -557,8 +557,10 @@ impl Client {
         }
     }
 
-    /// Upstream text with this client's secrets taken out (the token, and
-    /// the basic credentials as given and as sent), cut short.
+    /// Upstream text with this client's secrets taken out (the token, the
+    /// basic-auth password, and the credentials as sent, base64-encoded),
+    /// cut short. The user name is no secret, and is left: a short one
+    /// would turn every word that holds it into `***`.
     fn sanitize(&self, text: &str) -> String {
         use base64::Engine;
         let token = self.config.token.as_ref().map_or("", |t| t.0.as_str());
@@ -570,7 +572,7 @@ impl Client {
         } else {
             String::new()
         };
-        sanitize_upstream(text, &[token, &sent, password, user])
+        sanitize_upstream(text, &[token, &sent, password])
     }
 
     /// One page, and whether it is fresh (`false`: 304, from `cached`).
@@ -922,6 +924,16 @@ mod tests {
         assert!(clean.starts_with("Bad credentials  Authorization: Bearer *** x"));
         assert!(clean.ends_with('…'));
         assert_eq!(sanitize_upstream("short", &[""]), "short");
+    }
+
+    #[test]
+    fn the_password_and_the_credentials_sent_are_redacted_not_the_user_name() {
+        let config = ClientConfig::new("http://a:pa55word@127.0.0.1:1/api".parse().unwrap(), None);
+        let client = Client::new(config).unwrap();
+        assert_eq!(
+            client.sanitize("a bad password pa55word, sent as Basic YTpwYTU1d29yZA=="),
+            "a bad password ***, sent as Basic ***"
+        );
     }
 
     #[test]
