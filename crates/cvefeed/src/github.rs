@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
-use crate::http::{self, BodyError, Redirects};
+use crate::http::{self, BasicAuth, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 pub use cvefeed_model::advisory::{InvalidRepoName, IssueState, RepoName, StateReason};
 
@@ -115,44 +115,6 @@ impl fmt::Debug for Token {
     }
 }
 
-/// User name and password taken out of `--github-api-url`
-/// (`https://user:password@host`), sent as HTTP basic authentication, as
-/// the HTTP client did with them in the URL. Kept out of the URL, so no
-/// message, log line or cache key can show them.
-#[derive(Clone)]
-pub struct BasicAuth {
-    user: String,
-    password: Option<String>,
-}
-
-impl fmt::Debug for BasicAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BasicAuth(<redacted>)")
-    }
-}
-
-/// Split the user name and password off `url`: the URL without them, and
-/// them, if it had any.
-fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
-    if url.username().is_empty() && url.password().is_none() {
-        return (url, None);
-    }
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    let auth = BasicAuth {
-        user: decode(url.username()),
-        password: url.password().map(decode),
-    };
-    // Cannot fail for the http(s) URLs an API base has.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    (url, Some(auth))
-}
-
 /// Upstream text (an error message GitHub sent) made safe to log, store
 /// in `status.json` and send in the alert: every secret the client sends
 /// replaced by `***`, control characters by spaces, and at most
@@ -212,7 +174,7 @@ impl ClientConfig {
     /// and 256 MiB in all. A user name and password in `api_url` are taken
     /// out of it and sent as basic authentication.
     pub fn new(api_url: url::Url, token: Option<Token>) -> ClientConfig {
-        let (api_url, basic_auth) = take_userinfo(api_url);
+        let (api_url, basic_auth) = http::take_userinfo(api_url);
         ClientConfig {
             api_url,
             basic_auth,
@@ -565,7 +527,7 @@ impl Client {
         use base64::Engine;
         let token = self.config.token.as_ref().map_or("", |t| t.0.as_str());
         let (user, password) = self.config.basic_auth.as_ref().map_or(("", ""), |b| {
-            (b.user.as_str(), b.password.as_deref().unwrap_or(""))
+            (b.user(), b.password().unwrap_or(""))
         });
         let sent = if self.config.basic_auth.is_some() {
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
@@ -624,7 +586,7 @@ impl Client {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
         if let Some(auth) = &self.config.basic_auth {
-            request = request.basic_auth(&auth.user, auth.password.as_ref());
+            request = auth.apply(request);
         }
         let response = match request.send().await {
             Ok(r) => r,
@@ -905,10 +867,7 @@ mod tests {
         assert_eq!(config.api_url().as_str(), "http://127.0.0.1:1/api");
         assert!(!format!("{config:?}").contains("S3cret"));
         let auth = config.basic_auth.as_ref().unwrap();
-        assert_eq!(
-            (auth.user.as_str(), auth.password.as_deref()),
-            ("user", Some("S3cret"))
-        );
+        assert_eq!((auth.user(), auth.password()), ("user", Some("S3cret")));
     }
 
     #[test]

@@ -9,11 +9,16 @@
 //! one for the whole exchange, rustls (with aws-lc-rs, the only TLS
 //! provider built in), and the redirect rule its caller states. A body is
 //! read with [`read_bounded`]: refused at once when its `Content-Length`
-//! is over the caller's limit, and never held past it. This module owns
-//! how clients are built and how a body is read; it never sends a request
-//! and knows nothing of what is asked. Object storage (`object_store`) and
-//! the cluster client (`kube`) build their own clients.
+//! is over the caller's limit, and never held past it. A user name and
+//! password in a URL given by the user are taken out of it
+//! ([`take_userinfo`]) and sent as basic authentication ([`BasicAuth`]),
+//! so that the URL can be shown (GitHub API, `verify`). This module owns
+//! how clients are built, how credentials leave a URL and how a body is
+//! read; it never sends a request and knows nothing of what is asked.
+//! Object storage (`object_store`) and the cluster client (`kube`) build
+//! their own clients.
 
+use std::fmt;
 use std::time::Duration;
 
 /// `User-Agent` of every request: `cvefeed/<version>`.
@@ -57,6 +62,61 @@ pub fn builder(timeout: Duration, redirects: Redirects) -> reqwest::ClientBuilde
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(policy)
+}
+
+/// User name and password taken out of a URL (`https://user:password@host`)
+/// by [`take_userinfo`], sent as HTTP basic authentication, as the HTTP
+/// client did with them in the URL. Kept out of the URL, so that no
+/// message, log line or cache key can show them; `Debug` shows neither.
+#[derive(Clone)]
+pub struct BasicAuth {
+    user: String,
+    password: Option<String>,
+}
+
+impl fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BasicAuth(<redacted>)")
+    }
+}
+
+impl BasicAuth {
+    /// The user name (percent-decoded).
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The password (percent-decoded), if any.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// `request` with these credentials.
+    pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.basic_auth(&self.user, self.password.as_ref())
+    }
+}
+
+/// Split the user name and password off `url`: the URL without them, and
+/// them, if it had any.
+pub fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
+    if url.username().is_empty() && url.password().is_none() {
+        return (url, None);
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let auth = BasicAuth {
+        user: decode(url.username()),
+        password: url.password().map(decode),
+    };
+    // Cannot fail for the http(s) URLs this is used on.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    (url, Some(auth))
 }
 
 /// Why a body could not be read whole.
@@ -135,6 +195,17 @@ mod tests {
             .send()
             .await
             .unwrap()
+    }
+
+    #[test]
+    fn userinfo_leaves_the_url() {
+        let (url, auth) = take_userinfo("http://us%40er:S3c%2Fret@127.0.0.1:1/api".parse().unwrap());
+        assert_eq!(url.as_str(), "http://127.0.0.1:1/api");
+        let auth = auth.unwrap();
+        assert!(!format!("{auth:?}").contains("S3c"));
+        assert_eq!((auth.user(), auth.password()), ("us@er", Some("S3c/ret")));
+        let (url, auth) = take_userinfo("https://host/x".parse().unwrap());
+        assert_eq!((url.as_str(), auth.is_none()), ("https://host/x", true));
     }
 
     #[tokio::test]
