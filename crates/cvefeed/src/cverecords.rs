@@ -699,11 +699,16 @@ mod tests {
     fn date_updated_is_read_from_any_json_and_a_body_that_is_not_json_is_refused() {
         let date = |text: &str| date_updated(text.as_bytes());
         assert_eq!(
-            date(r#"{"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2031-1", "dateUpdated": "2031-02-10T00:00:00.000Z"}, "containers": {}}"#),
+            date(
+                r#"{"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2031-1", "dateUpdated": "2031-02-10T00:00:00.000Z"}, "containers": {}}"#
+            ),
             Some(Some("2031-02-10T00:00:00.000Z".into()))
         );
         assert_eq!(
-            date(&format!(r#"{{"cveMetadata": {{"dateUpdated": "{}"}}}}"#, "9".repeat(100))),
+            date(&format!(
+                r#"{{"cveMetadata": {{"dateUpdated": "{}"}}}}"#,
+                "9".repeat(100)
+            )),
             Some(Some("9".repeat(64)))
         );
         for other in [

@@ -526,9 +526,11 @@ impl Client {
     fn sanitize(&self, text: &str) -> String {
         use base64::Engine;
         let token = self.config.token.as_ref().map_or("", |t| t.0.as_str());
-        let (user, password) = self.config.basic_auth.as_ref().map_or(("", ""), |b| {
-            (b.user(), b.password().unwrap_or(""))
-        });
+        let (user, password) = self
+            .config
+            .basic_auth
+            .as_ref()
+            .map_or(("", ""), |b| (b.user(), b.password().unwrap_or("")));
         let sent = if self.config.basic_auth.is_some() {
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         } else {
@@ -719,7 +721,9 @@ fn rate_limit_wait(
         let left = i64::try_from(reset)
             .unwrap_or(i64::MAX)
             .saturating_sub(now.timestamp());
-        return Some(Duration::from_secs(left.max(0).unsigned_abs().saturating_add(1)));
+        return Some(Duration::from_secs(
+            left.max(0).unsigned_abs().saturating_add(1),
+        ));
     }
     // A 429 with no hint still means "slow down"; GitHub documents a minute.
     (status == StatusCode::TOO_MANY_REQUESTS).then_some(retry::UNSTATED_WAIT)

@@ -199,7 +199,8 @@ mod tests {
 
     #[test]
     fn userinfo_leaves_the_url() {
-        let (url, auth) = take_userinfo("http://us%40er:S3c%2Fret@127.0.0.1:1/api".parse().unwrap());
+        let (url, auth) =
+            take_userinfo("http://us%40er:S3c%2Fret@127.0.0.1:1/api".parse().unwrap());
         assert_eq!(url.as_str(), "http://127.0.0.1:1/api");
         let auth = auth.unwrap();
         assert!(!format!("{auth:?}").contains("S3c"));
@@ -212,7 +213,8 @@ mod tests {
     async fn a_content_length_over_the_limit_is_refused_before_reading() {
         // The body never comes: reading it would wait for the timeout.
         let url = server("HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n", vec![]).await;
-        let read = tokio::time::timeout(Duration::from_secs(5), read_bounded(get(&url).await, 1000));
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), read_bounded(get(&url).await, 1000));
         let result = read.await.expect("refused at once");
         assert!(
             matches!(result, Err(BodyError::TooLarge { limit: 1000 })),
@@ -233,7 +235,9 @@ mod tests {
         let url = server(head, chunked(100)).await;
         let mut seen = 0;
         let read = read_bounded_with(get(&url).await, 10, |c| seen += c.len());
-        let result = tokio::time::timeout(Duration::from_secs(5), read).await.unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .unwrap();
         assert!(
             matches!(result, Err(BodyError::TooLarge { limit: 10 })),
             "{result:?}"

@@ -171,9 +171,7 @@ impl<'a> Retrier<'a> {
             }
             Attempt::Wait(wait, e)
                 if self.waits >= self.policy.max_waits
-                    || self
-                        .waited
-                        .saturating_add(self.policy.honoured(wait))
+                    || self.waited.saturating_add(self.policy.honoured(wait))
                         > self.policy.max_wait =>
             {
                 ControlFlow::Break(Err(e))

@@ -46,9 +46,7 @@ pub enum VerifyError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The location given is not a usable URL.
-    #[error(
-        "the location is not a valid http(s) URL (not shown: it may hold a password or token)"
-    )]
+    #[error("the location is not a valid http(s) URL (not shown: it may hold a password or token)")]
     Location(#[source] url::ParseError),
     /// An object's URL cannot be built.
     #[error("cannot use {location:?}: it is not a valid http(s) URL")]

@@ -161,9 +161,18 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
             ],
             &[],
         ),
-        (&["--cve-api-url", "https://robot:S3CR3T@cve.example/api"], &[]),
-        (&["--cve-api-url", "https://cve.example/api?key=S3CR3T"], &[]),
-        (&[], &[("CVEFEED_CVE_API_URL", "https://S3CR3T@cve.example/api")]),
+        (
+            &["--cve-api-url", "https://robot:S3CR3T@cve.example/api"],
+            &[],
+        ),
+        (
+            &["--cve-api-url", "https://cve.example/api?key=S3CR3T"],
+            &[],
+        ),
+        (
+            &[],
+            &[("CVEFEED_CVE_API_URL", "https://S3CR3T@cve.example/api")],
+        ),
         (
             &[],
             &[(

@@ -273,7 +273,11 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
     let summary = publish::refresh(&s.store, &s.config, at("2031-03-02T00:00:00Z"))
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.outcome, Outcome::Unchanged);
     assert_eq!(summary.cve_records.requests, 1);
     assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
@@ -283,7 +287,10 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
             assert_eq!(now.get(name), Some(bytes), "{name} changed");
         }
     }
-    assert_eq!(read_json(&s.out, "status.json")["cve_record_failed"], json!([ID]));
+    assert_eq!(
+        read_json(&s.out, "status.json")["cve_record_failed"],
+        json!([ID])
+    );
 
     // Without a cache: published without the record.
     let fresh = tempfile::tempdir().unwrap();
@@ -295,7 +302,11 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
     )
     .await
     .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
     assert_eq!(item(fresh.path())["_kubernetes_io"]["cwe"], json!([]));
