@@ -57,6 +57,7 @@ const SECRET_FLAGS: &[&str] = &[
     "--out-option",
     "--github-api-url",
     "--github-token",
+    "--cve-api-url",
     "--webhook-secret",
 ];
 
@@ -269,12 +270,33 @@ pub struct SourceArgs {
 /// An API base: an http(s) URL without query or fragment (a query
 /// could only carry a secret, which belongs in GITHUB_TOKEN).
 fn parse_api_url(s: &str) -> Result<url::Url, String> {
+    let url = parse_http_url(s)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the API base takes no query or fragment; put a token in GITHUB_TOKEN".into());
+    }
+    Ok(url)
+}
+
+/// The CVE Services API base: an http(s) URL without user name, password,
+/// query or fragment. The API takes no authentication, and every log line
+/// about a record shows its URL.
+fn parse_cve_api_url(s: &str) -> Result<url::Url, String> {
+    let url = parse_http_url(s)?;
+    if cverecords::carries_secrets(&url) {
+        return Err(
+            "the CVE Services API takes no authentication: give it without a user name, \
+             password, query or fragment"
+                .into(),
+        );
+    }
+    Ok(url)
+}
+
+/// An http(s) URL with a host.
+fn parse_http_url(s: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(s.trim()).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err("expected an http:// or https:// URL with a host".into());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("the API base takes no query or fragment; put a token in GITHUB_TOKEN".into());
     }
     Ok(url)
 }
@@ -307,7 +329,7 @@ pub struct RecordArgs {
     /// CVE Services API base, asked `GET {URL}/cve/{id}` without
     /// authentication [default: https://cveawg.mitre.org/api; with
     /// --from-file, only when given].
-    #[arg(long, env = "CVEFEED_CVE_API_URL", value_name = "URL")]
+    #[arg(long, env = "CVEFEED_CVE_API_URL", value_name = "URL", value_parser = parse_cve_api_url)]
     pub cve_api_url: Option<url::Url>,
 
     /// Read the CVE records from this directory instead (the
@@ -339,6 +361,11 @@ pub struct RecordArgs {
     #[arg(long, default_value = "6h", value_parser = humantime::parse_duration)]
     pub cve_record_max_age: Duration,
 
+    /// Longest time for all the CVE record requests of a run; the records
+    /// still pending then are failures, taken from the cache.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub cve_record_deadline: Duration,
+
     /// The audit reports a CVE record older than its issue's last edit by
     /// more than this.
     #[arg(long, default_value = "30days", value_parser = humantime::parse_duration)]
@@ -368,6 +395,7 @@ impl RecordArgs {
         config.backoff = self.cve_record_backoff;
         config.concurrency = usize::from(self.cve_record_concurrency);
         config.max_age = self.cve_record_max_age;
+        config.deadline = self.cve_record_deadline;
         Ok(RecordSource::Api(
             cverecords::Client::new(config).context("setting up the CVE Services API client")?,
         ))

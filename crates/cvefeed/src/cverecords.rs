@@ -8,12 +8,14 @@
 //! `dateUpdated`: a record is asked for again only when it is new to the
 //! cache or older than the configured age, and then with `If-None-Match`
 //! / `If-Modified-Since`. Requests run a bounded number at a time, each
-//! timed out and retried by [`crate::retry`]'s rules.
+//! timed out and retried by [`crate::retry`]'s rules, and the whole step
+//! within one deadline ([`ApiConfig::deadline`]), so that a hanging or
+//! rate-limiting API delays a refresh by that much at most.
 //!
 //! **A failure never fails the refresh.** A record that cannot be fetched
-//! is taken from the cache, or is unavailable (the advisory keeps the
-//! issue's data, and the audit makes no finding about it); the failure is
-//! logged with the CVE id and counted. This module owns the fetching and
+//! (in time) is taken from the cache, or is unavailable (the advisory keeps
+//! the issue's data, and the audit makes no finding about it); the failure
+//! is logged with the CVE id and counted. This module owns the fetching and
 //! the cache; reading, merging and auditing a record are the model's
 //! ([`cvefeed_model::cve5`]). It never writes the store (the plan stores
 //! the cache it returns).
@@ -22,6 +24,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +35,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Chain;
-use crate::http::{self, Redirects};
+use crate::http::{self, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 use crate::store::Store;
 use cvefeed_model::advisory::CveId;
@@ -71,11 +75,15 @@ pub struct ApiConfig {
     pub concurrency: usize,
     /// A cached record younger than this is not asked for again.
     pub max_age: Duration,
+    /// Longest time for all the requests of one run; the records still
+    /// pending then are failures (answered from the cache).
+    pub deadline: Duration,
 }
 
 impl ApiConfig {
     /// Defaults for `base`: 30 s timeout, 3 retries from 1 s, 1 min of
-    /// rate-limit waits, 8 requests at once, records refreshed after 6 h.
+    /// rate-limit waits, 8 requests at once, records refreshed after 6 h,
+    /// 5 min for all the requests of a run.
     pub fn new(base: url::Url) -> ApiConfig {
         ApiConfig {
             base,
@@ -85,6 +93,7 @@ impl ApiConfig {
             max_wait: Duration::from_secs(60),
             concurrency: 8,
             max_age: Duration::from_secs(6 * 3600),
+            deadline: Duration::from_secs(300),
         }
     }
 }
@@ -98,21 +107,46 @@ pub struct Client {
 
 /// The client cannot be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot set up the HTTP client for the CVE Services API {url}")]
-pub struct ClientError {
-    url: String,
-    source: reqwest::Error,
+pub enum ClientError {
+    /// The API base carries what could be a secret (see [`carries_secrets`]).
+    #[error(
+        "the CVE Services API base URL carries a user name, password, query or fragment; the \
+         API takes no authentication, and every log line about a record shows its URL"
+    )]
+    Secret,
+    /// The HTTP client cannot be built.
+    #[error("cannot set up the HTTP client for the CVE Services API {url}")]
+    Http {
+        /// The API base.
+        url: String,
+        /// Why.
+        source: reqwest::Error,
+    },
+}
+
+/// Whether an API base carries a user name, password, query or fragment:
+/// the API needs none, and the URLs built from the base are shown in logs
+/// and errors, so any of them is refused.
+pub fn carries_secrets(base: &url::Url) -> bool {
+    !base.username().is_empty()
+        || base.password().is_some()
+        || base.query().is_some()
+        || base.fragment().is_some()
 }
 
 impl Client {
-    /// A client with `config`.
+    /// A client with `config`; its base must not [carry
+    /// secrets](carries_secrets).
     pub fn new(config: ApiConfig) -> Result<Client, ClientError> {
+        if carries_secrets(&config.base) {
+            return Err(ClientError::Secret);
+        }
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         let http = http::builder(config.timeout, Redirects::Follow)
             .default_headers(headers)
             .build()
-            .map_err(|source| ClientError {
+            .map_err(|source| ClientError::Http {
                 url: config.base.to_string(),
                 source,
             })?;
@@ -233,6 +267,17 @@ pub enum FetchError {
         /// The request.
         url: String,
     },
+    /// The run's deadline passed first.
+    #[error(
+        "GET {url} did not finish within the {deadline:?} allowed for all the CVE record \
+         requests of a run (--cve-record-deadline)"
+    )]
+    OutOfTime {
+        /// The request.
+        url: String,
+        /// The deadline.
+        deadline: Duration,
+    },
     /// A 304 without a cached copy.
     #[error("GET {url} answered 304 Not Modified, but the cache has no copy")]
     MissingCache {
@@ -352,7 +397,6 @@ async fn read_file(path: &Path) -> Result<Option<Vec<u8>>, FetchError> {
 struct Outcome {
     id: CveId,
     result: Result<CachedRecord, FetchError>,
-    requests: u32,
     not_modified: bool,
 }
 
@@ -364,6 +408,8 @@ async fn fetch_api(
 ) -> Records {
     let max_age =
         chrono::TimeDelta::from_std(client.config.max_age).unwrap_or(chrono::TimeDelta::MAX);
+    // Unbounded when the deadline is past any instant.
+    let deadline = tokio::time::Instant::now().checked_add(client.config.deadline);
     let mut records = Records::default();
     let mut cache = RecordCache::default();
     let mut due = Vec::new();
@@ -376,46 +422,79 @@ async fn fetch_api(
             cached => due.push((id.clone(), cached.cloned())),
         }
     }
-    let mut cached_of: BTreeMap<CveId, Option<CachedRecord>> = due.iter().cloned().collect();
+    let mut pending: std::collections::BTreeSet<CveId> =
+        due.iter().map(|(id, _)| id.clone()).collect();
+    // Counted as sent, so that requests cut off by the deadline count too.
+    let sent = Arc::new(AtomicU32::new(0));
     // Owned futures: the stream must not borrow across the spawn boundary
     // of `serve`'s refresher task.
     let requests: Vec<_> = due
         .into_iter()
         .map(|(id, cached)| {
-            let client = client.clone();
-            async move { ask(&client, &id, cached.as_ref(), now).await }
+            let (client, sent) = (client.clone(), sent.clone());
+            async move { ask(&client, &id, cached.as_ref(), now, &sent).await }
         })
         .collect();
     let mut outcomes =
         futures::stream::iter(requests).buffer_unordered(client.config.concurrency.max(1));
-    while let Some(o) = outcomes.next().await {
-        records.requests += o.requests;
-        records.not_modified += u32::from(o.not_modified);
-        let previous = cached_of.remove(&o.id).flatten();
-        let entry = match o.result {
-            Ok(entry) => Some(entry),
-            Err(e) => {
-                tracing::warn!(id = %o.id, error = %Chain(&e), "cannot fetch the CVE record; using the cached one, if any");
-                records.failures.push(o.id.clone());
-                previous
-            }
+    loop {
+        let next = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, outcomes.next()).await,
+            None => Ok(outcomes.next().await),
         };
-        match entry {
-            Some(entry) => {
-                records.by_id.insert(o.id.clone(), fetched_of(&entry));
-                cache.records.insert(o.id, entry);
-            }
-            None => {
-                records.by_id.insert(o.id, Fetched::Unavailable);
-            }
-        }
+        let Ok(Some(o)) = next else { break };
+        pending.remove(&o.id);
+        records.not_modified += u32::from(o.not_modified);
+        let entry = o.result.map_err(|e| failed(&mut records, &old, &o.id, &e));
+        keep(&mut records, &mut cache, o.id, entry);
     }
+    // Cancels the requests still in flight.
     drop(outcomes);
+    for id in pending {
+        let e = FetchError::OutOfTime {
+            url: client.url(&id),
+            deadline: client.config.deadline,
+        };
+        let entry = Err(failed(&mut records, &old, &id, &e));
+        keep(&mut records, &mut cache, id, entry);
+    }
+    records.requests = sent.load(Ordering::Relaxed);
     records.failures.sort();
     if cache != old {
         records.cache = Some(serde_json::to_vec(&cache).expect("the record cache serializes"));
     }
     records
+}
+
+/// Log and count the failure `e` to fetch `id`: its previous entry, if any.
+fn failed(
+    records: &mut Records,
+    old: &RecordCache,
+    id: &CveId,
+    e: &FetchError,
+) -> Option<CachedRecord> {
+    tracing::warn!(id = %id, error = %Chain(e), "cannot fetch the CVE record; using the cached one, if any");
+    records.failures.push(id.clone());
+    old.records.get(id).cloned()
+}
+
+/// Use `entry` for `id`: a fetched or previous entry, or `Err(None)` when
+/// there is neither (the record is unavailable).
+fn keep(
+    records: &mut Records,
+    cache: &mut RecordCache,
+    id: CveId,
+    entry: Result<CachedRecord, Option<CachedRecord>>,
+) {
+    match entry {
+        Ok(entry) | Err(Some(entry)) => {
+            records.by_id.insert(id.clone(), fetched_of(&entry));
+            cache.records.insert(id, entry);
+        }
+        Err(None) => {
+            records.by_id.insert(id, Fetched::Unavailable);
+        }
+    }
 }
 
 fn fetched_of(c: &CachedRecord) -> Fetched {
@@ -441,6 +520,7 @@ async fn ask(
     id: &CveId,
     cached: Option<&CachedRecord>,
     now: DateTime<Utc>,
+    sent: &AtomicU32,
 ) -> Outcome {
     let url = client.url(id);
     let policy = retry::Policy {
@@ -451,17 +531,15 @@ async fn ask(
     };
     let label = Label(id);
     let mut retrier = Retrier::new(policy, &label);
-    let mut requests = 0;
     let mut not_modified = false;
     loop {
         let attempt = retrier.next_attempt();
-        requests += 1;
+        sent.fetch_add(1, Ordering::Relaxed);
         let result = attempt_once(client, &url, attempt, cached, now, &mut not_modified).await;
         if let ControlFlow::Break(result) = retrier.settle(result).await {
             return Outcome {
                 id: id.clone(),
                 result,
-                requests,
                 not_modified,
             };
         }
@@ -490,7 +568,7 @@ async fn attempt_once(
         attempts,
         source: source.without_url(),
     };
-    let mut response = match request.send().await {
+    let response = match request.send().await {
         Ok(r) => r,
         Err(e) => return Attempt::Transient(transport(e)),
     };
@@ -529,22 +607,16 @@ async fn attempt_once(
             record: None,
         }),
         s if s.is_success() => {
-            let mut body = Vec::new();
-            loop {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => {
-                        body.extend_from_slice(&chunk);
-                        if body.len() > MAX_RECORD_BYTES {
-                            return Attempt::Fail(FetchError::Body {
-                                url: url.to_string(),
-                            });
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => return Attempt::Transient(transport(e)),
+            let body = match http::read_bounded(response, MAX_RECORD_BYTES as u64).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge { .. }) => {
+                    return Attempt::Fail(FetchError::Body {
+                        url: url.to_string(),
+                    });
                 }
-            }
-            let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&body) else {
+                Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
+            };
+            let Some(date_updated) = date_updated(&body) else {
                 return Attempt::Fail(FetchError::Body {
                     url: url.to_string(),
                 });
@@ -558,28 +630,99 @@ async fn attempt_once(
                 fetched_at: now,
                 etag,
                 last_modified,
-                date_updated: doc["cveMetadata"]["dateUpdated"]
-                    .as_str()
-                    .map(|s| s.chars().take(64).collect()),
+                date_updated,
                 record: Some(record),
             })
         }
         StatusCode::TOO_MANY_REQUESTS => {
-            let wait = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(60);
+            let wait = retry::retry_after(response.headers()).unwrap_or(retry::UNSTATED_WAIT);
             Attempt::Wait(
-                Duration::from_secs(wait),
+                wait,
                 FetchError::RateLimited {
                     url: url.to_string(),
-                    wait_secs: wait,
+                    wait_secs: wait.as_secs(),
                 },
             )
         }
         s if s.is_server_error() => Attempt::Transient(status_error()),
         _ => Attempt::Fail(status_error()),
+    }
+}
+
+/// A record's `cveMetadata.dateUpdated` (cut to 64 characters), read
+/// without building the document: `Some(None)` for JSON without one (or
+/// with one that is not a string), `None` for a body that is not JSON.
+fn date_updated(body: &[u8]) -> Option<Option<String>> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(rename = "cveMetadata")]
+        meta: Meta,
+    }
+    #[derive(Deserialize)]
+    struct Meta {
+        #[serde(rename = "dateUpdated")]
+        date_updated: String,
+    }
+    match serde_json::from_slice::<Head>(body) {
+        Ok(head) => Some(Some(head.meta.date_updated.chars().take(64).collect())),
+        // Another shape: still a record to keep if it is JSON at all.
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .ok()
+            .map(|_| None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_base_with_credentials_or_a_query_is_refused_without_showing_them() {
+        for base in [
+            "https://robot:S3CR3T@cve.example/api",
+            "https://S3CR3T@cve.example/api",
+            "https://cve.example/api?token=S3CR3T",
+            "https://cve.example/api#S3CR3T",
+        ] {
+            let e = Client::new(ApiConfig::new(base.parse().unwrap())).unwrap_err();
+            assert!(matches!(e, ClientError::Secret), "{base}: {e:?}");
+            assert!(!format!("{e} {e:?}").contains("S3CR3T"), "{base}");
+        }
+        let ok = Client::new(ApiConfig::new(DEFAULT_API_URL.parse().unwrap()));
+        assert_eq!(
+            ok.unwrap().url(&"CVE-2031-1001".parse().unwrap()),
+            "https://cveawg.mitre.org/api/cve/CVE-2031-1001"
+        );
+    }
+
+    #[test]
+    fn date_updated_is_read_from_any_json_and_a_body_that_is_not_json_is_refused() {
+        let date = |text: &str| date_updated(text.as_bytes());
+        assert_eq!(
+            date(
+                r#"{"dataType": "CVE_RECORD", "cveMetadata": {"cveId": "CVE-2031-1", "dateUpdated": "2031-02-10T00:00:00.000Z"}, "containers": {}}"#
+            ),
+            Some(Some("2031-02-10T00:00:00.000Z".into()))
+        );
+        assert_eq!(
+            date(&format!(
+                r#"{{"cveMetadata": {{"dateUpdated": "{}"}}}}"#,
+                "9".repeat(100)
+            )),
+            Some(Some("9".repeat(64)))
+        );
+        for other in [
+            r#"{"cveMetadata": {"dateUpdated": 5}}"#,
+            r#"{"cveMetadata": 5}"#,
+            r#"{"cveMetadata": {}}"#,
+            r#"{}"#,
+            "[1, 2]",
+            "\"text\"",
+        ] {
+            assert_eq!(date(other), Some(None), "{other}");
+        }
+        for broken in ["", "{", r#"{"cveMetadata": {"dateUpdated": "x"}"#, "{} x"] {
+            assert_eq!(date(broken), None, "{broken}");
+        }
     }
 }

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
-use crate::http::{self, Redirects};
+use crate::http::{self, BasicAuth, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 pub use cvefeed_model::advisory::{InvalidRepoName, IssueState, RepoName, StateReason};
 
@@ -115,44 +115,6 @@ impl fmt::Debug for Token {
     }
 }
 
-/// User name and password taken out of `--github-api-url`
-/// (`https://user:password@host`), sent as HTTP basic authentication, as
-/// the HTTP client did with them in the URL. Kept out of the URL, so no
-/// message, log line or cache key can show them.
-#[derive(Clone)]
-pub struct BasicAuth {
-    user: String,
-    password: Option<String>,
-}
-
-impl fmt::Debug for BasicAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BasicAuth(<redacted>)")
-    }
-}
-
-/// Split the user name and password off `url`: the URL without them, and
-/// them, if it had any.
-fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
-    if url.username().is_empty() && url.password().is_none() {
-        return (url, None);
-    }
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    let auth = BasicAuth {
-        user: decode(url.username()),
-        password: url.password().map(decode),
-    };
-    // Cannot fail for the http(s) URLs an API base has.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    (url, Some(auth))
-}
-
 /// Upstream text (an error message GitHub sent) made safe to log, store
 /// in `status.json` and send in the alert: every secret the client sends
 /// replaced by `***`, control characters by spaces, and at most
@@ -178,7 +140,7 @@ fn sanitize_upstream(text: &str, secrets: &[&str]) -> String {
 /// and the alert (control characters and secrets taken out).
 pub const MAX_UPSTREAM_TEXT: usize = 200;
 /// Bytes of an error body read at most (its message is cut further).
-const MAX_ERROR_BODY: usize = 64 * 1024;
+const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 /// How the client talks to GitHub.
 #[derive(Debug, Clone)]
@@ -212,7 +174,7 @@ impl ClientConfig {
     /// and 256 MiB in all. A user name and password in `api_url` are taken
     /// out of it and sent as basic authentication.
     pub fn new(api_url: url::Url, token: Option<Token>) -> ClientConfig {
-        let (api_url, basic_auth) = take_userinfo(api_url);
+        let (api_url, basic_auth) = http::take_userinfo(api_url);
         ClientConfig {
             api_url,
             basic_auth,
@@ -557,20 +519,24 @@ impl Client {
         }
     }
 
-    /// Upstream text with this client's secrets taken out (the token, and
-    /// the basic credentials as given and as sent), cut short.
+    /// Upstream text with this client's secrets taken out (the token, the
+    /// basic-auth password, and the credentials as sent, base64-encoded),
+    /// cut short. The user name is no secret, and is left: a short one
+    /// would turn every word that holds it into `***`.
     fn sanitize(&self, text: &str) -> String {
         use base64::Engine;
         let token = self.config.token.as_ref().map_or("", |t| t.0.as_str());
-        let (user, password) = self.config.basic_auth.as_ref().map_or(("", ""), |b| {
-            (b.user.as_str(), b.password.as_deref().unwrap_or(""))
-        });
+        let (user, password) = self
+            .config
+            .basic_auth
+            .as_ref()
+            .map_or(("", ""), |b| (b.user(), b.password().unwrap_or("")));
         let sent = if self.config.basic_auth.is_some() {
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         } else {
             String::new()
         };
-        sanitize_upstream(text, &[token, &sent, password, user])
+        sanitize_upstream(text, &[token, &sent, password])
     }
 
     /// One page, and whether it is fresh (`false`: 304, from `cached`).
@@ -603,25 +569,6 @@ impl Client {
         }
     }
 
-    /// Read a body of at most `limit` bytes; `Ok(None)` when it is larger
-    /// (nothing more is read).
-    async fn read_bounded(
-        response: &mut reqwest::Response,
-        limit: u64,
-    ) -> Result<Option<Vec<u8>>, reqwest::Error> {
-        if response.content_length().is_some_and(|n| n > limit) {
-            return Ok(None);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Ok(None);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Some(body))
-    }
-
     /// One attempt at a page.
     async fn attempt_page(
         &self,
@@ -641,9 +588,9 @@ impl Client {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
         if let Some(auth) = &self.config.basic_auth {
-            request = request.basic_auth(&auth.user, auth.password.as_ref());
+            request = auth.apply(request);
         }
-        let mut response = match request.send().await {
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Transient(transport(e)),
         };
@@ -679,9 +626,9 @@ impl Client {
         if status.is_success() {
             let total_left = self.config.max_total_bytes.saturating_sub(stats.bytes);
             let limit = self.config.max_page_bytes.min(total_left);
-            let body = match Self::read_bounded(&mut response, limit).await {
-                Ok(Some(b)) => b,
-                Ok(None) => {
+            let body = match http::read_bounded(response, limit).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge { .. }) => {
                     let (what, limit, flag) = if limit < self.config.max_page_bytes {
                         (
                             "the listing, all pages together,",
@@ -698,7 +645,7 @@ impl Client {
                         flag,
                     });
                 }
-                Err(e) => return Attempt::Transient(transport(e)),
+                Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
             };
             stats.bytes += body.len() as u64;
             let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
@@ -765,16 +712,21 @@ fn rate_limit_wait(
         return None;
     }
     // A wait shorter than a second is waited for a second ([`retry::MIN_WAIT`]).
-    if let Some(secs) = header_u64(headers, header::RETRY_AFTER.as_str()) {
-        return Some(Duration::from_secs(secs));
+    if let Some(wait) = retry::retry_after(headers) {
+        return Some(wait);
     }
     if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
         let reset = header_u64(headers, "x-ratelimit-reset")?;
-        let wait = (reset as i64 - now.timestamp()).max(0) as u64 + 1;
-        return Some(Duration::from_secs(wait));
+        // Saturating: the header is the server's to choose.
+        let left = i64::try_from(reset)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(now.timestamp());
+        return Some(Duration::from_secs(
+            left.max(0).unsigned_abs().saturating_add(1),
+        ));
     }
     // A 429 with no hint still means "slow down"; GitHub documents a minute.
-    (status == StatusCode::TOO_MANY_REQUESTS).then_some(Duration::from_secs(60))
+    (status == StatusCode::TOO_MANY_REQUESTS).then_some(retry::UNSTATED_WAIT)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -804,21 +756,18 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// GitHub's message in an error body (at most [`MAX_ERROR_BODY`] bytes
-/// are read), not yet sanitised.
-async fn error_message(mut response: reqwest::Response) -> String {
+/// GitHub's message in an error body (one over [`MAX_ERROR_BODY`] bytes
+/// is not read), not yet sanitised.
+async fn error_message(response: reqwest::Response) -> String {
     #[derive(Deserialize)]
     struct GithubMessage {
         message: String,
     }
-    let mut bytes = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - bytes.len();
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() == MAX_ERROR_BODY {
-            break;
-        }
-    }
+    let bytes = match http::read_bounded(response, MAX_ERROR_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e @ BodyError::TooLarge { .. }) => return format!("{e}; not read"),
+        Err(BodyError::Read(_)) => return "the body could not be read".into(),
+    };
     match serde_json::from_slice::<GithubMessage>(&bytes) {
         Ok(m) => m.message,
         Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -879,6 +828,16 @@ mod tests {
             rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &h, now),
             None
         );
+        // A reset past any date is a long wait, not an overflow.
+        h.remove(header::RETRY_AFTER);
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &h, now),
+            Some(Duration::from_secs(i64::MAX as u64 - 1_000 + 1))
+        );
     }
 
     #[test]
@@ -912,10 +871,7 @@ mod tests {
         assert_eq!(config.api_url().as_str(), "http://127.0.0.1:1/api");
         assert!(!format!("{config:?}").contains("S3cret"));
         let auth = config.basic_auth.as_ref().unwrap();
-        assert_eq!(
-            (auth.user.as_str(), auth.password.as_deref()),
-            ("user", Some("S3cret"))
-        );
+        assert_eq!((auth.user(), auth.password()), ("user", Some("S3cret")));
     }
 
     #[test]
@@ -931,6 +887,16 @@ mod tests {
         assert!(clean.starts_with("Bad credentials  Authorization: Bearer *** x"));
         assert!(clean.ends_with('…'));
         assert_eq!(sanitize_upstream("short", &[""]), "short");
+    }
+
+    #[test]
+    fn the_password_and_the_credentials_sent_are_redacted_not_the_user_name() {
+        let config = ClientConfig::new("http://a:pa55word@127.0.0.1:1/api".parse().unwrap(), None);
+        let client = Client::new(config).unwrap();
+        assert_eq!(
+            client.sanitize("a bad password pa55word, sent as Basic YTpwYTU1d29yZA=="),
+            "a bad password ***, sent as Basic ***"
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Retries of one HTTP exchange, shared by the GitHub client
-//! ([`crate::github`]) and hook deliveries ([`crate::hooks`]), so both
-//! follow one rule set:
+//! ([`crate::github`]), the CVE record fetches ([`crate::cverecords`]) and
+//! hook deliveries ([`crate::hooks`]), so all follow one rule set:
 //!
 //! 1. The caller makes one attempt and says what came of it ([`Attempt`])
 //!    to a [`Retrier`]:
 //!    done, a permanent failure, a transient one (the caller decides which:
-//!    a transport error or a 5xx for both callers), or the server's request
-//!    to wait (a rate limit with its reset time).
+//!    a transport error or a 5xx for every caller), or the server's request
+//!    to wait (a rate limit with its reset time; [`retry_after`] reads the
+//!    `Retry-After` header for every caller).
 //! 2. A transient failure is retried at most [`Policy::retries`] times.
 //!    Before retry *n* the helper sleeps [`Policy::backoff`] × 2^(*n*−1):
 //!    1 s, 2 s, 4 s with the defaults.
@@ -15,7 +16,8 @@
 //!    there are at most [`Policy::max_waits`] of them; one more ends the
 //!    exchange at once with the error the caller gave. Every wait lasts at
 //!    least [`MIN_WAIT`], so a server that asks for none cannot make the
-//!    exchange spin.
+//!    exchange spin, and is counted at most as [`Policy::max_wait`] +
+//!    [`MIN_WAIT`], so no number a server sends can overflow the total.
 //! 4. Every retry and every wait is logged at WARN, with the caller's label
 //!    for the exchange (and, for a retry, the error's full chain).
 //!
@@ -30,6 +32,8 @@ use std::error::Error;
 use std::fmt::{self, Display};
 use std::ops::ControlFlow;
 use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap};
 
 use crate::error::Chain;
 
@@ -53,11 +57,32 @@ pub const DEFAULT_MAX_WAITS: u32 = 10;
 /// is waited for this long.
 pub const MIN_WAIT: Duration = Duration::from_secs(1);
 
+/// The wait taken for a `429 Too Many Requests` that does not say how long.
+pub const UNSTATED_WAIT: Duration = Duration::from_secs(60);
+
+/// The wait a response's `Retry-After` asks for, when it is a number of
+/// seconds (`Retry-After: 120`); `None` when there is none, or it is
+/// something else (an HTTP date is not read). It is what the server sent,
+/// for errors to report: a [`Retrier`] clamps every wait it is handed to
+/// its budget ([`Policy::honoured`]), whatever its size.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse().ok().map(Duration::from_secs)
+}
+
 impl Policy {
     /// The sleep before retry `n` (1-based): `backoff × 2^(n−1)`.
     pub fn delay(&self, n: u32) -> Duration {
         self.backoff
             .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)))
+    }
+
+    /// The wait honoured when a server asks for `asked`: at least
+    /// [`MIN_WAIT`], and at most [`Policy::max_wait`] + [`MIN_WAIT`] (still
+    /// past the budget, so it ends the exchange, but a number that adds up
+    /// without overflow whatever the server sent).
+    pub fn honoured(&self, asked: Duration) -> Duration {
+        asked.clamp(MIN_WAIT, self.max_wait.saturating_add(MIN_WAIT))
     }
 }
 
@@ -146,14 +171,15 @@ impl<'a> Retrier<'a> {
             }
             Attempt::Wait(wait, e)
                 if self.waits >= self.policy.max_waits
-                    || self.waited + wait.max(MIN_WAIT) > self.policy.max_wait =>
+                    || self.waited.saturating_add(self.policy.honoured(wait))
+                        > self.policy.max_wait =>
             {
                 ControlFlow::Break(Err(e))
             }
             Attempt::Wait(wait, _) => {
-                let wait = wait.max(MIN_WAIT);
+                let wait = self.policy.honoured(wait);
                 self.waits += 1;
-                self.waited += wait;
+                self.waited = self.waited.saturating_add(wait);
                 tracing::warn!(
                     exchange = %self.label,
                     attempt = self.attempts,
@@ -246,6 +272,45 @@ mod tests {
         assert_eq!(r.unwrap_err().0, 6);
         assert_eq!(seen.len(), 6);
         assert_eq!(start.elapsed(), MIN_WAIT * 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_wait_after_a_short_one_ends_the_exchange_without_overflow() {
+        // `Retry-After: 1`, then `Retry-After: 18446744073709551615`.
+        let start = tokio::time::Instant::now();
+        let (r, seen) = exchange(policy(0, 60_000), |n| {
+            let secs = if n == 1 { 1 } else { u64::MAX };
+            Attempt::<(), _>::Wait(Duration::from_secs(secs), Failed(n))
+        })
+        .await;
+        assert_eq!(r.unwrap_err().0, 2);
+        assert_eq!(seen, [1, 2]);
+        assert_eq!(start.elapsed(), MIN_WAIT);
+        let p = policy(0, 60_000);
+        assert_eq!(p.honoured(Duration::MAX), Duration::from_secs(61));
+        assert_eq!(p.honoured(Duration::ZERO), MIN_WAIT);
+        let mut unbounded = p;
+        unbounded.max_wait = Duration::MAX;
+        assert_eq!(unbounded.honoured(Duration::MAX), Duration::MAX);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_only() {
+        let of = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::RETRY_AFTER, header::HeaderValue::from_static(value));
+            retry_after(&h)
+        };
+        assert_eq!(of("120"), Some(Duration::from_secs(120)));
+        assert_eq!(of(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            of("18446744073709551615"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(of("18446744073709551616"), None);
+        assert_eq!(of("-1"), None);
+        assert_eq!(of("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 
     #[tokio::test]

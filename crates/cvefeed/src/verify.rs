@@ -5,7 +5,9 @@
 //! one object (the feed it reads) before using it.
 //!
 //! A publication is read from a directory or bucket (through the
-//! [`Store`]) or over HTTP(S) from a base URL. Reads follow the order that
+//! [`Store`]) or over HTTP(S) from a base URL; a user name and password in
+//! that URL are sent as basic authentication and never shown (reports and
+//! errors name the URL without them). Reads follow the order that
 //! makes a torn view least likely while a publish is in flight: the
 //! signature first, then the manifest (the writer writes them the other
 //! way round), then the objects. A publish in flight can still show a
@@ -23,7 +25,7 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::http::{self, Redirects};
+use crate::http::{self, BasicAuth, BodyError, Redirects};
 use crate::store::{self, OpenOptions, Store, StoreError};
 use cvefeed_model::manifest::{MANIFEST, Manifest};
 use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
@@ -43,10 +45,13 @@ pub enum VerifyError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The URL is not usable.
+    /// The location given is not a usable URL.
+    #[error("the location is not a valid http(s) URL (not shown: it may hold a password or token)")]
+    Location(#[source] url::ParseError),
+    /// An object's URL cannot be built.
     #[error("cannot use {location:?}: it is not a valid http(s) URL")]
     Url {
-        /// What was given.
+        /// The object name.
         location: String,
         /// The parse error.
         source: url::ParseError,
@@ -103,8 +108,11 @@ pub enum Location {
     Store(Box<dyn Store>),
     /// A web server: objects are fetched as `base` + name.
     Http {
-        /// The base URL, ending in `/`.
+        /// The base URL, ending in `/`, without user name, password, query
+        /// or fragment: safe to show.
         base: url::Url,
+        /// The user name and password that were in the URL given.
+        auth: Option<BasicAuth>,
         /// The client.
         client: reqwest::Client,
     },
@@ -112,31 +120,32 @@ pub enum Location {
 
 impl Location {
     /// Open a publication: `http(s)://` is a base URL (a trailing `/` is
-    /// added), anything else a store location, as for `--out`.
+    /// added; a user name and password are taken out and sent as basic
+    /// authentication; a query or fragment, which no object URL would
+    /// carry, is dropped), anything else a store location, as for `--out`.
     pub fn open(
         location: &str,
         options: &OpenOptions,
         timeout: Duration,
     ) -> Result<Location, VerifyError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            let with_slash = if location.ends_with('/') {
-                location.to_string()
-            } else {
-                format!("{location}/")
-            };
-            let base = url::Url::parse(&with_slash).map_err(|source| VerifyError::Url {
-                location: location.to_string(),
-                source,
-            })?;
+            let base = url::Url::parse(location).map_err(VerifyError::Location)?;
+            let (mut base, auth) = http::take_userinfo(base);
+            base.set_query(None);
+            base.set_fragment(None);
+            if !base.path().ends_with('/') {
+                let path = format!("{}/", base.path());
+                base.set_path(&path);
+            }
             let client = http::builder(timeout, Redirects::Follow)
                 .build()
                 .map_err(VerifyError::HttpClient)?;
-            return Ok(Location::Http { base, client });
+            return Ok(Location::Http { base, auth, client });
         }
         Ok(Location::Store(store::open_with(location, options)?))
     }
 
-    /// The location in words.
+    /// The location in words (never with a password or token).
     pub fn describe(&self) -> String {
         match self {
             Location::Store(s) => s.location(),
@@ -155,7 +164,7 @@ impl Location {
                 Err(StoreError::TooLarge { .. }) => Fetched::TooLarge,
                 Err(e) => return Err(e.into()),
             }),
-            Location::Http { base, client } => {
+            Location::Http { base, auth, client } => {
                 let url = base.join(name).map_err(|source| VerifyError::Url {
                     location: name.to_string(),
                     source,
@@ -164,7 +173,11 @@ impl Location {
                     url: url.to_string(),
                     source: source.without_url(),
                 };
-                let mut response = client.get(url.clone()).send().await.map_err(fetch_err)?;
+                let mut request = client.get(url.clone());
+                if let Some(auth) = auth {
+                    request = auth.apply(request);
+                }
+                let response = request.send().await.map_err(fetch_err)?;
                 let status = response.status();
                 if status == StatusCode::NOT_FOUND {
                     return Ok(Fetched::Missing);
@@ -175,14 +188,11 @@ impl Location {
                         status: status.as_u16(),
                     });
                 }
-                let mut bytes = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
-                    if (bytes.len() + chunk.len()) as u64 > limit {
-                        return Ok(Fetched::TooLarge);
-                    }
-                    bytes.extend_from_slice(&chunk);
+                match http::read_bounded(response, limit).await {
+                    Ok(bytes) => Ok(Fetched::Bytes(bytes)),
+                    Err(BodyError::TooLarge { .. }) => Ok(Fetched::TooLarge),
+                    Err(BodyError::Read(e)) => Err(fetch_err(e)),
                 }
-                Ok(Fetched::Bytes(bytes))
             }
         }
     }
@@ -571,4 +581,36 @@ pub async fn authenticate(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(location: &str) -> Result<Location, VerifyError> {
+        Location::open(location, &OpenOptions::default(), Duration::from_secs(1))
+    }
+
+    #[test]
+    fn an_http_location_keeps_its_credentials_out_of_sight() {
+        let location = open("https://robot:S3CR3T@feeds.example/cve?key=S3CR3T#S3CR3T").unwrap();
+        assert_eq!(location.describe(), "https://feeds.example/cve/");
+        assert!(!format!("{location:?}").contains("S3CR3T"), "{location:?}");
+        let Location::Http { auth, base, .. } = &location else {
+            panic!("{location:?}")
+        };
+        let auth = auth.as_ref().unwrap();
+        assert_eq!((auth.user(), auth.password()), ("robot", Some("S3CR3T")));
+        assert_eq!(
+            base.join(MANIFEST).unwrap().as_str(),
+            "https://feeds.example/cve/manifest.json"
+        );
+        assert_eq!(
+            open("http://feeds.example/").unwrap().describe(),
+            "http://feeds.example/"
+        );
+        let e = open("https://robot:S3CR3T@bad host/").unwrap_err();
+        assert!(matches!(e, VerifyError::Location(_)), "{e:?}");
+        assert!(!format!("{e} {e:?}").contains("S3CR3T"), "{e}");
+    }
 }

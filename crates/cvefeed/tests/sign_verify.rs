@@ -1,7 +1,8 @@
 //! Signed publications: `refresh --signing-key` writes `manifest.json.sig`
 //! just before the manifest and keeps it in step with it (even when the
 //! manifest write fails), `cvefeed keygen` writes a usable pair, and
-//! `cvefeed verify` (a directory, a URL, the S3 test server) and
+//! `cvefeed verify` (a directory, a URL, one with a password in it, the
+//! S3 test server) and
 //! `cvefeed check --verify-key` accept exactly what the key signed.
 //! (`openssl` verifying the same files is `scripts/checks/signature.sh`.)
 
@@ -532,6 +533,56 @@ async fn verify_and_check_read_a_publication_over_http() {
     let bad = verify_async(&public, &base, &[]).await;
     assert_exit(&bad, 1);
     assert!(text(&bad.stdout).contains("FAIL index.json: larger than the "));
+}
+
+#[tokio::test]
+async fn verify_sends_a_password_in_the_url_as_basic_auth_and_never_shows_it() {
+    let work = tempfile::tempdir().unwrap();
+    let (out, _, public) = publish_with_cli(work.path());
+    let server = MockServer::start().await;
+    // robot:S3CR3T
+    Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Basic cm9ib3Q6UzNDUjNU",
+        ))
+        .respond_with(Files(out.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let with = |password: &str| {
+        server
+            .uri()
+            .replace("http://", &format!("http://robot:{password}@"))
+    };
+
+    let ok = verify_async(&public, &with("S3CR3T"), &[]).await;
+    assert_exit(&ok, 0);
+    let stdout = text(&ok.stdout);
+    assert!(
+        stdout.contains(&format!("intact: {}/: ", server.uri())),
+        "{stdout}"
+    );
+    assert!(!format!("{stdout}{}", text(&ok.stderr)).contains("S3CR3T"));
+
+    let refused = verify_async(&public, &with("WR0NG"), &[]).await;
+    assert_exit(&refused, 2);
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot verify {}/", server.uri())),
+        "{stderr}"
+    );
+    assert!(!format!("{stderr}{}", text(&refused.stdout)).contains("WR0NG"));
+
+    let invalid = verify_async(&public, "http://robot:S3CR3T@bad host/", &[]).await;
+    assert_exit(&invalid, 2);
+    let stderr = text(&invalid.stderr);
+    assert!(stderr.contains("not a valid http(s) URL"), "{stderr}");
+    assert!(!stderr.contains("S3CR3T"), "{stderr}");
 }
 
 #[test]

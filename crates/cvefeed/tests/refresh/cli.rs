@@ -146,7 +146,7 @@ type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
 
 #[test]
 fn invalid_secret_flags_are_named_but_their_values_never_shown() {
-    let cases: [Case; 6] = [
+    let cases: [Case; 9] = [
         (
             &["--build-hook-url", "ftp://hooks.example/x?token=S3CR3T"],
             &[],
@@ -160,6 +160,18 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
                 "https://ghe.example/api?access_token=S3CR3T",
             ],
             &[],
+        ),
+        (
+            &["--cve-api-url", "https://robot:S3CR3T@cve.example/api"],
+            &[],
+        ),
+        (
+            &["--cve-api-url", "https://cve.example/api?key=S3CR3T"],
+            &[],
+        ),
+        (
+            &[],
+            &[("CVEFEED_CVE_API_URL", "https://S3CR3T@cve.example/api")],
         ),
         (
             &[],
@@ -183,6 +195,13 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
             stderr.contains("invalid value for '--"),
             "{args:?}: {stderr}"
         );
+        if args.contains(&"--cve-api-url") || env.iter().any(|(k, _)| k.contains("CVE_API")) {
+            assert!(
+                stderr.contains("invalid value for '--cve-api-url")
+                    && stderr.contains("takes no authentication"),
+                "{args:?}: {stderr}"
+            );
+        }
     }
 }
 

@@ -275,6 +275,41 @@ async fn retry_after_zero_is_waited_for_and_counted() {
 }
 
 #[tokio::test]
+async fn a_huge_retry_after_after_a_short_one_fails_the_run_without_a_panic() {
+    // In `serve`, a panic here would end the refresher task for good.
+    let server = MockServer::start().await;
+    let limited = |secs: &str| {
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", secs)
+            .set_body_json(json!({"message": "slow down"}))
+    };
+    Mock::given(method("GET"))
+        .and(path(ISSUES))
+        .respond_with(limited("1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(ISSUES))
+        .respond_with(limited("18446744073709551615"))
+        .mount(&server)
+        .await;
+    let mut c = ClientConfig::new(server.uri().parse().unwrap(), None);
+    c.max_rate_limit_wait = Duration::from_secs(60);
+    let started = Instant::now();
+
+    let err = refused(c).await;
+
+    assert!(
+        matches!(err, RefreshError::Github(GithubError::RateLimited { .. })),
+        "{err:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test]
 async fn a_redirect_to_another_host_is_refused_and_not_followed() {
     let elsewhere = MockServer::start().await;
     Mock::given(method("GET"))

@@ -249,6 +249,96 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
 }
 
 #[tokio::test]
+async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
+    let mut s = setup(Duration::ZERO).await;
+    s.publish_with_the_record().await;
+    let published = snapshot(&s.out);
+    let mut api = ApiConfig::new(format!("{}/api", s.server.uri()).parse().unwrap());
+    api.timeout = Duration::from_secs(60);
+    api.deadline = Duration::from_secs(1);
+    api.max_age = Duration::ZERO;
+    s.config.records = RecordSource::Api(cverecords::Client::new(api).unwrap());
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cve/{ID}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(record("PUBLISHED"))
+                .set_delay(Duration::from_secs(30)),
+        )
+        .mount(&s.server)
+        .await;
+
+    // With the record cached: the cached record stands.
+    let started = std::time::Instant::now();
+    let summary = publish::refresh(&s.store, &s.config, at("2031-03-02T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.outcome, Outcome::Unchanged);
+    assert_eq!(summary.cve_records.requests, 1);
+    assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
+    let now = snapshot(&s.out);
+    for (name, bytes) in &published {
+        if name != "status.json" && !name.starts_with(".cache/") {
+            assert_eq!(now.get(name), Some(bytes), "{name} changed");
+        }
+    }
+    assert_eq!(
+        read_json(&s.out, "status.json")["cve_record_failed"],
+        json!([ID])
+    );
+
+    // Without a cache: published without the record.
+    let fresh = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let summary = publish::refresh(
+        &LocalStore::new(fresh.path()),
+        &s.config,
+        at("2031-03-02T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
+    assert_eq!(item(fresh.path())["_kubernetes_io"]["cwe"], json!([]));
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_is_one_failure_not_a_panic() {
+    let s = setup(Duration::ZERO).await;
+    let limited = |secs: &str| ResponseTemplate::new(429).insert_header("retry-after", secs);
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cve/{ID}")))
+        .respond_with(limited("1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cve/{ID}")))
+        .respond_with(limited("18446744073709551615"))
+        .mount(&s.server)
+        .await;
+    let started = std::time::Instant::now();
+    let summary = publish::refresh(&s.store, &s.config, at("2031-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert_eq!(summary.cve_records.requests, 2);
+    assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test]
 async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn() {
     let s = setup(Duration::ZERO).await;
     s.publish_with_the_record().await;
