@@ -58,6 +58,8 @@ const SECRET_FLAGS: &[&str] = &[
     "--github-api-url",
     "--github-token",
     "--cve-api-url",
+    "--base-url",
+    "--feed-url",
     "--webhook-secret",
 ];
 

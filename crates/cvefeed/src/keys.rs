@@ -8,7 +8,7 @@
 //! enters one.
 
 use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -78,21 +78,15 @@ pub enum KeyFileError {
 
 /// The text of a key file, bounded in size.
 fn read_text(path: &Path) -> Result<String, KeyFileError> {
-    let read = |source| KeyFileError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = fs::File::open(path).map_err(read)?;
-    let mut text = String::new();
-    file.take(MAX_KEY_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(read)?;
-    if text.len() as u64 > MAX_KEY_FILE {
-        return Err(KeyFileError::TooLarge {
+    crate::fsread::read_capped_text(path, MAX_KEY_FILE).map_err(|e| match e {
+        crate::fsread::CappedError::TooLarge { .. } => KeyFileError::TooLarge {
             path: path.to_path_buf(),
-        });
-    }
-    Ok(text)
+        },
+        crate::fsread::CappedError::Io(source) => KeyFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
 }
 
 /// Read the signing key (PKCS#8 PEM). Warns when others may read it.

@@ -268,14 +268,11 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
         }
         FeedLocation::Store(loc) => {
             let store = store::open(loc).map_err(CheckError::FeedStore)?;
-            match store
-                .get("index.json")
-                .await
-                .map_err(CheckError::FeedStore)?
-            {
-                Some(fetched) if fetched.bytes.len() as u64 > options.max_size => Err(too_large()),
-                Some(fetched) => Ok(Loaded::local(fetched.bytes)),
-                None => Err(CheckError::FeedMissing {
+            match store.get_limited("index.json", options.max_size).await {
+                Err(store::StoreError::TooLarge { .. }) => Err(too_large()),
+                Err(e) => Err(CheckError::FeedStore(e)),
+                Ok(Some(fetched)) => Ok(Loaded::local(fetched.bytes)),
+                Ok(None) => Err(CheckError::FeedMissing {
                     location: store.location(),
                 }),
             }
@@ -373,7 +370,7 @@ async fn download(
     if let Some(etag) = cached.and_then(|m| m.etag.as_deref()) {
         request = request.header(IF_NONE_MATCH, etag);
     }
-    let mut response = request.send().await.map_err(fetch_err)?;
+    let response = request.send().await.map_err(fetch_err)?;
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
         return match (cached, paths) {
@@ -399,12 +396,6 @@ async fn download(
             status: status.as_u16(),
         });
     }
-    if response
-        .content_length()
-        .is_some_and(|n| n > options.max_size)
-    {
-        return Err(too_large());
-    }
     let etag = response
         .headers()
         .get(ETAG)
@@ -429,21 +420,21 @@ async fn download(
         }
         None => None,
     };
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
-        if (bytes.len() + chunk.len()) as u64 > options.max_size {
-            return Err(too_large());
-        }
+    let bytes = http::read_bounded_with(response, options.max_size, |chunk| {
         if let Some(f) = &mut file
-            && let Err(e) = std::io::Write::write_all(f, &chunk)
+            && let Err(e) = std::io::Write::write_all(f, chunk)
         {
             warnings.push(format!(
                 "cannot write the feed cache: {e}; the next check downloads the feed again"
             ));
             file = None;
         }
-        bytes.extend_from_slice(&chunk);
-    }
+    })
+    .await
+    .map_err(|e| match e {
+        http::BodyError::TooLarge { .. } => too_large(),
+        http::BodyError::Read(source) => fetch_err(source),
+    })?;
     let pending = match (file, paths) {
         (Some(file), Some(paths)) => Some(PendingCache {
             file,

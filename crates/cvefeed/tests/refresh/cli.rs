@@ -146,9 +146,14 @@ type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
 
 #[test]
 fn invalid_secret_flags_are_named_but_their_values_never_shown() {
-    let cases: [Case; 9] = [
+    let cases: [Case; 11] = [
         (
             &["--build-hook-url", "ftp://hooks.example/x?token=S3CR3T"],
+            &[],
+        ),
+        (&["--base-url", "https://robot:S3CR3T@feed.example/"], &[]),
+        (
+            &["--feed-url", "https://robot:S3CR3T@bad host/index.json"],
             &[],
         ),
         (&["--alert-webhook-url", "mailto:S3CR3T@example.com"], &[]),
