@@ -179,7 +179,13 @@ impl<'a> Writer<'a> {
                     } = a;
                     publication.put(&name, bytes, content_type).await
                 });
-                futures::future::try_join_all(puts).await?;
+                // Wait for every write of the group, even after one failed:
+                // a store may write on a blocking thread, and a write left
+                // running could outlive the publication it belongs to (and
+                // recreate its discarded staging directory).
+                for result in futures::future::join_all(puts).await {
+                    result?;
+                }
             }
         }
         Ok(())

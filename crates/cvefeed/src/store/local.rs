@@ -591,6 +591,14 @@ fn write_staged(
 ) -> Result<(), StoreError> {
     let path = staged(staging, name)?;
     let written = (|| {
+        // A discarded publication's staging directory is gone: never
+        // create it again from a write that was still under way.
+        if !staging.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the publication was discarded",
+            ));
+        }
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
