@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -220,24 +220,32 @@ fn preflight(cors: bool) -> Response {
         return text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("If-None-Match, If-Modified-Since"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
-    );
+    insert_static(res.headers_mut(), PREFLIGHT_HEADERS);
     res
+}
+
+/// The headers of the answer to a CORS preflight.
+const PREFLIGHT_HEADERS: [(HeaderName, &str); 4] = [
+    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+    (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"),
+    (
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        "If-None-Match, If-Modified-Since",
+    ),
+    (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+];
+
+/// The CORS headers of every answer for a name that [`allows_cors`].
+const CORS_HEADERS: [(HeaderName, &str); 2] = [
+    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+    (header::ACCESS_CONTROL_EXPOSE_HEADERS, "ETag, Last-Modified"),
+];
+
+/// Set each of `headers` (fixed values) on `h`.
+fn insert_static<const N: usize>(h: &mut HeaderMap, headers: [(HeaderName, &'static str); N]) {
+    for (name, value) in headers {
+        h.insert(name, HeaderValue::from_static(value));
+    }
 }
 
 /// The coding to answer with, from `Accept-Encoding` and what `obj` has:
@@ -331,14 +339,7 @@ fn respond(obj: &Object, headers: &HeaderMap, cors: bool, cache_control: HeaderV
         HeaderValue::from_static("nosniff"),
     );
     if cors {
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("ETag, Last-Modified"),
-        );
+        insert_static(h, CORS_HEADERS);
     }
     res
 }
