@@ -41,15 +41,22 @@ fn refresh(out: &Path, issues: &Path, extra: &[&str]) -> Output {
     output
 }
 
-#[tokio::test]
-async fn one_post_after_a_change_none_when_unchanged_and_the_url_stays_secret() {
+/// A mock server that answers POSTs to `route` with `status` and expects
+/// exactly `times` of them (checked by `verify`).
+async fn mock_post(route: &str, status: u16, times: u64) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path(format!("/build_hooks/{SECRET}")))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status))
+        .expect(times)
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn one_post_after_a_change_none_when_unchanged_and_the_url_stays_secret() {
+    let server = mock_post(&format!("/build_hooks/{SECRET}"), 200, 1).await;
     let hook = format!("{}/build_hooks/{SECRET}", server.uri());
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
@@ -94,13 +101,8 @@ async fn one_post_after_a_change_none_when_unchanged_and_the_url_stays_secret() 
 
 #[tokio::test]
 async fn a_failing_hook_fails_the_run_only_with_strict_hooks_and_never_unpublishes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/hook/{SECRET}")))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(6) // two runs, one attempt and two retries each
-        .mount(&server)
-        .await;
+    // Two runs, one attempt and two retries each.
+    let server = mock_post(&format!("/hook/{SECRET}"), 500, 6).await;
     let hooks_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         hooks_file.path(),
@@ -138,13 +140,7 @@ async fn a_failing_hook_fails_the_run_only_with_strict_hooks_and_never_unpublish
 
 #[tokio::test]
 async fn a_failed_refresh_sends_one_alert_with_text_and_last_success() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/alert/{SECRET}")))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = mock_post(&format!("/alert/{SECRET}"), 200, 1).await;
     let dir = tempfile::tempdir().unwrap();
     let issues = dir.path().join("issues.json");
     let store = LocalStore::new(dir.path().join("out"));

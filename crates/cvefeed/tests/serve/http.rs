@@ -3,10 +3,12 @@
 //! publish, path traversal, hot swap with torn-set refusal, readiness.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::{
-    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_status, write_store,
+    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_empty_feed,
+    write_index_and_rss, write_status, write_store,
 };
 use chrono::{TimeDelta, Utc};
 use cvefeed_model::manifest::Manifest;
@@ -14,7 +16,10 @@ use reqwest::StatusCode;
 
 const LABEL: &str = "official-cve-feed";
 
-fn published_store() -> tempfile::TempDir {
+/// A store published by the real pipeline, with stand-ins for the formats
+/// it may not render: the temporary directory (kept alive by the caller)
+/// and the published folder in it.
+fn published_store() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
     let issues = serde_json::json!([
@@ -65,23 +70,41 @@ fn published_store() -> tempfile::TempDir {
             ),
         ],
     );
-    dir
+    (dir, out)
 }
 
-fn start(name: &str, out: &std::path::Path, extra: &[&str]) -> Server {
+fn start(name: &str, out: &Path, extra: &[&str]) -> Server {
     let mut args = vec!["--out", out.to_str().unwrap(), "--refresh-interval", "0"];
     args.extend_from_slice(extra);
     Server::start(name, &args)
 }
 
-#[tokio::test]
-async fn serves_every_manifest_object_with_its_type_and_etag() {
-    let dir = published_store();
-    let out = dir.path().join("public");
-    let server = start("objects", &out, &[]);
+/// [`start`], then wait until `/readyz` answers 200.
+async fn start_ready(name: &str, out: &Path, extra: &[&str]) -> Server {
+    let server = start(name, out, extra);
     server
         .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
         .await;
+    server
+}
+
+/// A GET of `/index.json` with these request headers.
+async fn get_index(
+    client: &reqwest::Client,
+    server: &Server,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = client.get(server.url("/index.json"));
+    for &(name, value) in headers {
+        req = req.header(name, value);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn serves_every_manifest_object_with_its_type_and_etag() {
+    let (_dir, out) = published_store();
+    let server = start_ready("objects", &out, &[]).await;
     let client = reqwest::Client::new();
     let manifest_bytes = client
         .get(server.url("/manifest.json"))
@@ -136,17 +159,13 @@ async fn serves_every_manifest_object_with_its_type_and_etag() {
 
 #[tokio::test]
 async fn conditional_get_compression_cors_and_head() {
-    let dir = published_store();
-    let out = dir.path().join("public");
-    let server = start("conditional", &out, &[]);
-    server
-        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
-        .await;
+    let (_dir, out) = published_store();
+    let server = start_ready("conditional", &out, &[]).await;
     let client = reqwest::Client::new();
     let identity = std::fs::read(out.join("index.json")).unwrap();
     let sha = sha256(&identity);
 
-    let first = client.get(server.url("/index.json")).send().await.unwrap();
+    let first = get_index(&client, &server, &[]).await;
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
     let last_modified = first.headers()["last-modified"]
         .to_str()
@@ -157,49 +176,24 @@ async fn conditional_get_compression_cors_and_head() {
     assert_eq!(first.headers()["vary"], "Accept-Encoding");
 
     // If-None-Match.
-    let res = client
-        .get(server.url("/index.json"))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let res = get_index(&client, &server, &[("if-none-match", &etag)]).await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(res.headers()["etag"], etag.as_str());
     assert!(res.bytes().await.unwrap().is_empty());
-    let res = client
-        .get(server.url("/index.json"))
-        .header("if-none-match", "\"something-else\"")
-        .send()
-        .await
-        .unwrap();
+    let res = get_index(&client, &server, &[("if-none-match", "\"something-else\"")]).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // If-Modified-Since: same date → 304; a day earlier → 200.
-    let res = client
-        .get(server.url("/index.json"))
-        .header("if-modified-since", &last_modified)
-        .send()
-        .await
-        .unwrap();
+    let res = get_index(&client, &server, &[("if-modified-since", &last_modified)]).await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     let earlier = httpdate::fmt_http_date(
         httpdate::parse_http_date(&last_modified).unwrap() - Duration::from_secs(86400),
     );
-    let res = client
-        .get(server.url("/index.json"))
-        .header("if-modified-since", earlier)
-        .send()
-        .await
-        .unwrap();
+    let res = get_index(&client, &server, &[("if-modified-since", &earlier)]).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // gzip and brotli decode back to the exact bytes, with their own ETags.
-    let gz = client
-        .get(server.url("/index.json"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let gz = get_index(&client, &server, &[("accept-encoding", "gzip")]).await;
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     let gz_etag = gz.headers()["etag"].to_str().unwrap().to_string();
     assert_eq!(gz_etag, format!("\"{sha}-gz\""));
@@ -210,21 +204,20 @@ async fn conditional_get_compression_cors_and_head() {
         .read_to_end(&mut decoded)
         .unwrap();
     assert_eq!(decoded, identity);
-    let res = client
-        .get(server.url("/index.json"))
-        .header("accept-encoding", "gzip")
-        .header("if-none-match", &gz_etag)
-        .send()
-        .await
-        .unwrap();
+    let res = get_index(
+        &client,
+        &server,
+        &[("accept-encoding", "gzip"), ("if-none-match", &gz_etag)],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
 
-    let br = client
-        .get(server.url("/index.json"))
-        .header("accept-encoding", "gzip, deflate, br")
-        .send()
-        .await
-        .unwrap();
+    let br = get_index(
+        &client,
+        &server,
+        &[("accept-encoding", "gzip, deflate, br")],
+    )
+    .await;
     assert_eq!(br.headers()["content-encoding"], "br");
     assert_eq!(br.headers()["etag"], format!("\"{sha}-br\"").as_str());
     let body = br.bytes().await.unwrap();
@@ -298,8 +291,7 @@ async fn answers_503_before_the_first_publish() {
 
 #[tokio::test]
 async fn serves_only_published_names() {
-    let dir = published_store();
-    let out = dir.path().join("public");
+    let (dir, out) = published_store();
     // In the store, not in the manifest: must never be served.
     std::fs::create_dir_all(out.join(".cache")).unwrap();
     std::fs::write(
@@ -308,10 +300,7 @@ async fn serves_only_published_names() {
     )
     .unwrap();
     std::fs::write(dir.path().join("outside.json"), b"{\"outside\":1}").unwrap();
-    let server = start("traversal", &out, &[]);
-    server
-        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
-        .await;
+    let server = start_ready("traversal", &out, &[]).await;
     for path in [
         "/.cache/github-pages.json",
         "/../outside.json",
@@ -345,15 +334,7 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
     let out = dir.path();
     let t0 = Utc::now() - TimeDelta::hours(1);
     let v1 = br#"{"version":"one"}"#;
-    write_store(
-        out,
-        &[
-            ("index.json", v1, "application/feed+json"),
-            ("feed.xml", b"<rss>one</rss>", "application/rss+xml"),
-        ],
-        t0,
-        Some(Utc::now()),
-    );
+    write_index_and_rss(out, v1, b"<rss>one</rss>", t0, Some(Utc::now()));
     let server = start("swap", out, &["--reload-interval", "100ms"]);
     let (_, body) = server
         .wait_for("/index.json", Duration::from_secs(10), |s, _| s == 200)
@@ -362,15 +343,8 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
 
     // Torn: the manifest names bytes for feed.xml that are not in the store.
     let v2 = br#"{"version":"two"}"#;
-    let mut manifest = write_store(
-        out,
-        &[
-            ("index.json", v2, "application/feed+json"),
-            ("feed.xml", b"<rss>two</rss>", "application/rss+xml"),
-        ],
-        Utc::now(),
-        Some(Utc::now()),
-    );
+    let mut manifest =
+        write_index_and_rss(out, v2, b"<rss>two</rss>", Utc::now(), Some(Utc::now()));
     std::fs::write(out.join("feed.xml"), b"<rss>half-written</rss>").unwrap();
     let failed = "cvefeed_feed_reloads_total{outcome=\"failed\"}";
     let start = std::time::Instant::now();
@@ -415,12 +389,7 @@ async fn swaps_in_new_sets_and_refuses_torn_ones() {
 async fn a_stale_feed_is_ready_and_only_strict_readiness_follows_the_last_success() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    write_store(
-        out,
-        &[("index.json", b"{}", "application/feed+json")],
-        Utc::now(),
-        Some(Utc::now() - TimeDelta::hours(2)),
-    );
+    write_empty_feed(out, Some(Utc::now() - TimeDelta::hours(2)));
     let server = start(
         "ready",
         out,
@@ -463,12 +432,7 @@ async fn readiness_waits_for_a_feed_and_strict_readiness_for_a_success() {
         "{body}"
     );
     // A publication without any recorded success: ready, not strictly.
-    write_store(
-        out,
-        &[("index.json", b"{}", "application/feed+json")],
-        Utc::now(),
-        None,
-    );
+    write_empty_feed(out, None);
     let (_, body) = server
         .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
         .await;
@@ -483,12 +447,8 @@ async fn readiness_waits_for_a_feed_and_strict_readiness_for_a_success() {
 
 #[tokio::test]
 async fn metrics_use_route_templates() {
-    let dir = published_store();
-    let out = dir.path().join("public");
-    let server = start("metrics", &out, &[]);
-    server
-        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
-        .await;
+    let (_dir, out) = published_store();
+    let server = start_ready("metrics", &out, &[]).await;
     let client = reqwest::Client::new();
     for path in [
         "/osv/CVE-2031-1001.json",
@@ -499,14 +459,8 @@ async fn metrics_use_route_templates() {
     ] {
         client.get(server.url(path)).send().await.unwrap();
     }
-    let body = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, body) = server.get("/metrics").await;
+    assert_eq!(status, 200, "{body}");
     assert!(
         body.contains("cvefeed_http_requests_total{route=\"/osv/{id}.json\",status=\"200\"} 2"),
         "{body}"
@@ -571,10 +525,7 @@ async fn a_default_base_url_is_warned_about_unless_the_feed_was_published_under_
         Utc::now(),
         Some(Utc::now()),
     );
-    let server = start("base-url-official", dir.path(), &[]);
-    server
-        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
-        .await;
+    let server = start_ready("base-url-official", dir.path(), &[]).await;
     // Another --base-url: no warning either.
     let other = start(
         "base-url-given",
@@ -616,10 +567,7 @@ async fn precompressed_siblings_are_served_as_published() {
         .status()
         .unwrap();
     assert!(status.success());
-    let server = start("precompressed", &out, &["--reload-interval", "100ms"]);
-    server
-        .wait_for("/readyz", Duration::from_secs(10), |s, _| s == 200)
-        .await;
+    let server = start_ready("precompressed", &out, &["--reload-interval", "100ms"]).await;
     for (coding, suffix) in [("gzip", "gz"), ("br", "br")] {
         let (status, head, body) = crate::support::raw(
             server.addr,

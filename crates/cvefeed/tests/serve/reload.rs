@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Server, write_store};
+use crate::support::{Server, write_empty_feed, write_index_and_rss};
 use chrono::{TimeDelta, Utc};
 use cvefeed::serve::state::{Current, Reload};
 use cvefeed::store::LocalStore;
@@ -16,38 +16,14 @@ async fn an_unchanged_object_is_taken_from_the_loaded_set_not_read_again() {
     let store = LocalStore::new(out);
     let t0 = Utc::now() - TimeDelta::hours(1);
     let rss = b"<rss>the same in both</rss>";
-    write_store(
-        out,
-        &[
-            (
-                "index.json",
-                br#"{"version":"one"}"#,
-                "application/feed+json",
-            ),
-            ("feed.xml", rss, "application/rss+xml"),
-        ],
-        t0,
-        Some(t0),
-    );
+    write_index_and_rss(out, br#"{"version":"one"}"#, rss, t0, Some(t0));
     let current = Current::default();
     assert_eq!(current.reload(&store).await.unwrap(), Reload::Loaded);
 
     // A new manifest; feed.xml keeps its sha256. Gone from the store, it
     // would be a torn set if it were read: it is served from the old set.
     let t1 = Utc::now();
-    write_store(
-        out,
-        &[
-            (
-                "index.json",
-                br#"{"version":"two"}"#,
-                "application/feed+json",
-            ),
-            ("feed.xml", rss, "application/rss+xml"),
-        ],
-        t1,
-        Some(t1),
-    );
+    write_index_and_rss(out, br#"{"version":"two"}"#, rss, t1, Some(t1));
     std::fs::remove_file(out.join("feed.xml")).unwrap();
     assert_eq!(current.reload(&store).await.unwrap(), Reload::Loaded);
     let set = current.get().unwrap();
@@ -60,16 +36,10 @@ async fn an_unchanged_object_is_taken_from_the_loaded_set_not_read_again() {
     assert_eq!(feed.last_modified, t1, "dated by the new manifest");
 
     // A changed object is read, and verified.
-    write_store(
+    write_index_and_rss(
         out,
-        &[
-            (
-                "index.json",
-                br#"{"version":"two"}"#,
-                "application/feed+json",
-            ),
-            ("feed.xml", b"<rss>changed</rss>", "application/rss+xml"),
-        ],
+        br#"{"version":"two"}"#,
+        b"<rss>changed</rss>",
         Utc::now(),
         None,
     );
@@ -82,12 +52,7 @@ async fn an_unchanged_object_is_taken_from_the_loaded_set_not_read_again() {
 async fn the_set_is_loaded_once_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    write_store(
-        out,
-        &[("index.json", b"{}", "application/feed+json")],
-        Utc::now(),
-        Some(Utc::now()),
-    );
+    write_empty_feed(out, Some(Utc::now()));
     let server = Server::start(
         "loaded-once",
         &["--out", out.to_str().unwrap(), "--refresh-interval", "0"],

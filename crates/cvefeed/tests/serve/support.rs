@@ -177,19 +177,8 @@ pub fn write_store(
         objects: Default::default(),
         items: Default::default(),
     };
-    for (name, bytes, ct) in objects {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, bytes).unwrap();
-        manifest.objects.insert(
-            name.to_string(),
-            ObjectEntry {
-                sha256: sha256(bytes),
-                size: bytes.len() as u64,
-                content_type: ct.to_string(),
-                ..ObjectEntry::default()
-            },
-        );
+    for &(name, bytes, ct) in objects {
+        write_object(dir, &mut manifest, name, bytes, ct);
     }
     std::fs::write(
         dir.join("manifest.json"),
@@ -198,6 +187,37 @@ pub fn write_store(
     .unwrap();
     write_status(dir, last_success);
     manifest
+}
+
+/// Write a publication of one object, an empty JSON Feed `index.json`,
+/// updated now (see [`write_store`]).
+pub fn write_empty_feed(dir: &Path, last_success: Option<DateTime<Utc>>) {
+    write_store(
+        dir,
+        &[("index.json", b"{}", "application/feed+json")],
+        Utc::now(),
+        last_success,
+    );
+}
+
+/// Write a publication of a JSON Feed `index.json` and an RSS `feed.xml`
+/// with these bytes (see [`write_store`]).
+pub fn write_index_and_rss(
+    dir: &Path,
+    index: &[u8],
+    rss: &[u8],
+    updated_at: DateTime<Utc>,
+    last_success: Option<DateTime<Utc>>,
+) -> Manifest {
+    write_store(
+        dir,
+        &[
+            ("index.json", index, "application/feed+json"),
+            ("feed.xml", rss, "application/rss+xml"),
+        ],
+        updated_at,
+        last_success,
+    )
 }
 
 pub fn write_status(dir: &Path, last_success: Option<DateTime<Utc>>) {
@@ -260,22 +280,27 @@ pub fn publish_from_file(out: &Path, issues: &serde_json::Value) {
 pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
     let path = dir.join("manifest.json");
     let mut manifest: Manifest = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for (name, bytes, ct) in objects {
-        if manifest.objects.contains_key(*name) {
-            continue;
+    for &(name, bytes, ct) in objects {
+        if !manifest.objects.contains_key(name) {
+            write_object(dir, &mut manifest, name, bytes, ct);
         }
-        let file = dir.join(name);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, bytes).unwrap();
-        manifest.objects.insert(
-            name.to_string(),
-            ObjectEntry {
-                sha256: sha256(bytes),
-                size: bytes.len() as u64,
-                content_type: ct.to_string(),
-                ..ObjectEntry::default()
-            },
-        );
     }
     std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+}
+
+/// Write the object `name` under `dir` and list it in `manifest` with its
+/// content type `ct`.
+fn write_object(dir: &Path, manifest: &mut Manifest, name: &str, bytes: &[u8], ct: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    manifest.objects.insert(
+        name.to_string(),
+        ObjectEntry {
+            sha256: sha256(bytes),
+            size: bytes.len() as u64,
+            content_type: ct.to_string(),
+            ..ObjectEntry::default()
+        },
+    );
 }
