@@ -75,54 +75,59 @@ fn check(name: &str, mut expected: VulnData) {
     assert_eq!(got.warnings, expected.warnings, "{name} warnings");
 }
 
+/// What a body yields when its severity and affected components are read
+/// from `source` and nothing else is found: no references, CWE, record or
+/// warnings.
+fn read_from(source: Source, severity: Option<Severity>, affected: Vec<Affected>) -> VulnData {
+    VulnData {
+        severity,
+        affected,
+        provenance: prov(source, source),
+        ..VulnData::default()
+    }
+}
+
 const V_HIGH: &str = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H";
 
 #[test]
 fn srctl_block_with_plain_names_and_zero_starts() {
     check(
         "srctl_feb.md",
-        VulnData {
-            severity: sev(V_HIGH, 8.8, Rating::High),
-            affected: vec![aff(
+        read_from(
+            Source::OsvBlock,
+            sev(V_HIGH, 8.8, Rating::High),
+            vec![aff(
                 "ingress-nginx",
                 Some("k8s.io/ingress-nginx"),
                 &["0..1.40.2", "1.41.0..1.41.1"],
             )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::OsvBlock, Source::OsvBlock),
-            warnings: vec![],
-        },
+        ),
     );
 }
 
 #[test]
 fn srctl_june_template_with_crlf() {
+    let vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N";
     check(
         "srctl_june_crlf.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N",
-                9.3,
-                Rating::Critical,
-            ),
-            affected: vec![aff(
-                "kube-apiserver",
-                Some("k8s.io/apiserver"),
-                &["1.40.0..1.40.5", "1.41.0..1.41.2"],
-            )],
             references: strings(&[
                 "https://github.com/kubernetes/kubernetes/security/advisories/GHSA-xxxx-yyyy-zzzz",
             ]),
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::OsvBlock, Source::OsvBlock),
             warnings: vec![Warning::ScoreMismatch {
                 stated: 9.0,
-                vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N".into(),
+                vector: vector.into(),
                 score: 9.3,
             }],
+            ..read_from(
+                Source::OsvBlock,
+                sev(vector, 9.3, Rating::Critical),
+                vec![aff(
+                    "kube-apiserver",
+                    Some("k8s.io/apiserver"),
+                    &["1.40.0..1.40.5", "1.41.0..1.41.2"],
+                )],
+            )
         },
     );
 }
@@ -135,27 +140,28 @@ fn malformed_block_falls_back_to_markdown() {
         "{:?}",
         got.warnings
     );
+    let read = read_from(
+        Source::Markdown,
+        sev(
+            "CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:L/I:N/A:N",
+            3.1,
+            Rating::Low,
+        ),
+        vec![aff(
+            "ingress-nginx",
+            Some("k8s.io/ingress-nginx"),
+            &["0..1.40.2", "1.41.0..=1.41.0"],
+        )],
+    );
     assert_eq!(
         got,
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:N/AC:H/PR:L/UI:N/S:U/C:L/I:N/A:N",
-                3.1,
-                Rating::Low
-            ),
-            affected: vec![aff(
-                "ingress-nginx",
-                Some("k8s.io/ingress-nginx"),
-                &["0..1.40.2", "1.41.0..=1.41.0"],
-            )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
             provenance: Provenance {
                 fixed_versions: Source::Markdown,
-                ..prov(Source::Markdown, Source::Markdown)
+                ..read.provenance
             },
             warnings: got.warnings.clone(),
+            ..read
         }
     );
 }
@@ -165,24 +171,23 @@ fn hand_edited_cvss_line_and_fixed_list() {
     check(
         "hand_edited_cvss.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
-                6.5,
-                Rating::Medium,
-            ),
-            affected: vec![aff(
-                "kube-apiserver",
-                Some("k8s.io/apiserver"),
-                &["0..1.39.10", "1.40.0..1.40.8", "1.41.0..1.41.4"],
-            )],
             references: strings(&[
                 "https://groups.google.com/g/kubernetes-security-announce/c/example-thread",
                 "https://github.com/kubernetes/kubernetes/pull/1001",
             ]),
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
+            ..read_from(
+                Source::Markdown,
+                sev(
+                    "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+                    6.5,
+                    Rating::Medium,
+                ),
+                vec![aff(
+                    "kube-apiserver",
+                    Some("k8s.io/apiserver"),
+                    &["0..1.39.10", "1.40.0..1.40.8", "1.41.0..1.41.4"],
+                )],
+            )
         },
     );
 }
@@ -192,22 +197,21 @@ fn stated_band_disagreeing_with_the_vector_warns() {
     check(
         "score_mismatch.md",
         VulnData {
-            severity: sev(V_HIGH, 8.8, Rating::High),
-            affected: vec![aff(
-                "ingress-nginx",
-                Some("k8s.io/ingress-nginx"),
-                &["0..1.40.9", "1.41.0..1.41.5", "1.42.0..1.42.1"],
-            )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::RatingMismatch {
                 stated: Rating::Medium,
                 vector: V_HIGH.into(),
                 rating: Rating::High,
                 score: 8.8,
             }],
+            ..read_from(
+                Source::Markdown,
+                sev(V_HIGH, 8.8, Rating::High),
+                vec![aff(
+                    "ingress-nginx",
+                    Some("k8s.io/ingress-nginx"),
+                    &["0..1.40.9", "1.41.0..1.41.5", "1.42.0..1.42.1"],
+                )],
+            )
         },
     );
 }
@@ -216,23 +220,19 @@ fn stated_band_disagreeing_with_the_vector_warns() {
 fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
     check(
         "legacy_bold_crlf.md",
-        VulnData {
-            severity: sev(
+        read_from(
+            Source::Markdown,
+            sev(
                 "CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
                 8.8,
                 Rating::High,
             ),
-            affected: vec![aff(
+            vec![aff(
                 "kubernetes",
                 Some("k8s.io/kubernetes"),
                 &["1.3.0..1.7.14", "1.8.0..1.8.9"],
             )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
-        },
+        ),
     );
 }
 
@@ -240,23 +240,19 @@ fn legacy_bold_headings_wildcards_and_fixed_in_lines() {
 fn vector_in_prose_and_plain_version_lines() {
     check(
         "prose_vector_plain_lines.md",
-        VulnData {
-            severity: sev(
+        read_from(
+            Source::Markdown,
+            sev(
                 "CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N",
                 3.4,
                 Rating::Low,
             ),
-            affected: vec![aff(
+            vec![aff(
                 "kubelet",
                 Some("k8s.io/kubelet"),
                 &["0..1.39.14", "1.40.0..1.40.5", "1.41.0..1.41.2"],
             )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
-        },
+        ),
     );
 }
 
@@ -264,19 +260,15 @@ fn vector_in_prose_and_plain_version_lines() {
 fn lowercase_metric_names_are_normalised() {
     check(
         "lowercase_av.md",
-        VulnData {
-            severity: sev(V_HIGH, 8.8, Rating::High),
-            affected: vec![aff(
+        read_from(
+            Source::Markdown,
+            sev(V_HIGH, 8.8, Rating::High),
+            vec![aff(
                 "kubelet",
                 Some("k8s.io/kubelet"),
                 &["0..1.40.5", "1.41.0..1.41.1"],
             )],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
-        },
+        ),
     );
 }
 
@@ -284,15 +276,16 @@ fn lowercase_metric_names_are_normalised() {
 fn to_ranges_and_master_slash_version() {
     check(
         "to_ranges.md",
-        VulnData {
-            severity: sev(
+        read_from(
+            Source::Markdown,
+            sev(
                 "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N",
                 8.1,
                 Rating::High,
             ),
             // v1.42.0 opens a new line with the fix: listed as fixed,
             // apart from the ranges.
-            affected: vec![Affected {
+            vec![Affected {
                 fixed: vec![version("1.42.0")],
                 ..aff(
                     "kubelet",
@@ -300,12 +293,7 @@ fn to_ranges_and_master_slash_version() {
                     &["0..1.40.12", "1.41.0..1.41.3"],
                 )
             }],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
-        },
+        ),
     );
 }
 
@@ -314,23 +302,22 @@ fn escaped_lines_and_upgrade_sentence() {
     check(
         "escaped_ingress.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-                9.8,
-                Rating::Critical,
-            ),
-            affected: vec![aff(
-                "ingress-nginx",
-                Some("k8s.io/ingress-nginx"),
-                &["0..1.40.5", "1.41.0..1.41.1"],
-            )],
             references: strings(&[
                 "https://github.com/kubernetes/ingress-nginx/pull/5000/commits/abc1234",
             ]),
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
+            ..read_from(
+                Source::Markdown,
+                sev(
+                    "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                    9.8,
+                    Rating::Critical,
+                ),
+                vec![aff(
+                    "ingress-nginx",
+                    Some("k8s.io/ingress-nginx"),
+                    &["0..1.40.5", "1.41.0..1.41.1"],
+                )],
+            )
         },
     );
 }
@@ -340,37 +327,25 @@ fn unknown_component_is_kept_without_a_package() {
     check(
         "unknown_component.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N",
-                4.3,
-                Rating::Medium,
-            ),
-            affected: vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::UnknownComponent {
                 name: "widget-operator".into(),
             }],
+            ..read_from(
+                Source::Markdown,
+                sev(
+                    "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N",
+                    4.3,
+                    Rating::Medium,
+                ),
+                vec![aff("widget-operator", None, &["0.3.0..0.3.5"])],
+            )
         },
     );
 }
 
 #[test]
 fn nothing_structured() {
-    check(
-        "no_data.md",
-        VulnData {
-            severity: None,
-            affected: vec![],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Nowhere, Source::Nowhere),
-            warnings: vec![],
-        },
-    );
+    check("no_data.md", read_from(Source::Nowhere, None, vec![]));
 }
 
 #[test]
@@ -402,26 +377,22 @@ fn invalid_vector_and_impossible_range_warn() {
 #[test]
 fn several_components_on_one_line_and_several_vectors() {
     let ranges = ["1.40.0..1.40.7", "1.41.0..1.41.4"];
+    let used = "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N";
     check(
         "multi_component.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N",
-                5.4,
-                Rating::Medium,
-            ),
-            affected: vec![
-                aff("kubelet", Some("k8s.io/kubelet"), &ranges),
-                aff("kube-proxy", Some("k8s.io/kube-proxy"), &ranges),
-            ],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
             warnings: vec![Warning::OtherVectors {
                 others: strings(&["CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"]),
-                used: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:N".into(),
+                used: used.into(),
             }],
+            ..read_from(
+                Source::Markdown,
+                sev(used, 5.4, Rating::Medium),
+                vec![
+                    aff("kubelet", Some("k8s.io/kubelet"), &ranges),
+                    aff("kube-proxy", Some("k8s.io/kube-proxy"), &ranges),
+                ],
+            )
         },
     );
 }
@@ -431,31 +402,30 @@ fn open_ended_ranges_and_prerelease_fixes() {
     check(
         "open_ended_prerelease.md",
         VulnData {
-            severity: sev(
-                "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
-                7.8,
-                Rating::High,
-            ),
-            affected: vec![
-                aff(
-                    "kubelet",
-                    Some("k8s.io/kubelet"),
-                    &["1.8.0..1.40.8", "1.41.0..1.41.4"],
-                ),
-                aff(
-                    "kubernetes-csi-proxy",
-                    Some("github.com/kubernetes-csi/csi-proxy"),
-                    &["0..2.1.3", "3.0.0-0..3.0.0-alpha.1"],
-                ),
-            ],
             references: strings(&[
                 "https://github.com/kubernetes-csi/csi-proxy/pull/700",
                 "https://github.com/kubernetes-csi/csi-proxy/pull/701",
             ]),
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
+            ..read_from(
+                Source::Markdown,
+                sev(
+                    "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+                    7.8,
+                    Rating::High,
+                ),
+                vec![
+                    aff(
+                        "kubelet",
+                        Some("k8s.io/kubelet"),
+                        &["1.8.0..1.40.8", "1.41.0..1.41.4"],
+                    ),
+                    aff(
+                        "kubernetes-csi-proxy",
+                        Some("github.com/kubernetes-csi/csi-proxy"),
+                        &["0..2.1.3", "3.0.0-0..3.0.0-alpha.1"],
+                    ),
+                ],
+            )
         },
     );
 }
@@ -464,19 +434,15 @@ fn open_ended_ranges_and_prerelease_fixes() {
 fn all_versions_with_a_cvss_v4_vector() {
     check(
         "all_versions.md",
-        VulnData {
-            severity: sev(
+        read_from(
+            Source::Markdown,
+            sev(
                 "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N",
                 7.1,
                 Rating::High,
             ),
-            affected: vec![aff("kubelet", Some("k8s.io/kubelet"), &["0.."])],
-            references: vec![],
-            cwe: vec![],
-            record: None,
-            provenance: prov(Source::Markdown, Source::Markdown),
-            warnings: vec![],
-        },
+            vec![aff("kubelet", Some("k8s.io/kubelet"), &["0.."])],
+        ),
     );
 }
 

@@ -14,6 +14,7 @@ use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
 use cvefeed_model::cve5::{Field, Finding};
 use cvefeed_model::feed::{Feed, FeedItem};
 use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe, xml_safe};
+use feed_rs::model::{Entry, FeedType};
 
 fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
@@ -194,6 +195,58 @@ fn text(a: &Artifact) -> &str {
     std::str::from_utf8(&a.bytes).unwrap()
 }
 
+/// `out`, rendered from `feed`, checked to be named `name` and typed
+/// `content_type`, and read back with feed-rs: as a `kind` feed, updated
+/// when `feed` was, with an entry per item.
+fn read_back(
+    feed: &Feed,
+    out: &Artifact,
+    name: &str,
+    content_type: &str,
+    kind: FeedType,
+) -> feed_rs::model::Feed {
+    assert_eq!(out.name, name);
+    assert_eq!(out.content_type, content_type);
+    let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
+    assert_eq!(parsed.feed_type, kind, "{name}");
+    assert_eq!(parsed.updated, Some(feed.updated_at), "{name}");
+    assert_eq!(parsed.entries.len(), feed.items.len(), "{name}");
+    parsed
+}
+
+/// What both feeds say of an advisory, as feed-rs reads it: the cve.org
+/// URL as id, the publication date, the summary, and a category for the
+/// status and, when rated, one for the severity band.
+fn assert_entry_of(entry: &Entry, a: &Advisory) {
+    assert_eq!(entry.id, a.id.cve_org_url());
+    assert_eq!(entry.published, Some(a.published), "{}", a.id);
+    assert_eq!(
+        entry.summary.as_ref().unwrap().content,
+        a.summary,
+        "{}",
+        a.id
+    );
+    let mut cats: Vec<(String, Option<String>)> = entry
+        .categories
+        .iter()
+        .map(|c| (c.term.clone(), c.scheme.clone()))
+        .collect();
+    let mut want = vec![(
+        a.status.as_str().to_string(),
+        Some("https://example.test/cve-feed/#status".to_string()),
+    )];
+    if let Some(s) = &a.vuln.severity {
+        let band = serde_json::to_value(s.rating).unwrap();
+        want.push((
+            band.as_str().unwrap().to_string(),
+            Some("https://example.test/cve-feed/#severity".to_string()),
+        ));
+    }
+    cats.sort();
+    want.sort();
+    assert_eq!(cats, want, "categories of {}", a.id);
+}
+
 #[test]
 fn render_all_publishes_the_three_formats() {
     let all = render::render_all(&fixture(), &site()).unwrap();
@@ -207,39 +260,12 @@ fn render_all_publishes_the_three_formats() {
 fn rss_reads_back_as_the_advisories() {
     let feed = fixture();
     let out = rss_of(&feed);
-    assert_eq!(out.name, "feed.xml");
-    assert_eq!(out.content_type, content_type::RSS);
-
-    let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
-    assert_eq!(parsed.feed_type, feed_rs::model::FeedType::RSS2);
-    assert_eq!(parsed.updated, Some(feed.updated_at));
-    assert_eq!(parsed.entries.len(), feed.items.len());
+    let parsed = read_back(&feed, &out, "feed.xml", content_type::RSS, FeedType::RSS2);
     for (entry, item) in parsed.entries.iter().zip(&feed.items) {
         let a = &item.advisory;
-        assert_eq!(entry.id, a.id.cve_org_url());
+        assert_entry_of(entry, a);
         assert_eq!(entry.title.as_ref().unwrap().content, a.id.as_str());
         assert_eq!(entry.links[0].href, a.issue.url);
-        assert_eq!(entry.published, Some(a.published));
-        assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
-        let mut cats: Vec<(String, Option<String>)> = entry
-            .categories
-            .iter()
-            .map(|c| (c.term.clone(), c.scheme.clone()))
-            .collect();
-        let mut want = vec![(
-            a.status.as_str().to_string(),
-            Some("https://example.test/cve-feed/#status".to_string()),
-        )];
-        if let Some(s) = &a.vuln.severity {
-            let band = serde_json::to_value(s.rating).unwrap();
-            want.push((
-                band.as_str().unwrap().to_string(),
-                Some("https://example.test/cve-feed/#severity".to_string()),
-            ));
-        }
-        cats.sort();
-        want.sort();
-        assert_eq!(cats, want, "categories of {}", a.id);
     }
 
     // What feed-rs does not expose: the guid is a permalink, the channel
@@ -265,12 +291,7 @@ fn rss_reads_back_as_the_advisories() {
 fn atom_reads_back_as_the_advisories() {
     let feed = fixture();
     let out = atom_of(&feed);
-    assert_eq!(out.name, "atom.xml");
-    assert_eq!(out.content_type, content_type::ATOM);
-
-    let parsed = feed_rs::parser::parse(out.bytes.as_slice()).unwrap();
-    assert_eq!(parsed.feed_type, feed_rs::model::FeedType::Atom);
-    assert_eq!(parsed.updated, Some(feed.updated_at));
+    let parsed = read_back(&feed, &out, "atom.xml", content_type::ATOM, FeedType::Atom);
     assert_eq!(
         parsed.authors[0].name.as_deref(),
         Some("Kubernetes Community")
@@ -290,36 +311,14 @@ fn atom_reads_back_as_the_advisories() {
         rel(&parsed.links, "self"),
         ["https://example.test/cve-feed/atom.xml"]
     );
-    assert_eq!(parsed.entries.len(), feed.items.len());
     for (entry, item) in parsed.entries.iter().zip(&feed.items) {
         let a = &item.advisory;
-        assert_eq!(entry.id, a.id.cve_org_url());
+        assert_entry_of(entry, a);
         assert_eq!(entry.updated, Some(item.modified));
-        assert_eq!(entry.published, Some(a.published));
         assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.as_str()]);
         assert_eq!(rel(&entry.links, "related"), [a.id.cve_org_url()]);
-        assert_eq!(entry.summary.as_ref().unwrap().content, a.summary);
         let content = entry.content.as_ref().unwrap();
         assert_eq!(content.body.as_deref().unwrap_or(""), a.body.trim());
-        let mut cats: Vec<(String, Option<String>)> = entry
-            .categories
-            .iter()
-            .map(|c| (c.term.clone(), c.scheme.clone()))
-            .collect();
-        cats.sort();
-        let mut want = vec![(
-            a.status.as_str().to_string(),
-            Some("https://example.test/cve-feed/#status".to_string()),
-        )];
-        if let Some(s) = &a.vuln.severity {
-            let band = serde_json::to_value(s.rating).unwrap();
-            want.push((
-                band.as_str().unwrap().to_string(),
-                Some("https://example.test/cve-feed/#severity".to_string()),
-            ));
-        }
-        want.sort();
-        assert_eq!(cats, want, "categories of {}", a.id);
     }
     // The content is declared as text, which feed-rs does not report.
     let atom = atom_syndication::Feed::read_from(out.bytes.as_slice()).unwrap();

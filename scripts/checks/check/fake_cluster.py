@@ -4,8 +4,11 @@ v1.11.4 and a digest-only Secrets Store CSI driver). Serves until killed;
 prints its port on stdout. Optional argument: "forbid-pods" answers 403 to
 the pod list."""
 import http.server
-import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonhttp import JsonHandler  # noqa: E402
 
 FORBID_PODS = "forbid-pods" in sys.argv[1:]
 
@@ -51,7 +54,7 @@ ROUTES = {
 }
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     def do_GET(self):
         path = self.path.split("?")[0]
         body, code = ROUTES.get(path), 200
@@ -61,15 +64,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           "reason": "Forbidden", "code": 403}, 403
         if body is None:
             body, code = {"kind": "Status", "code": 404}, 404
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_json(code, body)
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -42,6 +42,9 @@ import urllib.request
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonhttp import JsonHandler  # noqa: E402
+
 built_dir, cvefeed_bin, example_issues = sys.argv[1:4]
 errors = []
 IMAGE = "registry.example/cvefeed:0.1.0"
@@ -424,10 +427,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 meta["remainingItemCount"] = len(items) - end
             return 200, {"kind": kind, "apiVersion": "v1", "metadata": meta, "items": items[start:end]}
 
-        class FakeApi(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
+        class FakeApi(JsonHandler):
             def do_GET(self):
                 url = urllib.parse.urlsplit(self.path)
                 if self.headers.get("Authorization") != f"Bearer {token}":
@@ -441,14 +441,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 else:
                     code, body = status(404, "NotFound", "the server could not find the requested resource")
                 seen.append((self.path, code))
-                # Every answer, errors too, has its length: a body that ends
-                # when the connection does would end without TLS close_notify.
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(code, body)
 
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

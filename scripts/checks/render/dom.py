@@ -11,6 +11,8 @@ import re
 import sys
 from html.parser import HTMLParser
 
+from verdict import finish
+
 path, expected = sys.argv[1], int(sys.argv[2])
 
 
@@ -66,9 +68,4 @@ for needle in sys.argv[3:]:
     if needle not in text:
         failures.append(f"text {needle!r} not shown as text")
 
-if failures:
-    print("DOM check failed for", path)
-    for f in failures:
-        print("  -", f)
-    sys.exit(1)
-print(f"dom: {path}: {dom.rows} rows, one script (ours, it ran), no markup from data")
+finish(failures, "DOM", path, f"dom: {path}: {dom.rows} rows, one script (ours, it ran), no markup from data")

@@ -9,6 +9,8 @@ from urllib.parse import unquote
 
 import feedparser
 
+from verdict import finish
+
 out, expected = sys.argv[1], int(sys.argv[2])
 failures = []
 
@@ -43,9 +45,4 @@ for name, version in (("feed.xml", "rss20"), ("atom.xml", "atom10")):
     self_links = [l.href for l in d.feed.get("links", []) if l.get("rel") == "self"]
     check(len(self_links) == 1 and self_links[0].endswith(name), f"{name}: self links {self_links}")
 
-if failures:
-    print("feedparser check failed for", out)
-    for f in failures:
-        print("  -", f)
-    sys.exit(1)
-print(f"feedparser: {out}: feed.xml and atom.xml read cleanly, {expected} entries each")
+finish(failures, "feedparser", out, f"feedparser: {out}: feed.xml and atom.xml read cleanly, {expected} entries each")
