@@ -5,14 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use cvefeed::check::cluster;
+use cvefeed::check::cluster::{self, ClusterReading};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use serde_sarif::sarif::{ResultKind, ResultLevel, Sarif};
+use serde_sarif::sarif::{ResultKind as Kind, ResultLevel as Level, Sarif};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod check_support;
-use check_support::run;
+use check_support::{Run, run};
 
 fn item(id: &str, severity: Option<(&str, f64)>, affected: Value, body: &str) -> Value {
     let mut ext = json!({"status": "fixed", "affected": affected});
@@ -76,38 +77,48 @@ fn feed_dir_of(items: Value) -> tempfile::TempDir {
     dir
 }
 
+fn feed_arg(dir: &Path) -> String {
+    dir.display().to_string()
+}
+
+/// Run `cvefeed check --feed DIR ARGS`.
+async fn run_feed(dir: &Path, args: &[&str]) -> Run {
+    let feed = feed_arg(dir);
+    run(&[&["--feed", feed.as_str()][..], args].concat()).await
+}
+
+/// Run `cvefeed check --feed DIR --kubeconfig KUBECONFIG ARGS`.
+async fn run_cluster(dir: &Path, kubeconfig: &Path, args: &[&str]) -> Run {
+    let cluster = ["--kubeconfig", kubeconfig.to_str().unwrap()];
+    run_feed(dir, &[&cluster[..], args].concat()).await
+}
+
+/// The report in `format` of a check of the feed in `dir` for the targets
+/// `versions`, which must find something affected.
+async fn affected_report<T: DeserializeOwned>(dir: &Path, format: &str, versions: &[&str]) -> T {
+    let args = [&["--format", format, "--version"][..], versions].concat();
+    run_feed(dir, &args).await.affected_json()
+}
+
 /// The JSON report of a check of the cluster of `kubeconfig`, which must
 /// find something affected.
 async fn cluster_json(feed: &Path, kubeconfig: &Path) -> Value {
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed),
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap()
-}
-
-fn feed_arg(dir: &Path) -> String {
-    dir.display().to_string()
+    run_cluster(feed, kubeconfig, &["--format", "json"])
+        .await
+        .affected_json()
 }
 
 #[tokio::test]
 async fn exit_statuses_follow_the_contract() {
     let dir = feed_dir();
-    let feed = feed_arg(dir.path());
     let case = |version: &'static str, fail_on: Option<&'static str>| {
-        let feed = feed.clone();
+        let dir = dir.path();
         async move {
-            let mut args = vec!["--feed", feed.as_str(), "--version", version];
+            let mut args = vec!["--version", version];
             if let Some(f) = fail_on {
                 args.extend(["--fail-on", f]);
             }
-            run(&args).await
+            run_feed(dir, &args).await
         }
     };
     // Nothing affected.
@@ -132,18 +143,8 @@ async fn exit_statuses_follow_the_contract() {
 #[tokio::test]
 async fn json_output_has_one_result_per_cve_and_target() {
     let dir = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(dir.path()),
-        "--format",
-        "json",
-        "--version",
-        "v1.29.3-eks-abc",
-        "ingress-nginx=1.11.2",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let versions = ["v1.29.3-eks-abc", "ingress-nginx=1.11.2"];
+    let doc: Value = affected_report(dir.path(), "json", &versions).await;
     let targets = doc["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 2);
     assert_eq!(targets[0]["upstream"], "1.29.3");
@@ -165,24 +166,16 @@ async fn json_output_has_one_result_per_cve_and_target() {
     assert_eq!(kubelet["severity"], "HIGH");
     assert_eq!(kubelet["vendor_build"], true);
     assert!(kubelet["reason"].as_str().unwrap().contains("backported"));
-    assert_eq!(
-        find("CVE-2031-3003", "ingress-nginx")["verdict"],
-        "affected"
-    );
-    // Checked through the ingress-nginx target, so not unknown for the core.
-    assert_eq!(
-        find("CVE-2031-3003", "kubernetes")["verdict"],
-        "not_affected"
-    );
-    assert_eq!(find("CVE-2031-3004", "kubernetes")["verdict"], "unknown");
-    assert_eq!(
-        find("CVE-2031-3002", "kubernetes")["verdict"],
-        "not_affected"
-    );
-    assert_eq!(
-        find("CVE-2031-3002", "ingress-nginx")["verdict"],
-        "not_affected"
-    );
+    for (id, target, verdict) in [
+        ("CVE-2031-3003", "ingress-nginx", "affected"),
+        // Checked through the ingress-nginx target, so not unknown for the core.
+        ("CVE-2031-3003", "kubernetes", "not_affected"),
+        ("CVE-2031-3004", "kubernetes", "unknown"),
+        ("CVE-2031-3002", "kubernetes", "not_affected"),
+        ("CVE-2031-3002", "ingress-nginx", "not_affected"),
+    ] {
+        assert_eq!(find(id, target)["verdict"], verdict, "{id} {target}");
+    }
     assert_eq!(
         doc["summary"],
         json!({"cves": 5, "affected": 2, "unknown": 1, "not_affected": 2, "ignored": 0})
@@ -195,7 +188,7 @@ async fn json_output_has_one_result_per_cve_and_target() {
 #[tokio::test]
 async fn text_output_is_a_table_with_a_summary() {
     let dir = feed_dir();
-    let r = run(&["--feed", &feed_arg(dir.path()), "--version", "1.29.1"]).await;
+    let r = run_feed(dir.path(), &["--version", "1.29.1"]).await;
     assert_eq!(r.code, 1);
     let (first, rest) = r.stdout.split_once('\n').unwrap();
     assert_eq!(first, format!("feed: {} (5 CVEs)", feed_arg(dir.path())));
@@ -231,17 +224,7 @@ Could not assess (2 CVEs):
 #[tokio::test]
 async fn sarif_output_reads_back() {
     let dir = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(dir.path()),
-        "--format",
-        "sarif",
-        "--version",
-        "1.29.1",
-    ])
-    .await;
-    assert_eq!(r.code, 1);
-    let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
+    let log: Sarif = affected_report(dir.path(), "sarif", &["1.29.1"]).await;
     assert_eq!(log.version, json!("2.1.0"));
     let run = &log.runs[0];
     assert_eq!(run.tool.driver.name, "cvefeed");
@@ -261,7 +244,7 @@ async fn sarif_output_reads_back() {
         json!("8.1")
     );
     let results = run.results.as_ref().unwrap();
-    let got: Vec<(&str, Option<ResultKind>, Option<ResultLevel>, i64)> = results
+    let got: Vec<(&str, Option<Kind>, Option<Level>, i64)> = results
         .iter()
         .map(|r| {
             (
@@ -275,30 +258,10 @@ async fn sarif_output_reads_back() {
     assert_eq!(
         got,
         vec![
-            (
-                "CVE-2031-3001",
-                Some(ResultKind::Fail),
-                Some(ResultLevel::Error),
-                0
-            ),
-            (
-                "CVE-2031-3002",
-                Some(ResultKind::Fail),
-                Some(ResultLevel::Note),
-                1
-            ),
-            (
-                "CVE-2031-3003",
-                Some(ResultKind::Review),
-                Some(ResultLevel::None),
-                2
-            ),
-            (
-                "CVE-2031-3004",
-                Some(ResultKind::Review),
-                Some(ResultLevel::None),
-                3
-            ),
+            ("CVE-2031-3001", Some(Kind::Fail), Some(Level::Error), 0),
+            ("CVE-2031-3002", Some(Kind::Fail), Some(Level::Note), 1),
+            ("CVE-2031-3003", Some(Kind::Review), Some(Level::None), 2),
+            ("CVE-2031-3004", Some(Kind::Review), Some(Level::None), 3),
         ]
     );
     let text = results[0].message.text.as_deref().unwrap();
@@ -322,17 +285,7 @@ async fn sarif_results_differ_by_component() {
         ]),
         ""
     )]));
-    let r = run(&[
-        "--feed",
-        &feed_arg(dir.path()),
-        "--format",
-        "sarif",
-        "--version",
-        "1.29.3",
-    ])
-    .await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let log: Sarif = serde_json::from_str(&r.stdout).unwrap();
+    let log: Sarif = affected_report(dir.path(), "sarif", &["1.29.3"]).await;
     let results = log.runs[0].results.as_ref().unwrap();
     let seen: Vec<(&str, &str)> = results
         .iter()
@@ -379,8 +332,11 @@ fn node(name: &str, kubelet: &str, proxy: &str) -> Value {
     })
 }
 
-fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
-    let path = dir.join("kubeconfig");
+/// A kubeconfig for the cluster at `server`, in a directory of its own that
+/// lasts as long as the returned handle.
+fn kubeconfig(server: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
     std::fs::write(
         &path,
         format!(
@@ -392,7 +348,13 @@ fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
         ),
     )
     .unwrap();
-    path
+    (dir, path)
+}
+
+/// What [`cluster::read`] reads from the cluster at `server`.
+async fn read_cluster(server: &MockServer) -> ClusterReading {
+    let (_dir, kc) = kubeconfig(&server.uri());
+    cluster::read(Some(&kc), None).await.unwrap()
 }
 
 fn pod(namespace: &str, name: &str, owner: Option<(&str, &str)>, images: &[&str]) -> Value {
@@ -510,28 +472,31 @@ async fn cluster_server_with(nodes_status: u16, pods_status: u16) -> MockServer 
     } else {
         forbidden("pods", pods_status)
     };
-    Mock::given(method("GET"))
-        .and(path("/api/v1/pods"))
-        .and(query_param("limit", "500"))
-        .and(header("authorization", "Bearer secret-token-1"))
-        .respond_with(pods)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/nodes"))
-        .and(query_param("limit", "500"))
-        .and(header("authorization", "Bearer secret-token-1"))
-        .respond_with(nodes)
-        .mount(&server)
-        .await;
+    for (route, list) in [("/api/v1/pods", pods), ("/api/v1/nodes", nodes)] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .and(query_param("limit", "500"))
+            .and(header("authorization", "Bearer secret-token-1"))
+            .respond_with(list)
+            .mount(&server)
+            .await;
+    }
     server
+}
+
+/// A mock that answers GET `route` with `list`, ahead of the lists of
+/// [`cluster_server_with`].
+fn overriding_list(route: &str, list: Value) -> Mock {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list))
+        .with_priority(1)
 }
 
 #[tokio::test]
 async fn a_cluster_is_read_through_a_token_kubeconfig() {
     let server = cluster_server(200).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
+    let (_dir, kc) = kubeconfig(&server.uri());
     let reading = cluster::read(Some(&kc), None).await.unwrap();
     let targets: Vec<(&str, &str, &str)> = reading
         .targets
@@ -604,41 +569,22 @@ async fn a_cluster_is_read_through_a_token_kubeconfig() {
         ]
     );
     // Another context uses another token, which this server refuses.
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "--context",
-        "other",
-    ])
-    .await;
-    r.assert_refused("cannot read the cluster at");
+    run_cluster(feed.path(), &kc, &["--context", "other"])
+        .await
+        .assert_refused("cannot read the cluster at");
 }
 
 #[tokio::test]
 async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
     let server = cluster_server(403).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
+    let (_dir, kc) = kubeconfig(&server.uri());
     let feed = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-    ])
-    .await;
-    assert!(r.stdout.contains(
-        "target: control plane v1.29.3-eks-abc: kube-apiserver, kube-controller-manager,"
-    ));
-    assert!(!r.stdout.contains("target: kubelet"));
-    assert!(
-        r.stdout
-            .contains("warning: cannot list nodes (HTTP 403: nodes is forbidden"),
-        "{}",
-        r.stdout
+    let r = run_cluster(feed.path(), &kc, &[]).await;
+    r.assert_stdout_contains(
+        "target: control plane v1.29.3-eks-abc: kube-apiserver, kube-controller-manager,",
     );
+    assert!(!r.stdout.contains("target: kubelet"));
+    r.assert_stdout_contains("warning: cannot list nodes (HTTP 403: nodes is forbidden");
     // ingress-nginx 1.11.4 came from the pods: not affected by a CVE fixed
     // in 1.11.5? It is: CVE-2031-3003 is critical and affects it.
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
@@ -656,8 +602,7 @@ async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
 #[tokio::test]
 async fn add_ons_are_found_from_workload_images() {
     let server = cluster_server(200).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
+    let (_dir, kc) = kubeconfig(&server.uri());
     let feed = tempfile::tempdir().unwrap();
     ingress_feed(feed.path());
     let doc = cluster_json(feed.path(), &kc).await;
@@ -712,17 +657,8 @@ async fn add_ons_are_found_from_workload_images() {
                "upgrade_to": "1.11.5", "fixes": ["CVE-2031-4001"], "unfixed": [], "fix_not_stated": []})
     );
     // --fail-on-unknown counts the digest-only image, not absent add-ons.
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "--fail-on",
-        "critical",
-        "--version",
-        "kubelet=1.30.0",
-    ])
-    .await;
+    let flags = ["--fail-on", "critical", "--version", "kubelet=1.30.0"];
+    let r = run_cluster(feed.path(), &kc, &flags).await;
     assert_eq!(r.code, 1, "CVE-2031-4001 is critical: {}", r.stdout);
 }
 
@@ -733,20 +669,15 @@ async fn add_ons_are_found_from_workload_images() {
 async fn a_list_that_never_ends_is_cut_with_a_warning() {
     let server = cluster_server(200).await;
     // Before the helper's pods: every page names a next one.
-    Mock::given(method("GET"))
-        .and(path("/api/v1/pods"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "kind": "PodList", "apiVersion": "v1",
-            "metadata": {"resourceVersion": "8", "continue": "more"},
-            "items": [pod("web", "app-1", None, &["registry.k8s.io/ingress-nginx/controller:v1.11.4"])]
-        })))
-        .with_priority(1)
-        .expect(200)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
-    let reading = cluster::read(Some(&kc), None).await.unwrap();
+    overriding_list("/api/v1/pods", json!({
+        "kind": "PodList", "apiVersion": "v1",
+        "metadata": {"resourceVersion": "8", "continue": "more"},
+        "items": [pod("web", "app-1", None, &["registry.k8s.io/ingress-nginx/controller:v1.11.4"])]
+    }))
+    .expect(200)
+    .mount(&server)
+    .await;
+    let reading = read_cluster(&server).await;
     assert_eq!(
         reading.warnings,
         [
@@ -773,28 +704,26 @@ async fn a_list_that_never_ends_is_cut_with_a_warning() {
 #[tokio::test]
 async fn a_kube_proxy_image_stands_for_the_nodes_field() {
     let server = cluster_server(200).await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/nodes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    overriding_list(
+        "/api/v1/nodes",
+        json!({
             "kind": "NodeList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
             "items": [node("worker-a", "v1.29.3", ""), node("worker-b", "", "")]
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/pods"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        }),
+    )
+    .mount(&server)
+    .await;
+    overriding_list(
+        "/api/v1/pods",
+        json!({
             "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "8"},
             "items": [pod("kube-system", "kube-proxy-x1", Some(("DaemonSet", "kube-proxy")),
                           &["registry.k8s.io/kube-proxy:v1.29.3"])]
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
-    let reading = cluster::read(Some(&kc), None).await.unwrap();
+        }),
+    )
+    .mount(&server)
+    .await;
+    let reading = read_cluster(&server).await;
     assert_eq!(
         reading.warnings,
         ["1 node(s) report no kubelet version (worker-b); kubelet is not checked there"]
@@ -814,17 +743,10 @@ async fn a_kube_proxy_image_stands_for_the_nodes_field() {
 #[tokio::test]
 async fn forbidden_pods_warn_and_the_core_is_still_checked() {
     let server = cluster_server_with(200, 403).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), &server.uri());
+    let (_dir, kc) = kubeconfig(&server.uri());
     let feed = tempfile::tempdir().unwrap();
     ingress_feed(feed.path());
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-    ])
-    .await;
+    let r = run_cluster(feed.path(), &kc, &[]).await;
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     // Wrapped at 100 columns: read it back as one line.
     let unwrapped = r.stdout.replace("\n  ", " ");
@@ -836,30 +758,15 @@ async fn forbidden_pods_warn_and_the_core_is_still_checked() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("kubelet v1.29.3-eks-abc\n  CVE"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("2 CVEs concern ingress-nginx, which was not found: pass --version"),
-        "{}",
-        r.stdout
-    );
+    r.assert_stdout_contains("kubelet v1.29.3-eks-abc\n  CVE");
+    r.assert_stdout_contains("2 CVEs concern ingress-nginx, which was not found: pass --version");
 }
 
 #[tokio::test]
 async fn an_unreachable_cluster_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let kc = kubeconfig(dir.path(), "http://127.0.0.1:9");
+    let (_dir, kc) = kubeconfig("http://127.0.0.1:9");
     let feed = feed_dir();
-    let r = run(&[
-        "--feed",
-        &feed_arg(feed.path()),
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-    ])
-    .await;
-    r.assert_refused("cannot read the cluster at http://127.0.0.1:9");
+    run_cluster(feed.path(), &kc, &[])
+        .await
+        .assert_refused("cannot read the cluster at http://127.0.0.1:9");
 }

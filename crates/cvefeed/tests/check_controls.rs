@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod check_support;
-use check_support::{run, run_in};
+use check_support::{Run, run, run_in};
 
 fn item(id: &str, status: &str, affected: Value, body: &str) -> Value {
     json!({
@@ -32,6 +32,27 @@ fn write_feed(dir: &Path, doc: &Value) -> String {
     let path = dir.join("index.json");
     std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
     path.display().to_string()
+}
+
+/// Run a check of 1.30.0 against the feed file `feed` with the ignore
+/// file `ignore` and the flags `extra`.
+async fn run_with_ignore(feed: &str, ignore: &Path, extra: &[&str]) -> Run {
+    let args = [
+        "--feed",
+        feed,
+        "--version",
+        "1.30.0",
+        "--ignore-file",
+        ignore.to_str().unwrap(),
+    ];
+    run(&[&args[..], extra].concat()).await
+}
+
+/// The result of the CVE `id` in a JSON report.
+fn result<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    let results = doc["results"].as_array().unwrap();
+    let found = results.iter().find(|r| r["id"] == id);
+    found.unwrap_or_else(|| panic!("no result for {id} in {results:?}"))
 }
 
 fn kubectl_open_ended(id: &str, status: &str, body: &str) -> Value {
@@ -99,16 +120,9 @@ async fn misspelled_components_are_errors_that_suggest_the_nearest() {
         "- id: CVE-2031-5001\n  component: kubelett\n  reason: accepted\n",
     )
     .unwrap();
-    let r = run(&[
-        "--feed",
-        &f,
-        "--version",
-        "1.30.0",
-        "--ignore-file",
-        ignore.to_str().unwrap(),
-    ])
-    .await;
-    r.assert_refused("entry 1: unknown component `kubelett`; did you mean `kubelet`?");
+    run_with_ignore(&f, &ignore, &[])
+        .await
+        .assert_refused("entry 1: unknown component `kubelett`; did you mean `kubelet`?");
 }
 
 #[tokio::test]
@@ -116,29 +130,19 @@ async fn honest_verdicts_and_fail_on_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let f = write_feed(dir.path(), &sample());
     let r = run(&["--feed", &f, "--version", "1.30.0", "--format", "json"]).await;
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
-    let by_id = |id: &str| {
-        doc["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let doc: Value = r.affected_json();
     // Closed as fixed, "v1.8.0+" and no fixed version: unknown.
-    let open_ended = by_id("CVE-2031-5002");
+    let open_ended = result(&doc, "CVE-2031-5002");
     assert_eq!(open_ended["verdict"], "unknown");
     assert_eq!(open_ended["unknown_reason"], "fixed_version_not_stated");
     // "Fixed Versions: None": affected, and no fix exists.
-    let no_fix = by_id("CVE-2031-5003");
+    let no_fix = result(&doc, "CVE-2031-5003");
     assert_eq!(
         (&no_fix["verdict"], &no_fix["fix"], &no_fix["fixed_in"]),
         (&json!("affected"), &json!("no_fix"), &Value::Null)
     );
     assert_eq!(
-        by_id("CVE-2031-5004")["unknown_reason"],
+        result(&doc, "CVE-2031-5004")["unknown_reason"],
         "component_not_found"
     );
     assert_eq!(
@@ -157,11 +161,7 @@ async fn honest_verdicts_and_fail_on_unknown() {
     let unfixed = [&kubectl[..], &["--ignore-unfixed"]].concat();
     let r = run(&unfixed).await;
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(
-        r.stdout.contains("no fix exists (--ignore-unfixed)"),
-        "{}",
-        r.stdout
-    );
+    r.assert_stdout_contains("no fix exists (--ignore-unfixed)");
     let r = run(&[&unfixed[..], &["--fail-on-unknown"]].concat()).await;
     assert_eq!(r.code, 1, "{}", r.stdout);
     // A CVE of a component that is not there does not count as unknown.
@@ -198,57 +198,22 @@ async fn the_ignore_file_marks_results_and_warns_about_stale_entries() {
 ",
     )
     .unwrap();
-    let r = run(&[
-        "--feed",
-        &f,
-        "--version",
-        "1.30.0",
-        "--ignore-file",
-        ignore.to_str().unwrap(),
-    ])
-    .await;
+    let r = run_with_ignore(&f, &ignore, &[]).await;
     // CVE-2031-5003 is not ignored any more (expired): still affected.
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let text = r.stdout.replace("\n    ", " ").replace("\n  ", " ");
-    assert!(
-        text.contains("Ignored: CVE-2031-5001 affected (kubelet 1.30.0): kubelet runs with the fix backported by our vendor (ignore file)"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        text.contains("warning: the ignore entry for CVE-2031-5003 expired on 2020-01-01 and no longer applies"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        text.contains("warning: the ignore entry for CVE-2031-9999 matches no CVE of the feed"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        text.contains("1 affected, 0 not affected, 2 unknown, 1 ignored"),
-        "{}",
-        r.stdout
-    );
+    for said in [
+        "Ignored: CVE-2031-5001 affected (kubelet 1.30.0): kubelet runs with the fix backported by our vendor (ignore file)",
+        "warning: the ignore entry for CVE-2031-5003 expired on 2020-01-01 and no longer applies",
+        "warning: the ignore entry for CVE-2031-9999 matches no CVE of the feed",
+        "1 affected, 0 not affected, 2 unknown, 1 ignored",
+    ] {
+        assert!(text.contains(said), "{said:?} is not in:\n{}", r.stdout);
+    }
     // JSON keeps the result, with the reason.
-    let r = run(&[
-        "--feed",
-        &f,
-        "--version",
-        "1.30.0",
-        "--ignore-file",
-        ignore.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
+    let r = run_with_ignore(&f, &ignore, &["--format", "json"]).await;
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
-    let kubelet = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "CVE-2031-5001")
-        .unwrap();
+    let kubelet = result(&doc, "CVE-2031-5001");
     assert_eq!(kubelet["verdict"], "affected");
     assert_eq!(
         kubelet["ignored"],
@@ -256,48 +221,39 @@ async fn the_ignore_file_marks_results_and_warns_about_stale_entries() {
     );
     // An id that is not a CVE id is an error.
     std::fs::write(&ignore, "- id: GHSA-1234\n  reason: x\n").unwrap();
-    let r = run(&[
-        "--feed",
-        &f,
-        "--version",
-        "1.30.0",
-        "--ignore-file",
-        ignore.to_str().unwrap(),
-    ])
-    .await;
-    r.assert_refused("entry 1: \"GHSA-1234\" is not a CVE id");
+    run_with_ignore(&f, &ignore, &[])
+        .await
+        .assert_refused("entry 1: \"GHSA-1234\" is not a CVE id");
     // A file past the limit (1 MiB) is refused, not cut; one at it is read.
     let mut text = "# padding\n".repeat(1024 * 1024 / 10);
     text.push_str(&"#".repeat(1024 * 1024 - text.len()));
     std::fs::write(&ignore, &text).unwrap();
-    let args = [
-        "--feed",
-        &f,
-        "--version",
-        "1.30.0",
-        "--ignore-file",
-        ignore.to_str().unwrap(),
-    ];
-    assert_eq!(run(&args).await.code, 1);
+    assert_eq!(run_with_ignore(&f, &ignore, &[]).await.code, 1);
     text.push('#');
     std::fs::write(&ignore, &text).unwrap();
-    run(&args).await.assert_refused(&format!(
-        "the ignore file {} is larger than 1048576 bytes",
-        ignore.display()
-    ));
+    run_with_ignore(&f, &ignore, &[])
+        .await
+        .assert_refused(&format!(
+            "the ignore file {} is larger than 1048576 bytes",
+            ignore.display()
+        ));
+}
+
+/// A mock that answers GET `route` with `body`, of `content_type`, and the
+/// ETag `etag`.
+fn serves(route: &str, etag: &str, body: Vec<u8>, content_type: &str) -> Mock {
+    Mock::given(method("GET")).and(path(route)).respond_with(
+        ResponseTemplate::new(200)
+            .insert_header("etag", etag)
+            .set_body_raw(body, content_type),
+    )
 }
 
 #[tokio::test]
 async fn directory_urls_offline_runs_and_the_cache_as_fallback() {
     let server = MockServer::start().await;
     let body = serde_json::to_vec(&sample()).unwrap();
-    Mock::given(method("GET"))
-        .and(path("/feed/index.json"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("etag", "\"v1\"")
-                .set_body_raw(body, "application/feed+json"),
-        )
+    serves("/feed/index.json", "\"v1\"", body, "application/feed+json")
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -330,23 +286,13 @@ async fn directory_urls_offline_runs_and_the_cache_as_fallback() {
     // The server now fails: the cached copy is used, with its age.
     let r = check(&[]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("warning: the feed could not be fetched: using the cached copy of"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("less than a minute old"), "{}", r.stdout);
+    r.assert_stdout_contains("warning: the feed could not be fetched: using the cached copy of");
+    r.assert_stdout_contains("less than a minute old");
     // --offline never asks.
     let before = server.received_requests().await.unwrap().len();
     let r = check(&["--offline"]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("warning: --offline: using the cached copy"),
-        "{}",
-        r.stdout
-    );
+    r.assert_stdout_contains("warning: --offline: using the cached copy");
     assert_eq!(server.received_requests().await.unwrap().len(), before);
     // --offline without a cached copy is an error.
     let empty = tempfile::tempdir().unwrap();
@@ -358,6 +304,19 @@ async fn directory_urls_offline_runs_and_the_cache_as_fallback() {
     r.assert_refused("--offline: there is no cached copy");
 }
 
+/// The arguments of a check of 1.30.0 against `feed` with `--max-feed-size
+/// MIB`.
+fn max_feed_size<'a>(feed: &'a str, mib: &'a str) -> [&'a str; 6] {
+    [
+        "--feed",
+        feed,
+        "--version",
+        "1.30.0",
+        "--max-feed-size",
+        mib,
+    ]
+}
+
 /// issue 16, item 6: a feed larger than the limit is refused, whether it
 /// says so (Content-Length) or not (chunked), and nothing is cached.
 #[tokio::test]
@@ -366,37 +325,21 @@ async fn feeds_larger_than_the_limit_are_refused_and_not_cached() {
     let padding = "a".repeat(3 * 1024 * 1024);
     let big =
         serde_json::to_vec(&json!({"version": "x", "items": [], "padding": padding})).unwrap();
-    Mock::given(method("GET"))
-        .and(path("/big/index.json"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("etag", "\"big\"")
-                .set_body_raw(big.clone(), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    serves(
+        "/big/index.json",
+        "\"big\"",
+        big.clone(),
+        "application/json",
+    )
+    .mount(&server)
+    .await;
     let cache = tempfile::tempdir().unwrap();
     let url = format!("{}/big/index.json", server.uri());
-    let r = run_in(
-        cache.path(),
-        &[
-            "--feed",
-            &url,
-            "--version",
-            "1.30.0",
-            "--max-feed-size",
-            "2",
-        ],
-    )
-    .await;
-    assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(
-        r.stderr.contains(&format!(
+    run_in(cache.path(), &max_feed_size(&url, "2"))
+        .await
+        .assert_refused(&format!(
             "the feed {url} is larger than 2097152 bytes (--max-feed-size)"
-        )),
-        "{}",
-        r.stderr
-    );
+        ));
     let cached: Vec<_> = std::fs::read_dir(cache.path())
         .map(|d| d.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
@@ -405,29 +348,11 @@ async fn feeds_larger_than_the_limit_are_refused_and_not_cached() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.json");
     std::fs::write(&file, &big).unwrap();
-    let r = run(&[
-        "--feed",
-        file.to_str().unwrap(),
-        "--version",
-        "1.30.0",
-        "--max-feed-size",
-        "2",
-    ])
-    .await;
-    r.assert_refused("is larger than 2097152 bytes");
+    run(&max_feed_size(file.to_str().unwrap(), "2"))
+        .await
+        .assert_refused("is larger than 2097152 bytes");
     // Under the limit it is read.
-    let r = run_in(
-        cache.path(),
-        &[
-            "--feed",
-            &url,
-            "--version",
-            "1.30.0",
-            "--max-feed-size",
-            "4",
-        ],
-    )
-    .await;
+    let r = run_in(cache.path(), &max_feed_size(&url, "4")).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 

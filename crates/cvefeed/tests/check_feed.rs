@@ -2,8 +2,11 @@
 //! file, a URL with an ETag cache (wiremock), and feeds without structured
 //! data (the body parser fallback).
 
+use cvefeed::check::report::{Format, render};
 use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
-use cvefeed::check::{CheckError, FixNews, Origin, RangeData, UnknownReason};
+use cvefeed::check::{
+    CheckError, CheckOptions, FixNews, Origin, RangeData, Targets, UnknownReason, Verdict,
+};
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
 use serde_json::json;
@@ -60,6 +63,24 @@ fn options(cache: Option<&std::path::Path>) -> FetchOptions {
         timeout: Duration::from_secs(10),
         max_size: 1024 * 1024,
         offline: false,
+    }
+}
+
+/// A check of kubelet 1.29.1 on 1 June 2031 against `feeds`, fetched with
+/// `fetch`.
+fn check_options(feeds: Vec<String>, fetch: FetchOptions) -> CheckOptions {
+    CheckOptions {
+        feeds,
+        targets: Targets {
+            versions: vec!["kubelet=1.29.1".into()],
+            cluster: None,
+        },
+        fetch,
+        fail_on: None,
+        fail_on_unknown: false,
+        ignore: Default::default(),
+        today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
+        verify_key: None,
     }
 }
 
@@ -394,9 +415,6 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// not in the report's `feed`, its warnings or any error.
 #[tokio::test]
 async fn feed_url_credentials_are_sent_but_never_shown() {
-    use cvefeed::check::report::{Format, render};
-    use cvefeed::check::{CheckOptions, Targets};
-
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/feed/index.json"))
@@ -429,19 +447,10 @@ async fn feed_url_credentials_are_sent_but_never_shown() {
     assert_eq!(loc.describe(), shown);
 
     let cache = tempfile::tempdir().unwrap();
-    let mut options = CheckOptions {
-        feeds: vec![secret_url("/feed/index.json")],
-        targets: Targets {
-            versions: vec!["kubelet=1.29.1".into()],
-            cluster: None,
-        },
-        fetch: options(Some(cache.path())),
-        fail_on: None,
-        fail_on_unknown: false,
-        ignore: Default::default(),
-        today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
-        verify_key: None,
-    };
+    let mut options = check_options(
+        vec![secret_url("/feed/index.json")],
+        options(Some(cache.path())),
+    );
     // Downloaded with the token; the report names the feed without it.
     let report = cvefeed::check::run(&options).await.unwrap();
     assert_eq!(report.feed, shown);
@@ -494,9 +503,6 @@ async fn feed_url_credentials_are_sent_but_never_shown() {
 
 #[tokio::test]
 async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
-    use cvefeed::check::report::{Format, render};
-    use cvefeed::check::{CheckOptions, Targets, Verdict};
-
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.json"),
@@ -510,19 +516,8 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     second["items"][1]["id"] = json!("CVE-2031-1009");
     let file = dir.path().join("second.json");
     std::fs::write(&file, serde_json::to_vec(&second).unwrap()).unwrap();
-    let mut options = CheckOptions {
-        feeds: vec![dir.path().display().to_string(), file.display().to_string()],
-        targets: Targets {
-            versions: vec!["kubelet=1.29.1".into()],
-            cluster: None,
-        },
-        fetch: options(None),
-        fail_on: None,
-        fail_on_unknown: false,
-        ignore: Default::default(),
-        today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
-        verify_key: None,
-    };
+    let feeds = vec![dir.path().display().to_string(), file.display().to_string()];
+    let mut options = check_options(feeds, options(None));
 
     let report = cvefeed::check::run(&options).await.unwrap();
     assert_eq!(report.cves, 4);

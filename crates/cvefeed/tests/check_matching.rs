@@ -1,9 +1,10 @@
 //! Version matching of `cvefeed check`: every range shape, vendor suffixes,
-//! unknowns, component scoping, and property tests over versions.
+//! unknowns, component scoping, ignore entries, thresholds, remediation
+//! plans and their lines, and property tests over versions.
 
 use cvefeed::check::{
-    FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, SeverityInfo, Target,
-    UnknownReason, Verdict, assess, fails, ignore, remediate,
+    CheckResult, FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, Remediation,
+    SeverityInfo, Target, UnknownReason, Verdict, assess, fails, ignore, remediate,
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
@@ -46,8 +47,13 @@ fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry
     }
 }
 
+/// The results of `e` for the one target `target`.
+fn assess_one(e: &FeedEntry, target: &str) -> Vec<CheckResult> {
+    assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()])
+}
+
 fn verdict(e: &FeedEntry, target: &str) -> Verdict {
-    let results = assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()]);
+    let results = assess_one(e, target);
     assert_eq!(results.len(), 1);
     results[0].verdict
 }
@@ -55,69 +61,67 @@ fn verdict(e: &FeedEntry, target: &str) -> Verdict {
 #[test]
 fn every_range_shape() {
     use Verdict::*;
-    let cases: Vec<(VersionRange, &str, Verdict)> = vec![
+    // Each range, and the verdicts of the versions tried against it.
+    let cases: Vec<(VersionRange, Vec<(&str, Verdict)>)> = vec![
         // introduced only, on an issue closed as fixed: the fixed version
         // is not stated, so later versions are unknown, not affected.
-        (range(Some("1.28.0"), None, None), "1.27.9", NotAffected),
-        (range(Some("1.28.0"), None, None), "1.28.0", Unknown),
-        (range(Some("1.28.0"), None, None), "9.0.0", Unknown),
+        (
+            range(Some("1.28.0"), None, None),
+            vec![
+                ("1.27.9", NotAffected),
+                ("1.28.0", Unknown),
+                ("9.0.0", Unknown),
+            ],
+        ),
         // fixed only: everything before.
-        (range(None, Some("1.29.4"), None), "0.0.1", Affected),
-        (range(None, Some("1.29.4"), None), "1.29.3", Affected),
-        (range(None, Some("1.29.4"), None), "1.29.4", NotAffected),
+        (
+            range(None, Some("1.29.4"), None),
+            vec![
+                ("0.0.1", Affected),
+                ("1.29.3", Affected),
+                ("1.29.4", NotAffected),
+            ],
+        ),
         // introduced + fixed: half-open.
         (
             range(Some("1.29.0"), Some("1.29.4"), None),
-            "1.28.12",
-            NotAffected,
-        ),
-        (
-            range(Some("1.29.0"), Some("1.29.4"), None),
-            "1.29.0",
-            Affected,
-        ),
-        (
-            range(Some("1.29.0"), Some("1.29.4"), None),
-            "1.29.4",
-            NotAffected,
+            vec![
+                ("1.28.12", NotAffected),
+                ("1.29.0", Affected),
+                ("1.29.4", NotAffected),
+            ],
         ),
         // last_affected: closed.
         (
             range(Some("1.29.0"), None, Some("1.29.3")),
-            "1.29.3",
-            Affected,
+            vec![("1.29.3", Affected), ("1.29.4", NotAffected)],
         ),
         (
-            range(Some("1.29.0"), None, Some("1.29.3")),
-            "1.29.4",
-            NotAffected,
+            range(None, None, Some("1.29.3")),
+            vec![("1.20.0", Affected)],
         ),
-        (range(None, None, Some("1.29.3")), "1.20.0", Affected),
         // nothing: all versions (closed as fixed: unknown).
-        (range(None, None, None), "1.0.0", Unknown),
+        (range(None, None, None), vec![("1.0.0", Unknown)]),
         // upstream pre-releases compare by semver.
         (
             range(Some("1.30.0"), Some("1.30.2"), None),
-            "1.30.0-rc.1",
-            NotAffected,
+            vec![("1.30.0-rc.1", NotAffected)],
         ),
         (
             range(Some("1.29.0"), Some("1.30.0"), None),
-            "1.30.0-rc.1",
-            Affected,
+            vec![("1.30.0-rc.1", Affected)],
         ),
     ];
-    for (r, installed, want) in cases {
-        let e = entry(
-            "CVE-2030-0001",
-            None,
-            vec![affected("kubelet", None, vec![r.clone()])],
-        );
-        assert_eq!(
-            verdict(&e, &format!("kubelet={installed}")),
-            want,
-            "{r:?} at {installed}"
-        );
+    for (r, tried) in cases {
+        let kubelet = affected("kubelet", None, vec![r.clone()]);
+        let e = entry("CVE-2030-0001", None, vec![kubelet]);
+        for (installed, want) in tried {
+            assert_eq!(
+                verdict(&e, &format!("kubelet={installed}")),
+                want,
+                "{r:?} at {installed}"
+            );
+        }
     }
 }
 
@@ -188,18 +192,12 @@ fn multiple_components_are_scoped() {
         ],
     );
     // A bare version stands for every core component.
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("1.29.3").unwrap()],
-    )[0];
+    let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Affected);
     assert_eq!(r.component, "kube-apiserver");
     assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
     // Two affected components: one result each, with its own fix.
-    let both = assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("1.29.1").unwrap()],
-    );
+    let both = assess_one(&e, "1.29.1");
     let got: Vec<(&str, Option<&str>)> = both
         .iter()
         .map(|r| (r.component.as_str(), r.fixed_in.as_deref()))
@@ -216,25 +214,16 @@ fn multiple_components_are_scoped() {
     assert_eq!(verdict(&e, "kube-apiserver=1.29.3"), Verdict::Affected);
     assert_eq!(verdict(&e, "k8s.io/apiserver=1.29.3"), Verdict::Affected);
     // A component the CVE does not name is not affected.
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("kube-proxy=1.0.0").unwrap()],
-    )[0];
+    let r = &assess_one(&e, "kube-proxy=1.0.0")[0];
     assert_eq!(r.verdict, Verdict::NotAffected);
     assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
 }
 
 #[test]
 fn whole_kubernetes_entries_concern_every_core_component() {
-    let e = entry(
-        "CVE-2030-0004",
-        None,
-        vec![affected(
-            "kubernetes",
-            Some("k8s.io/kubernetes"),
-            vec![range(Some("1.0.0"), Some("1.29.4"), None)],
-        )],
-    );
+    let ranges = vec![range(Some("1.0.0"), Some("1.29.4"), None)];
+    let kubernetes = affected("kubernetes", Some("k8s.io/kubernetes"), ranges);
+    let e = entry("CVE-2030-0004", None, vec![kubernetes]);
     assert_eq!(verdict(&e, "kube-proxy=1.29.0"), Verdict::Affected);
     assert_eq!(verdict(&e, "1.29.0"), Verdict::Affected);
     assert_eq!(verdict(&e, "ingress-nginx=1.0.0"), Verdict::NotAffected);
@@ -242,19 +231,10 @@ fn whole_kubernetes_entries_concern_every_core_component() {
 
 #[test]
 fn components_outside_core_need_an_explicit_version() {
-    let e = entry(
-        "CVE-2030-0005",
-        Some(Rating::Critical),
-        vec![affected(
-            "ingress-nginx",
-            None,
-            vec![range(None, Some("1.11.5"), None)],
-        )],
-    );
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("1.29.3").unwrap()],
-    )[0];
+    let ranges = vec![range(None, Some("1.11.5"), None)];
+    let ingress = affected("ingress-nginx", None, ranges);
+    let e = entry("CVE-2030-0005", Some(Rating::Critical), vec![ingress]);
+    let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert!(
         r.reason.contains("--version ingress-nginx=VERSION"),
@@ -270,19 +250,10 @@ fn components_outside_core_need_an_explicit_version() {
 /// and an ignore entry for that name applies to it.
 #[test]
 fn an_entry_known_by_its_module_is_ignored_by_its_component_name() {
-    let e = entry(
-        "CVE-2030-0015",
-        Some(Rating::High),
-        vec![affected(
-            "ingress controller",
-            Some("k8s.io/ingress-nginx"),
-            vec![range(None, Some("1.11.5"), None)],
-        )],
-    );
-    let mut results = assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("ingress-nginx=1.11.2").unwrap()],
-    );
+    let ranges = vec![range(None, Some("1.11.5"), None)];
+    let controller = affected("ingress controller", Some("k8s.io/ingress-nginx"), ranges);
+    let e = entry("CVE-2030-0015", Some(Rating::High), vec![controller]);
+    let mut results = assess_one(&e, "ingress-nginx=1.11.2");
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].verdict, Verdict::Affected);
     assert_eq!(results[0].component, "ingress-nginx");
@@ -309,7 +280,7 @@ fn an_entry_known_by_its_module_is_ignored_by_its_component_name() {
 fn ignore_entries_match_resolved_components() {
     let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
     let ignored = |e: &FeedEntry, target: &str, component: &str| {
-        let mut results = assess(std::slice::from_ref(e), &[Target::parse(target).unwrap()]);
+        let mut results = assess_one(e, target);
         assert_eq!(results.len(), 1);
         assert_ne!(results[0].verdict, Verdict::NotAffected);
         let ignores = ignore::parse(
@@ -324,46 +295,41 @@ fn ignore_entries_match_resolved_components() {
         (results[0].component.clone(), results[0].ignored.is_some())
     };
     // No versions for the component: unknown, shown in the feed's words.
-    let e = entry(
-        "CVE-2030-0016",
-        Some(Rating::High),
-        vec![affected(
-            "ingress controller",
-            Some("k8s.io/ingress-nginx"),
-            vec![],
-        )],
-    );
-    assert_eq!(
-        ignored(&e, "ingress-nginx=1.11.2", "ingress-nginx"),
-        ("ingress controller".to_string(), true)
-    );
-    assert_eq!(
-        ignored(&e, "ingress-nginx=1.11.2", "kubelet"),
-        ("ingress controller".to_string(), false)
-    );
+    let controller = affected("ingress controller", Some("k8s.io/ingress-nginx"), vec![]);
+    let unknown = entry("CVE-2030-0016", Some(Rating::High), vec![controller]);
     // kubeadm of module k8s.io/kubernetes concerns every core component;
     // it is shown, and ignored, as kubeadm (or as kubernetes).
-    let e = entry(
-        "CVE-2030-0017",
-        Some(Rating::High),
-        vec![affected(
-            "kubeadm",
-            Some("k8s.io/kubernetes"),
-            vec![range(None, Some("1.29.4"), None)],
-        )],
-    );
-    assert_eq!(
-        ignored(&e, "1.29.3", "kubeadm"),
-        ("kubeadm".to_string(), true)
-    );
-    assert_eq!(
-        ignored(&e, "1.29.3", "kubernetes"),
-        ("kubeadm".to_string(), true)
-    );
-    assert_eq!(
-        ignored(&e, "1.29.3", "kubelet"),
-        ("kubeadm".to_string(), false)
-    );
+    let ranges = vec![range(None, Some("1.29.4"), None)];
+    let kubeadm = affected("kubeadm", Some("k8s.io/kubernetes"), ranges);
+    let kubeadm = entry("CVE-2030-0017", Some(Rating::High), vec![kubeadm]);
+    // The entry, the target, the component ignored; the component shown,
+    // and whether the result is ignored.
+    for (e, target, component, shown, is_ignored) in [
+        (
+            &unknown,
+            "ingress-nginx=1.11.2",
+            "ingress-nginx",
+            "ingress controller",
+            true,
+        ),
+        (
+            &unknown,
+            "ingress-nginx=1.11.2",
+            "kubelet",
+            "ingress controller",
+            false,
+        ),
+        (&kubeadm, "1.29.3", "kubeadm", "kubeadm", true),
+        (&kubeadm, "1.29.3", "kubernetes", "kubeadm", true),
+        (&kubeadm, "1.29.3", "kubelet", "kubeadm", false),
+    ] {
+        assert_eq!(
+            ignored(e, target, component),
+            (shown.to_string(), is_ignored),
+            "{} at {target}, ignored for {component}",
+            e.id
+        );
+    }
 }
 
 #[test]
@@ -373,10 +339,7 @@ fn no_ranges_is_unknown_never_not_affected() {
         why: UnknownReason::NoAffectedVersions,
         reason: "the feed lists no affected versions".into(),
     };
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("1.29.3").unwrap()],
-    )[0];
+    let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.reason, "the feed lists no affected versions");
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
@@ -386,10 +349,7 @@ fn no_ranges_is_unknown_never_not_affected() {
         None,
         vec![affected("kubelet", None, vec![])],
     );
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("kubelet=1.29.3").unwrap()],
-    )[0];
+    let r = &assess_one(&e, "kubelet=1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(
         r.reason,
@@ -399,25 +359,16 @@ fn no_ranges_is_unknown_never_not_affected() {
 
 #[test]
 fn vendor_builds_are_compared_as_upstream_and_flagged() {
-    let e = entry(
-        "CVE-2030-0008",
-        Some(Rating::High),
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(Some("1.29.0"), Some("1.29.4"), None)],
-        )],
-    );
+    let ranges = vec![range(Some("1.29.0"), Some("1.29.4"), None)];
+    let kubelet = affected("kubelet", None, ranges);
+    let e = entry("CVE-2030-0008", Some(Rating::High), vec![kubelet]);
     for installed in [
         "v1.29.3-eks-abc",
         "v1.29.3-gke.100",
         "v1.29.3+k3s1",
         "v1.29.3+rke2r1",
     ] {
-        let r = &assess(
-            std::slice::from_ref(&e),
-            &[Target::parse(&format!("kubelet={installed}")).unwrap()],
-        )[0];
+        let r = &assess_one(&e, &format!("kubelet={installed}"))[0];
         assert_eq!(r.verdict, Verdict::Affected, "{installed}");
         assert!(r.vendor_build);
         assert_eq!(r.installed, installed);
@@ -427,12 +378,9 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
             r.reason
         );
     }
-    let r = &assess(
-        std::slice::from_ref(&e),
-        &[Target::parse("kubelet=v1.29.4-eks-abc").unwrap()],
-    )[0];
+    let r = &assess_one(&e, "kubelet=v1.29.4-eks-abc")[0];
     assert_eq!(r.verdict, Verdict::NotAffected);
-    assert!(!assess(&[e], &[Target::parse("1.29.3").unwrap()])[0].vendor_build);
+    assert!(!assess_one(&e, "1.29.3")[0].vendor_build);
 }
 
 #[test]
@@ -448,42 +396,15 @@ fn invalid_targets_name_the_string() {
 
 #[test]
 fn results_are_ordered_and_the_threshold_counts_unrated() {
-    let crit = entry(
-        "CVE-2030-0010",
-        Some(Rating::Critical),
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(None, Some("2.0.0"), None)],
-        )],
-    );
-    let low = entry(
-        "CVE-2030-0011",
-        Some(Rating::Low),
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(None, Some("2.0.0"), None)],
-        )],
-    );
-    let unrated = entry(
-        "CVE-2030-0012",
-        None,
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(None, Some("2.0.0"), None)],
-        )],
-    );
-    let clean = entry(
-        "CVE-2030-0013",
-        Some(Rating::Critical),
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(None, Some("1.0.0"), None)],
-        )],
-    );
+    // A kubelet CVE fixed in `fixed`.
+    let kubelet = |id: &str, rating: Option<Rating>, fixed: &str| {
+        let ranges = vec![range(None, Some(fixed), None)];
+        entry(id, rating, vec![affected("kubelet", None, ranges)])
+    };
+    let crit = kubelet("CVE-2030-0010", Some(Rating::Critical), "2.0.0");
+    let low = kubelet("CVE-2030-0011", Some(Rating::Low), "2.0.0");
+    let unrated = kubelet("CVE-2030-0012", None, "2.0.0");
+    let clean = kubelet("CVE-2030-0013", Some(Rating::Critical), "1.0.0");
     let t = [Target::parse("kubelet=1.5.0").unwrap()];
     let results = assess(
         &[low.clone(), clean.clone(), unrated.clone(), crit.clone()],
@@ -500,23 +421,22 @@ fn results_are_ordered_and_the_threshold_counts_unrated() {
         ]
     );
     assert!(fails(&results, None, false));
-    assert!(fails(
-        &assess(std::slice::from_ref(&low), &t),
-        Some(Rating::Low),
-        false
-    ));
-    assert!(!fails(
-        &assess(std::slice::from_ref(&low), &t),
-        Some(Rating::High),
-        false
-    ));
-    assert!(fails(&assess(&[crit], &t), Some(Rating::High), false));
-    assert!(fails(
-        &assess(&[unrated], &t),
-        Some(Rating::Critical),
-        false
-    ));
-    assert!(!fails(&assess(&[clean], &t), None, false));
+    // Whether the results of one entry fail the check at a threshold.
+    for (e, threshold, fail) in [
+        (&low, Some(Rating::Low), true),
+        (&low, Some(Rating::High), false),
+        (&crit, Some(Rating::High), true),
+        (&unrated, Some(Rating::Critical), true),
+        (&clean, None, false),
+    ] {
+        let results = assess(std::slice::from_ref(e), &t);
+        assert_eq!(
+            fails(&results, threshold, false),
+            fail,
+            "{} at {threshold:?}",
+            e.id
+        );
+    }
 }
 
 /// An issue closed as fixed whose range is open-ended ("kubectl v1.8.0+")
@@ -525,21 +445,12 @@ fn results_are_ordered_and_the_threshold_counts_unrated() {
 #[test]
 fn honest_verdicts_for_open_ended_ranges() {
     let open_ended = |status: Option<Status>, news: FixNews| {
-        let mut e = entry(
-            "CVE-2030-0030",
-            Some(Rating::Low),
-            vec![affected(
-                "kubectl",
-                Some("k8s.io/kubectl"),
-                vec![range(Some("1.8.0"), None, None)],
-            )],
-        );
+        let ranges = vec![range(Some("1.8.0"), None, None)];
+        let kubectl = affected("kubectl", Some("k8s.io/kubectl"), ranges);
+        let mut e = entry("CVE-2030-0030", Some(Rating::Low), vec![kubectl]);
         e.status = status;
         e.fix_news = news;
-        assess(&[e], &[Target::parse("1.30.0").unwrap()])
-            .into_iter()
-            .next()
-            .unwrap()
+        assess_one(&e, "1.30.0").into_iter().next().unwrap()
     };
     let closed = open_ended(Some(Status::Fixed), FixNews::Ranges);
     assert_eq!(closed.verdict, Verdict::Unknown);
@@ -575,17 +486,10 @@ fn honest_verdicts_for_open_ended_ranges() {
         (Verdict::Affected, Some(FixState::NotStated))
     );
     // A last-affected range gives no fixed version either.
-    let mut e = entry(
-        "CVE-2030-0031",
-        None,
-        vec![affected(
-            "kubelet",
-            None,
-            vec![range(None, None, Some("1.30.2"))],
-        )],
-    );
+    let kubelet = affected("kubelet", None, vec![range(None, None, Some("1.30.2"))]);
+    let mut e = entry("CVE-2030-0031", None, vec![kubelet]);
     e.status = Some(Status::Fixed);
-    let r = &assess(&[e], &[Target::parse("kubelet=1.30.0").unwrap()])[0];
+    let r = &assess_one(&e, "kubelet=1.30.0")[0];
     assert_eq!(
         (r.verdict, r.fix),
         (Verdict::Affected, Some(FixState::NotStated))
@@ -631,6 +535,49 @@ fn remediation_is_the_smallest_version_past_every_fixed_range() {
         plan[0].line(),
         "kubelet 1.30.0: upgrade to 1.30.12 or later (fixes 2 CVEs; 1 has no fix)"
     );
+}
+
+/// A remediation's line counts the CVEs an upgrade does not fix, in the
+/// singular and the plural, with or without an upgrade.
+#[test]
+fn remediation_lines_count_what_an_upgrade_does_not_fix() {
+    let ids = |n: usize| (0..n).map(|i| format!("CVE-2030-{:04}", 50 + i)).collect();
+    for (upgrade_to, fixes, unfixed, not_stated, line) in [
+        (
+            Some("1.30.3"),
+            1,
+            0,
+            0,
+            "kubelet 1.30.0: upgrade to 1.30.3 or later (fixes 1 CVE)",
+        ),
+        (
+            Some("1.30.3"),
+            2,
+            2,
+            1,
+            "kubelet 1.30.0: upgrade to 1.30.3 or later (fixes 2 CVEs; 2 have no fix; 1 has no \
+             stated fixed version)",
+        ),
+        (
+            None,
+            0,
+            1,
+            3,
+            "kubelet 1.30.0: no upgrade fixes its CVEs (1 has no fix; 3 have no stated fixed \
+             version)",
+        ),
+    ] {
+        let plan = Remediation {
+            target: "kubernetes".into(),
+            component: "kubelet".into(),
+            installed: "1.30.0".into(),
+            upgrade_to: upgrade_to.map(Into::into),
+            fixes: ids(fixes),
+            unfixed: ids(unfixed),
+            fix_not_stated: ids(not_stated),
+        };
+        assert_eq!(plan.line(), line, "{plan:?}");
+    }
 }
 
 fn version() -> impl Strategy<Value = Version> {

@@ -949,23 +949,16 @@ impl Remediation {
                 format!("{n} CVEs")
             }
         };
-        let have = |n: usize| if n == 1 { "1 has" } else { "" }.to_string();
         let mut notes = Vec::new();
-        if !self.unfixed.is_empty() {
-            let n = self.unfixed.len();
-            notes.push(if n == 1 {
-                have(1) + " no fix"
-            } else {
-                format!("{n} have no fix")
-            });
-        }
-        if !self.fix_not_stated.is_empty() {
-            let n = self.fix_not_stated.len();
-            notes.push(if n == 1 {
-                have(1) + " no stated fixed version"
-            } else {
-                format!("{n} have no stated fixed version")
-            });
+        for (cves, what) in [
+            (&self.unfixed, "no fix"),
+            (&self.fix_not_stated, "no stated fixed version"),
+        ] {
+            match cves.len() {
+                0 => {}
+                1 => notes.push(format!("1 has {what}")),
+                n => notes.push(format!("{n} have {what}")),
+            }
         }
         let head = format!("{} {}", self.component, self.installed);
         match &self.upgrade_to {

@@ -1,7 +1,11 @@
 //! Running the `cvefeed check` binary in a test: its exit code and output,
-//! and the assertion that it refused a usage error with a message.
+//! and the assertions made on a run: that it refused a usage error with a
+//! message, that it found something affected (its JSON or SARIF read
+//! back), and that its stdout says a given text.
 
 use std::path::Path;
+
+use serde::de::DeserializeOwned;
 
 /// What one run of `cvefeed check` gave.
 pub struct Run {
@@ -16,6 +20,24 @@ impl Run {
     pub fn assert_refused(&self, message: &str) {
         assert_eq!(self.code, 2, "{}", self.stderr);
         assert!(self.stderr.contains(message), "{}", self.stderr);
+    }
+
+    /// The run found something affected (exit 1); its stdout, read as JSON
+    /// (`--format json` or `--format sarif`).
+    #[track_caller]
+    pub fn affected_json<T: DeserializeOwned>(&self) -> T {
+        assert_eq!(self.code, 1, "{}", self.stderr);
+        serde_json::from_str(&self.stdout).unwrap()
+    }
+
+    /// The run's stdout contains `text`.
+    #[track_caller]
+    pub fn assert_stdout_contains(&self, text: &str) {
+        assert!(
+            self.stdout.contains(text),
+            "{text:?} is not in:\n{}",
+            self.stdout
+        );
     }
 }
 
