@@ -3,7 +3,7 @@
 //! log starts an empty one, and two refreshers never lose each other's
 //! events.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -12,12 +12,6 @@ use cvefeed::store::LocalStore;
 
 use crate::faulty::{Fault, FaultyStore};
 use crate::support::*;
-
-fn issues_file(dir: &Path, name: &str, issues: Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec(&issues).unwrap()).unwrap();
-    path
-}
 
 fn first() -> Value {
     open(issue(
@@ -67,9 +61,10 @@ async fn run(
     } else {
         0
     };
-    let mut config: RefreshConfig = config(Source::File(issues_file(work, "issues.json", issues)));
+    let mut config: RefreshConfig =
+        config(Source::File(write_issues(work, "issues.json", &issues)));
     config.allow_shrink = allow_shrink;
-    let summary = publish::refresh(store, &config, at(when)).await.unwrap();
+    let summary = refresh_ok(store, &config, when).await;
     assert_eq!(summary.outcome, Outcome::Published);
     events(out)[before..].to_vec()
 }
@@ -137,8 +132,8 @@ async fn each_edit_gives_exactly_its_events_and_an_unchanged_run_none() {
     let log = std::fs::read(o.join("changes.json")).unwrap();
     let feed = std::fs::read(o.join("changes.xml")).unwrap();
     for when in ["2031-03-06T00:00:00Z", "2031-03-07T00:00:00Z"] {
-        let config = config(Source::File(issues_file(w, "issues.json", removed.clone())));
-        let summary = publish::refresh(&store, &config, at(when)).await.unwrap();
+        let config = config(Source::File(write_issues(w, "issues.json", &removed)));
+        let summary = refresh_ok(&store, &config, when).await;
         assert_eq!(summary.outcome, Outcome::Unchanged);
     }
     assert_eq!(std::fs::read(o.join("changes.json")).unwrap(), log);
@@ -233,15 +228,15 @@ async fn two_refreshers_never_lose_each_others_events() {
     // Two refreshers of the same directory at once, one seeing an added
     // item, the other an edit: the one that commits second plans again on
     // what the first committed, so both events stay in the log.
-    let adds = config(Source::File(issues_file(
+    let adds = config(Source::File(write_issues(
         work.path(),
         "adds.json",
-        json!([first(), second("Second body."), third()]),
+        &json!([first(), second("Second body."), third()]),
     )));
-    let mut edits = config(Source::File(issues_file(
+    let mut edits = config(Source::File(write_issues(
         work.path(),
         "edits.json",
-        json!([first(), second("Second body, edited.")]),
+        &json!([first(), second("Second body, edited.")]),
     )));
     edits.allow_shrink = true;
     let mut adds = adds;
@@ -274,18 +269,16 @@ async fn the_events_of_a_publish_cut_short_never_become_public() {
         let work = tempfile::tempdir().unwrap();
         let out = tempfile::tempdir().unwrap();
         let store = FaultyStore::new(out.path());
-        let baseline = config(Source::File(issues_file(
+        let baseline = config(Source::File(write_issues(
             work.path(),
             "v1.json",
-            json!([first(), second("Second body.")]),
+            &json!([first(), second("Second body.")]),
         )));
-        publish::refresh(&store, &baseline, at("2031-03-01T00:00:00Z"))
-            .await
-            .unwrap();
-        let added = config(Source::File(issues_file(
+        refresh_ok(&store, &baseline, "2031-03-01T00:00:00Z").await;
+        let added = config(Source::File(write_issues(
             work.path(),
             "v2.json",
-            json!([first(), second("Second body."), third()]),
+            &json!([first(), second("Second body."), third()]),
         )));
         store.arm(Fault::FailManifest);
         let before = events(out.path());
@@ -294,9 +287,7 @@ async fn the_events_of_a_publish_cut_short_never_become_public() {
         // its generation was discarded whole.
         assert_eq!(events(out.path()), before, "{cut_at}");
 
-        publish::refresh(&store, &added, at("2031-03-03T00:00:00Z"))
-            .await
-            .unwrap();
+        refresh_ok(&store, &added, "2031-03-03T00:00:00Z").await;
         let log = events(out.path());
         assert_eq!(
             log,
@@ -335,22 +326,18 @@ async fn a_rejected_cve_record_gives_a_rejected_event() {
     let record_file = records.join("CVE-2031-3001.json");
     let config = RefreshConfig {
         records: cvefeed::cverecords::RecordSource::Dir(records.clone()),
-        ..config(Source::File(issues_file(
+        ..config(Source::File(write_issues(
             work.path(),
             "issues.json",
-            json!([first()]),
+            &json!([first()]),
         )))
     };
     std::fs::write(&record_file, cve_record("PUBLISHED").to_string()).unwrap();
-    publish::refresh(&store, &config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    refresh_ok(&store, &config, "2031-03-01T00:00:00Z").await;
     assert_eq!(events(out.path()), Vec::<Value>::new());
 
     std::fs::write(&record_file, cve_record("REJECTED").to_string()).unwrap();
-    publish::refresh(&store, &config, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap();
+    refresh_ok(&store, &config, "2031-03-02T00:00:00Z").await;
     let log = events(out.path());
     assert_eq!(log.len(), 1, "{log:#?}");
     let event = &log[0];

@@ -5,18 +5,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tempfile::TempDir;
 
 use cvefeed::publish::{self, Outcome, RefreshConfig, RefreshError, Source, Summary};
 use cvefeed::store::LocalStore;
 
 use crate::faulty::{Fault, FaultyStore};
 use crate::support::*;
-
-fn write_issues(dir: &Path, name: &str, issues: Value) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec(&issues).unwrap()).unwrap();
-    path
-}
 
 fn two_issues(second_body: &str) -> Value {
     json!([
@@ -39,55 +34,59 @@ fn file_config(path: PathBuf) -> RefreshConfig {
     config(Source::File(path))
 }
 
-/// `two_issues("First version.")` published to `out` on 2031-03-01: the
-/// store, the issues file and what the run did.
-async fn publish_first_version(work: &Path, out: &Path) -> (LocalStore, PathBuf, Summary) {
-    let store = LocalStore::new(out);
-    let v1 = write_issues(work, "v1.json", two_issues("First version."));
-    let summary = publish::refresh(&store, &file_config(v1.clone()), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    (store, v1, summary)
+/// A work directory for the issues files, and the directory published
+/// into with its store.
+fn dirs() -> (TempDir, TempDir, LocalStore) {
+    let (work, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let store = LocalStore::new(out.path());
+    (work, out, store)
 }
 
-fn item<'a>(feed: &'a Value, id: &str) -> &'a Value {
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap()
+/// `two_issues("First version.")`, written in `work`, published to `store`
+/// on 2031-03-01: the issues file and what the run did.
+async fn publish_first_version(work: &Path, store: &LocalStore) -> (PathBuf, Summary) {
+    let v1 = write_issues(work, "v1.json", &two_issues("First version."));
+    let summary = refresh_ok(store, &file_config(v1.clone()), "2031-03-01T00:00:00Z").await;
+    (v1, summary)
+}
+
+/// The published feed's `updated_at`, then the `date_modified` of
+/// CVE-2031-2001 and of CVE-2031-2002.
+fn dates(out: &Path) -> [Value; 3] {
+    let feed = read_json(out, "index.json");
+    let modified = |id: &str| {
+        let items = feed["items"].as_array().unwrap();
+        items.iter().find(|i| i["id"] == id).unwrap()["date_modified"].clone()
+    };
+    [
+        feed["_kubernetes_io"]["updated_at"].clone(),
+        modified("CVE-2031-2001"),
+        modified("CVE-2031-2002"),
+    ]
 }
 
 #[tokio::test]
 async fn date_modified_moves_for_the_changed_item_only() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
+    let (work, out, store) = dirs();
+    let v1 = write_issues(work.path(), "v1.json", &two_issues("First version."));
     let v2 = write_issues(
         work.path(),
         "v2.json",
-        two_issues("Second version, with the fix."),
+        &two_issues("Second version, with the fix."),
     );
 
-    publish::refresh(&store, &file_config(v1), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    let first = read_json(out.path(), "index.json");
+    refresh_ok(&store, &file_config(v1), "2031-03-01T00:00:00Z").await;
     assert_eq!(
-        first["_kubernetes_io"]["updated_at"],
-        "2031-03-01T00:00:00Z"
-    );
-    assert_eq!(
-        item(&first, "CVE-2031-2002")["date_modified"],
-        "2031-02-01T00:00:00Z",
+        dates(out.path()),
+        [
+            "2031-03-01T00:00:00Z",
+            "2031-01-01T00:00:00Z",
+            "2031-02-01T00:00:00Z"
+        ],
         "first sighting = date_published"
     );
 
-    let summary = publish::refresh(&store, &file_config(v2.clone()), at("2031-03-05T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &file_config(v2.clone()), "2031-03-05T00:00:00Z").await;
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(
         summary
@@ -98,24 +97,17 @@ async fn date_modified_moves_for_the_changed_item_only() {
             .collect::<Vec<_>>(),
         ["CVE-2031-2002"]
     );
-    let second = read_json(out.path(), "index.json");
     assert_eq!(
-        second["_kubernetes_io"]["updated_at"],
-        "2031-03-05T00:00:00Z"
-    );
-    assert_eq!(
-        item(&second, "CVE-2031-2002")["date_modified"],
-        "2031-03-05T00:00:00Z"
-    );
-    assert_eq!(
-        item(&second, "CVE-2031-2001")["date_modified"],
-        "2031-01-01T00:00:00Z"
+        dates(out.path()),
+        [
+            "2031-03-05T00:00:00Z",
+            "2031-01-01T00:00:00Z",
+            "2031-03-05T00:00:00Z"
+        ]
     );
 
     let before = std::fs::read(out.path().join("index.json")).unwrap();
-    let summary = publish::refresh(&store, &file_config(v2), at("2031-03-09T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &file_config(v2), "2031-03-09T00:00:00Z").await;
     assert_eq!(summary.outcome, Outcome::Unchanged);
     assert_eq!(
         std::fs::read(out.path().join("index.json")).unwrap(),
@@ -125,19 +117,16 @@ async fn date_modified_moves_for_the_changed_item_only() {
 
 #[tokio::test]
 async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (store, _, first) = publish_first_version(work.path(), out.path()).await;
-    let v2 = write_issues(work.path(), "v2.json", two_issues("Edited."));
+    let (work, _out, store) = dirs();
+    let (_, first) = publish_first_version(work.path(), &store).await;
+    let v2 = write_issues(work.path(), "v2.json", &two_issues("Edited."));
     assert!(
         first
             .written
             .contains(&"osv/CVE-2031-2001.json".to_string())
     );
 
-    let summary = publish::refresh(&store, &file_config(v2), at("2031-03-05T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &file_config(v2), "2031-03-05T00:00:00Z").await;
     assert_eq!(
         summary.written,
         [
@@ -158,9 +147,8 @@ async fn an_edit_rewrites_its_record_and_the_whole_feed_documents_only() {
 
 #[tokio::test]
 async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
+    let (work, out, store) = dirs();
+    let (v1, _) = publish_first_version(work.path(), &store).await;
     let index = std::fs::read(out.path().join("index.json")).unwrap();
 
     // The manifest says another build rendered the objects.
@@ -172,9 +160,7 @@ async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
     )
     .unwrap();
 
-    let summary = publish::refresh(&store, &file_config(v1.clone()), at("2031-03-05T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &file_config(v1.clone()), "2031-03-05T00:00:00Z").await;
     assert_eq!(summary.outcome, Outcome::Published);
     assert!(summary.changes.is_empty(), "{:?}", summary.changes);
     for name in [
@@ -202,23 +188,18 @@ async fn a_build_that_renders_differently_rewrites_every_object_but_no_date() {
         "an older build"
     );
 
-    let quiet = publish::refresh(&store, &file_config(v1), at("2031-03-09T00:00:00Z"))
-        .await
-        .unwrap();
+    let quiet = refresh_ok(&store, &file_config(v1), "2031-03-09T00:00:00Z").await;
     assert_eq!(quiet.outcome, Outcome::Unchanged);
 }
 
 #[tokio::test]
 async fn turning_on_the_upstream_names_writes_them_from_the_published_feed() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
+    let (work, out, store) = dirs();
+    let (v1, _) = publish_first_version(work.path(), &store).await;
 
     let mut compat = file_config(v1);
     compat.compat_k8s_bucket = true;
-    let summary = publish::refresh(&store, &compat, at("2031-03-05T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &compat, "2031-03-05T00:00:00Z").await;
     assert_eq!(
         summary.written,
         [
@@ -237,9 +218,7 @@ async fn turning_on_the_upstream_names_writes_them_from_the_published_feed() {
         std::fs::read_to_string(out.path().join(publish::COMPAT_HASH)).unwrap(),
         format!("{}\n", hex::encode(Sha256::digest(&feed)))
     );
-    let quiet = publish::refresh(&store, &compat, at("2031-03-09T00:00:00Z"))
-        .await
-        .unwrap();
+    let quiet = refresh_ok(&store, &compat, "2031-03-09T00:00:00Z").await;
     assert_eq!(quiet.outcome, Outcome::Unchanged);
 }
 
@@ -248,9 +227,8 @@ async fn precompress_writes_siblings_listed_as_encodings_and_turning_it_off_remo
     use cvefeed_model::manifest::{Coding, Manifest};
     use std::io::Read;
 
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (store, v1, _) = publish_first_version(work.path(), out.path()).await;
+    let (work, out, store) = dirs();
+    let (v1, _) = publish_first_version(work.path(), &store).await;
     let manifest = |dir: &Path| -> Manifest {
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
     };
@@ -260,9 +238,7 @@ async fn precompress_writes_siblings_listed_as_encodings_and_turning_it_off_remo
     // Turning it on writes only the siblings (and the manifest that lists them).
     let mut on = file_config(v1.clone());
     on.precompress = true;
-    let summary = publish::refresh(&store, &on, at("2031-03-05T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &on, "2031-03-05T00:00:00Z").await;
     assert_eq!(summary.outcome, Outcome::Published);
     let after = manifest(out.path());
     assert_eq!(after.updated_at, before.updated_at, "no content changed");
@@ -306,15 +282,11 @@ async fn precompress_writes_siblings_listed_as_encodings_and_turning_it_off_remo
     assert!(!out.path().join("osv/all.zip.gz").exists());
 
     // Unchanged next time.
-    let quiet = publish::refresh(&store, &on, at("2031-03-06T00:00:00Z"))
-        .await
-        .unwrap();
+    let quiet = refresh_ok(&store, &on, "2031-03-06T00:00:00Z").await;
     assert_eq!(quiet.outcome, Outcome::Unchanged);
 
     // Off again: the siblings are deleted and the manifest lists none.
-    let off = publish::refresh(&store, &file_config(v1), at("2031-03-07T00:00:00Z"))
-        .await
-        .unwrap();
+    let off = refresh_ok(&store, &file_config(v1), "2031-03-07T00:00:00Z").await;
     assert_eq!(off.outcome, Outcome::Published);
     assert!(
         manifest(out.path())
@@ -330,91 +302,63 @@ async fn precompress_writes_siblings_listed_as_encodings_and_turning_it_off_remo
     }
 }
 
+/// `two_issues("Body.")`, written in `work`, published to `out` on
+/// 2031-03-01, then `fewer` refused on 2031-03-02 with the feed left as it
+/// was: the path of `fewer` and the error.
+async fn shrink_refused(work: &Path, out: &Path, fewer: &Value) -> (PathBuf, RefreshError) {
+    let store = LocalStore::new(out);
+    let both = write_issues(work, "both.json", &two_issues("Body."));
+    let fewer = write_issues(work, "fewer.json", fewer);
+    refresh_ok(&store, &file_config(both), "2031-03-01T00:00:00Z").await;
+    let before = snapshot(out);
+
+    let err = refresh_err(&store, &file_config(fewer.clone()), "2031-03-02T00:00:00Z").await;
+
+    assert_eq!(snapshot(out).get("index.json"), before.get("index.json"));
+    (fewer, err)
+}
+
 #[tokio::test]
 async fn the_shrink_guard_refuses_to_drop_items() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let both = write_issues(work.path(), "both.json", two_issues("Body."));
-    let one = write_issues(
-        work.path(),
-        "one.json",
-        json!([two_issues("Body.")[0].clone()]),
-    );
-    publish::refresh(&store, &file_config(both), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    let before = snapshot(out.path());
-
-    let err = publish::refresh(
-        &store,
-        &file_config(one.clone()),
-        at("2031-03-02T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let (work, out, store) = dirs();
+    let first_only = json!([two_issues("Body.")[0].clone()]);
+    let (one, err) = shrink_refused(work.path(), out.path(), &first_only).await;
     assert!(matches!(err, RefreshError::Shrink { .. }));
     let message = err.to_string();
     assert!(
         message.contains("CVE-2031-2002") && message.contains("--allow-shrink"),
         "{message}"
     );
-    assert_eq!(
-        snapshot(out.path()).get("index.json"),
-        before.get("index.json")
-    );
 
-    let mut tolerant = file_config(one.clone());
+    let mut tolerant = file_config(one);
     tolerant.shrink_tolerance = 1;
-    let summary = publish::refresh(&store, &tolerant, at("2031-03-03T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &tolerant, "2031-03-03T00:00:00Z").await;
     assert_eq!(summary.changes.removed.len(), 1);
     assert_eq!(feed_ids(out.path()), ["CVE-2031-2001"]);
 }
 
 #[tokio::test]
 async fn allow_shrink_publishes_an_emptier_feed() {
-    let work = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(out.path());
-    let both = write_issues(work.path(), "both.json", two_issues("Body."));
-    let none = write_issues(work.path(), "none.json", json!([]));
-    publish::refresh(&store, &file_config(both), at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-
-    assert!(
-        publish::refresh(
-            &store,
-            &file_config(none.clone()),
-            at("2031-03-02T00:00:00Z")
-        )
-        .await
-        .is_err()
-    );
+    let (work, out, store) = dirs();
+    let (none, _) = shrink_refused(work.path(), out.path(), &json!([])).await;
     let mut allowed = file_config(none);
     allowed.allow_shrink = true;
-    publish::refresh(&store, &allowed, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap();
+    refresh_ok(&store, &allowed, "2031-03-02T00:00:00Z").await;
     assert!(feed_ids(out.path()).is_empty());
 }
 
 #[tokio::test]
 async fn a_failure_at_any_write_leaves_the_published_files_byte_identical() {
     let work = tempfile::tempdir().unwrap();
-    let v1 = write_issues(work.path(), "v1.json", two_issues("First version."));
-    let v2 = write_issues(work.path(), "v2.json", two_issues("Second version."));
+    let v1 = write_issues(work.path(), "v1.json", &two_issues("First version."));
+    let v2 = write_issues(work.path(), "v2.json", &two_issues("Second version."));
+    let publish_v1 = async |dir: &Path| {
+        let store = LocalStore::new(dir);
+        refresh_ok(&store, &file_config(v1.clone()), "2031-03-01T00:00:00Z").await
+    };
     let objects = {
         let probe = tempfile::tempdir().unwrap();
-        publish::refresh(
-            &LocalStore::new(probe.path()),
-            &file_config(v1.clone()),
-            at("2031-03-01T00:00:00Z"),
-        )
-        .await
-        .unwrap();
+        publish_v1(probe.path()).await;
         read_json(probe.path(), "manifest.json")["objects"]
             .as_object()
             .unwrap()
@@ -428,20 +372,14 @@ async fn a_failure_at_any_write_leaves_the_published_files_byte_identical() {
     let mut successes = 0;
     for fail_at in 1..=objects + 3 {
         let scratch = tempfile::tempdir().unwrap();
-        publish::refresh(
-            &LocalStore::new(scratch.path()),
-            &file_config(v1.clone()),
-            at("2031-03-01T00:00:00Z"),
-        )
-        .await
-        .unwrap();
+        publish_v1(scratch.path()).await;
         let old = snapshot(scratch.path());
         let store = FaultyStore::new(scratch.path());
         store.arm(Fault::FullDiskAt(fail_at));
         let result =
             publish::refresh(&store, &file_config(v2.clone()), at("2031-03-02T00:00:00Z")).await;
         let now = snapshot(scratch.path());
-        let published = |m: &std::collections::BTreeMap<String, Vec<u8>>| {
+        let published = |m: &Snapshot| {
             m.iter()
                 .filter(|(n, _)| !n.starts_with('.') && *n != "status.json")
                 .map(|(n, b)| (n.clone(), b.clone()))
@@ -480,13 +418,12 @@ async fn a_failure_at_any_write_leaves_the_published_files_byte_identical() {
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?} (fail_at {fail_at})");
         // The next healthy run publishes v2, and the manifest matches the files.
-        publish::refresh(
+        refresh_ok(
             &LocalStore::new(scratch.path()),
             &file_config(v2.clone()),
-            at("2031-03-03T00:00:00Z"),
+            "2031-03-03T00:00:00Z",
         )
-        .await
-        .unwrap();
+        .await;
         let manifest_after = read_json(scratch.path(), "manifest.json");
         for (name, entry) in manifest_after["objects"].as_object().unwrap() {
             let bytes = std::fs::read(scratch.path().join(name)).unwrap();

@@ -15,6 +15,14 @@ fn cvefeed() -> Command {
     cmd
 }
 
+/// Runs `cmd`, which must exit with status 2: its standard error.
+fn rejected(cmd: &mut Command) -> String {
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{cmd:?}: {stderr}");
+    stderr
+}
+
 #[test]
 fn refresh_writes_public_by_default_and_reports_unchanged_next() {
     let work = tempfile::tempdir().unwrap();
@@ -22,11 +30,7 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
         issue(1, "CVE-2031-6001: First", "b", "2031-01-01T00:00:00Z"),
         issue(2, "No id here", "nothing", "2031-01-02T00:00:00Z"),
     ]);
-    std::fs::write(
-        work.path().join("issues.json"),
-        serde_json::to_vec(&issues).unwrap(),
-    )
-    .unwrap();
+    write_issues(work.path(), "issues.json", &issues);
 
     let first = cvefeed()
         .args(["refresh", "--from-file", "issues.json"])
@@ -72,13 +76,11 @@ fn refresh_writes_public_by_default_and_reports_unchanged_next() {
 #[test]
 fn a_failed_refresh_exits_non_zero_with_the_cause() {
     let work = tempfile::tempdir().unwrap();
-    let output = cvefeed()
-        .args(["refresh", "--from-file", "missing.json", "--out"])
-        .arg(work.path().join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = rejected(
+        cvefeed()
+            .args(["refresh", "--from-file", "missing.json", "--out"])
+            .arg(work.path().join("out")),
+    );
     assert!(
         stderr.contains("nothing was published") && stderr.contains("missing.json"),
         "{stderr}"
@@ -88,29 +90,21 @@ fn a_failed_refresh_exits_non_zero_with_the_cause() {
 
 #[test]
 fn bad_flags_are_rejected_by_name() {
-    let output = cvefeed()
-        .args(["refresh", "--repo", "not-a-repo"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = rejected(cvefeed().args(["refresh", "--repo", "not-a-repo"]));
     assert!(
         stderr.contains("not-a-repo") && stderr.contains("OWNER/NAME"),
         "{stderr}"
     );
 
-    let output = cvefeed()
-        .args(["refresh", "--out", "ftp://host/x", "--from-file", "x.json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("ftp://"));
+    let stderr =
+        rejected(cvefeed().args(["refresh", "--out", "ftp://host/x", "--from-file", "x.json"]));
+    assert!(stderr.contains("ftp://"), "{stderr}");
 }
 
 #[test]
 fn a_closed_stdout_after_a_publish_is_no_panic_and_no_failure() {
     let work = tempfile::tempdir().unwrap();
-    let issues: Vec<Value> = (0..50)
+    let issues: Value = (0..50)
         .map(|n| {
             issue(
                 n,
@@ -120,11 +114,7 @@ fn a_closed_stdout_after_a_publish_is_no_panic_and_no_failure() {
             )
         })
         .collect();
-    std::fs::write(
-        work.path().join("issues.json"),
-        serde_json::to_vec(&issues).unwrap(),
-    )
-    .unwrap();
+    write_issues(work.path(), "issues.json", &issues);
     let mut child = cvefeed()
         .args(["refresh", "--from-file", "issues.json", "--json"])
         .current_dir(work.path())
@@ -192,9 +182,7 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let output = cmd.output().unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let stderr = rejected(&mut cmd);
         assert!(!stderr.contains("S3CR3T"), "{args:?}: {stderr}");
         assert!(
             stderr.contains("invalid value for '--"),
@@ -214,20 +202,18 @@ fn invalid_secret_flags_are_named_but_their_values_never_shown() {
 fn an_unreachable_github_points_to_the_offline_mode() {
     let work = tempfile::tempdir().unwrap();
     // A closed loopback port: the connection is refused, as with no network.
-    let output = cvefeed()
-        .args([
-            "refresh",
-            "--github-api-url",
-            "http://127.0.0.1:1",
-            "--github-retries",
-            "0",
-        ])
-        .arg("--out")
-        .arg(work.path().join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = rejected(
+        cvefeed()
+            .args([
+                "refresh",
+                "--github-api-url",
+                "http://127.0.0.1:1",
+                "--github-retries",
+                "0",
+            ])
+            .arg("--out")
+            .arg(work.path().join("out")),
+    );
     assert!(
         stderr.contains("; no network? use --from-file FILE to publish offline: "),
         "{stderr}"
@@ -252,8 +238,7 @@ fn an_s3_run_without_credentials_says_so_once_per_request() {
     }
     // The metadata service and the bucket on closed loopback ports: no
     // request leaves the machine.
-    let output = cmd
-        .args(["refresh", "--from-file"])
+    cmd.args(["refresh", "--from-file"])
         .arg(work.path().join("none.json"))
         .args([
             "--out",
@@ -266,11 +251,8 @@ fn an_s3_run_without_credentials_says_so_once_per_request() {
             "aws_allow_http=true",
             "--out-option",
             "aws_region=us-east-1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+        ]);
+    let stderr = rejected(&mut cmd);
     let last = stderr.lines().last().unwrap();
     assert!(
         last.starts_with("error: refresh of s3://bucket/feed failed; nothing was published: "),

@@ -1,19 +1,20 @@
 //! The GitHub edge against a mock GitHub: pagination, ETags, retries, rate
 //! limits and broken bodies, with the all-or-nothing rule checked on disk.
 
-use serde_json::json;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
 use cvefeed::github::GithubError;
-use cvefeed::publish::{self, Outcome, RefreshError, Source};
+use cvefeed::publish::{Outcome, RefreshError, Summary};
 use cvefeed::store::LocalStore;
 
 use crate::support::*;
 
-const ISSUES: &str = "/repos/kubernetes/kubernetes/issues";
-
-fn page_one() -> serde_json::Value {
+fn page_one() -> Value {
     json!([
         issue(
             101,
@@ -36,7 +37,7 @@ fn page_one() -> serde_json::Value {
     ])
 }
 
-fn page_two() -> serde_json::Value {
+fn page_two() -> Value {
     json!([issue(
         104,
         "CVE-2031-1002, CVE-2031-1003: Second page, two ids",
@@ -45,71 +46,67 @@ fn page_two() -> serde_json::Value {
     )])
 }
 
-/// Two pages linked with `Link: rel="next"`, each with an ETag that
-/// answers 304 to `If-None-Match`.
-async fn two_page_github(server: &MockServer) {
-    let next = format!(
-        "{}/repositories/1/issues?labels=official-cve-feed&state=all&per_page=100&page=2",
-        server.uri()
-    );
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .and(header("if-none-match", "\"p1\""))
-        .respond_with(ResponseTemplate::new(304).insert_header("etag", "\"p1\""))
+/// Mounts on `server` a page (`page` makes a mock of its requests) that
+/// answers `response` with the ETag `etag`, and 304 to a request that
+/// sends `etag` back in `If-None-Match`.
+async fn page_with_etag(
+    server: &MockServer,
+    page: impl Fn() -> MockBuilder,
+    etag: &str,
+    response: ResponseTemplate,
+) {
+    page()
+        .and(header("if-none-match", etag))
+        .respond_with(ResponseTemplate::new(304).insert_header("etag", etag))
         .with_priority(1)
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .and(query_param("labels", LABEL))
-        .and(query_param("state", "all"))
-        .and(query_param("per_page", "100"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("etag", "\"p1\"")
-                .insert_header("x-ratelimit-remaining", "4999")
-                .insert_header(
-                    "link",
-                    format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\"").as_str(),
-                )
-                .set_body_json(page_one()),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repositories/1/issues"))
-        .and(query_param("page", "2"))
-        .and(header("if-none-match", "\"p2\""))
-        .respond_with(ResponseTemplate::new(304).insert_header("etag", "\"p2\""))
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repositories/1/issues"))
-        .and(query_param("page", "2"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("etag", "\"p2\"")
-                .set_body_json(page_two()),
-        )
+    page()
+        .respond_with(response.insert_header("etag", etag))
         .mount(server)
         .await;
 }
 
+/// A mock GitHub with two pages linked with `Link: rel="next"`, each with
+/// an ETag that answers 304 to `If-None-Match`.
+async fn two_page_github() -> MockServer {
+    let server = MockServer::start().await;
+    let next = format!(
+        "{}/repositories/1/issues?labels=official-cve-feed&state=all&per_page=100&page=2",
+        server.uri()
+    );
+    let first = || {
+        Mock::given(method("GET"))
+            .and(path(ISSUES))
+            .and(query_param("labels", LABEL))
+            .and(query_param("state", "all"))
+            .and(query_param("per_page", "100"))
+    };
+    let linked = ResponseTemplate::new(200)
+        .insert_header("x-ratelimit-remaining", "4999")
+        .insert_header(
+            "link",
+            format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\"").as_str(),
+        )
+        .set_body_json(page_one());
+    page_with_etag(&server, first, "\"p1\"", linked).await;
+    let second = || {
+        Mock::given(method("GET"))
+            .and(path("/repositories/1/issues"))
+            .and(query_param("page", "2"))
+    };
+    let last = ResponseTemplate::new(200).set_body_json(page_two());
+    page_with_etag(&server, second, "\"p2\"", last).await;
+    server
+}
+
 #[tokio::test]
 async fn follows_pages_drops_pull_requests_and_sends_the_right_headers() {
-    let server = MockServer::start().await;
-    two_page_github(&server).await;
+    let server = two_page_github().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(dir.path());
-    let cfg = config(Source::Github(client(
-        &server.uri(),
-        Some("ghp_fixture_token"),
-    )));
+    let cfg = github_config(&server.uri(), Some("ghp_fixture_token"));
 
-    let summary = publish::refresh(&store, &cfg, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&LocalStore::new(dir.path()), &cfg, "2031-03-01T00:00:00Z").await;
 
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(summary.requests, 2);
@@ -133,14 +130,11 @@ async fn follows_pages_drops_pull_requests_and_sends_the_right_headers() {
 
 #[tokio::test]
 async fn an_unchanged_refresh_pays_only_304s_and_writes_only_status() {
-    let server = MockServer::start().await;
-    two_page_github(&server).await;
+    let server = two_page_github().await;
     let dir = tempfile::tempdir().unwrap();
     let store = LocalStore::new(dir.path());
-    let cfg = config(Source::Github(client(&server.uri(), None)));
-    publish::refresh(&store, &cfg, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let cfg = github_config(&server.uri(), None);
+    refresh_ok(&store, &cfg, "2031-03-01T00:00:00Z").await;
     let before = snapshot(dir.path());
     let mtime = |name: &str| {
         std::fs::metadata(dir.path().join(name))
@@ -150,9 +144,7 @@ async fn an_unchanged_refresh_pays_only_304s_and_writes_only_status() {
     };
     let index_mtime = mtime("index.json");
 
-    let summary = publish::refresh(&store, &cfg, at("2031-03-01T01:00:00Z"))
-        .await
-        .unwrap();
+    let summary = refresh_ok(&store, &cfg, "2031-03-01T01:00:00Z").await;
 
     assert_eq!(summary.outcome, Outcome::Unchanged);
     assert_eq!((summary.requests, summary.not_modified), (2, 2));
@@ -162,12 +154,9 @@ async fn an_unchanged_refresh_pays_only_304s_and_writes_only_status() {
         "{}",
         summary.line()
     );
+    let changed = changed_files(&before, dir.path(), &[]);
+    assert!(changed.is_empty(), "{changed:?} changed");
     let after = snapshot(dir.path());
-    for (name, bytes) in &before {
-        if name != "status.json" {
-            assert_eq!(after.get(name), Some(bytes), "{name} changed");
-        }
-    }
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
         after.keys().collect::<Vec<_>>()
@@ -184,31 +173,30 @@ async fn an_unchanged_refresh_pays_only_304s_and_writes_only_status() {
     );
 }
 
+/// A first refresh into a new directory while GitHub answers the first
+/// `times` requests with `failure`, then `page_two()`: the summary, the
+/// directory, and how long the refresh took.
+async fn refresh_after_failures(
+    failure: ResponseTemplate,
+    times: u64,
+) -> (Summary, TempDir, Duration) {
+    let server = MockServer::start().await;
+    answer_first(&server, ISSUES, times, failure).await;
+    let page = ResponseTemplate::new(200).set_body_json(page_two());
+    answer(&server, ISSUES, page).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = github_config(&server.uri(), None);
+
+    let started = Instant::now();
+    let summary = refresh_ok(&LocalStore::new(dir.path()), &cfg, "2031-03-01T00:00:00Z").await;
+    (summary, dir, started.elapsed())
+}
+
 #[tokio::test]
 async fn a_server_error_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_two()))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(Source::Github(client(&server.uri(), None)));
+    let bad_gateway = ResponseTemplate::new(502).set_body_string("bad gateway");
 
-    let summary = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &cfg,
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let (summary, dir, _) = refresh_after_failures(bad_gateway, 2).await;
 
     assert_eq!(summary.requests, 3);
     assert_eq!(summary.github_statuses.get(&502), Some(&2));
@@ -217,75 +205,28 @@ async fn a_server_error_is_retried() {
 
 #[tokio::test]
 async fn a_rate_limit_is_waited_out_when_short() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("retry-after", "1")
-                .set_body_json(json!({"message": "You have exceeded a secondary rate limit."})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_two()))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(Source::Github(client(&server.uri(), None)));
+    let limited = retry_after(403, "1", "You have exceeded a secondary rate limit.");
 
-    let started = std::time::Instant::now();
-    let summary = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &cfg,
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let (summary, _, elapsed) = refresh_after_failures(limited, 1).await;
 
     assert!(
-        started.elapsed() >= std::time::Duration::from_secs(1),
+        elapsed >= Duration::from_secs(1),
         "Retry-After was not honoured"
     );
     assert_eq!(summary.github_statuses.get(&403), Some(&1));
     assert_eq!(summary.items, 2);
 }
 
-/// Publish once, then break GitHub in `failure`; the refresh must fail,
+/// Publish once, then break GitHub with `failure`; the refresh must fail,
 /// name the request, and leave every published file byte-identical.
 async fn fails_without_publishing(
     failure: ResponseTemplate,
     expect_in_message: &[&str],
 ) -> RefreshError {
     let server = MockServer::start().await;
-    let good = Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_two()))
-        .mount_as_scoped(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(dir.path());
-    let cfg = config(Source::Github(client(
-        &server.uri(),
-        Some("ghp_do_not_leak"),
-    )));
-    publish::refresh(&store, &cfg, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    drop(good);
-    let before = snapshot(dir.path());
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(failure)
-        .mount(&server)
-        .await;
+    let cfg = github_config(&server.uri(), Some("ghp_do_not_leak"));
 
-    let err = publish::refresh(&store, &cfg, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap_err();
+    let (err, status) = second_run_fails(&server, &cfg, page_two(), failure).await;
 
     let message = err.to_string();
     assert!(matches!(err, RefreshError::Github(_)), "{message}");
@@ -297,17 +238,7 @@ async fn fails_without_publishing(
         assert!(message.contains(part), "{message:?} lacks {part:?}");
     }
     assert!(!message.contains("ghp_do_not_leak"));
-    let after = snapshot(dir.path());
-    for (name, bytes) in &before {
-        if name != "status.json" {
-            assert_eq!(
-                after.get(name),
-                Some(bytes),
-                "{name} changed after a failed refresh"
-            );
-        }
-    }
-    let status = read_json(dir.path(), "status.json");
+    let status: Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["last_outcome"], "failed");
     assert_eq!(status["last_success"], "2031-03-01T00:00:00Z");
     assert_eq!(status["item_count"], 2);
@@ -356,28 +287,17 @@ async fn a_rejected_token_is_named_but_never_shown() {
 #[tokio::test]
 async fn a_link_to_another_host_is_not_followed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header(
-                    "link",
-                    "<https://attacker.invalid/steal?page=2>; rel=\"next\"",
-                )
-                .set_body_json(page_two()),
+    let foreign_link = ResponseTemplate::new(200)
+        .insert_header(
+            "link",
+            "<https://attacker.invalid/steal?page=2>; rel=\"next\"",
         )
-        .mount(&server)
-        .await;
+        .set_body_json(page_two());
+    answer(&server, ISSUES, foreign_link).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(Source::Github(client(&server.uri(), Some("ghp_secret"))));
+    let cfg = github_config(&server.uri(), Some("ghp_secret"));
 
-    let err = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &cfg,
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refresh_err(&LocalStore::new(dir.path()), &cfg, "2031-03-01T00:00:00Z").await;
 
     assert!(err.to_string().contains("refusing to follow"), "{err}");
     assert!(!dir.path().join("index.json").exists());

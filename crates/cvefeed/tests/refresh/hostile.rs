@@ -8,16 +8,14 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use cvefeed::github::{self, ClientConfig, GithubError, Token};
-use cvefeed::publish::{self, RefreshError, Source};
+use cvefeed::publish::{RefreshError, Source};
 use cvefeed::store::LocalStore;
 
 use crate::support::*;
-
-const ISSUES: &str = "/repos/kubernetes/kubernetes/issues";
 
 fn one_issue_page() -> serde_json::Value {
     json!([issue(
@@ -28,54 +26,12 @@ fn one_issue_page() -> serde_json::Value {
     )])
 }
 
-/// Publish one good page from `server`, then run `refresh` again with
-/// `cfg` after `break_it` changed the server; the second run must fail and
-/// leave every published file as it was. Returns the error and the
-/// published `status.json` text.
-async fn second_run_fails(
-    server: &MockServer,
-    cfg: &publish::RefreshConfig,
-    break_it: impl AsyncFnOnce(),
-) -> (RefreshError, String) {
-    let good = Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(200).set_body_json(one_issue_page()))
-        .mount_as_scoped(server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::new(dir.path());
-    publish::refresh(&store, cfg, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
-    drop(good);
-    let before = snapshot(dir.path());
-    break_it().await;
-
-    let err = publish::refresh(&store, cfg, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap_err();
-
-    let after = snapshot(dir.path());
-    for (name, bytes) in &before {
-        if name != "status.json" {
-            assert_eq!(after.get(name), Some(bytes), "{name} changed");
-        }
-    }
-    let status = std::fs::read_to_string(dir.path().join("status.json")).unwrap();
-    (err, status)
-}
-
 /// A refresh into a new directory with a client made from `c`, which must
 /// fail without publishing: its error.
 async fn refused(c: ClientConfig) -> RefreshError {
     let dir = tempfile::tempdir().unwrap();
-    let err = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &config(Source::Github(github::Client::new(c).unwrap())),
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let cfg = config(Source::Github(github::Client::new(c).unwrap()));
+    let err = refresh_err(&LocalStore::new(dir.path()), &cfg, "2031-03-01T00:00:00Z").await;
     assert!(!dir.path().join("index.json").exists());
     assert!(!dir.path().join("manifest.json").exists());
     err
@@ -160,14 +116,8 @@ async fn a_valid_page_over_the_cap_is_refused_and_nothing_is_published() {
             )
         })
         .collect();
-    let (err, status) = second_run_fails(&server, &cfg, async || {
-        Mock::given(method("GET"))
-            .and(path(ISSUES))
-            .respond_with(ResponseTemplate::new(200).set_body_json(big))
-            .mount(&server)
-            .await;
-    })
-    .await;
+    let too_big = ResponseTemplate::new(200).set_body_json(big);
+    let (err, status) = second_run_fails(&server, &cfg, one_issue_page(), too_big).await;
     assert!(
         matches!(err, RefreshError::Github(GithubError::TooLarge { .. })),
         "{err:?}"
@@ -218,19 +168,11 @@ async fn the_total_of_all_pages_is_capped() {
 async fn a_link_back_to_a_fetched_page_fails_at_once() {
     let server = MockServer::start().await;
     let first = client(&server.uri(), None).first_page_url(&REPO.parse().unwrap(), LABEL);
-    let cfg = config(Source::Github(client(&server.uri(), None)));
-    let (err, _) = second_run_fails(&server, &cfg, async || {
-        Mock::given(method("GET"))
-            .and(path(ISSUES))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("link", format!("<{first}>; rel=\"next\"").as_str())
-                    .set_body_json(one_issue_page()),
-            )
-            .mount(&server)
-            .await;
-    })
-    .await;
+    let cfg = github_config(&server.uri(), None);
+    let to_itself = ResponseTemplate::new(200)
+        .insert_header("link", format!("<{first}>; rel=\"next\"").as_str())
+        .set_body_json(one_issue_page());
+    let (err, _) = second_run_fails(&server, &cfg, one_issue_page(), to_itself).await;
     assert!(
         matches!(err, RefreshError::Github(GithubError::RepeatedLink { .. })),
         "{err:?}"
@@ -243,15 +185,7 @@ async fn a_link_back_to_a_fetched_page_fails_at_once() {
 #[tokio::test]
 async fn retry_after_zero_is_waited_for_and_counted() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "0")
-                .set_body_json(json!({"message": "slow down"})),
-        )
-        .mount(&server)
-        .await;
+    answer(&server, ISSUES, retry_after(429, "0", "slow down")).await;
     let mut c = ClientConfig::new(server.uri().parse().unwrap(), None);
     c.max_rate_limit_wait = Duration::from_secs(3600);
     c.max_rate_limit_retries = 3;
@@ -278,23 +212,9 @@ async fn retry_after_zero_is_waited_for_and_counted() {
 async fn a_huge_retry_after_after_a_short_one_fails_the_run_without_a_panic() {
     // In `serve`, a panic here would end the refresher task for good.
     let server = MockServer::start().await;
-    let limited = |secs: &str| {
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", secs)
-            .set_body_json(json!({"message": "slow down"}))
-    };
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(limited("1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(limited("18446744073709551615"))
-        .mount(&server)
-        .await;
+    answer_first(&server, ISSUES, 1, retry_after(429, "1", "slow down")).await;
+    let huge = retry_after(429, "18446744073709551615", "slow down");
+    answer(&server, ISSUES, huge).await;
     let mut c = ClientConfig::new(server.uri().parse().unwrap(), None);
     c.max_rate_limit_wait = Duration::from_secs(60);
     let started = Instant::now();
@@ -317,20 +237,11 @@ async fn a_redirect_to_another_host_is_refused_and_not_followed() {
         .mount(&elsewhere)
         .await;
     let server = MockServer::start().await;
-    let cfg = config(Source::Github(client(
-        &server.uri(),
-        Some("ghp_do_not_leak"),
-    )));
+    let cfg = github_config(&server.uri(), Some("ghp_do_not_leak"));
     // Another port is another origin: the attacker's host.
     let target = format!("{}/steal{ISSUES}", elsewhere.uri());
-    let (err, status) = second_run_fails(&server, &cfg, async || {
-        Mock::given(method("GET"))
-            .and(path(ISSUES))
-            .respond_with(ResponseTemplate::new(302).insert_header("location", target.as_str()))
-            .mount(&server)
-            .await;
-    })
-    .await;
+    let redirect = ResponseTemplate::new(302).insert_header("location", target.as_str());
+    let (err, status) = second_run_fails(&server, &cfg, one_issue_page(), redirect).await;
     assert!(
         matches!(
             err,
@@ -349,27 +260,14 @@ async fn a_redirect_to_another_host_is_refused_and_not_followed() {
 #[tokio::test]
 async fn a_redirect_within_the_api_host_is_followed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(ISSUES))
-        .respond_with(ResponseTemplate::new(301).insert_header(
-            "location",
-            format!("{}/moved/issues", server.uri()).as_str(),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/moved/issues"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(one_issue_page()))
-        .mount(&server)
-        .await;
+    let moved = format!("{}/moved/issues", server.uri());
+    let redirect = ResponseTemplate::new(301).insert_header("location", moved.as_str());
+    answer(&server, ISSUES, redirect).await;
+    let page = ResponseTemplate::new(200).set_body_json(one_issue_page());
+    answer(&server, "/moved/issues", page).await;
     let dir = tempfile::tempdir().unwrap();
-    let summary = publish::refresh(
-        &LocalStore::new(dir.path()),
-        &config(Source::Github(client(&server.uri(), None))),
-        at("2031-03-01T00:00:00Z"),
-    )
-    .await
-    .unwrap();
+    let cfg = github_config(&server.uri(), None);
+    let summary = refresh_ok(&LocalStore::new(dir.path()), &cfg, "2031-03-01T00:00:00Z").await;
     assert_eq!(summary.items, 1);
 }
 
@@ -381,24 +279,18 @@ async fn echoed_credentials_never_reach_status_json_and_are_cut_short() {
     let mut c = ClientConfig::new(api.parse().unwrap(), Token::new("ghp_do_not_leak".into()));
     c.retries = 0;
     let cfg = config(Source::Github(github::Client::new(c).unwrap()));
-    let (err, status) = second_run_fails(&server, &cfg, async || {
-        Mock::given(method("GET"))
-            .and(path(ISSUES))
-            .respond_with(move |req: &wiremock::Request| {
-                // A server that echoes every request header in its message.
-                let headers: String = req
-                    .headers
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {}\r\n", v.to_str().unwrap_or("")))
-                    .collect();
-                ResponseTemplate::new(400).set_body_json(json!({
-                    "message": format!("echo pa55word ghp_do_not_leak\r\n{headers}{}", "y".repeat(5000))
-                }))
-            })
-            .mount(&server)
-            .await;
-    })
-    .await;
+    // A server that echoes every request header in its message.
+    let echo = |req: &wiremock::Request| {
+        let headers: String = req
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}\r\n", v.to_str().unwrap_or("")))
+            .collect();
+        ResponseTemplate::new(400).set_body_json(json!({
+            "message": format!("echo pa55word ghp_do_not_leak\r\n{headers}{}", "y".repeat(5000))
+        }))
+    };
+    let (err, status) = second_run_fails(&server, &cfg, one_issue_page(), echo).await;
     let message = cvefeed::error::Chain(&err).to_string();
     let doc: serde_json::Value = serde_json::from_str(&status).unwrap();
     let last_error = doc["last_error"].as_str().unwrap();
@@ -430,7 +322,6 @@ async fn an_issue_with_too_many_ids_is_reported_and_publishes_nothing() {
             .join(sep)
     };
     let work = tempfile::tempdir().unwrap();
-    let file = work.path().join("issues.json");
     let issues = json!([
         issue(
             1,
@@ -451,16 +342,15 @@ async fn an_issue_with_too_many_ids_is_reported_and_publishes_nothing() {
             "2031-01-03T00:00:00Z"
         ),
     ]);
-    std::fs::write(&file, serde_json::to_vec(&issues).unwrap()).unwrap();
+    let file = write_issues(work.path(), "issues.json", &issues);
     let out = work.path().join("out");
 
-    let summary = publish::refresh(
+    let summary = refresh_ok(
         &LocalStore::new(&out),
         &config(Source::File(file)),
-        at("2031-03-01T00:00:00Z"),
+        "2031-03-01T00:00:00Z",
     )
-    .await
-    .unwrap();
+    .await;
 
     assert_eq!(summary.items, 1);
     assert_eq!(feed_ids(&out), ["CVE-2031-0001"]);

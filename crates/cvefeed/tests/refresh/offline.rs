@@ -1,26 +1,32 @@
 //! `--from-file`: the offline source, and every title shape the parser
 //! must handle, checked on the published feed and status.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::json;
 
-use cvefeed::publish::{self, Source};
+use cvefeed::publish::{self, RefreshError, Source, Summary};
 use cvefeed::store::LocalStore;
 
 use crate::support::*;
 
-#[tokio::test]
-async fn every_tricky_title_shape_becomes_the_right_items() {
-    let out = tempfile::tempdir().unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/issues/tricky-titles.json");
-
-    let summary = publish::refresh(
-        &LocalStore::new(out.path()),
+/// A refresh of `out` from the issues file `path` on 2031-02-01.
+async fn refresh_from(path: PathBuf, out: &Path) -> Result<Summary, RefreshError> {
+    publish::refresh(
+        &LocalStore::new(out),
         &config(Source::File(path)),
         at("2031-02-01T00:00:00Z"),
     )
     .await
-    .unwrap();
+}
+
+#[tokio::test]
+async fn every_tricky_title_shape_becomes_the_right_items() {
+    let out = tempfile::tempdir().unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/issues/tricky-titles.json");
+
+    let summary = refresh_from(path, out.path()).await.unwrap();
 
     let feed = read_json(out.path(), "index.json");
     let got: Vec<(String, String, u64)> = feed["items"]
@@ -108,20 +114,10 @@ async fn status_follows_state_and_reason() {
     );
     duplicate["state_reason"] = json!("duplicate");
     let open_one = open(issue(4, "CVE-2031-4004: open", "b", "2031-01-04T00:00:00Z"));
-    let path = work.path().join("issues.json");
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&json!([not_planned, reopened, duplicate, open_one])).unwrap(),
-    )
-    .unwrap();
+    let issues = json!([not_planned, reopened, duplicate, open_one]);
+    let path = write_issues(work.path(), "issues.json", &issues);
 
-    publish::refresh(
-        &LocalStore::new(out.path()),
-        &config(Source::File(path)),
-        at("2031-02-01T00:00:00Z"),
-    )
-    .await
-    .unwrap();
+    refresh_from(path, out.path()).await.unwrap();
 
     let feed = read_json(out.path(), "index.json");
     let statuses: Vec<&str> = feed["items"]
@@ -140,13 +136,7 @@ async fn a_broken_issues_file_is_named_in_the_error() {
     let path = work.path().join("broken.json");
     std::fs::write(&path, b"{\"not\": \"an array\"}").unwrap();
 
-    let err = publish::refresh(
-        &LocalStore::new(out.path()),
-        &config(Source::File(path.clone())),
-        at("2031-02-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refresh_from(path.clone(), out.path()).await.unwrap_err();
 
     let message = err.to_string();
     assert!(
@@ -161,27 +151,11 @@ async fn a_broken_issues_file_is_named_in_the_error() {
 async fn a_corrupt_manifest_stops_the_refresh() {
     let work = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let path = work.path().join("issues.json");
-    std::fs::write(
-        &path,
-        serde_json::to_vec(&json!([issue(
-            1,
-            "CVE-2031-5001: x",
-            "b",
-            "2031-01-01T00:00:00Z"
-        )]))
-        .unwrap(),
-    )
-    .unwrap();
+    let issues = json!([issue(1, "CVE-2031-5001: x", "b", "2031-01-01T00:00:00Z")]);
+    let path = write_issues(work.path(), "issues.json", &issues);
     std::fs::write(out.path().join("manifest.json"), b"{ truncated").unwrap();
 
-    let err = publish::refresh(
-        &LocalStore::new(out.path()),
-        &config(Source::File(path)),
-        at("2031-02-01T00:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let err = refresh_from(path, out.path()).await.unwrap_err();
 
     assert!(err.to_string().contains("manifest.json"), "{err}");
     assert!(!out.path().join("index.json").exists());

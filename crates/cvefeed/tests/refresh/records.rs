@@ -8,9 +8,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{at, config, issue, read_json, snapshot};
+use crate::support::{
+    answer, answer_first, answer_while, changed_files, config, issue, read_json, refresh_ok,
+    snapshot, write_issues,
+};
 use cvefeed::cverecords::{self, ApiConfig, RecordSource};
-use cvefeed::publish::{self, Outcome, RefreshConfig, Source};
+use cvefeed::publish::{Outcome, RefreshConfig, Source, Summary};
 use cvefeed::store::LocalStore;
 
 const ID: &str = "CVE-2031-3001";
@@ -37,16 +40,20 @@ fn record(state: &str) -> Value {
     })
 }
 
-fn write_issues(dir: &Path) -> PathBuf {
-    let file = dir.join("issues.json");
+/// The path of [`ID`]'s record on the mock CVE Services API.
+fn record_path() -> String {
+    format!("/api/cve/{ID}")
+}
+
+/// The issues file, in `dir`, that announces [`ID`].
+fn issues_file(dir: &Path) -> PathBuf {
     let issues = json!([issue(
         301,
         &format!("{ID}: Invented kubelet flaw"),
         BODY,
         "2031-02-01T00:00:00Z"
     )]);
-    std::fs::write(&file, serde_json::to_vec(&issues).unwrap()).unwrap();
-    file
+    write_issues(dir, "issues.json", &issues)
 }
 
 fn api_config(server: &MockServer, max_age: Duration) -> RefreshConfig {
@@ -76,7 +83,7 @@ async fn setup(max_age: Duration) -> Setup {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let mut config = api_config(&server, max_age);
-    config.source = Source::File(write_issues(work.path()));
+    config.source = Source::File(issues_file(work.path()));
     Setup {
         store: LocalStore::new(&out),
         server,
@@ -89,15 +96,25 @@ async fn setup(max_age: Duration) -> Setup {
 impl Setup {
     /// Publish once on 2031-03-01 while the API serves the published record.
     async fn publish_with_the_record(&self) {
-        let ok = Mock::given(method("GET"))
-            .and(path(format!("/api/cve/{ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(record("PUBLISHED")))
-            .mount_as_scoped(&self.server)
-            .await;
-        publish::refresh(&self.store, &self.config, at("2031-03-01T00:00:00Z"))
-            .await
-            .unwrap();
+        let published = ResponseTemplate::new(200).set_body_json(record("PUBLISHED"));
+        let ok = answer_while(&self.server, &record_path(), published).await;
+        self.refresh("2031-03-01T00:00:00Z").await;
         drop(ok);
+    }
+
+    /// A refresh at `when` that must succeed.
+    async fn refresh(&self, when: &str) -> Summary {
+        refresh_ok(&self.store, &self.config, when).await
+    }
+
+    /// A refresh of `store` with this configuration at `when` that must
+    /// succeed in less than `limit`.
+    async fn refresh_within(&self, store: &LocalStore, when: &str, limit: Duration) -> Summary {
+        let started = std::time::Instant::now();
+        let summary = refresh_ok(store, &self.config, when).await;
+        let elapsed = started.elapsed();
+        assert!(elapsed < limit, "{elapsed:?}");
+        summary
     }
 }
 
@@ -107,35 +124,28 @@ fn item(out: &Path) -> Value {
 
 #[tokio::test]
 async fn a_record_is_fetched_once_then_served_from_the_cache_then_revalidated() {
-    let Setup {
-        server,
-        out,
-        store,
-        config,
-        _work,
-    } = setup(Duration::from_secs(3600)).await;
+    let s = setup(Duration::from_secs(3600)).await;
+    let out = &s.out;
 
     Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
+        .and(path(record_path()))
         .and(header("if-none-match", "\"r1\""))
         .respond_with(ResponseTemplate::new(304))
         .expect(1)
-        .mount(&server)
+        .mount(&s.server)
         .await;
     Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
+        .and(path(record_path()))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("etag", "\"r1\"")
                 .set_body_json(record("PUBLISHED")),
         )
         .up_to_n_times(1)
-        .mount(&server)
+        .mount(&s.server)
         .await;
 
-    let first = publish::refresh(&store, &config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let first = s.refresh("2031-03-01T00:00:00Z").await;
     assert_eq!(first.outcome, Outcome::Published);
     assert_eq!(
         (first.cve_records.requests, first.cve_records.not_modified),
@@ -143,7 +153,7 @@ async fn a_record_is_fetched_once_then_served_from_the_cache_then_revalidated() 
     );
     assert!(first.written.iter().any(|w| w == cverecords::CACHE));
     // The record filled what the issue lacks, and is named as the source.
-    let ext = &item(&out)["_kubernetes_io"];
+    let ext = &item(out)["_kubernetes_io"];
     assert_eq!(
         ext["cvss_vector"],
         "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
@@ -156,15 +166,15 @@ async fn a_record_is_fetched_once_then_served_from_the_cache_then_revalidated() 
     );
     // The issue's ranges stand; the disagreement is an audit finding.
     assert_eq!(ext["fixed_versions"], json!(["1.40.4"]));
-    let audit = read_json(&out, "audit.json");
+    let audit = read_json(out, "audit.json");
     assert_eq!(audit["counts"]["affected"], 1);
     assert_eq!(
         audit["findings"][0],
         json!({"id": ID, "field": "affected", "issue_says": "affected",
                "record_says": "not affected", "probe": "kubelet 1.40.3"})
     );
-    assert!(read_json(&out, "manifest.json")["objects"]["audit.json"].is_object());
-    let osv = read_json(&out, &format!("osv/{ID}.json"));
+    assert!(read_json(out, "manifest.json")["objects"]["audit.json"].is_object());
+    let osv = read_json(out, &format!("osv/{ID}.json"));
     assert_eq!(osv["database_specific"]["cwe"], json!(["CWE-200"]));
     assert_eq!(
         osv["database_specific"]["cve_record"],
@@ -172,35 +182,23 @@ async fn a_record_is_fetched_once_then_served_from_the_cache_then_revalidated() 
     );
 
     // Within the cache age: no request at all, nothing changes.
-    let before = snapshot(&out);
-    let second = publish::refresh(&store, &config, at("2031-03-01T00:30:00Z"))
-        .await
-        .unwrap();
+    let before = snapshot(out);
+    let second = s.refresh("2031-03-01T00:30:00Z").await;
     assert_eq!(second.outcome, Outcome::Unchanged);
     assert_eq!(second.cve_records.requests, 0);
-    let after = snapshot(&out);
-    for (name, bytes) in &before {
-        if name != "status.json" {
-            assert_eq!(after.get(name), Some(bytes), "{name} changed");
-        }
-    }
+    let changed = changed_files(&before, out, &[]);
+    assert!(changed.is_empty(), "{changed:?} changed");
+    let cached = item(out);
 
     // Past it: a conditional request, answered 304 from the cache.
-    let third = publish::refresh(&store, &config, at("2031-03-01T02:00:00Z"))
-        .await
-        .unwrap();
+    let third = s.refresh("2031-03-01T02:00:00Z").await;
     assert_eq!(third.outcome, Outcome::Unchanged);
     assert_eq!(
         (third.cve_records.requests, third.cve_records.not_modified),
         (1, 1)
     );
     assert!(third.cve_records.failures.is_empty());
-    assert_eq!(item(&out), after_item(&after));
-}
-
-fn after_item(files: &std::collections::BTreeMap<String, Vec<u8>>) -> Value {
-    let feed: Value = serde_json::from_slice(&files["index.json"]).unwrap();
-    feed["items"][0].clone()
+    assert_eq!(item(out), cached);
 }
 
 #[tokio::test]
@@ -218,14 +216,8 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
                 .set_delay(Duration::from_secs(2)),
         ),
     ] {
-        let _failing = Mock::given(method("GET"))
-            .and(path(format!("/api/cve/{ID}")))
-            .respond_with(failure)
-            .mount_as_scoped(&s.server)
-            .await;
-        let summary = publish::refresh(&s.store, &s.config, at(when))
-            .await
-            .unwrap();
+        let _failing = answer_while(&s.server, &record_path(), failure).await;
+        let summary = s.refresh(when).await;
         assert_eq!(summary.outcome, Outcome::Unchanged, "{when}");
         // One attempt and one retry.
         assert_eq!(summary.cve_records.requests, 2, "{when}");
@@ -234,12 +226,8 @@ async fn a_500_or_a_timeout_keeps_the_earlier_data_and_is_counted() {
             [ID.parse().unwrap()],
             "{when}"
         );
-        let now = snapshot(&s.out);
-        for (name, bytes) in &published {
-            if name != "status.json" && !name.starts_with(".cache/") {
-                assert_eq!(now.get(name), Some(bytes), "{name} changed at {when}");
-            }
-        }
+        let changed = changed_files(&published, &s.out, &[".cache/"]);
+        assert!(changed.is_empty(), "{changed:?} changed at {when}");
         let status = read_json(&s.out, "status.json");
         assert_eq!(status["cve_record_failures"], 1);
         assert_eq!(status["cve_record_failed"], json!([ID]));
@@ -258,35 +246,21 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
     api.deadline = Duration::from_secs(1);
     api.max_age = Duration::ZERO;
     s.config.records = RecordSource::Api(cverecords::Client::new(api).unwrap());
-    Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(record("PUBLISHED"))
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&s.server)
-        .await;
+    let hanging = ResponseTemplate::new(200)
+        .set_body_json(record("PUBLISHED"))
+        .set_delay(Duration::from_secs(30));
+    answer(&s.server, &record_path(), hanging).await;
+    let limit = Duration::from_secs(15);
 
     // With the record cached: the cached record stands.
-    let started = std::time::Instant::now();
-    let summary = publish::refresh(&s.store, &s.config, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
-    );
+    let summary = s
+        .refresh_within(&s.store, "2031-03-02T00:00:00Z", limit)
+        .await;
     assert_eq!(summary.outcome, Outcome::Unchanged);
     assert_eq!(summary.cve_records.requests, 1);
     assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
-    let now = snapshot(&s.out);
-    for (name, bytes) in &published {
-        if name != "status.json" && !name.starts_with(".cache/") {
-            assert_eq!(now.get(name), Some(bytes), "{name} changed");
-        }
-    }
+    let changed = changed_files(&published, &s.out, &[".cache/"]);
+    assert!(changed.is_empty(), "{changed:?} changed");
     assert_eq!(
         read_json(&s.out, "status.json")["cve_record_failed"],
         json!([ID])
@@ -294,19 +268,13 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
 
     // Without a cache: published without the record.
     let fresh = tempfile::tempdir().unwrap();
-    let started = std::time::Instant::now();
-    let summary = publish::refresh(
-        &LocalStore::new(fresh.path()),
-        &s.config,
-        at("2031-03-02T00:00:00Z"),
-    )
-    .await
-    .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(15),
-        "{:?}",
-        started.elapsed()
-    );
+    let summary = s
+        .refresh_within(
+            &LocalStore::new(fresh.path()),
+            "2031-03-02T00:00:00Z",
+            limit,
+        )
+        .await;
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
     assert_eq!(item(fresh.path())["_kubernetes_io"]["cwe"], json!([]));
@@ -316,26 +284,14 @@ async fn a_hanging_api_delays_a_refresh_by_the_deadline_at_most() {
 async fn a_huge_retry_after_is_one_failure_not_a_panic() {
     let s = setup(Duration::ZERO).await;
     let limited = |secs: &str| ResponseTemplate::new(429).insert_header("retry-after", secs);
-    Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(limited("1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&s.server)
+    answer_first(&s.server, &record_path(), 1, limited("1")).await;
+    answer(&s.server, &record_path(), limited("18446744073709551615")).await;
+    let summary = s
+        .refresh_within(&s.store, "2031-03-01T00:00:00Z", Duration::from_secs(30))
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(limited("18446744073709551615"))
-        .mount(&s.server)
-        .await;
-    let started = std::time::Instant::now();
-    let summary = publish::refresh(&s.store, &s.config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(summary.cve_records.requests, 2);
     assert_eq!(summary.cve_records.failures, [ID.parse().unwrap()]);
-    assert!(started.elapsed() < Duration::from_secs(30));
 }
 
 #[tokio::test]
@@ -346,14 +302,9 @@ async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn(
     let mut rejected = record("REJECTED");
     rejected["containers"]["cna"] =
         json!({"rejectedReasons": [{"lang": "en", "value": "Duplicate."}]});
-    Mock::given(method("GET"))
-        .and(path(format!("/api/cve/{ID}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rejected))
-        .mount(&s.server)
-        .await;
-    let summary = publish::refresh(&s.store, &s.config, at("2031-03-02T00:00:00Z"))
-        .await
-        .unwrap();
+    let rejected = ResponseTemplate::new(200).set_body_json(rejected);
+    answer(&s.server, &record_path(), rejected).await;
+    let summary = s.refresh("2031-03-02T00:00:00Z").await;
     // Still in the feed, changed, not removed (the shrink guard is quiet).
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(summary.items, 1);
@@ -377,7 +328,7 @@ async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn(
 #[tokio::test]
 async fn records_are_read_from_a_cvelist_or_a_flat_directory() {
     let work = tempfile::tempdir().unwrap();
-    let issues = write_issues(work.path());
+    let issues = issues_file(work.path());
     for (layout, file) in [
         ("cvelist", format!("cves/2031/3xxx/{ID}.json")),
         ("flat", format!("{ID}.json")),
@@ -391,9 +342,7 @@ async fn records_are_read_from_a_cvelist_or_a_flat_directory() {
             records: RecordSource::Dir(dir),
             ..config(Source::File(issues.clone()))
         };
-        publish::refresh(&LocalStore::new(&out), &config, at("2031-03-01T00:00:00Z"))
-            .await
-            .unwrap();
+        refresh_ok(&LocalStore::new(&out), &config, "2031-03-01T00:00:00Z").await;
         assert_eq!(
             item(&out)["_kubernetes_io"]["cwe"],
             json!(["CWE-200"]),
@@ -406,9 +355,7 @@ async fn records_are_read_from_a_cvelist_or_a_flat_directory() {
         records: RecordSource::Dir(work.path().join("empty")),
         ..config(Source::File(issues))
     };
-    publish::refresh(&LocalStore::new(&out), &config, at("2031-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    refresh_ok(&LocalStore::new(&out), &config, "2031-03-01T00:00:00Z").await;
     assert_eq!(
         read_json(&out, "audit.json")["findings"],
         json!([{"id": ID, "field": "record", "issue_says": "an official CVE", "record_says": "no CVE record"}])
