@@ -585,22 +585,16 @@ async fn verify_sends_a_password_in_the_url_as_basic_auth_and_never_shows_it() {
     assert!(!stderr.contains("S3CR3T"), "{stderr}");
 }
 
-#[test]
-fn ci_provides_the_s3_test_server() {
-    s3::require_in_ci();
-}
-
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn verify_works_on_the_s3_test_server() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "verify").await;
-    let location = format!("s3://{bucket}/feed");
+    let bucket = s3::Bucket::new("verify").await;
+    let location = bucket.location("feed");
     let work = tempfile::tempdir().unwrap();
     let (signer, public) = key_pair(&work.path().join("keys"));
     let issues = work.path().join("issues.json");
     fixtures::write_issues(&issues, 3);
-    let store = s3::open_s3(&endpoint, &location);
+    let store = bucket.open("feed");
     publish::refresh(
         store.as_ref(),
         &signed(fixtures::config(&issues), &signer),
@@ -609,7 +603,8 @@ async fn verify_works_on_the_s3_test_server() {
     .await
     .unwrap();
 
-    let options: Vec<String> = s3::s3_options(&endpoint)
+    let options: Vec<String> = bucket
+        .options()
         .into_iter()
         .flat_map(|(k, v)| ["--out-option".to_string(), format!("{k}={v}")])
         .collect();

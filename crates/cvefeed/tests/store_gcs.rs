@@ -90,17 +90,13 @@ async fn fake_gcs() -> Emulator {
     let upstream = server::server_var(URL_VAR, "gcs.sh");
     let client = reqwest::Client::new();
     let bucket = conformance::unique("cvefeed").to_lowercase();
-    let created = client
-        .post(format!("{upstream}/storage/v1/b"))
-        .json(&serde_json::json!({ "name": bucket }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        created.status().is_success(),
-        "creating {bucket}: {}",
-        created.status()
-    );
+    server::send_ok(
+        client
+            .post(format!("{upstream}/storage/v1/b"))
+            .json(&serde_json::json!({ "name": bucket })),
+        &format!("creating {bucket}"),
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let relay_url = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
