@@ -24,7 +24,7 @@ use cvefeed::serve::state::Current;
 use cvefeed::store::{LocalStore, PutMode, Store};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::signature::{PUBLIC_KEY, SIGNATURE, Signer};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 use faulty::{Fault, FaultyStore};
 
@@ -295,14 +295,19 @@ fn assert_exit(output: &Output, code: i32) {
     );
 }
 
+/// [`verify`], which must exit with `code` (see [`assert_exit`]).
+fn verify_exits(key: &Path, location: &str, extra: &[&str], code: i32) -> Output {
+    let output = verify(key, location, extra);
+    assert_exit(&output, code);
+    output
+}
+
 #[test]
 fn verify_accepts_the_publication_and_names_each_changed_object() {
     let work = tempfile::tempdir().unwrap();
     let (out, _, public) = publish_with_cli(work.path());
     let location = out.to_str().unwrap();
-    let ok = verify(&public, location, &[]);
-    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
-    let stdout = text(&ok.stdout);
+    let stdout = text(&verify_exits(&public, location, &[], 0).stdout);
     assert!(
         stdout.starts_with(&format!("intact: {location}: signature valid (key sha256:")),
         "{stdout}"
@@ -335,8 +340,7 @@ fn verify_accepts_the_publication_and_names_each_changed_object() {
     }
     let removed = out.join("osv/CVE-2031-1002.json");
     std::fs::remove_file(&removed).unwrap();
-    let bad = verify(&public, location, &[]);
-    assert_eq!(bad.status.code(), Some(1));
+    let bad = verify_exits(&public, location, &[], 1);
     assert!(text(&bad.stdout).contains("FAIL osv/CVE-2031-1002.json: missing"));
 }
 
@@ -346,20 +350,16 @@ fn another_key_fails_and_a_missing_signature_needs_allow_unsigned() {
     let (out, _, _) = publish_with_cli(work.path());
     let location = out.to_str().unwrap();
     let other = cvefeed::keys::keygen(&work.path().join("other")).unwrap();
-    let bad = verify(&other.public, location, &[]);
-    assert_eq!(bad.status.code(), Some(1));
-    let stdout = text(&bad.stdout);
+    let stdout = text(&verify_exits(&other.public, location, &[], 1).stdout);
     assert!(
         stdout.contains("FAIL manifest.json: the signature was not made by this key"),
         "{stdout}"
     );
 
     std::fs::remove_file(out.join(SIGNATURE)).unwrap();
-    let unsigned = verify(&other.public, location, &[]);
-    assert_eq!(unsigned.status.code(), Some(1));
+    let unsigned = verify_exits(&other.public, location, &[], 1);
     assert!(text(&unsigned.stdout).contains("FAIL manifest.json.sig: missing"));
-    let allowed = verify(&other.public, location, &["--allow-unsigned"]);
-    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stdout));
+    let allowed = verify_exits(&other.public, location, &["--allow-unsigned"], 0);
     assert!(text(&allowed.stdout).contains("intact: "));
 }
 
@@ -369,15 +369,10 @@ fn verify_exits_2_when_it_cannot_verify() {
     let (_, _, public) = publish_with_cli(work.path());
     let empty = work.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let nothing = verify(&public, empty.to_str().unwrap(), &[]);
-    assert_eq!(nothing.status.code(), Some(2));
+    let nothing = verify_exits(&public, empty.to_str().unwrap(), &[], 2);
     assert!(text(&nothing.stderr).contains("no manifest.json: nothing is published there"));
-    let no_key = verify(
-        &work.path().join("absent.pub"),
-        empty.to_str().unwrap(),
-        &[],
-    );
-    assert_eq!(no_key.status.code(), Some(2));
+    let absent = work.path().join("absent.pub");
+    let no_key = verify_exits(&absent, empty.to_str().unwrap(), &[], 2);
     assert!(text(&no_key.stderr).contains("absent.pub"));
 }
 
@@ -485,15 +480,20 @@ impl Respond for Files {
     }
 }
 
+/// A publication made with the CLI in `work`, served over HTTP to the
+/// requests `get` matches: (server, out, public key).
+async fn serve_with_cli(work: &Path, get: MockBuilder) -> (MockServer, PathBuf, PathBuf) {
+    let (out, _, public) = publish_with_cli(work);
+    let server = MockServer::start().await;
+    get.respond_with(Files(out.clone())).mount(&server).await;
+    (server, out, public)
+}
+
 #[tokio::test]
 async fn verify_and_check_read_a_publication_over_http() {
     let work = tempfile::tempdir().unwrap();
-    let (out, _, public) = publish_with_cli(work.path());
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::method("GET"))
-        .respond_with(Files(out.clone()))
-        .mount(&server)
-        .await;
+    let get = Mock::given(wiremock::matchers::method("GET"));
+    let (server, out, public) = serve_with_cli(work.path(), get).await;
     let base = format!("{}/", server.uri());
     assert_exit(&verify_async(&public, &base, &[]).await, 0);
 
@@ -538,17 +538,11 @@ async fn verify_and_check_read_a_publication_over_http() {
 #[tokio::test]
 async fn verify_sends_a_password_in_the_url_as_basic_auth_and_never_shows_it() {
     let work = tempfile::tempdir().unwrap();
-    let (out, _, public) = publish_with_cli(work.path());
-    let server = MockServer::start().await;
     // robot:S3CR3T
-    Mock::given(wiremock::matchers::method("GET"))
-        .and(wiremock::matchers::header(
-            "authorization",
-            "Basic cm9ib3Q6UzNDUjNU",
-        ))
-        .respond_with(Files(out.clone()))
-        .mount(&server)
-        .await;
+    let authorized = Mock::given(wiremock::matchers::method("GET")).and(
+        wiremock::matchers::header("authorization", "Basic cm9ib3Q6UzNDUjNU"),
+    );
+    let (server, _, public) = serve_with_cli(work.path(), authorized).await;
     Mock::given(wiremock::matchers::method("GET"))
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
@@ -585,22 +579,16 @@ async fn verify_sends_a_password_in_the_url_as_basic_auth_and_never_shows_it() {
     assert!(!stderr.contains("S3CR3T"), "{stderr}");
 }
 
-#[test]
-fn ci_provides_the_s3_test_server() {
-    s3::require_in_ci();
-}
-
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn verify_works_on_the_s3_test_server() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "verify").await;
-    let location = format!("s3://{bucket}/feed");
+    let bucket = s3::Bucket::new("verify").await;
+    let location = bucket.location("feed");
     let work = tempfile::tempdir().unwrap();
     let (signer, public) = key_pair(&work.path().join("keys"));
     let issues = work.path().join("issues.json");
     fixtures::write_issues(&issues, 3);
-    let store = s3::open_s3(&endpoint, &location);
+    let store = bucket.open("feed");
     publish::refresh(
         store.as_ref(),
         &signed(fixtures::config(&issues), &signer),
@@ -609,7 +597,8 @@ async fn verify_works_on_the_s3_test_server() {
     .await
     .unwrap();
 
-    let options: Vec<String> = s3::s3_options(&endpoint)
+    let options: Vec<String> = bucket
+        .options()
         .into_iter()
         .flat_map(|(k, v)| ["--out-option".to_string(), format!("{k}={v}")])
         .collect();

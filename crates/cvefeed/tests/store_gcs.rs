@@ -35,7 +35,7 @@ use cvefeed::store::{OpenOptions, PutMode, Store, StoreError, open_with};
 use cvefeed_model::manifest::MANIFEST;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use wiremock::matchers::{body_bytes, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 const URL_VAR: &str = "CVEFEED_TEST_GCS_URL";
 
@@ -90,17 +90,13 @@ async fn fake_gcs() -> Emulator {
     let upstream = server::server_var(URL_VAR, "gcs.sh");
     let client = reqwest::Client::new();
     let bucket = conformance::unique("cvefeed").to_lowercase();
-    let created = client
-        .post(format!("{upstream}/storage/v1/b"))
-        .json(&serde_json::json!({ "name": bucket }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        created.status().is_success(),
-        "creating {bucket}: {}",
-        created.status()
-    );
+    server::send_ok(
+        client
+            .post(format!("{upstream}/storage/v1/b"))
+            .json(&serde_json::json!({ "name": bucket })),
+        &format!("creating {bucket}"),
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let relay_url = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
@@ -214,28 +210,32 @@ fn stored(generation: &str) -> ResponseTemplate {
         .insert_header("last-modified", "Wed, 01 Jan 2031 00:00:00 GMT")
 }
 
+/// Write `{}` as `name` through a store on `server`, which expects the
+/// request `put` exactly once and stores it.
+async fn put_once(
+    server: &MockServer,
+    put: MockBuilder,
+    name: &str,
+    content_type: &str,
+    mode: PutMode,
+) {
+    put.respond_with(stored("1")).expect(1).mount(server).await;
+    gcs_store(server)
+        .put(name, b"{}".to_vec(), content_type, mode)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn first_manifest_write_requires_absence() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
+    let put = Mock::given(method("PUT"))
         .and(path(object_path(MANIFEST)))
         .and(header("x-goog-if-generation-match", "0"))
         .and(header("content-type", "application/json"))
         .and(header("cache-control", "no-cache"))
-        .and(body_bytes(b"{}".to_vec()))
-        .respond_with(stored("1"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    gcs_store(&server)
-        .put(
-            MANIFEST,
-            b"{}".to_vec(),
-            "application/json",
-            PutMode::Create,
-        )
-        .await
-        .unwrap();
+        .and(body_bytes(b"{}".to_vec()));
+    put_once(&server, put, MANIFEST, "application/json", PutMode::Create).await;
 }
 
 #[tokio::test]
@@ -273,21 +273,15 @@ async fn manifest_update_sends_the_generation_read_and_412_is_a_conflict() {
 #[tokio::test]
 async fn content_objects_carry_their_type_and_public_cache_policy() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(object_path("index.json")))
-        .respond_with(stored("2"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    gcs_store(&server)
-        .put(
-            "index.json",
-            b"{}".to_vec(),
-            "application/feed+json",
-            PutMode::Overwrite,
-        )
-        .await
-        .unwrap();
+    let put = Mock::given(method("PUT")).and(path(object_path("index.json")));
+    put_once(
+        &server,
+        put,
+        "index.json",
+        "application/feed+json",
+        PutMode::Overwrite,
+    )
+    .await;
     let requests = server.received_requests().await.unwrap();
     let h = |name: &str| {
         requests[0]

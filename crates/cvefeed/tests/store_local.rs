@@ -10,7 +10,7 @@
 mod fixtures;
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -34,6 +34,32 @@ fn generations(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The generation `..data` points to.
+fn current_generation(out: &Path) -> PathBuf {
+    std::fs::read_link(out.join(DATA_LINK)).unwrap()
+}
+
+/// Whether `path` is a symlink (`false` when there is nothing there).
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Write `bytes` to `path`, dated an hour ago: what a killed write left,
+/// old enough not to belong to a write in progress.
+fn write_stale(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
 async fn publish_n(store: &LocalStore, issues: &Path, n: u64) {
     fixtures::write_issues(issues, n);
     publish::refresh(store, &fixtures::config(issues), Utc::now())
@@ -41,16 +67,37 @@ async fn publish_n(store: &LocalStore, issues: &Path, n: u64) {
         .unwrap();
 }
 
+/// A work directory: `out/` to publish to, `issues.json` to publish from.
+struct Work {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+    issues: PathBuf,
+}
+
+impl Work {
+    fn new() -> Work {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let issues = dir.path().join("issues.json");
+        Work { dir, out, issues }
+    }
+
+    /// A work directory whose `out/` holds a publication of `n` fixture
+    /// issues, and the store that wrote it.
+    async fn published(n: u64) -> (Work, LocalStore) {
+        let work = Work::new();
+        let store = LocalStore::new(&work.out);
+        publish_n(&store, &work.issues, n).await;
+        (work, store)
+    }
+}
+
 #[tokio::test]
 async fn every_published_name_is_a_symlink_into_the_current_generation() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
-    let store = LocalStore::new(&out);
-    publish_n(&store, &issues, 2).await;
-
-    let data = std::fs::read_link(out.join(DATA_LINK)).unwrap();
-    assert_eq!(generations(&out), [data.to_string_lossy().into_owned()]);
+    let (work, _) = Work::published(2).await;
+    let out = &work.out;
+    let data = current_generation(out);
+    assert_eq!(generations(out), [data.to_string_lossy().into_owned()]);
     for name in [
         "index.json",
         "feed.xml",
@@ -67,95 +114,69 @@ async fn every_published_name_is_a_symlink_into_the_current_generation() {
     }
     // Bookkeeping stays plain files, outside the generations.
     for name in ["status.json", ".cache", ".cvefeed.lock"] {
-        let meta = std::fs::symlink_metadata(out.join(name));
-        assert!(
-            meta.is_err() || !meta.unwrap().file_type().is_symlink(),
-            "{name}"
-        );
+        assert!(!is_symlink(&out.join(name)), "{name}");
     }
     assert!(
         !out.join(".cvefeed.journal.json").exists(),
         "the journal is removed after a publish"
     );
     // Readers see the files through the links, and a manifest that matches.
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let manifest = read_json(&out.join("manifest.json"));
     assert!(manifest["objects"]["osv/CVE-2031-1001.json"].is_object());
     assert!(out.join("osv/CVE-2031-1001.json").is_file());
 }
 
 #[tokio::test]
 async fn unchanged_files_are_hard_links_and_old_generations_wait_for_the_grace_period() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
-    let store = LocalStore::new(&out);
-    publish_n(&store, &issues, 2).await;
-    let first = generations(&out);
+    let (work, store) = Work::published(2).await;
+    let (out, issues) = (&work.out, &work.issues);
+    let first = generations(out);
     let record = |g: &str| std::fs::metadata(out.join(g).join("osv/CVE-2031-1001.json")).unwrap();
-    publish_n(&store, &issues, 3).await;
+    publish_n(&store, issues, 3).await;
 
     // The default grace period keeps the replaced generation for readers.
-    let both = generations(&out);
+    let both = generations(out);
     assert_eq!(both.len(), 2, "{both:?}");
     assert_eq!(both[0], first[0]);
     // The unchanged record is one file in both; the changed feed is not.
     assert_eq!(record(&both[0]).ino(), record(&both[1]).ino());
     let index = |g: &str| std::fs::metadata(out.join(g).join("index.json")).unwrap();
     assert_ne!(index(&both[0]).ino(), index(&both[1]).ino());
-    assert_eq!(
-        std::fs::read_link(out.join(DATA_LINK)).unwrap(),
-        Path::new(&both[1])
-    );
+    assert_eq!(current_generation(out), Path::new(&both[1]));
     // The old generation still holds the old feed, byte for byte.
-    let old: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join(&both[0]).join("index.json")).unwrap())
-            .unwrap();
+    let old = read_json(&out.join(&both[0]).join("index.json"));
     assert_eq!(old["items"].as_array().unwrap().len(), 2);
 
     // Past the grace period, the next publication removes it.
-    let quick = LocalStore::new(&out).with_grace(Duration::ZERO);
-    publish_n(&quick, &issues, 4).await;
-    let now = generations(&out);
+    let quick = LocalStore::new(out).with_grace(Duration::ZERO);
+    publish_n(&quick, issues, 4).await;
+    let now = generations(out);
     assert_eq!(now.len(), 1, "{now:?}");
-    assert_eq!(
-        std::fs::read_link(out.join(DATA_LINK)).unwrap(),
-        Path::new(&now[0])
-    );
+    assert_eq!(current_generation(out), Path::new(&now[0]));
 }
 
 #[tokio::test]
 async fn what_killed_runs_left_is_removed_by_the_next_publication() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
-    let store = LocalStore::new(&out);
-    publish_n(&store, &issues, 2).await;
+    let (work, store) = Work::published(2).await;
+    let out = &work.out;
     // A run killed while staging, and temporary files of killed writes,
     // old enough not to belong to a write in progress.
     let staging = out.join("..tmp-4242-0-publication");
     std::fs::create_dir_all(staging.join("osv")).unwrap();
     std::fs::write(staging.join("osv/CVE-2031-9999.json"), b"{}").unwrap();
-    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
     let mut stray = Vec::new();
     for tmp in [
         out.join(".tmp-4242-1-status.json"),
         out.join(".cache/.tmp-4242-2-github-pages.json"),
     ] {
         std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
-        std::fs::write(&tmp, b"half").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&tmp)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        write_stale(&tmp, b"half");
         stray.push(tmp);
     }
     let fresh = out.join(".tmp-4242-3-status.json");
     std::fs::write(&fresh, b"being written").unwrap();
 
-    publish_n(&store, &issues, 3).await;
+    publish_n(&store, &work.issues, 3).await;
 
     assert!(!staging.exists());
     for tmp in stray {
@@ -167,13 +188,12 @@ async fn what_killed_runs_left_is_removed_by_the_next_publication() {
 
 #[tokio::test]
 async fn a_directory_in_the_flat_layout_is_taken_over() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
+    let work = Work::new();
+    let (out, issues) = (&work.out, &work.issues);
     // A publication as earlier versions wrote it: plain files, a plain
     // `osv/` with an orphaned temporary file in it.
-    let flat = work.path().join("flat");
-    publish_n(&LocalStore::new(&flat), &issues, 2).await;
+    let flat = work.dir.path().join("flat");
+    publish_n(&LocalStore::new(&flat), issues, 2).await;
     std::fs::create_dir_all(out.join("osv")).unwrap();
     for name in [
         "index.json",
@@ -189,51 +209,30 @@ async fn a_directory_in_the_flat_layout_is_taken_over() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), out.join("osv").join(entry.file_name())).unwrap();
     }
-    let orphan = out.join("osv/.tmp-77-0-CVE-2031-1001.json");
-    std::fs::write(&orphan, b"half").unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&orphan)
-        .unwrap()
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
+    write_stale(&out.join("osv/.tmp-77-0-CVE-2031-1001.json"), b"half");
 
-    publish_n(&LocalStore::new(&out), &issues, 3).await;
+    publish_n(&LocalStore::new(out), issues, 3).await;
 
-    assert!(
-        std::fs::symlink_metadata(out.join("osv"))
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
-    assert!(
-        std::fs::symlink_metadata(out.join("index.json"))
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
-    let feed: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
+    assert!(is_symlink(&out.join("osv")));
+    assert!(is_symlink(&out.join("index.json")));
+    let feed = read_json(&out.join("index.json"));
     assert_eq!(feed["items"].as_array().unwrap().len(), 3);
     // The old records went into the generation; the orphan did not.
-    let generation = std::fs::read_link(out.join(DATA_LINK)).unwrap();
+    let generation = current_generation(out);
     assert!(
         out.join(&generation)
             .join("osv/CVE-2031-1001.json")
             .is_file()
     );
     assert!(!out.join("osv/.tmp-77-0-CVE-2031-1001.json").exists());
-    assert!(!entries(&out).iter().any(|n| n.starts_with(".tmp-")));
+    assert!(!entries(out).iter().any(|n| n.starts_with(".tmp-")));
 }
 
 #[tokio::test]
 async fn a_publication_dropped_uncommitted_leaves_nothing() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
-    let store = LocalStore::new(&out);
-    publish_n(&store, &issues, 1).await;
-    let before = entries(&out);
+    let (work, store) = Work::published(1).await;
+    let out = &work.out;
+    let before = entries(out);
     let publication = store.begin().await.unwrap();
     publication
         .put("index.json", b"{}".to_vec(), "application/json")
@@ -241,7 +240,7 @@ async fn a_publication_dropped_uncommitted_leaves_nothing() {
         .unwrap();
     publication.remove("feed.xml").await.unwrap();
     drop(publication);
-    assert_eq!(entries(&out), before);
+    assert_eq!(entries(out), before);
     assert_ne!(std::fs::read(out.join("index.json")).unwrap(), b"{}");
     assert!(out.join("feed.xml").exists());
 
@@ -259,7 +258,7 @@ async fn a_publication_dropped_uncommitted_leaves_nothing() {
         err.to_string().contains("changed by another writer"),
         "{err}"
     );
-    assert_eq!(entries(&out), before);
+    assert_eq!(entries(out), before);
     assert_ne!(std::fs::read(out.join("index.json")).unwrap(), b"{}");
 }
 
@@ -327,19 +326,16 @@ async fn a_bounded_read_refuses_a_larger_file_without_reading_it() {
 
 #[tokio::test]
 async fn verify_reads_a_directory_within_its_limits() {
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("out");
-    let issues = work.path().join("issues.json");
-    let store = LocalStore::new(&out);
-    publish_n(&store, &issues, 2).await;
-    let pair = cvefeed::keys::keygen(&work.path().join("keys")).unwrap();
+    let (work, _) = Work::published(2).await;
+    let out = &work.out;
+    let pair = cvefeed::keys::keygen(&work.dir.path().join("keys")).unwrap();
     let options = VerifyOptions {
         key: cvefeed::keys::read_public_key(&pair.public).unwrap(),
         allow_unsigned: true,
         attempts: 1,
         retry_delay: Duration::ZERO,
     };
-    let location = Location::Store(Box::new(LocalStore::new(&out)));
+    let location = Location::Store(Box::new(LocalStore::new(out)));
     let report = verify::verify(&location, &options).await.unwrap();
     assert!(report.intact(), "{:?}", report.lines());
 

@@ -6,7 +6,8 @@
 //! These tests are `#[ignore]`d: they need the server. `bash scripts/test.sh`
 //! starts it and runs them (`--include-ignored`); run alone, a test without
 //! `CVEFEED_TEST_S3_ENDPOINT` fails rather than passing untested. The one
-//! test that is not ignored fails under `CI=true` when no server is set.
+//! test that is not ignored (`s3::ci_provides_the_s3_test_server`) fails
+//! under `CI=true` when no server is set.
 
 #[path = "store_support/conformance.rs"]
 mod conformance;
@@ -18,11 +19,12 @@ mod s3;
 mod server;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
-use cvefeed::publish::{self, COMPAT_FEED, COMPAT_HASH, JOURNAL, Outcome};
-use cvefeed::store::{LEASE_OBJECT, OpenOptions, PutMode, StoreError};
+use cvefeed::publish::{self, COMPAT_FEED, COMPAT_HASH, JOURNAL, Outcome, RefreshConfig};
+use cvefeed::store::{LEASE_OBJECT, OpenOptions, PutMode, Store, StoreError};
 use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
@@ -30,11 +32,11 @@ use object_store::{Attribute, ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
 
 /// A plain S3 client on the bucket, to look at what was written.
-fn raw_client(endpoint: &str, bucket: &str) -> AmazonS3 {
+fn raw_client(bucket: &s3::Bucket) -> AmazonS3 {
     AmazonS3Builder::new()
-        .with_endpoint(endpoint)
+        .with_endpoint(&bucket.endpoint)
         .with_allow_http(true)
-        .with_bucket_name(bucket)
+        .with_bucket_name(&bucket.name)
         .with_access_key_id("test")
         .with_secret_access_key("test")
         .with_region("us-east-1")
@@ -59,36 +61,50 @@ async fn versions(raw: &AmazonS3, prefix: &str) -> BTreeMap<String, String> {
     out
 }
 
-#[test]
-fn ci_provides_the_s3_test_server() {
-    s3::require_in_ci();
+/// The bytes of object `path` in the bucket, through the plain client.
+async fn raw_bytes(raw: &AmazonS3, path: &str) -> Vec<u8> {
+    let got = raw.get(&Path::from(path)).await.unwrap();
+    got.bytes().await.unwrap().to_vec()
+}
+
+/// A first publication of three fixture issues (the upstream pair too) to
+/// `prefix` in a fresh bucket, with what the next runs and checks need.
+struct Published {
+    _dir: tempfile::TempDir,
+    issues: PathBuf,
+    config: RefreshConfig,
+    store: Box<dyn Store>,
+    raw: AmazonS3,
+}
+
+impl Published {
+    async fn new(bucket: &str, prefix: &str) -> Published {
+        let bucket = s3::Bucket::new(bucket).await;
+        let dir = tempfile::tempdir().unwrap();
+        let issues = dir.path().join("issues.json");
+        fixtures::write_issues(&issues, 3);
+        let mut config = fixtures::config(&issues);
+        config.compat_k8s_bucket = true;
+        let store = bucket.open(prefix);
+        let first = publish::refresh(store.as_ref(), &config, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(first.outcome, Outcome::Published);
+        Published {
+            _dir: dir,
+            issues,
+            config,
+            store,
+            raw: raw_client(&bucket),
+        }
+    }
 }
 
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn publish_reads_back_every_object_with_type_and_cache_control() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "cvefeed-read").await;
-    let dir = tempfile::tempdir().unwrap();
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 3);
-    let mut config = fixtures::config(&issues);
-    config.compat_k8s_bucket = true;
-    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}/feed/v1"));
-
-    let summary = publish::refresh(store.as_ref(), &config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(summary.outcome, Outcome::Published);
-
-    let raw = raw_client(&endpoint, &bucket);
-    let manifest_bytes = raw
-        .get(&Path::from("feed/v1/manifest.json"))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let Published { raw, .. } = Published::new("cvefeed-read", "feed/v1").await;
+    let manifest_bytes = raw_bytes(&raw, "feed/v1/manifest.json").await;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
     assert!(manifest.objects.contains_key("index.json"));
     assert!(manifest.objects.contains_key(COMPAT_FEED));
@@ -129,27 +145,9 @@ async fn publish_reads_back_every_object_with_type_and_cache_control() {
         manifest.objects["index.json"].content_type,
         "application/feed+json"
     );
-    let feed = raw
-        .get(&Path::from("feed/v1/index.json"))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let compat = raw
-        .get(&Path::from(format!("feed/v1/{COMPAT_FEED}")))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let hash = raw
-        .get(&Path::from(format!("feed/v1/{COMPAT_HASH}")))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let feed = raw_bytes(&raw, "feed/v1/index.json").await;
+    let compat = raw_bytes(&raw, &format!("feed/v1/{COMPAT_FEED}")).await;
+    let hash = raw_bytes(&raw, &format!("feed/v1/{COMPAT_HASH}")).await;
     assert_eq!(feed, compat);
     assert_eq!(
         std::str::from_utf8(&hash).unwrap(),
@@ -158,13 +156,7 @@ async fn publish_reads_back_every_object_with_type_and_cache_control() {
     // No journal or held lease is left behind.
     let left = versions(&raw, "feed/v1").await;
     assert!(!left.contains_key(JOURNAL), "{left:?}");
-    let lease = raw
-        .get(&Path::from(format!("feed/v1/{LEASE_OBJECT}")))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let lease = raw_bytes(&raw, &format!("feed/v1/{LEASE_OBJECT}")).await;
     let lease: serde_json::Value = serde_json::from_slice(&lease).unwrap();
     assert_eq!(lease["released"], true);
 }
@@ -172,20 +164,13 @@ async fn publish_reads_back_every_object_with_type_and_cache_control() {
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "cvefeed-unchanged").await;
-    let dir = tempfile::tempdir().unwrap();
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 3);
-    let mut config = fixtures::config(&issues);
-    config.compat_k8s_bucket = true;
-    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}/p"));
-    let raw = raw_client(&endpoint, &bucket);
-
-    let first = publish::refresh(store.as_ref(), &config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(first.outcome, Outcome::Published);
+    let Published {
+        _dir,
+        issues,
+        config,
+        store,
+        raw,
+    } = Published::new("cvefeed-unchanged", "p").await;
     let before = versions(&raw, "p").await;
 
     let second = publish::refresh(store.as_ref(), &config, Utc::now())
@@ -249,48 +234,17 @@ async fn unchanged_run_writes_only_status_and_a_change_writes_only_what_changed(
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn conditional_writes_are_honoured_by_the_server() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "cvefeed-cas").await;
-    let store = s3::open_s3(&endpoint, &format!("s3://{bucket}"));
-    store
-        .put(
-            MANIFEST,
-            b"one".to_vec(),
-            "application/json",
-            PutMode::Create,
-        )
-        .await
-        .unwrap();
-    let again = store
-        .put(
-            MANIFEST,
-            b"two".to_vec(),
-            "application/json",
-            PutMode::Create,
-        )
-        .await;
+    let store = s3::Bucket::new("cvefeed-cas").await.open("");
+    let put = |body: &[u8], mode| store.put(MANIFEST, body.to_vec(), "application/json", mode);
+    put(b"one", PutMode::Create).await.unwrap();
+    let again = put(b"two", PutMode::Create).await;
     assert!(
         matches!(again, Err(StoreError::Conflict { .. })),
         "{again:?}"
     );
     let v1 = store.get(MANIFEST).await.unwrap().unwrap().version;
-    store
-        .put(
-            MANIFEST,
-            b"three".to_vec(),
-            "application/json",
-            PutMode::Update(v1.clone()),
-        )
-        .await
-        .unwrap();
-    let stale = store
-        .put(
-            MANIFEST,
-            b"four".to_vec(),
-            "application/json",
-            PutMode::Update(v1),
-        )
-        .await;
+    put(b"three", PutMode::Update(v1.clone())).await.unwrap();
+    let stale = put(b"four", PutMode::Update(v1)).await;
     assert!(
         matches!(stale, Err(StoreError::Conflict { .. })),
         "{stale:?}"
@@ -302,13 +256,12 @@ async fn conditional_writes_are_honoured_by_the_server() {
 #[tokio::test]
 #[ignore = "needs the S3 test server"]
 async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "cvefeed-lease").await;
+    let bucket = s3::Bucket::new("cvefeed-lease").await;
     let open = || {
         cvefeed::store::open_with(
-            &format!("s3://{bucket}/x"),
+            &bucket.location("x"),
             &OpenOptions {
-                config: s3::s3_options(&endpoint),
+                config: bucket.options(),
                 lease_ttl: Duration::from_millis(1500),
                 ..OpenOptions::default()
             },
@@ -337,12 +290,11 @@ async fn the_lease_excludes_others_and_is_taken_over_when_expired() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the S3 test server"]
 async fn eight_refreshers_at_once_publish_each_version_exactly_once() {
-    let endpoint = s3::s3_endpoint();
-    let bucket = s3::new_bucket(&endpoint, "cvefeed-race").await;
+    let bucket = s3::Bucket::new("cvefeed-race").await;
     let moto = conformance::Emulator {
-        root: format!("s3://{bucket}"),
-        options: s3::s3_options(&endpoint),
-        raw: std::sync::Arc::new(raw_client(&endpoint, &bucket)),
+        root: bucket.location(""),
+        options: bucket.options(),
+        raw: std::sync::Arc::new(raw_client(&bucket)),
         keeps_cache_control: true,
         listing: conformance::Listing::ObjectStore,
     };

@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
-use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path;
 use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, UpdateVersion,
@@ -118,6 +118,20 @@ fn is_metadata_failure(e: &object_store::Error) -> bool {
     text.contains("/latest/api/token") || text.contains("/latest/meta-data/iam/")
 }
 
+/// `builder` with the `--out-option` pairs applied through `with_config`,
+/// each key parsed as one of its cloud's config keys `K`; the first key
+/// that is none of them is the error.
+fn with_options<'o, B, K: FromStr>(
+    builder: B,
+    options: &'o [(String, String)],
+    with_config: impl Fn(B, K, &'o str) -> B,
+) -> Result<B, &'o str> {
+    options.iter().try_fold(builder, |b, (k, v)| {
+        let key = K::from_str(k).map_err(|_| k.as_str())?;
+        Ok(with_config(b, key, v.as_str()))
+    })
+}
+
 impl BucketStore {
     /// Open `location` (`gs://bucket/prefix`, ...) with credentials from the
     /// cloud's environment variables, overridden by `options.config`.
@@ -146,28 +160,22 @@ impl BucketStore {
         let mut aws_instance_role_only = false;
         let inner: Arc<dyn ObjectStore> = match cloud {
             Cloud::S3 => {
-                let mut b = AmazonS3Builder::from_env().with_url(location);
-                for (k, v) in &options.config {
-                    let key = AmazonS3ConfigKey::from_str(k).map_err(|_| unknown(k))?;
-                    b = b.with_config(key, v);
-                }
+                let b = AmazonS3Builder::from_env().with_url(location);
+                let b = with_options(b, &options.config, AmazonS3Builder::with_config)
+                    .map_err(unknown)?;
                 aws_instance_role_only = instance_role_only(&b);
                 Arc::new(b.build().map_err(invalid)?)
             }
             Cloud::Gcs => {
-                let mut b = GoogleCloudStorageBuilder::from_env().with_url(location);
-                for (k, v) in &options.config {
-                    let key = GoogleConfigKey::from_str(k).map_err(|_| unknown(k))?;
-                    b = b.with_config(key, v);
-                }
+                let b = GoogleCloudStorageBuilder::from_env().with_url(location);
+                let b = with_options(b, &options.config, GoogleCloudStorageBuilder::with_config)
+                    .map_err(unknown)?;
                 Arc::new(b.build().map_err(invalid)?)
             }
             Cloud::Azure => {
-                let mut b = MicrosoftAzureBuilder::from_env().with_url(location);
-                for (k, v) in &options.config {
-                    let key = AzureConfigKey::from_str(k).map_err(|_| unknown(k))?;
-                    b = b.with_config(key, v);
-                }
+                let b = MicrosoftAzureBuilder::from_env().with_url(location);
+                let b = with_options(b, &options.config, MicrosoftAzureBuilder::with_config)
+                    .map_err(unknown)?;
                 Arc::new(b.build().map_err(invalid)?)
             }
         };
@@ -512,6 +520,25 @@ mod tests {
             cache: CachePolicy::default(),
             lease_ttl: Duration::from_secs(300),
             aws_instance_role_only: false,
+        }
+    }
+
+    #[test]
+    fn an_unknown_option_key_is_refused_by_name_only() {
+        let options = OpenOptions {
+            config: vec![("no_such_key".into(), "s3cr3t".into())],
+            ..OpenOptions::default()
+        };
+        for location in ["s3://bucket/feed", "gs://bucket/feed", "az://box/feed"] {
+            let e = crate::store::open_with(location, &options).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "cannot use {location:?} as --out: unknown --out-option key \"no_such_key\" \
+                     for this cloud"
+                ),
+                "{location}"
+            );
         }
     }
 

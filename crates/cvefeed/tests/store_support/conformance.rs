@@ -3,14 +3,15 @@
 //! type, an unchanged run that writes nothing but `status.json`, eight
 //! refreshers racing on one prefix, and whether the server honours the
 //! conditional writes (`PutMode::Create`, `PutMode::Update`) the manifest
-//! and the lease rely on.
+//! and the lease rely on. The recovery tests share the check that a
+//! publication is consistent.
 #![allow(dead_code, reason = "each emulator's tests use their part of it")]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Utc;
-use cvefeed::publish::{self, JOURNAL, Outcome};
+use cvefeed::publish::{self, JOURNAL, Outcome, RefreshConfig};
 use cvefeed::store::{self, OpenOptions, PutMode, Store, StoreError};
 use cvefeed_model::manifest::{MANIFEST, Manifest, STATUS};
 use futures::TryStreamExt;
@@ -116,21 +117,57 @@ pub fn unique(name: &str) -> String {
     )
 }
 
+/// The manifest of `store`, after checking that every object it names is
+/// there with its sha256.
+pub async fn assert_consistent(store: &dyn Store) -> Manifest {
+    let manifest: Manifest =
+        serde_json::from_slice(&store.get(MANIFEST).await.unwrap().unwrap().bytes).unwrap();
+    for (name, entry) in &manifest.objects {
+        let got = store.get(name).await.unwrap().unwrap();
+        assert_eq!(
+            hex::encode(Sha256::digest(&got.bytes)),
+            entry.sha256,
+            "{name} does not match the manifest"
+        );
+    }
+    manifest
+}
+
+/// A first publication of three fixture issues to a fresh prefix named
+/// after `name`, and the store and configuration that made it.
+struct Published {
+    prefix: String,
+    _dir: tempfile::TempDir,
+    config: RefreshConfig,
+    store: Box<dyn Store>,
+}
+
+impl Published {
+    async fn new(emu: &Emulator, name: &str) -> Published {
+        let prefix = unique(name);
+        let dir = tempfile::tempdir().unwrap();
+        let issues = dir.path().join("issues.json");
+        fixtures::write_issues(&issues, 3);
+        let config = fixtures::config(&issues);
+        let store = emu.open(&prefix);
+        let first = publish::refresh(store.as_ref(), &config, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(first.outcome, Outcome::Published);
+        Published {
+            prefix,
+            _dir: dir,
+            config,
+            store,
+        }
+    }
+}
+
 /// Publish three items, then read every object named by the manifest back
 /// through the plain client: its bytes match the manifest's sha256 and it
 /// carries the content type it was written with.
 pub async fn publish_reads_back_every_object(emu: &Emulator) {
-    let prefix = unique("read");
-    let dir = tempfile::tempdir().unwrap();
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 3);
-    let config = fixtures::config(&issues);
-    let store = emu.open(&prefix);
-    let summary = publish::refresh(store.as_ref(), &config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(summary.outcome, Outcome::Published);
-
+    let prefix = Published::new(emu, "read").await.prefix;
     let manifest: Manifest = serde_json::from_slice(
         &emu.raw
             .get(&Path::from(format!("{prefix}/{MANIFEST}")))
@@ -178,16 +215,12 @@ pub async fn publish_reads_back_every_object(emu: &Emulator) {
 
 /// A second run on the same input writes `status.json` and nothing else.
 pub async fn unchanged_run_writes_only_status(emu: &Emulator) {
-    let prefix = unique("unchanged");
-    let dir = tempfile::tempdir().unwrap();
-    let issues = dir.path().join("issues.json");
-    fixtures::write_issues(&issues, 3);
-    let config = fixtures::config(&issues);
-    let store = emu.open(&prefix);
-    let first = publish::refresh(store.as_ref(), &config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(first.outcome, Outcome::Published);
+    let Published {
+        prefix,
+        _dir,
+        config,
+        store,
+    } = Published::new(emu, "unchanged").await;
     let before = emu.versions(&prefix).await;
     assert!(before.len() > 5, "{before:?}");
 
@@ -238,17 +271,8 @@ pub async fn eight_refreshers_stay_consistent(emu: &Emulator) -> Vec<usize> {
         published_per_round.push(published);
 
         let store = emu.open(&prefix);
-        let manifest: Manifest =
-            serde_json::from_slice(&store.get(MANIFEST).await.unwrap().unwrap().bytes).unwrap();
+        let manifest = assert_consistent(store.as_ref()).await;
         assert_eq!(manifest.items.len(), count as usize);
-        for (name, entry) in &manifest.objects {
-            let got = store.get(name).await.unwrap().unwrap();
-            assert_eq!(
-                hex::encode(Sha256::digest(&got.bytes)),
-                entry.sha256,
-                "{name}"
-            );
-        }
         assert!(store.get(JOURNAL).await.unwrap().is_none());
     }
     published_per_round

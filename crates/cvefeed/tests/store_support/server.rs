@@ -1,6 +1,6 @@
 //! The emulators and servers that scripts/services.d starts for the store
-//! tests: where they are, and the rule that a test needing one fails
-//! rather than passing untested.
+//! tests: where they are, the rule that a test needing one fails rather
+//! than passing untested, and requests that set them up.
 
 /// The value of `var`, set by `scripts/services.d/{script}`. The tests that
 /// need the server are ignored by default; one that runs without it fails,
@@ -22,4 +22,16 @@ pub fn require_in_ci(var: &str, script: &str) {
     if ci {
         server_var(var, script);
     }
+}
+
+/// Send a request that sets a test server up (creates a bucket, ...); an
+/// answer other than a success fails the test, saying `what` failed.
+#[allow(dead_code, reason = "not every test crate sets its server up by HTTP")]
+pub async fn send_ok(request: reqwest::RequestBuilder, what: &str) {
+    let response = request.send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{what}: {}",
+        response.status()
+    );
 }
