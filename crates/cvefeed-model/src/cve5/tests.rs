@@ -575,8 +575,9 @@ mod merge_and_audit {
 
     use super::*;
     use crate::advisory::vuln::{self, Source};
-    use crate::advisory::{Advisory, IssueRef, Status};
+    use crate::advisory::{Advisory, Status};
     use crate::cve5::audit::{IssueSide, Lookup};
+    use crate::testing;
 
     /// An issue body in the shape of CVE-2023-2431's announcement, with
     /// invented versions: the issue says 1.41.1 is affected and fixed in
@@ -603,21 +604,14 @@ mod merge_and_audit {
         serde_json::to_vec(&doc).unwrap()
     }
 
+    /// An advisory of [`ID`] announced by kubernetes/kubernetes#1, edited
+    /// 2031-03-01.
     fn advisory(body: &str) -> Advisory {
         Advisory {
-            id: id(),
-            related: vec![],
-            summary: "s".into(),
-            body: body.into(),
-            issue: IssueRef {
-                repo: "kubernetes/kubernetes".parse().unwrap(),
-                number: 1,
-                url: "https://github.com/kubernetes/kubernetes/issues/1".into(),
-            },
-            status: Status::Fixed,
-            published: "2031-01-01T00:00:00Z".parse().unwrap(),
+            issue: testing::issue("kubernetes/kubernetes", 1),
             edited: Some("2031-03-01T00:00:00Z".parse().unwrap()),
             vuln: vuln::extract(body),
+            ..testing::advisory(ID, 1, body)
         }
     }
 
