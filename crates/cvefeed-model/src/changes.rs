@@ -600,11 +600,15 @@ mod tests {
         }))
     }
 
+    /// The change of CVE-2031-0001 from `old` to `new`, seen at
+    /// 2031-02-01.
+    fn changed(old: &ItemValues, new: &ItemValues) -> Event {
+        Event::changed(t("2031-02-01T00:00:00Z"), &id("CVE-2031-0001"), old, new)
+    }
+
     #[test]
     fn a_body_edit_names_the_body_only() {
-        let e = Event::changed(
-            t("2031-02-01T00:00:00Z"),
-            &id("CVE-2031-0001"),
+        let e = changed(
             &item("open", Some("high"), "a"),
             &item("open", Some("high"), "b"),
         );
@@ -616,12 +620,7 @@ mod tests {
 
     #[test]
     fn status_and_severity_carry_from_and_to() {
-        let e = Event::changed(
-            t("2031-02-01T00:00:00Z"),
-            &id("CVE-2031-0001"),
-            &item("open", None, "a"),
-            &item("fixed", Some("high"), "a"),
-        );
+        let e = changed(&item("open", None, "a"), &item("fixed", Some("high"), "a"));
         assert_eq!(e.kind, EventKind::StatusChanged);
         assert_eq!(e.fields, [Field::Status, Field::Severity]);
         let json = serde_json::to_value(&e).unwrap();
@@ -650,9 +649,7 @@ mod tests {
 
     #[test]
     fn a_status_that_becomes_rejected_is_a_rejection() {
-        let e = Event::changed(
-            t("2031-02-01T00:00:00Z"),
-            &id("CVE-2031-0001"),
+        let e = changed(
             &item("fixed", Some("high"), "a"),
             &item(Status::Rejected.as_str(), Some("high"), "a"),
         );
@@ -667,12 +664,7 @@ mod tests {
         let mut new = item("open", None, "a");
         new.0
             .insert(Field::of_key("cwe_ids").unwrap(), json!(["CWE-79"]));
-        let e = Event::changed(
-            t("2031-02-01T00:00:00Z"),
-            &id("CVE-2031-0001"),
-            &item("open", None, "a"),
-            &new,
-        );
+        let e = changed(&item("open", None, "a"), &new);
         assert_eq!(e.fields, [Field::Other("cwe_ids".into())]);
         assert_eq!(e.title(), "CVE-2031-0001: cwe ids changed");
         assert_eq!(serde_json::to_value(&e.fields).unwrap(), json!(["cwe_ids"]));
@@ -697,22 +689,7 @@ mod tests {
     }
 
     fn advisory(n: u64, body: &str) -> crate::advisory::Advisory {
-        use crate::advisory::{Advisory, IssueRef, Status, VulnData};
-        Advisory {
-            id: id(&format!("CVE-2031-{n:04}")),
-            related: vec![],
-            summary: "s".into(),
-            body: body.into(),
-            issue: IssueRef {
-                repo: "o/r".parse().unwrap(),
-                number: n,
-                url: format!("https://github.com/o/r/issues/{n}"),
-            },
-            status: Status::Fixed,
-            published: t("2031-01-01T00:00:00Z"),
-            edited: None,
-            vuln: VulnData::default(),
-        }
+        crate::testing::advisory(&format!("CVE-2031-{n:04}"), n, body)
     }
 
     #[test]

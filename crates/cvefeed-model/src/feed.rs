@@ -204,23 +204,12 @@ pub fn item_states(feed: &Feed) -> BTreeMap<CveId, ItemState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::advisory::{IssueRef, Status, VulnData};
+    use crate::testing;
 
     fn advisory(id: &str, number: u64, published: &str, body: &str) -> Advisory {
         Advisory {
-            id: id.parse().unwrap(),
-            related: vec![],
-            summary: "s".into(),
-            body: body.into(),
-            issue: IssueRef {
-                repo: "o/r".parse().unwrap(),
-                number,
-                url: format!("https://github.com/o/r/issues/{number}"),
-            },
-            status: Status::Fixed,
             published: published.parse().unwrap(),
-            edited: None,
-            vuln: VulnData::default(),
+            ..testing::advisory(id, number, body)
         }
     }
 

@@ -31,6 +31,9 @@ pub mod render;
 pub mod signature;
 pub mod wire;
 
+#[cfg(test)]
+mod testing;
+
 /// How many characters of outside text (an issue, a CVE record, a feed
 /// read back) an error or a warning quotes.
 pub(crate) const QUOTED_CHARS: usize = 64;

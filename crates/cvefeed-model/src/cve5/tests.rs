@@ -1,6 +1,9 @@
-//! One test per shape of `affected` that the real records take (the codes
-//! of the real data's `INDEX.md`), each on a record written for this test
-//! in that shape, with invented versions.
+//! Reading CVE records, and merging and auditing them against issues.
+//!
+//! Every shape of `affected` that the real records take (the codes of the
+//! real data's `INDEX.md`) has a record written in that shape, with
+//! invented versions, in `testdata/affected_shapes.json`, together with
+//! the ranges and warnings read from it.
 
 use serde_json::{Value, json};
 
@@ -11,6 +14,10 @@ const ID: &str = "CVE-2031-4242";
 
 fn id() -> CveId {
     ID.parse().unwrap()
+}
+
+fn v(s: &str) -> semver::Version {
+    semver::Version::parse(s).unwrap()
 }
 
 /// A record of [`ID`] with this `affected` list and a CNA title.
@@ -134,394 +141,92 @@ fn rejected_records_and_wrong_ids() {
     );
 }
 
-/// A: minor strings `vX.Y.x` plus `{unspecified, lessThan}` per branch.
+/// One record of a shape of `affected` that the real records take, from
+/// `testdata/affected_shapes.json`.
+#[derive(serde::Deserialize)]
+struct Shape {
+    /// The shape's code in the real data's `INDEX.md`; a second record of a
+    /// shape adds what it shows (`D4, with a bound`).
+    shape: String,
+    /// What the shape is, and what reading it shows.
+    about: String,
+    /// The CNA title, when the shape needs one.
+    title: Option<String>,
+    /// The record's `affected` list.
+    affected: Value,
+    /// The ranges read, as [`show`] writes them.
+    ranges: Vec<String>,
+    /// The warnings read, as they are logged.
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
+impl Shape {
+    fn read(&self) -> CveRecord {
+        let title = self.title.as_deref().unwrap_or("A flaw");
+        read_titled(self.affected.clone(), title)
+    }
+}
+
+fn shapes() -> Vec<Shape> {
+    serde_json::from_str(include_str!("testdata/affected_shapes.json")).unwrap()
+}
+
+/// The record of the shape named `name`.
+fn shape(name: &str) -> CveRecord {
+    shapes().iter().find(|s| s.shape == name).unwrap().read()
+}
+
 #[test]
-fn shape_a_legacy_minor_lines_and_open_lower_bounds() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "v1.40.x"},
-        {"status": "affected", "version": "v1.41.x"},
-        {"status": "affected", "version": "unspecified", "lessThan": "v1.42.7", "versionType": "custom"},
-        {"status": "affected", "version": "unspecified", "lessThan": "v1.43.2", "versionType": "custom"}
-    ])));
-    // The listed lines start the range: the first line's fix closes them.
+fn every_shape_reads_as_its_ranges_and_warnings() {
+    for s in shapes() {
+        let r = s.read();
+        let case = format!("shape {}: {}", s.shape, s.about);
+        assert_eq!(show(&r), s.ranges, "{case}");
+        let warnings: Vec<String> = r.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings, s.warnings, "{case}");
+    }
+}
+
+/// What shapes say besides their ranges: fixed versions (the end of a bare
+/// line is none, an unaffected version is one), the package of the first
+/// component, and the components the record names.
+#[test]
+fn fixed_versions_packages_and_named_components_of_the_shapes() {
+    assert_eq!(shape("D1").fixed_versions, [v("1.41.4"), v("1.42.2")]);
+    assert_eq!(shape("G").fixed_versions, [v("1.41.2")]);
+    let k = shape("K");
+    assert_eq!(k.fixed_versions, [v("1.44.5"), v("1.45.1")]);
+    assert_eq!(k.affected[0].package.as_deref(), Some("k8s.io/apiserver"));
+    let j2 = shape("J2");
+    assert_eq!(j2.affected[0].package.as_deref(), Some("k8s.io/kubelet"));
+    assert_eq!(j2.named_components, ["kubelet"]);
+    let d4 = shape("D4, with a bound");
+    assert_eq!(d4.affected[0].package, None);
+    assert_eq!(d4.named_components, ["example/plugins"]);
+    assert_eq!(shape("E").named_components, ["kubelet"]);
+}
+
+/// The warnings of the shapes that warn, as values.
+#[test]
+fn warnings_of_the_shapes() {
+    let f = shape("F");
+    assert!(f.affected.is_empty());
     assert_eq!(
-        show(&r),
-        ["kubernetes 1.40.0..1.42.7", "kubernetes 1.43.0..1.43.2"]
-    );
-    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-}
-
-/// B: open lower bounds, `lessThan` or `lessThanOrEqual`.
-#[test]
-fn shape_b_open_lower_bounds() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "unspecified", "lessThanOrEqual": "1.41.9", "versionType": "custom"},
-        {"status": "affected", "version": "unspecified", "lessThanOrEqual": "1.42.5", "versionType": "custom"}
-    ])));
-    assert_eq!(
-        show(&r),
-        ["kubernetes 0..=1.41.9", "kubernetes 1.42.0..=1.42.5"]
-    );
-    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-}
-
-/// C: `<=` bounds with `next of X` placeholders of unknown status.
-#[test]
-fn shape_c_next_of_placeholders_are_ignored() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "unspecified", "lessThanOrEqual": "v1.41.3", "versionType": "custom"},
-        {"status": "unknown", "version": "next of v1.41.3", "lessThan": "unspecified", "versionType": "custom"}
-    ])));
-    assert_eq!(show(&r), ["kubernetes 0..=1.41.3"]);
-    assert!(r.warnings.is_empty());
-}
-
-/// D1: `prior to X` strings plus bare minor strings.
-#[test]
-fn shape_d1_prior_to_and_bare_minors() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "prior to 1.41.4"},
-        {"status": "affected", "version": "prior to 1.42.2"},
-        {"status": "affected", "version": "1.39"},
-        {"status": "affected", "version": "1.40"}
-    ])));
-    // The bare lines are the first affected ones: `prior to` continues them.
-    assert_eq!(
-        show(&r),
-        ["kubernetes 1.39.0..1.41.4", "kubernetes 1.42.0..1.42.2"]
-    );
-    // The end of a bare line is no fix.
-    assert_eq!(r.fixed_versions, [v("1.41.4"), v("1.42.2")]);
-    // `prior to 1.44` ends before the 1.44 line.
-    let r = read(kubernetes(
-        json!([{"status": "affected", "version": "prior to 1.44"}]),
-    ));
-    assert_eq!(show(&r), ["kubernetes 0..1.44.0"]);
-}
-
-/// D2: operators in the version string.
-#[test]
-fn shape_d2_operator_strings() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "< 1.42.3"},
-        {"status": "affected", "version": "<= 1.41.10"},
-        {"status": "affected", "version": "<=v1.43.1"},
-        {"status": "affected", "version": "< 1.44.0-alpha2"}
-    ])));
-    assert_eq!(
-        show(&r),
-        [
-            "kubernetes 0..=1.41.10",
-            "kubernetes 1.42.0..1.42.3",
-            "kubernetes 1.43.0..=1.43.1",
-            "kubernetes 1.44.0-0..1.44.0-alpha2"
-        ]
-    );
-}
-
-/// D3: a free-text range as the version.
-#[test]
-fn shape_d3_free_text_range() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "v1.42.0 - v1.42.5"},
-        {"status": "affected", "version": "v1.43.0 - v1.43.1"}
-    ])));
-    assert_eq!(
-        show(&r),
-        ["kubernetes 1.42.0..=1.42.5", "kubernetes 1.43.0..=1.43.1"]
-    );
-}
-
-/// D4: "all versions", alone or with a bound.
-#[test]
-fn shape_d4_all_versions() {
-    let r = read(kubernetes(
-        json!([{"status": "affected", "version": "Kubernetes all versions"}]),
-    ));
-    assert_eq!(show(&r), ["kubernetes 0.."]);
-    let r = read(
-        json!([{"vendor": "x", "product": "example/plugins", "versions": [
-            {"status": "affected", "version": "all example/plugins versions before version 0.9.2"}
-        ]}]),
-    );
-    assert_eq!(show(&r), ["example/plugins 0..0.9.2"]);
-    assert_eq!(r.affected[0].package, None);
-    assert_eq!(r.named_components, ["example/plugins"]);
-}
-
-/// E: exact affected versions only, component in the title.
-#[test]
-fn shape_e_exact_versions() {
-    let r = read_titled(
-        kubernetes(json!([
-            {"status": "affected", "version": "v1.41.6"},
-            {"status": "affected", "version": "v1.42.2"}
-        ])),
-        "kubelet leaks a token",
-    );
-    assert_eq!(
-        show(&r),
-        ["kubelet 1.41.6..=1.41.6", "kubelet 1.42.2..=1.42.2"]
-    );
-    assert_eq!(r.named_components, ["kubelet"]);
-}
-
-/// F: `n/a` everywhere: no range, a warning.
-#[test]
-fn shape_f_not_applicable() {
-    let r = read(json!([{"vendor": "n/a", "product": "n/a", "versions": [
-        {"status": "affected", "version": "n/a"}
-    ]}]));
-    assert!(r.affected.is_empty());
-    assert_eq!(
-        r.warnings,
+        f.warnings,
         [Warning::RecordNoVersions {
             component: "n/a".into(),
             raw: "version \"n/a\"".into()
         }]
     );
-}
-
-/// G: series-start ranges with wildcard bounds, and one that covers
-/// nothing.
-#[test]
-fn shape_g_series_starts_wildcards_and_empty_ranges() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "v1.40", "lessThanOrEqual": "v1.40.4", "versionType": "custom"},
-        {"status": "affected", "version": "1.41", "lessThan": "1.41.2", "versionType": "custom"},
-        {"status": "affected", "version": "v1.38.0", "lessThan": "v1.38*", "versionType": "custom"}
-    ])));
+    assert!(shape("G, a range that covers nothing").affected.is_empty());
     assert_eq!(
-        show(&r),
-        [
-            "kubernetes 1.38.0..1.39.0",
-            "kubernetes 1.40.0..=1.40.4",
-            "kubernetes 1.41.0..1.41.2"
-        ]
-    );
-    assert_eq!(r.fixed_versions, [v("1.41.2")]);
-    let empty = read(kubernetes(json!([
-        {"status": "affected", "version": "v1.44", "lessThan": "v1.44.0", "versionType": "custom"}
-    ])));
-    assert!(empty.affected.is_empty());
-    assert_eq!(
-        empty.warnings[0].to_string(),
-        "impossible range for kubernetes: [1.44.0, 1.44.0) ends before it starts; dropped"
-    );
-}
-
-/// H: one range split in an open-ended start and an open-started end.
-#[test]
-fn shape_h_split_open_ranges() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "v1.36.0", "lessThan": "unspecified", "versionType": "custom"},
-        {"status": "affected", "version": "unspecified", "lessThanOrEqual": "v1.36.5", "versionType": "custom"}
-    ])));
-    assert_eq!(show(&r), ["kubernetes 1.36.0..=1.36.5"]);
-}
-
-/// I: several products, free text and a garbled bound.
-#[test]
-fn shape_i_several_products_and_a_garbled_bound() {
-    let r = read(json!([
-        {"product": "kubernetes-csi external-provisioner", "vendor": "Kubernetes", "versions": [
-            {"status": "affected", "version": "prior to 1.0.2"},
-            {"status": "affected", "version": "v1.14", "lessThan": "prior to 0.4.3", "versionType": "custom"}
-        ]},
-        {"product": "kubernetes-csi external-resizer", "vendor": "Kubernetes", "versions": [
-            {"status": "affected", "version": "0.1"}
-        ]}
-    ]));
-    assert_eq!(
-        show(&r),
-        [
-            "external-provisioner 0..1.0.2",
-            "external-resizer 0.1.0..0.2.0"
-        ]
-    );
-    assert_eq!(
-        r.warnings,
+        shape("I").warnings,
         [Warning::RecordUnreadableVersion {
             component: "external-provisioner".into(),
             raw: "version \"v1.14\", lessThan \"prior to 0.4.3\"".into()
         }]
     );
-    assert_eq!(
-        r.warnings[0].to_string(),
-        "CVE record: version \"version \\\"v1.14\\\", lessThan \\\"prior to 0.4.3\\\"\" of \
-         external-provisioner cannot be read as a version or range; ignored"
-    );
-}
-
-/// J1: per-branch `{vX.Y.0, lessThanOrEqual vX.Y.Z}`, default unaffected.
-#[test]
-fn shape_j1_per_branch_ranges() {
-    let r = read(
-        json!([{"product": "Kubernetes", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "v1.41.0", "lessThanOrEqual": "v1.41.11", "versionType": "custom"},
-            {"status": "affected", "version": "v1.42.0", "lessThanOrEqual": "v1.42.7", "versionType": "custom"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        ["kubernetes 1.41.0..=1.41.11", "kubernetes 1.42.0..=1.42.7"]
-    );
-}
-
-/// J2: the component written into `versionType`.
-#[test]
-fn shape_j2_component_in_version_type() {
-    let r = read(
-        json!([{"product": "Kubernetes", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "0", "lessThan": "v1.40.14", "versionType": "kubelet v1.40"},
-            {"status": "affected", "version": "v1.41.0", "lessThan": "v1.41.1", "versionType": "kubelet v1.41"}
-        ]}]),
-    );
-    assert_eq!(show(&r), ["kubelet 0..1.40.14", "kubelet 1.41.0..1.41.1"]);
-    assert_eq!(r.affected[0].package.as_deref(), Some("k8s.io/kubelet"));
-    assert_eq!(r.named_components, ["kubelet"]);
-}
-
-/// J3: `kubelet vA - vB` as the version, with a `lessThan` fix.
-#[test]
-fn shape_j3_component_and_range_in_the_version() {
-    let r = read(kubernetes(json!([
-        {"status": "affected", "version": "kubelet v1.42.0 - v1.42.13", "lessThan": "v1.42.14", "versionType": "custom"}
-    ])));
-    assert_eq!(show(&r), ["kubelet 1.42.0..1.42.14"]);
-}
-
-/// K: semver per-branch ranges plus unaffected fixed versions.
-#[test]
-fn shape_k_ranges_closed_by_unaffected_versions() {
-    let r = read(
-        json!([{"product": "kube-apiserver", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "v1.45.0"},
-            {"status": "affected", "version": "v1.44.0", "lessThanOrEqual": "v1.44.4", "versionType": "semver"},
-            {"status": "unaffected", "version": "v1.45.1"},
-            {"status": "unaffected", "version": "v1.44.5"},
-            {"status": "affected", "version": "0", "lessThanOrEqual": "v1.43.14", "versionType": "semver"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        [
-            "kube-apiserver 0..=1.43.14",
-            "kube-apiserver 1.44.0..1.44.5",
-            "kube-apiserver 1.45.0..1.45.1"
-        ]
-    );
-    assert_eq!(r.affected[0].package.as_deref(), Some("k8s.io/apiserver"));
-    assert_eq!(r.fixed_versions, [v("1.44.5"), v("1.45.1")]);
-}
-
-fn v(s: &str) -> semver::Version {
-    semver::Version::parse(s).unwrap()
-}
-
-/// L: `{0, lessThan X}` plus X of unknown status, default unknown.
-#[test]
-fn shape_l_unknown_status_is_no_fix() {
-    let r = read(
-        json!([{"product": "ingress-nginx", "vendor": "Kubernetes", "defaultStatus": "unknown", "versions": [
-            {"status": "affected", "version": "0", "lessThan": "1.18.0", "versionType": "semver"},
-            {"status": "unknown", "version": "1.18.0"}
-        ]}]),
-    );
-    assert_eq!(show(&r), ["ingress-nginx 0..1.18.0"]);
-}
-
-/// M: `{0, lessThanOrEqual X}` plus one exact version.
-#[test]
-fn shape_m_range_and_exact_version() {
-    let r = read(
-        json!([{"product": "ingress-nginx", "vendor": "kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "0", "lessThanOrEqual": "1.21.4", "versionType": "semver"},
-            {"status": "affected", "version": "1.22.0"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        ["ingress-nginx 0..=1.21.4", "ingress-nginx 1.22.0..=1.22.0"]
-    );
-}
-
-/// N: the operator typed where the bound belongs, next to free text.
-#[test]
-fn shape_n_operator_as_the_bound() {
-    let r = read(
-        json!([{"product": "Kubernetes", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "v1.40.14", "lessThanOrEqual": "<=", "versionType": "semver"},
-            {"status": "affected", "version": "v1.41.0 - v1.41.10"},
-            {"status": "affected", "version": "v1.42.0"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        [
-            "kubernetes 0..=1.40.14",
-            "kubernetes 1.41.0..=1.41.10",
-            "kubernetes 1.42.0..=1.42.0"
-        ]
-    );
-    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-}
-
-/// O: default affected and overlapping `{0, lessThan X}` per branch.
-#[test]
-fn shape_o_overlapping_zero_starts() {
-    let r = read(
-        json!([{"product": "ingress-nginx", "vendor": "Kubernetes", "defaultStatus": "affected", "versions": [
-            {"status": "affected", "version": "0", "lessThan": "1.22.5", "versionType": "semver"},
-            {"status": "affected", "version": "0", "lessThan": "1.23.1", "versionType": "semver"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        ["ingress-nginx 0..1.22.5", "ingress-nginx 1.23.0..1.23.1"]
-    );
-    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-}
-
-/// P: default affected, ranges, and unaffected fixed versions.
-#[test]
-fn shape_p_default_affected_with_fixes() {
-    let r = read(
-        json!([{"product": "ingress-nginx", "vendor": "Kubernetes", "defaultStatus": "affected", "versions": [
-            {"status": "affected", "version": "1.31.0", "lessThan": "1.31.2", "versionType": "semver"},
-            {"status": "unaffected", "version": "1.31.2"},
-            {"status": "unaffected", "version": "1.30.4"},
-            {"status": "affected", "version": "0", "lessThan": "1.30.4", "versionType": "semver"}
-        ]}]),
-    );
-    assert_eq!(
-        show(&r),
-        ["ingress-nginx 0..1.30.4", "ingress-nginx 1.31.0..1.31.2"]
-    );
-}
-
-/// Q: free text next to ranges with two-part starts.
-#[test]
-fn shape_q_free_text_and_two_part_starts() {
-    let r = read(
-        json!([{"product": "Kubelet", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "<=v1.39.12"},
-            {"status": "affected", "version": "v1.40", "lessThanOrEqual": "v1.40.8", "versionType": "semver"}
-        ]}]),
-    );
-    assert_eq!(show(&r), ["kubelet 0..=1.39.12", "kubelet 1.40.0..=1.40.8"]);
-}
-
-/// R: one exact affected version, unaffected below it.
-#[test]
-fn shape_r_exact_version_over_an_unaffected_range() {
-    let r = read(
-        json!([{"product": "kube-apiserver", "vendor": "Kubernetes", "defaultStatus": "unaffected", "versions": [
-            {"status": "affected", "version": "1.3.0", "versionType": "semver"},
-            {"status": "unaffected", "version": "0", "lessThan": "1.3.0", "versionType": "semver"}
-        ]}]),
-    );
-    assert_eq!(show(&r), ["kube-apiserver 1.3.0..=1.3.0"]);
 }
 
 /// Version parts at `u64::MAX`: the minor line numbered so has no next
@@ -575,8 +280,9 @@ mod merge_and_audit {
 
     use super::*;
     use crate::advisory::vuln::{self, Source};
-    use crate::advisory::{Advisory, IssueRef, Status};
+    use crate::advisory::{Advisory, Status};
     use crate::cve5::audit::{IssueSide, Lookup};
+    use crate::testing;
 
     /// An issue body in the shape of CVE-2023-2431's announcement, with
     /// invented versions: the issue says 1.41.1 is affected and fixed in
@@ -603,21 +309,14 @@ mod merge_and_audit {
         serde_json::to_vec(&doc).unwrap()
     }
 
+    /// An advisory of [`ID`] announced by kubernetes/kubernetes#1, edited
+    /// 2031-03-01.
     fn advisory(body: &str) -> Advisory {
         Advisory {
-            id: id(),
-            related: vec![],
-            summary: "s".into(),
-            body: body.into(),
-            issue: IssueRef {
-                repo: "kubernetes/kubernetes".parse().unwrap(),
-                number: 1,
-                url: "https://github.com/kubernetes/kubernetes/issues/1".into(),
-            },
-            status: Status::Fixed,
-            published: "2031-01-01T00:00:00Z".parse().unwrap(),
+            issue: testing::issue("kubernetes/kubernetes", 1),
             edited: Some("2031-03-01T00:00:00Z".parse().unwrap()),
             vuln: vuln::extract(body),
+            ..testing::advisory(ID, 1, body)
         }
     }
 

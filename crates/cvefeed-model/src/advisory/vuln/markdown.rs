@@ -862,189 +862,118 @@ pub fn states_no_fix(body: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn v(s: &str) -> Version {
-        Version::parse(s).unwrap()
-    }
-
-    fn line(l: &str) -> Option<(Mention, VersionRange, Option<Version>)> {
+    /// A range line as read, in one string: the range (as
+    /// [`VersionRange`] prints it), the components named (`of kubelet,
+    /// kube-proxy`, `of the project`, nothing when none), and the inline
+    /// fix (`, fixed in 1.10.11`).
+    fn line(l: &str) -> Option<String> {
         let mut unknown = Vec::new();
-        range_line(l, &mut unknown).map(|r| (r.named, r.range, r.inline_fix))
+        let read = range_line(l, &mut unknown)?;
+        let fix = read
+            .inline_fix
+            .map_or(String::new(), |f| format!(", fixed in {f}"));
+        Some(format!("{}{}{fix}", read.range, of(&read.named)))
     }
 
-    fn these(n: &str) -> Mention {
-        Mention::These(vec![n.to_string()])
+    /// A fixed-version line as read, in one string: the version and the
+    /// components named, as [`line`] writes them.
+    fn fix(l: &str) -> Option<String> {
+        let mut unknown = Vec::new();
+        let read = fix_line(l, &mut unknown)?;
+        Some(format!("{}{}", read.fixed, of(&read.named)))
+    }
+
+    /// What a line names, after what it says of it.
+    fn of(named: &Mention) -> String {
+        match named {
+            Mention::Nothing => String::new(),
+            Mention::Project => " of the project".into(),
+            Mention::These(names) => format!(" of {}", names.join(", ")),
+        }
     }
 
     #[test]
     fn range_line_shapes() {
-        let la = |s: &str| Upper::LastAffected(v(s));
-        let fx = |s: &str| Upper::Fixed(v(s));
-        let r = |i: Option<&str>, u: Upper| VersionRange {
-            introduced: i.map(v),
-            upper: u,
-        };
-        let cases: Vec<(&str, Mention, VersionRange, Option<Version>)> = vec![
-            (
-                "- kubelet v1.17.0 - v1.17.2",
-                these("kubelet"),
-                r(Some("1.17.0"), la("1.17.2")),
-                None,
-            ),
-            (
-                "v1.27.0 - v1.27.1",
-                Mention::Nothing,
-                r(Some("1.27.0"), la("1.27.1")),
-                None,
-            ),
-            (
-                "<= v1.24.13",
-                Mention::Nothing,
-                r(None, la("1.24.13")),
-                None,
-            ),
+        let cases = [
+            ("- kubelet v1.17.0 - v1.17.2", "[1.17.0, 1.17.2] of kubelet"),
+            ("v1.27.0 - v1.27.1", "[1.27.0, 1.27.1]"),
+            ("<= v1.24.13", "[0, 1.24.13]"),
             (
                 "- kube-apiserver < v1.15.10",
-                these("kube-apiserver"),
-                r(None, fx("1.15.10")),
-                None,
+                "[0, 1.15.10) of kube-apiserver",
             ),
             (
                 "- kubelet v1.28.0 to v1.28.3",
-                these("kubelet"),
-                r(Some("1.28.0"), la("1.28.3")),
-                None,
+                "[1.28.0, 1.28.3] of kubelet",
             ),
             (
                 "- all kube-apiserver versions prior to v1.16.0",
-                these("kube-apiserver"),
-                r(None, fx("1.16.0")),
-                None,
+                "[0, 1.16.0) of kube-apiserver",
             ),
             (
                 "* Kubernetes v1.0.x-1.9.x",
-                Mention::Project,
-                r(Some("1.0.0"), fx("1.10.0")),
-                None,
+                "[1.0.0, 1.10.0) of the project",
             ),
             (
                 "* Kubernetes v1.10.0-1.10.10 (fixed in [v1.10.11](https://example.com/CHANGELOG-1.10.md#v11011))",
-                Mention::Project,
-                r(Some("1.10.0"), la("1.10.10")),
-                Some(v("1.10.11")),
+                "[1.10.0, 1.10.10] of the project, fixed in 1.10.11",
             ),
             (
                 "<= v1.15.9, resolved in 1.15.10 by https://example.com/pull/1",
-                Mention::Nothing,
-                r(None, la("1.15.9")),
-                Some(v("1.15.10")),
+                "[0, 1.15.9], fixed in 1.15.10",
             ),
-            (
-                "- v1.11.0 \\- 1.11.4  ",
-                Mention::Nothing,
-                r(Some("1.11.0"), la("1.11.4")),
-                None,
-            ),
-            ("- <v1.2.0", Mention::Nothing, r(None, fx("1.2.0")), None),
-            ("<=v1.29.12", Mention::Nothing, r(None, la("1.29.12")), None),
-            (
-                "kubectl v1.8.0+",
-                these("kubectl"),
-                r(Some("1.8.0"), Upper::Open),
-                None,
-            ),
-            (
-                "kube-apiserver >= v1.3",
-                these("kube-apiserver"),
-                r(Some("1.3.0"), Upper::Open),
-                None,
-            ),
+            ("- v1.11.0 \\- 1.11.4  ", "[1.11.0, 1.11.4]"),
+            ("- <v1.2.0", "[0, 1.2.0)"),
+            ("<=v1.29.12", "[0, 1.29.12]"),
+            ("kubectl v1.8.0+", "[1.8.0, ∞) of kubectl"),
+            ("kube-apiserver >= v1.3", "[1.3.0, ∞) of kube-apiserver"),
             (
                 "- kubelet >= v1.8.0 (including all later minor versions)",
-                these("kubelet"),
-                r(Some("1.8.0"), Upper::Open),
-                None,
+                "[1.8.0, ∞) of kubelet",
             ),
-            (
-                "- kubelet v1.20 - v1.21",
-                these("kubelet"),
-                r(Some("1.20.0"), fx("1.22.0")),
-                None,
-            ),
+            ("- kubelet v1.20 - v1.21", "[1.20.0, 1.22.0) of kubelet"),
             (
                 "- Kubernetes kube-apiserver <= v1.25.3",
-                these("kube-apiserver"),
-                r(None, la("1.25.3")),
-                None,
+                "[0, 1.25.3] of kube-apiserver",
             ),
             (
                 "ingress-nginx controller < v1.11.2",
-                these("ingress-nginx"),
-                r(None, fx("1.11.2")),
-                None,
+                "[0, 1.11.2) of ingress-nginx",
             ),
             (
                 "- Kubernetes Image Builder versions <= v0.1.37",
-                these("image-builder"),
-                r(None, la("0.1.37")),
-                None,
+                "[0, 0.1.37] of image-builder",
             ),
             (
                 "- kubernetes-csi-proxy <= v2.0.0-alpha.0",
-                these("kubernetes-csi-proxy"),
-                r(None, la("2.0.0-alpha.0")),
-                None,
+                "[0, 2.0.0-alpha.0] of kubernetes-csi-proxy",
             ),
             (
                 "- secrets-store-csi-driver < 1.3.3",
-                these("secrets-store-csi-driver"),
-                r(None, fx("1.3.3")),
-                None,
+                "[0, 1.3.3) of secrets-store-csi-driver",
             ),
             (
                 "v1.16.0 - v1.18.18 (Note: feature off by default in 1.16-1.18)",
-                Mention::Nothing,
-                r(Some("1.16.0"), la("1.18.18")),
-                None,
+                "[1.16.0, 1.18.18]",
             ),
             (
                 "- kubelet/kube-proxy v1.18.0-1.18.3",
-                Mention::These(vec!["kubelet".into(), "kube-proxy".into()]),
-                r(Some("1.18.0"), la("1.18.3")),
-                None,
+                "[1.18.0, 1.18.3] of kubelet, kube-proxy",
             ),
-            (
-                "Kubelet v1.13.6",
-                these("kubelet"),
-                r(Some("1.13.6"), la("1.13.6")),
-                None,
-            ),
-            (
-                "All versions of Kubernetes",
-                Mention::Project,
-                r(None, Upper::Open),
-                None,
-            ),
+            ("Kubelet v1.13.6", "[1.13.6, 1.13.6] of kubelet"),
+            ("All versions of Kubernetes", "[0, ∞) of the project"),
             (
                 "- kube-apiserver: v1.30.0 < v1.31.12",
-                these("kube-apiserver"),
-                r(Some("1.30.0"), fx("1.31.12")),
-                None,
+                "[1.30.0, 1.31.12) of kube-apiserver",
             ),
-            (
-                "- ingress-nginx: < 1.13.7",
-                these("ingress-nginx"),
-                r(None, fx("1.13.7")),
-                None,
-            ),
+            ("- ingress-nginx: < 1.13.7", "[0, 1.13.7) of ingress-nginx"),
             (
                 "- widget-operator v0.3.0 - v0.3.4",
-                these("widget-operator"),
-                r(Some("0.3.0"), la("0.3.4")),
-                None,
+                "[0.3.0, 0.3.4] of widget-operator",
             ),
         ];
-        for (text, named, range, fix) in cases {
-            assert_eq!(line(text), Some((named, range, fix)), "{text:?}");
+        for (text, want) in cases {
+            assert_eq!(line(text).as_deref(), Some(want), "{text:?}");
         }
         for prose in [
             "Note: If you are using binaries from a distributor, contact them.",
@@ -1058,49 +987,44 @@ mod tests {
 
     #[test]
     fn fix_line_shapes() {
-        let fix = |l: &str| {
-            let mut unknown = Vec::new();
-            fix_line(l, &mut unknown).map(|f| (f.named, f.fixed))
-        };
-        assert_eq!(fix("- v1.17.3"), Some((Mention::Nothing, v("1.17.3"))));
-        assert_eq!(fix("V1.24.14"), Some((Mention::Nothing, v("1.24.14"))));
-        assert_eq!(
-            fix("- kubelet v1.28.1 - fixed by #1"),
-            Some((these("kubelet"), v("1.28.1")))
-        );
-        assert_eq!(
-            fix("* kubelet master/v1.31.0  - fixed by #2"),
-            Some((these("kubelet"), v("1.31.0")))
-        );
-        assert_eq!(fix("- kubelet master - fixed by #3"), None);
-        assert_eq!(
-            fix("* Fixed in master by #4 (included in v1.10.0-beta.3, will be in v1.10.0)"),
-            None
-        );
-        assert_eq!(
-            fix("* Fixed in v1.7.14 by #5"),
-            Some((Mention::Nothing, v("1.7.14")))
-        );
-        assert_eq!(
-            fix("- secrets-store-csi-driver >= 1.3.3"),
-            Some((these("secrets-store-csi-driver"), v("1.3.3")))
-        );
-        assert_eq!(
-            fix("- kube-controller-manager v1.18.1+ - fixed by https://example.com/pull/89796"),
-            Some((these("kube-controller-manager"), v("1.18.1")))
-        );
-        assert_eq!(
-            fix("- Fixed in Kubernetes Image Builder release v0.1.38"),
-            Some((these("image-builder"), v("0.1.38")))
-        );
-        assert_eq!(
-            fix("- Kubernetes v1.10-v1.14 - Fix available as alpha in #6"),
-            None
-        );
-        assert_eq!(
-            fix("- ingress-nginx [main@0ccf4ca](https://example.com/pull/1/commits/0ccf4ca)"),
-            None
-        );
-        assert_eq!(fix("- None. A longer term fix is proposed in a KEP"), None);
+        let cases = [
+            ("- v1.17.3", Some("1.17.3")),
+            ("V1.24.14", Some("1.24.14")),
+            ("- kubelet v1.28.1 - fixed by #1", Some("1.28.1 of kubelet")),
+            (
+                "* kubelet master/v1.31.0  - fixed by #2",
+                Some("1.31.0 of kubelet"),
+            ),
+            ("- kubelet master - fixed by #3", None),
+            (
+                "* Fixed in master by #4 (included in v1.10.0-beta.3, will be in v1.10.0)",
+                None,
+            ),
+            ("* Fixed in v1.7.14 by #5", Some("1.7.14")),
+            (
+                "- secrets-store-csi-driver >= 1.3.3",
+                Some("1.3.3 of secrets-store-csi-driver"),
+            ),
+            (
+                "- kube-controller-manager v1.18.1+ - fixed by https://example.com/pull/89796",
+                Some("1.18.1 of kube-controller-manager"),
+            ),
+            (
+                "- Fixed in Kubernetes Image Builder release v0.1.38",
+                Some("0.1.38 of image-builder"),
+            ),
+            (
+                "- Kubernetes v1.10-v1.14 - Fix available as alpha in #6",
+                None,
+            ),
+            (
+                "- ingress-nginx [main@0ccf4ca](https://example.com/pull/1/commits/0ccf4ca)",
+                None,
+            ),
+            ("- None. A longer term fix is proposed in a KEP", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(fix(text).as_deref(), want, "{text:?}");
+        }
     }
 }

@@ -323,16 +323,15 @@ mod tests {
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()
     }
-    fn raw(introduced: Option<&str>, upper: Upper) -> VersionRange {
-        VersionRange::new(introduced.map(v), upper)
-    }
     fn fx(s: &str) -> Upper {
         Upper::Fixed(v(s))
     }
     fn la(s: &str) -> Upper {
         Upper::LastAffected(v(s))
     }
-    /// Ranges as compact strings, for readable expectations.
+    /// Ranges as compact strings, for readable expectations: `1.2.0..1.2.5`
+    /// ends at a fix, `0..=1.3.4` at a last affected version from the
+    /// beginning, `1.8.0..` is open.
     fn show(ranges: &[VersionRange]) -> Vec<String> {
         ranges
             .iter()
@@ -345,6 +344,30 @@ mod tests {
                 }
             })
             .collect()
+    }
+    /// A range written as [`show`] writes it.
+    fn range(s: &str) -> VersionRange {
+        let (from, to) = s.split_once("..").unwrap();
+        let upper = match to.strip_prefix('=') {
+            Some(last) => la(last),
+            None if to.is_empty() => Upper::Open,
+            None => fx(to),
+        };
+        VersionRange::new((from != "0").then(|| v(from)), upper)
+    }
+    /// [`normalise`] of the ranges read (written as [`show`] writes them)
+    /// and the fixed versions listed: the ranges and the warnings.
+    fn normalised(
+        component: &str,
+        read: &[&str],
+        fixed: &[&str],
+    ) -> (Vec<VersionRange>, Vec<Warning>) {
+        let raw: Vec<VersionRange> = read.iter().map(|r| range(r)).collect();
+        assert_eq!(show(&raw), read, "{read:?} reads back as written");
+        let fixed: Vec<Version> = fixed.iter().map(|f| v(f)).collect();
+        let mut warnings = Vec::new();
+        let got = normalise(component, raw, &fixed, &mut warnings);
+        (got, warnings)
     }
 
     #[test]
@@ -367,106 +390,143 @@ mod tests {
         assert_eq!(Written::Minor(1, u64::MAX).as_upper(), Upper::Open);
     }
 
+    /// A reading: what it shows, the component, the ranges read, the fixed
+    /// versions listed, and the normalised ranges.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
+    /// Readings that normalise without a warning.
     #[test]
-    fn branch_lines_with_fixed_list() {
-        let mut w = Vec::new();
-        let got = normalise(
+    fn normalisation_without_warnings() {
+        // `1.0.0..1.10.0` and `1.20.0..1.22.0` are the wildcard ends
+        // `1.9.x` and `1.21.x` (see `written_versions`).
+        let cases: &[Case] = &[
+            (
+                "branch lines with a fixed list",
+                "kubelet",
+                &["1.27.0..=1.27.1", "1.26.0..=1.26.4", "0..=1.24.13"],
+                &["1.27.2", "1.26.5", "1.25.10", "1.24.14"],
+                &[
+                    "0..1.24.14",
+                    "1.25.0..1.25.10",
+                    "1.26.0..1.26.5",
+                    "1.27.0..1.27.2",
+                ],
+            ),
+            (
+                "less-equal lines get minor starts",
+                "kubelet",
+                &["0..=1.28.0", "0..=1.27.4"],
+                &["1.28.1", "1.27.5"],
+                &["0..1.27.5", "1.28.0..1.28.1"],
+            ),
+            (
+                "srctl zero starts become minor starts",
+                "ingress-nginx",
+                &["0..1.14.3", "0..1.13.7"],
+                &[],
+                &["0..1.13.7", "1.14.0..1.14.3"],
+            ),
+            (
+                "wildcard ranges merge with adjacent ones",
+                "kube-apiserver",
+                &["1.0.0..1.10.0", "1.10.0..1.10.11", "1.11.0..=1.11.4"],
+                &["1.11.5"],
+                &["1.0.0..1.10.11", "1.11.0..1.11.5"],
+            ),
+            (
+                "a wildcard end does not hide a fix on the next line",
+                "kubelet",
+                &["1.20.0..1.22.0", "1.22.0..=1.22.13"],
+                &["1.22.14", "1.25.0"],
+                &["1.20.0..1.22.14"],
+            ),
+            (
+                "an open range is split by fixed versions",
+                "kubelet",
+                &["1.8.0.."],
+                &["1.28.4", "1.27.8", "1.26.11"],
+                &["1.8.0..1.26.11", "1.27.0..1.27.8", "1.28.0..1.28.4"],
+            ),
+            (
+                "an open range without fixed versions stays open",
+                "kubelet",
+                &["1.3.0.."],
+                &[],
+                &["1.3.0.."],
+            ),
+            // 1.15.0 opens no range: [1.15.0, 1.15.0) would be empty, and
+            // the list does not say which earlier line it fixes. That is a
+            // shape of announcement, not a reading problem, so no warning.
+            (
+                "fixed-only lists",
+                "kubernetes",
+                &[],
+                &["1.9.4", "1.7.14", "1.8.9", "1.15.0"],
+                &["0..1.7.14", "1.8.0..1.8.9", "1.9.0..1.9.4"],
+            ),
+            // 1.20.11 is below every stated range: its line, and the older
+            // ones, are affected from 0 (never only from 1.20.0). 1.25.0
+            // opens no range: it is a fix of its own (`new_line_fixes`).
+            // Neither is a problem worth a warning.
+            (
+                "extra fixed versions open their minor line",
+                "kubelet",
+                &["1.22.0..=1.22.1", "1.21.0..=1.21.4"],
+                &["1.22.2", "1.21.5", "1.20.11", "1.25.0"],
+                &["0..1.20.11", "1.21.0..1.21.5", "1.22.0..1.22.2"],
+            ),
+            (
+                "pre-release fixes and starts",
+                "kubernetes-csi-proxy",
+                &["0..=2.0.0-alpha.0", "0..=1.1.2"],
+                &["2.0.0-alpha.1", "1.1.3"],
+                &["0..1.1.3", "2.0.0-0..2.0.0-alpha.1"],
+            ),
+            // A pre-release next to the release it precedes changes nothing.
+            (
+                "a pre-release fix next to its release",
+                "ingress-nginx",
+                &["0..1.2.0"],
+                &["1.2.0-beta.0", "1.2.0"],
+                &["0..1.2.0"],
+            ),
+        ];
+        for (case, component, read, fixed, want) in cases {
+            let (got, w) = normalised(component, read, fixed);
+            assert_eq!(show(&got), *want, "{case}");
+            assert!(w.is_empty(), "{case}: {w:?}");
+        }
+    }
+
+    #[test]
+    fn a_fix_that_opens_a_new_line_ends_no_range() {
+        let (got, _) = normalised(
             "kubelet",
-            vec![
-                raw(Some("1.27.0"), la("1.27.1")),
-                raw(Some("1.26.0"), la("1.26.4")),
-                raw(None, la("1.24.13")),
-            ],
-            &[v("1.27.2"), v("1.26.5"), v("1.25.10"), v("1.24.14")],
-            &mut w,
+            &["1.22.0..=1.22.1", "1.21.0..=1.21.4"],
+            &["1.22.2", "1.21.5", "1.20.11", "1.25.0"],
         );
         assert_eq!(
-            show(&got),
-            [
-                "0..1.24.14",
-                "1.25.0..1.25.10",
-                "1.26.0..1.26.5",
-                "1.27.0..1.27.2"
-            ]
+            new_line_fixes(&got, &[v("1.22.2"), v("1.20.11"), v("1.25.0")]),
+            [v("1.25.0")]
         );
-        assert!(w.is_empty(), "{w:?}");
-    }
-
-    #[test]
-    fn less_equal_lines_get_minor_starts() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubelet",
-            vec![raw(None, la("1.28.0")), raw(None, la("1.27.4"))],
-            &[v("1.28.1"), v("1.27.5")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["0..1.27.5", "1.28.0..1.28.1"]);
-        assert!(w.is_empty());
-    }
-
-    #[test]
-    fn srctl_zero_starts_become_minor_starts() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "ingress-nginx",
-            vec![raw(None, fx("1.14.3")), raw(None, fx("1.13.7"))],
-            &[],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["0..1.13.7", "1.14.0..1.14.3"]);
-        assert!(w.is_empty());
-    }
-
-    #[test]
-    fn wildcard_ranges_merge_with_adjacent_ones() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kube-apiserver",
-            vec![
-                raw(Some("1.0.0"), Written::Minor(1, 9).as_upper()),
-                raw(Some("1.10.0"), fx("1.10.11")),
-                raw(Some("1.11.0"), la("1.11.4")),
-            ],
-            &[v("1.11.5")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["1.0.0..1.10.11", "1.11.0..1.11.5"]);
-        assert!(w.is_empty());
-    }
-
-    #[test]
-    fn wildcard_end_does_not_hide_a_fix_on_the_next_line() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubelet",
-            vec![
-                raw(Some("1.20.0"), Written::Minor(1, 21).as_upper()),
-                raw(Some("1.22.0"), la("1.22.13")),
-            ],
-            &[v("1.22.14"), v("1.25.0")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["1.20.0..1.22.14"]);
-        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
     fn a_start_that_would_empty_the_range_is_not_set() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "ingress-nginx",
-            vec![raw(None, fx("1.11.2")), raw(None, fx("1.12.0"))],
-            &[],
-            &mut w,
-        );
+        let (got, w) = normalised("ingress-nginx", &["0..1.11.2", "0..1.12.0"], &[]);
         assert_eq!(show(&got), ["0..1.12.0"]);
         assert_eq!(
             w,
             [Warning::OverlappingRanges {
                 component: "ingress-nginx".into(),
-                first: raw(None, fx("1.11.2")),
-                second: raw(None, fx("1.12.0")),
+                first: range("0..1.11.2"),
+                second: range("0..1.12.0"),
             }]
         );
         assert_eq!(
@@ -476,104 +536,11 @@ mod tests {
     }
 
     #[test]
-    fn open_range_split_by_fixed_versions() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubelet",
-            vec![raw(Some("1.8.0"), Upper::Open)],
-            &[v("1.28.4"), v("1.27.8"), v("1.26.11")],
-            &mut w,
-        );
-        assert_eq!(
-            show(&got),
-            ["1.8.0..1.26.11", "1.27.0..1.27.8", "1.28.0..1.28.4"]
-        );
-        let open = normalise(
-            "kubelet",
-            vec![raw(Some("1.3.0"), Upper::Open)],
-            &[],
-            &mut w,
-        );
-        assert_eq!(show(&open), ["1.3.0.."]);
-        assert!(w.is_empty());
-    }
-
-    #[test]
-    fn fixed_only_lists() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubernetes",
-            vec![],
-            &[v("1.9.4"), v("1.7.14"), v("1.8.9"), v("1.15.0")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["0..1.7.14", "1.8.0..1.8.9", "1.9.0..1.9.4"]);
-        // 1.15.0 opens no range: [1.15.0, 1.15.0) would be empty, and the
-        // list does not say which earlier line it fixes. That is a shape of
-        // announcement, not a reading problem, so no warning.
-        assert_eq!(w, []);
-    }
-
-    #[test]
-    fn extra_fixed_versions_open_their_minor_line() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubelet",
-            vec![
-                raw(Some("1.22.0"), la("1.22.1")),
-                raw(Some("1.21.0"), la("1.21.4")),
-            ],
-            &[v("1.22.2"), v("1.21.5"), v("1.20.11"), v("1.25.0")],
-            &mut w,
-        );
-        // 1.20.11 is below every stated range: its line, and the older
-        // ones, are affected from 0 (never only from 1.20.0). 1.25.0 opens
-        // no range: it is a fix of its own (`new_line_fixes`). Neither is
-        // a problem worth a warning.
-        assert_eq!(
-            show(&got),
-            ["0..1.20.11", "1.21.0..1.21.5", "1.22.0..1.22.2"]
-        );
-        assert_eq!(w, []);
-        assert_eq!(
-            new_line_fixes(&got, &[v("1.22.2"), v("1.20.11"), v("1.25.0")]),
-            [v("1.25.0")]
-        );
-    }
-
-    #[test]
-    fn prerelease_fixes_and_starts() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubernetes-csi-proxy",
-            vec![raw(None, la("2.0.0-alpha.0")), raw(None, la("1.1.2"))],
-            &[v("2.0.0-alpha.1"), v("1.1.3")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["0..1.1.3", "2.0.0-0..2.0.0-alpha.1"]);
-        // A pre-release next to the release it precedes changes nothing.
-        let got = normalise(
-            "ingress-nginx",
-            vec![raw(None, fx("1.2.0"))],
-            &[v("1.2.0-beta.0"), v("1.2.0")],
-            &mut w,
-        );
-        assert_eq!(show(&got), ["0..1.2.0"]);
-        assert!(w.is_empty(), "{w:?}");
-    }
-
-    #[test]
     fn impossible_and_overlapping_ranges_warn() {
-        let mut w = Vec::new();
-        let got = normalise(
+        let (got, w) = normalised(
             "kubelet",
-            vec![
-                raw(Some("1.5.0"), fx("1.4.0")),
-                raw(Some("1.1.0"), fx("1.3.0")),
-                raw(Some("1.2.0"), la("1.3.5")),
-            ],
+            &["1.5.0..1.4.0", "1.1.0..1.3.0", "1.2.0..=1.3.5"],
             &[],
-            &mut w,
         );
         assert_eq!(show(&got), ["1.1.0..=1.3.5"]);
         assert_eq!(
@@ -581,12 +548,12 @@ mod tests {
             [
                 Warning::ImpossibleRange {
                     component: "kubelet".into(),
-                    range: raw(Some("1.5.0"), fx("1.4.0")),
+                    range: range("1.5.0..1.4.0"),
                 },
                 Warning::OverlappingRanges {
                     component: "kubelet".into(),
-                    first: raw(Some("1.1.0"), fx("1.3.0")),
-                    second: raw(Some("1.2.0"), la("1.3.5")),
+                    first: range("1.1.0..1.3.0"),
+                    second: range("1.2.0..=1.3.5"),
                 },
             ]
         );
@@ -602,13 +569,7 @@ mod tests {
 
     #[test]
     fn fixed_before_last_affected_warns() {
-        let mut w = Vec::new();
-        let got = normalise(
-            "kubelet",
-            vec![raw(Some("1.2.0"), la("1.2.5"))],
-            &[v("1.2.3")],
-            &mut w,
-        );
+        let (got, w) = normalised("kubelet", &["1.2.0..=1.2.5"], &["1.2.3"]);
         assert_eq!(show(&got), ["1.2.0..=1.2.5"]);
         assert_eq!(
             w,
