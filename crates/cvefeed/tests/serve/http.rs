@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::{
-    Server, ensure_objects, issue, publish_from_file, raw_get, sha256, write_empty_feed,
-    write_index_and_rss, write_status, write_store,
+    Server, issue, publish_from_file, raw_get, sha256, write_empty_feed, write_index_and_rss,
+    write_status, write_store,
 };
 use chrono::{TimeDelta, Utc};
 use cvefeed_model::manifest::Manifest;
@@ -16,9 +16,8 @@ use reqwest::StatusCode;
 
 const LABEL: &str = "official-cve-feed";
 
-/// A store published by the real pipeline, with stand-ins for the formats
-/// it may not render: the temporary directory (kept alive by the caller)
-/// and the published folder in it.
+/// A store published by the real pipeline: the temporary directory (kept
+/// alive by the caller) and the published folder in it.
 fn published_store() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
@@ -38,38 +37,6 @@ fn published_store() -> (tempfile::TempDir, PathBuf) {
         issue(103, "CVE-2031-1003", "Not labelled", &["bug"]),
     ]);
     publish_from_file(&out, &issues);
-    // Formats the pipeline may not render yet get hand-made stand-ins.
-    let osv = |id: &str| {
-        format!(
-            "{{\"schema_version\":\"1.6.0\",\"id\":\"{id}\",\"modified\":\"2031-03-04T05:06:07Z\"}}"
-        )
-    };
-    let (osv1, osv2) = (osv("CVE-2031-1001"), osv("CVE-2031-1002"));
-    let page = format!(
-        "<!doctype html><title>CVE feed</title>{}",
-        "<p>advisory</p>".repeat(100)
-    );
-    ensure_objects(
-        &out,
-        &[
-            ("index.html", page.as_bytes(), "text/html; charset=utf-8"),
-            (
-                "osv/CVE-2031-1001.json",
-                osv1.as_bytes(),
-                "application/json",
-            ),
-            (
-                "osv/CVE-2031-1002.json",
-                osv2.as_bytes(),
-                "application/json",
-            ),
-            (
-                "osv/all.zip",
-                b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
-                "application/zip",
-            ),
-        ],
-    );
     (dir, out)
 }
 

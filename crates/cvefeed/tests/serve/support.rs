@@ -275,19 +275,6 @@ pub fn publish_from_file(out: &Path, issues: &serde_json::Value) {
     assert!(status.success(), "cvefeed refresh failed");
 }
 
-/// Add the objects the manifest in `dir` does not list yet (as hand-made
-/// stand-ins for formats the pipeline may not render), keeping the rest.
-pub fn ensure_objects(dir: &Path, objects: &[(&str, &[u8], &str)]) {
-    let path = dir.join("manifest.json");
-    let mut manifest: Manifest = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for &(name, bytes, ct) in objects {
-        if !manifest.objects.contains_key(name) {
-            write_object(dir, &mut manifest, name, bytes, ct);
-        }
-    }
-    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
-}
-
 /// Write the object `name` under `dir` and list it in `manifest` with its
 /// content type `ct`.
 fn write_object(dir: &Path, manifest: &mut Manifest, name: &str, bytes: &[u8], ct: &str) {
