@@ -36,7 +36,7 @@ fn published_store() -> (tempfile::TempDir, PathBuf) {
         ),
         issue(103, "CVE-2031-1003", "Not labelled", &["bug"]),
     ]);
-    publish_from_file(&out, &issues);
+    publish_from_file(&out, &issues, &[]);
     (dir, out)
 }
 
@@ -513,27 +513,8 @@ async fn a_default_base_url_is_warned_about_unless_the_feed_was_published_under_
 async fn precompressed_siblings_are_served_as_published() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let issues = dir.path().join("issues.json");
-    std::fs::write(
-        &issues,
-        serde_json::to_vec(&serde_json::json!([issue(
-            7001,
-            "CVE-2031-7001",
-            "precompressed",
-            &["official-cve-feed"]
-        )]))
-        .unwrap(),
-    )
-    .unwrap();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cvefeed"))
-        .args(["refresh", "--precompress", "--from-file"])
-        .arg(&issues)
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let issues = serde_json::json!([issue(7001, "CVE-2031-7001", "precompressed", &[LABEL])]);
+    publish_from_file(&out, &issues, &["--precompress"]);
     let server = start_ready("precompressed", &out, &["--reload-interval", "100ms"]).await;
     for (coding, suffix) in [("gzip", "gz"), ("br", "br")] {
         let (status, head, body) = crate::support::raw(

@@ -259,8 +259,9 @@ pub fn issue(number: u64, cve: &str, summary: &str, labels: &[&str]) -> serde_js
     })
 }
 
-/// Publish `issues` into `out` with the real pipeline (`cvefeed refresh --from-file`).
-pub fn publish_from_file(out: &Path, issues: &serde_json::Value) {
+/// Publish `issues` into `out` with the real pipeline (`cvefeed refresh
+/// --from-file`), with the `extra` flags.
+pub fn publish_from_file(out: &Path, issues: &serde_json::Value, extra: &[&str]) {
     let file = out.with_extension("issues.json");
     std::fs::write(&file, serde_json::to_vec(issues).unwrap()).unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_cvefeed"))
@@ -269,6 +270,7 @@ pub fn publish_from_file(out: &Path, issues: &serde_json::Value) {
         .arg(&file)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .stdout(Stdio::null())
         .status()
         .unwrap();

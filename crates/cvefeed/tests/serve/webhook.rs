@@ -193,6 +193,7 @@ async fn a_labelled_issue_appears_after_one_debounced_refresh() {
     publish_from_file(
         &out,
         &serde_json::json!([issue(201, "CVE-2031-2001", "First advisory", &[LABEL])]),
+        &[],
     );
     let secret_file = dir.path().join("secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();

@@ -36,6 +36,7 @@ fn served(name: &str) -> (tempfile::TempDir, Server) {
             "Attack fixture",
             &["official-cve-feed"]
         )]),
+        &[],
     );
     let server = Server::start_env(
         name,
