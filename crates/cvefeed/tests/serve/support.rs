@@ -259,6 +259,18 @@ pub fn issue(number: u64, cve: &str, summary: &str, labels: &[&str]) -> serde_js
     })
 }
 
+/// The body of an `issues` webhook delivery: issue `number` of `repo`
+/// labelled `label`.
+pub fn labeled_event(number: u64, label: &str, repo: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "action": "labeled",
+        "issue": {"number": number, "labels": [{"name": label}]},
+        "label": {"name": label},
+        "repository": {"full_name": repo},
+    }))
+    .unwrap()
+}
+
 /// Publish `issues` into `out` with the real pipeline (`cvefeed refresh
 /// --from-file`), with the `extra` flags.
 pub fn publish_from_file(out: &Path, issues: &serde_json::Value, extra: &[&str]) {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Server, issue, publish_from_file};
+use crate::support::{Server, issue, labeled_event, publish_from_file};
 use cvefeed::serve::webhook::Secret;
 use reqwest::StatusCode;
 use wiremock::matchers::{method, path, query_param};
@@ -13,16 +13,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const LABEL: &str = "official-cve-feed";
 const SECRET: &str = "webhook-test-secret";
 const ISSUES_PATH: &str = "/repos/kubernetes/kubernetes/issues";
-
-fn labeled_event(number: u64, label: &str, repo: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "action": "labeled",
-        "issue": {"number": number, "labels": [{"name": label}]},
-        "label": {"name": label},
-        "repository": {"full_name": repo},
-    }))
-    .unwrap()
-}
 
 struct Delivery {
     event: &'static str,

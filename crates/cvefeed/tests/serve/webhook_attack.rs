@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Server, issue, publish_from_file};
+use crate::support::{Server, issue, labeled_event, publish_from_file};
 use cvefeed::serve::webhook::Secret;
 
 const SECRET: &str = "webhook-attack-secret";
@@ -130,13 +130,7 @@ async fn a_flood_of_stalled_bodies_stays_within_the_memory_budget() {
 #[tokio::test]
 async fn a_replayed_body_under_a_new_delivery_id_is_refused() {
     let (_dir, server) = served("hook-replay");
-    let body = serde_json::to_vec(&serde_json::json!({
-        "action": "labeled",
-        "issue": {"number": 301, "labels": [{"name": "official-cve-feed"}]},
-        "label": {"name": "official-cve-feed"},
-        "repository": {"full_name": "kubernetes/kubernetes"},
-    }))
-    .unwrap();
+    let body = labeled_event(301, "official-cve-feed", "kubernetes/kubernetes");
     let signature = Secret::new(SECRET).unwrap().sign(&body);
     let send = |id: &'static str| {
         let body = body.clone();
