@@ -236,11 +236,6 @@ impl Delivery {
 }
 
 impl Hooks {
-    /// Whether nothing is configured.
-    pub fn is_empty(&self) -> bool {
-        self.build.is_empty() && self.alert.is_none()
-    }
-
     fn client(&self) -> Result<reqwest::Client, HookError> {
         // A redirect target may receive the secret as well; hooks answer directly.
         http::builder(self.retry.timeout, Redirects::Never)
