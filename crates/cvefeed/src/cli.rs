@@ -239,7 +239,7 @@ pub struct SourceArgs {
     pub github_token: Option<String>,
 
     /// Timeout of one GitHub request, e.g. 30s.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration, help_heading = GITHUB)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, help_heading = GITHUB)]
     pub github_timeout: Duration,
 
     /// Retries of a GitHub request after a transport error or 5xx.
@@ -344,7 +344,7 @@ pub struct RecordArgs {
     pub no_cve_records: bool,
 
     /// Timeout of one CVE Services API request.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub cve_record_timeout: Duration,
 
     /// Retries of a CVE record request after a transport error or 5xx.
@@ -473,7 +473,7 @@ pub struct PipelineArgs {
 
     /// Lifetime of the bucket publish lease; renewed while a publish runs,
     /// it bounds how long a crashed refresher blocks others.
-    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration, help_heading = STORE)]
+    #[arg(long, default_value = "5m", value_parser = parse_timeout, help_heading = STORE)]
     pub lock_ttl: Duration,
 
     /// Also write official-cve-feed.json and cve-feed-hash, the layout the
@@ -523,7 +523,7 @@ pub struct PipelineArgs {
     pub hook_backoff: Duration,
 
     /// Timeout of one hook POST.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, help_heading = HOOKS)]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout, help_heading = HOOKS)]
     pub hook_timeout: Duration,
 
     /// Publish even if published items would disappear.
@@ -885,7 +885,7 @@ pub struct CheckArgs {
     pub offline: bool,
 
     /// Timeout of the feed download, e.g. 30s.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub feed_timeout: Duration,
 
     /// The largest feed read, in MiB (from a URL, a file or a directory).
@@ -974,7 +974,7 @@ pub struct VerifyArgs {
     pub retry_delay: Duration,
 
     /// Timeout of one HTTP request.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
 }
 
@@ -1082,7 +1082,7 @@ pub struct ServeArgs {
     pub cache_max_age: Duration,
 
     /// Longest time one request may take (answered 408 after).
-    #[arg(long, default_value = "30s", value_parser = parse_duration, help_heading = SERVING)]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, help_heading = SERVING)]
     pub request_timeout: Duration,
 
     /// On SIGTERM, longest wait for in-flight requests.
@@ -1100,6 +1100,17 @@ fn parse_duration(s: &str) -> Result<Duration, humantime::DurationError> {
         return Ok(Duration::ZERO);
     }
     humantime::parse_duration(s)
+}
+
+/// A timeout or a lease lifetime: a duration longer than zero (zero would
+/// fail every request, or every webhook delivery, at once, or let a lease
+/// expire as it is taken).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl ServeArgs {
@@ -1164,5 +1175,37 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => tracing::info!("Ctrl-C received"),
         _ = term => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_or_lease_of_zero_is_refused() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["cvefeed"].iter().chain(args));
+        let verify = ["verify", "--key", "k.pub", "./public"];
+        let cases: [(&[&str], &str); 7] = [
+            (&["serve"], "--request-timeout"),
+            (&["serve"], "--github-timeout"),
+            (&["serve"], "--cve-record-timeout"),
+            (&["serve"], "--hook-timeout"),
+            (&["refresh"], "--lock-ttl"),
+            (&["check"], "--feed-timeout"),
+            (&verify, "--timeout"),
+        ];
+        for (command, flag) in cases {
+            for zero in ["0", "0s", "0ms"] {
+                let e = parse(&[command, &[flag, zero]].concat()).unwrap_err();
+                assert_eq!(
+                    e.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{flag} {zero}: {e}"
+                );
+                assert!(e.to_string().contains("must be longer than zero"), "{e}");
+            }
+            assert!(parse(&[command, &[flag, "1s"]].concat()).is_ok(), "{flag}");
+        }
     }
 }

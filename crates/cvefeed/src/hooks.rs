@@ -76,13 +76,14 @@ pub enum HookError {
     /// The URL is not one a hook can be POSTed to.
     #[error("invalid hook URL: a hook URL must be http:// or https:// with a host")]
     NotHttp,
-    /// The hook URL file cannot be read.
+    /// The hook URL file cannot be read, or is larger than
+    /// [`MAX_URL_FILE`].
     #[error("cannot read hook URLs from {path}")]
     File {
         /// The file.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        source: crate::fsread::CappedError,
     },
     /// The HTTP client cannot be built.
     #[error("cannot set up the HTTP client for hooks")]
@@ -100,13 +101,17 @@ enum DeliveryError {
     Transport(#[source] reqwest::Error),
 }
 
-/// Read hook URLs from a file: one per line; blank lines and `#` comments
-/// are skipped.
+/// The largest hook URL file read: a few lines of URLs.
+pub const MAX_URL_FILE: u64 = 64 * 1024;
+
+/// Read hook URLs from a file of at most [`MAX_URL_FILE`] bytes: one per
+/// line; blank lines and `#` comments are skipped.
 pub fn read_url_file(path: &std::path::Path) -> Result<Vec<SecretUrl>, HookError> {
-    let text = std::fs::read_to_string(path).map_err(|source| HookError::File {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text =
+        crate::fsread::read_capped_text(path, MAX_URL_FILE).map_err(|source| HookError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -231,11 +236,6 @@ impl Delivery {
 }
 
 impl Hooks {
-    /// Whether nothing is configured.
-    pub fn is_empty(&self) -> bool {
-        self.build.is_empty() && self.alert.is_none()
-    }
-
     fn client(&self) -> Result<reqwest::Client, HookError> {
         // A redirect target may receive the secret as well; hooks answer directly.
         http::builder(self.retry.timeout, Redirects::Never)
@@ -400,6 +400,15 @@ mod tests {
         assert_eq!(
             urls.iter().map(|u| u.expose()).collect::<Vec<_>>(),
             ["https://a.example/x", "https://b.example/y"]
+        );
+        let line = "https://a.example/s3cr3t\n";
+        std::fs::write(&path, line.repeat(MAX_URL_FILE as usize / line.len() + 1)).unwrap();
+        assert_eq!(
+            Chain(&read_url_file(&path).unwrap_err()).to_string(),
+            format!(
+                "cannot read hook URLs from {}: larger than {MAX_URL_FILE} bytes",
+                path.display()
+            )
         );
     }
 

@@ -474,6 +474,103 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    /// Serve `options` over an empty directory, with no scheduled work: the
+    /// app, its address, and the sender that stops it.
+    async fn serving(
+        dir: &std::path::Path,
+        options: ServeOptions,
+    ) -> (
+        Arc<App>,
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+    ) {
+        let store = crate::store::open_with(dir.to_str().unwrap(), &Default::default()).unwrap();
+        let refresh = RefreshConfig {
+            source: publish::Source::File(dir.join("issues.json")),
+            repos: vec!["a/b".parse().unwrap()],
+            label: "l".into(),
+            site: SiteConfig::default(),
+            allow_shrink: false,
+            shrink_tolerance: 0,
+            lock_wait: Duration::from_secs(1),
+            compat_k8s_bucket: false,
+            precompress: false,
+            hooks: Default::default(),
+            records: crate::cverecords::RecordSource::Off,
+            record_max_lag: Duration::ZERO,
+            trust: Default::default(),
+        };
+        let options = ServeOptions {
+            refresh_interval: Duration::ZERO,
+            reload_interval: Duration::ZERO,
+            ..options
+        };
+        let app = Arc::new(App::new(Arc::from(store), refresh, options));
+        let listener = bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(run(app.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        (app, addr, stop)
+    }
+
+    /// Write `request` on a new connection and read until the server
+    /// closes it: what it answered, or `None` if it kept the connection
+    /// open for 10 s.
+    async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> Option<String> {
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        conn.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut out))
+            .await
+            .ok()?
+            .ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_request_head_and_the_whole_request_are_bounded_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = Secret::new("s3cret").unwrap();
+        let (app, addr, _stop) = serving(
+            dir.path(),
+            ServeOptions {
+                header_read_timeout: Duration::from_millis(300),
+                request_timeout: Duration::from_millis(300),
+                webhook_secret: Some(secret.clone()),
+                ..ServeOptions::default()
+            },
+        )
+        .await;
+        // A head over max_header_bytes (16 KiB) is refused.
+        let big = format!(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+            "a".repeat(20 * 1024)
+        );
+        let answer = exchange(addr, big.as_bytes()).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 431 "), "{answer:?}");
+        // A head that does not arrive within header_read_timeout: closed.
+        let answer = exchange(addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
+        assert_eq!(answer.as_deref(), Some(""));
+        // A webhook body that stalls past request_timeout: 408, counted.
+        let stalled = format!(
+            "POST /hooks/github HTTP/1.1\r\nHost: x\r\nX-Hub-Signature-256: {}\r\n\
+             Content-Length: 10\r\n\r\n{{}}",
+            secret.sign(b"{}")
+        );
+        let answer = exchange(addr, stalled.as_bytes()).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");
+        let metrics = app.metrics.encode(None, app.started, Utc::now());
+        assert!(
+            metrics
+                .contains("cvefeed_http_requests_total{route=\"/hooks/github\",status=\"408\"} 1"),
+            "{metrics}"
+        );
+    }
 
     #[test]
     fn a_bind_error_names_the_address_and_leaves_the_cause_to_the_chain() {

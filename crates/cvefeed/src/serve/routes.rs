@@ -30,7 +30,8 @@ use futures::StreamExt;
 /// Largest webhook body accepted (GitHub's `issues` payloads are far smaller).
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
 
-/// The router of `serve`.
+/// The router of `serve`. The timeout lies inside the request tracking
+/// (metric and log line), so that a request answered 408 is counted too.
 pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
@@ -38,11 +39,11 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
         .route("/metrics", get(metrics_route))
         .route("/hooks/github", post(hook))
         .fallback(object)
-        .layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(app.clone(), track))
         .with_state(app)
 }
 

@@ -19,6 +19,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::github::RepoName;
 
+/// The largest `--webhook-secret-file` read: a secret is a few dozen bytes.
+pub const MAX_SECRET_FILE: u64 = 16 * 1024;
+
 /// The shared secret configured on the GitHub webhook. Never logged.
 #[derive(Clone)]
 pub struct Secret(Vec<u8>);
@@ -37,11 +40,14 @@ impl Secret {
         (!t.is_empty()).then(|| Secret(t.as_bytes().to_vec()))
     }
 
-    /// The secret held in the file `path` (`--webhook-secret-file`).
+    /// The secret held in the file `path` (`--webhook-secret-file`), at
+    /// most [`MAX_SECRET_FILE`] bytes.
     pub fn read(path: &Path) -> Result<Secret, SecretError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SecretError::Read {
-            path: path.display().to_string(),
-            source,
+        let text = crate::fsread::read_capped_text(path, MAX_SECRET_FILE).map_err(|source| {
+            SecretError::Read {
+                path: path.display().to_string(),
+                source,
+            }
         })?;
         Secret::new(&text).ok_or_else(|| SecretError::Empty {
             path: path.display().to_string(),
@@ -104,13 +110,13 @@ impl Verifier {
 /// Why the webhook secret file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    /// It cannot be read.
+    /// It cannot be read, or is larger than [`MAX_SECRET_FILE`].
     #[error("cannot read --webhook-secret-file {path}")]
     Read {
         /// The file.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        source: crate::fsread::CappedError,
     },
     /// It holds only white space.
     #[error(
@@ -418,6 +424,33 @@ mod tests {
         assert!(!s.verify("sha256=zz", body));
         assert!(!Secret::new("other").unwrap().verify(&sig, body));
         assert!(Secret::new(" \n").is_none());
+    }
+
+    #[test]
+    fn the_secret_file_is_trimmed_bounded_and_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        let body = b"{}";
+        assert!(
+            Secret::read(&path)
+                .unwrap()
+                .verify(&Secret::new("s3cret").unwrap().sign(body), body)
+        );
+        std::fs::write(&path, " \n").unwrap();
+        assert!(matches!(
+            Secret::read(&path),
+            Err(SecretError::Empty { .. })
+        ));
+        let big = "s3cret".repeat(MAX_SECRET_FILE as usize);
+        std::fs::write(&path, &big).unwrap();
+        assert_eq!(
+            crate::error::Chain(&Secret::read(&path).unwrap_err()).to_string(),
+            format!(
+                "cannot read --webhook-secret-file {}: larger than {MAX_SECRET_FILE} bytes",
+                path.display()
+            )
+        );
     }
 
     #[test]
