@@ -382,7 +382,7 @@ fn read_affected(
                         component: if product.is_empty() {
                             component
                         } else {
-                            product.into()
+                            crate::clip(product)
                         },
                         raw: read.raw,
                     });

@@ -278,6 +278,18 @@ fn warnings_of_the_shapes() {
             raw: "version \"v1.14\", lessThan \"prior to 0.4.3\"".into()
         }]
     );
+    // A product is quoted, never copied whole.
+    let long = format!("Kubernetes {}", "x".repeat(10_000));
+    let r =
+        read(json!([{"product": long, "versions": [{"status": "affected", "version": "n/a"}]}]));
+    assert_eq!(
+        r.warnings,
+        [Warning::RecordNoVersions {
+            component: crate::clip(&long),
+            raw: "version \"n/a\"".into()
+        }]
+    );
+    assert_eq!(crate::clip(&long).chars().count(), crate::QUOTED_CHARS);
 }
 
 /// Version parts at `u64::MAX`: the minor line numbered so has no next
