@@ -365,7 +365,7 @@ fn read_affected(
                 .component
                 .map(|c| c.name.to_string())
                 .or_else(|| product_component.clone())
-                .or_else(|| unknown_product.then(|| product.chars().take(100).collect()))
+                .or_else(|| unknown_product.then(|| components::unknown_name(product)))
                 .unwrap_or_else(|| fallback.clone());
             let explicit = read.component.is_some()
                 || product_component.is_some()
