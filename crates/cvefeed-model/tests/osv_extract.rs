@@ -4,7 +4,7 @@
 
 use cvefeed_model::advisory::vuln::{
     self, Affected, CvssError, Provenance, Rating, Severity, Source, Upper, VersionRange, VulnData,
-    Warning,
+    Warning, components,
 };
 use cvefeed_model::advisory::{self, Issue, IssueState, StateReason, Status};
 use semver::Version;
@@ -539,13 +539,51 @@ fn warnings_quote_the_issue_text_clipped() {
     let got = vuln::extract(&format!(
         "#### Affected Versions\n\n- {name} v1.2.0 - v1.2.3\n"
     ));
-    assert_eq!(got.affected[0].component, name);
+    assert_eq!(got.affected[0].component, components::unknown_name(&name));
     assert_eq!(
         got.warnings,
         [Warning::UnknownComponent {
             name: clipped(&name)
         }]
     );
+}
+
+/// An unknown component's name is kept to its first
+/// [`components::MAX_UNKNOWN_NAME_CHARS`] characters, in the block and in
+/// the Markdown: it is published, and every warning about the component
+/// repeats it, so a long name given once must not be copied per warning.
+#[test]
+fn unknown_component_names_are_bounded() {
+    let name = "n".repeat(10_000);
+    let kept = "n".repeat(components::MAX_UNKNOWN_NAME_CHARS);
+    let events = vec!["[]"; 100].join(",");
+    let block = vuln::extract(&format!(
+        "```json osv\n{{\"affected\":[{{\"package\":{{\"name\":\"{name}\"}},\"ranges\":[\
+         {{\"type\":\"SEMVER\",\"events\":[{events},{{\"introduced\":\"1.2.0\"}}]}}]}}]}}\n```\n"
+    ));
+    assert_eq!(block.affected[0].component, kept);
+    let malformed: Vec<&Warning> = block
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, Warning::OsvMalformedEvent { .. }))
+        .collect();
+    assert_eq!(malformed.len(), 100);
+    assert!(
+        malformed
+            .iter()
+            .all(|w| matches!(w, Warning::OsvMalformedEvent { component } if *component == kept))
+    );
+    // Bare range lines take the component of the fix lines.
+    let mut body = format!("#### Fixed Versions\n\n- {name} v1.0.50\n\n#### Affected Versions\n\n");
+    for i in 0..20 {
+        body.push_str(&format!("- v1.0.{i} - v1.0.{}\n", i + 5));
+    }
+    let markdown = vuln::extract(&body);
+    assert_eq!(markdown.affected[0].component, kept);
+    assert!(!markdown.warnings.is_empty());
+    for w in &markdown.warnings {
+        assert!(w.to_string().len() < 300, "{w}");
+    }
 }
 
 /// The ranges of a fixture's body as `component from..to` strings, and its

@@ -33,6 +33,14 @@ pub use merge::merge;
 /// The largest record read, in bytes. Real records are a few KiB.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
+/// The most entries a record's lists may hold: its `affected` versions
+/// (of every product together), its `metrics`, and its `problemTypes`
+/// descriptions (together). Real records have fewer than 20. The audit
+/// compares every bound of one side with every range of the other, so
+/// this bounds its time, and the warnings and findings of one record,
+/// which [`MAX_RECORD_BYTES`] alone leaves in the tens of thousands.
+pub const MAX_RECORD_ENTRIES: usize = 1000;
+
 /// `cveMetadata.state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -127,6 +135,15 @@ pub enum RecordError {
         expected: CveId,
         /// `cveMetadata.cveId` as found (empty when absent).
         found: String,
+    },
+    /// A list with more than [`MAX_RECORD_ENTRIES`] entries.
+    #[error("the CVE record has {count} {list}, more than the limit of {MAX_RECORD_ENTRIES}")]
+    TooManyEntries {
+        /// Which list: `affected versions`, `metrics` or `problem type
+        /// descriptions`.
+        list: &'static str,
+        /// How many entries it has.
+        count: usize,
     },
     /// A state other than PUBLISHED and REJECTED.
     #[error("the CVE record's state {0:?} is neither PUBLISHED nor REJECTED")]
@@ -228,6 +245,7 @@ pub fn parse(
         updated: meta["dateUpdated"].as_str().and_then(date),
     };
     let cna = &doc["containers"]["cna"];
+    check_counts(cna)?;
     let mut warnings = Vec::new();
     let (affected, named_components, fixed_versions) =
         read_affected(cna, issue_components, &mut warnings);
@@ -248,6 +266,29 @@ pub fn parse(
 /// An array value, or an empty slice.
 fn list(v: &Value) -> &[Value] {
     v.as_array().map_or(&[], Vec::as_slice)
+}
+
+/// Refuse a record with a list longer than [`MAX_RECORD_ENTRIES`].
+fn check_counts(cna: &Value) -> Result<(), RecordError> {
+    let nested = |outer: &str, inner: &str| -> usize {
+        list(&cna[outer])
+            .iter()
+            .map(|e| list(&e[inner]).len())
+            .sum()
+    };
+    for (what, count) in [
+        ("affected versions", nested("affected", "versions")),
+        ("metrics", list(&cna["metrics"]).len()),
+        (
+            "problem type descriptions",
+            nested("problemTypes", "descriptions"),
+        ),
+    ] {
+        if count > MAX_RECORD_ENTRIES {
+            return Err(RecordError::TooManyEntries { list: what, count });
+        }
+    }
+    Ok(())
 }
 
 /// A record date: RFC 3339, or without a zone (then UTC), as older
@@ -324,7 +365,7 @@ fn read_affected(
                 .component
                 .map(|c| c.name.to_string())
                 .or_else(|| product_component.clone())
-                .or_else(|| unknown_product.then(|| product.chars().take(100).collect()))
+                .or_else(|| unknown_product.then(|| components::unknown_name(product)))
                 .unwrap_or_else(|| fallback.clone());
             let explicit = read.component.is_some()
                 || product_component.is_some()
@@ -341,7 +382,7 @@ fn read_affected(
                         component: if product.is_empty() {
                             component
                         } else {
-                            product.into()
+                            crate::clip(product)
                         },
                         raw: read.raw,
                     });

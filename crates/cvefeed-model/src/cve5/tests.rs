@@ -141,6 +141,57 @@ fn rejected_records_and_wrong_ids() {
     );
 }
 
+/// A record with a list longer than [`MAX_RECORD_ENTRIES`] is refused, with
+/// the list named; one at the limit is read.
+#[test]
+fn records_with_too_many_entries_are_refused() {
+    let versions = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"status": "affected", "version": format!("1.{i}.0"), "lessThan": format!("1.{i}.5")}))
+            .collect()
+    };
+    let at_limit = read(kubernetes(versions(MAX_RECORD_ENTRIES)));
+    assert_eq!(at_limit.fixed_versions.len(), MAX_RECORD_ENTRIES);
+    // The versions of every product count together.
+    let two_products = json!([
+        {"product": "Kubernetes", "versions": versions(MAX_RECORD_ENTRIES / 2)},
+        {"product": "kubelet", "versions": versions(MAX_RECORD_ENTRIES / 2 + 1)}
+    ]);
+    assert_eq!(
+        parse(&doc(two_products, "t"), &id(), &[])
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "the CVE record has {} affected versions, more than the limit of {MAX_RECORD_ENTRIES}",
+            MAX_RECORD_ENTRIES + 1
+        )
+    );
+    let with = |key: &str, value: Value| {
+        let mut record: Value = serde_json::from_slice(&doc(json!([]), "t")).unwrap();
+        record["containers"]["cna"][key] = value;
+        parse(&serde_json::to_vec(&record).unwrap(), &id(), &[])
+    };
+    let metric =
+        json!({"cvssV3_1": {"vectorString": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}});
+    assert!(with("metrics", json!(vec![metric.clone(); MAX_RECORD_ENTRIES])).is_ok());
+    assert!(matches!(
+        with("metrics", json!(vec![metric; MAX_RECORD_ENTRIES + 1])),
+        Err(RecordError::TooManyEntries { list: "metrics", count }) if count == MAX_RECORD_ENTRIES + 1
+    ));
+    let cwe = json!({"cweId": "CWE-20"});
+    let problems = json!([
+        {"descriptions": vec![cwe.clone(); MAX_RECORD_ENTRIES]},
+        {"descriptions": [cwe]}
+    ]);
+    assert!(matches!(
+        with("problemTypes", problems),
+        Err(RecordError::TooManyEntries {
+            list: "problem type descriptions",
+            ..
+        })
+    ));
+}
+
 /// One record of a shape of `affected` that the real records take, from
 /// `testdata/affected_shapes.json`.
 #[derive(serde::Deserialize)]
@@ -227,6 +278,18 @@ fn warnings_of_the_shapes() {
             raw: "version \"v1.14\", lessThan \"prior to 0.4.3\"".into()
         }]
     );
+    // A product is quoted, never copied whole.
+    let long = format!("Kubernetes {}", "x".repeat(10_000));
+    let r =
+        read(json!([{"product": long, "versions": [{"status": "affected", "version": "n/a"}]}]));
+    assert_eq!(
+        r.warnings,
+        [Warning::RecordNoVersions {
+            component: crate::clip(&long),
+            raw: "version \"n/a\"".into()
+        }]
+    );
+    assert_eq!(crate::clip(&long).chars().count(), crate::QUOTED_CHARS);
 }
 
 /// Version parts at `u64::MAX`: the minor line numbered so has no next

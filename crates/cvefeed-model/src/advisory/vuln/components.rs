@@ -264,6 +264,17 @@ pub fn input_names() -> impl Iterator<Item = &'static str> {
         .flat_map(|c| c.spellings().chain(c.input_aliases.iter().copied()))
 }
 
+/// The most characters kept of a component name the table does not know,
+/// as an issue or a CVE record writes it: the name is published, and every
+/// warning about the component repeats it.
+pub const MAX_UNKNOWN_NAME_CHARS: usize = 100;
+
+/// A component name the table does not know, as read from `text`: its
+/// first [`MAX_UNKNOWN_NAME_CHARS`] characters.
+pub fn unknown_name(text: &str) -> String {
+    text.chars().take(MAX_UNKNOWN_NAME_CHARS).collect()
+}
+
 /// The component a name, alias or module path from an announcement stands
 /// for (case-insensitive). Input-only aliases are not accepted: what the
 /// parser reads does not depend on them.

@@ -382,7 +382,7 @@ fn named_in(prefix: &str, unknown: &mut Vec<String>) -> Mention {
         .map(str::to_string)
         .collect();
     if !strangers.is_empty() {
-        let name = strangers.join("-");
+        let name = components::unknown_name(&strangers.join("-"));
         if !unknown.contains(&name) {
             unknown.push(name.clone());
         }

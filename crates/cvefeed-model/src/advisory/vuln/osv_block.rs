@@ -109,7 +109,8 @@ pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
                 name: crate::clip(name),
             });
         }
-        let component = known.map_or(name.to_string(), |c| c.name.to_string());
+        let component =
+            known.map_or_else(|| components::unknown_name(name), |c| c.name.to_string());
         let mut raw = Vec::new();
         for range in entry["ranges"].as_array().into_iter().flatten() {
             let kind = range["type"].as_str().unwrap_or("");

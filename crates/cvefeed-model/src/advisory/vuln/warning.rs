@@ -168,7 +168,7 @@ pub enum Warning {
     /// The record gives no version at all (`n/a`).
     #[error("CVE record: {component} is given without versions ({raw:?}); no range read")]
     RecordNoVersions {
-        /// The product as the record names it.
+        /// The product as the record names it (its first 64 characters).
         component: String,
         /// The raw version text.
         raw: String,
