@@ -462,6 +462,11 @@ fn golden_dir() -> PathBuf {
 fn golden_files_match_byte_for_byte() {
     let feed = fixture();
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
+    // Rewriting the golden files compares nothing: CI must never do it.
+    assert!(
+        !(update && std::env::var_os("CI").is_some_and(|v| v == "true")),
+        "UPDATE_GOLDEN=1 rewrites the golden files instead of comparing them; unset it under CI=true"
+    );
     for artifact in [rss_of(&feed), atom_of(&feed), html_of(&feed)] {
         let path = golden_dir().join(&artifact.name);
         if update {
