@@ -35,6 +35,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Chain;
+use crate::fsread::{self, CappedError};
 use crate::http::{self, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 use crate::store::Store;
@@ -350,12 +351,20 @@ fn record_paths(dir: &Path, id: &CveId) -> [PathBuf; 2] {
     ]
 }
 
+/// The records of `ids` under `dir`, read on the blocking pool.
 async fn read_dir(dir: &Path, ids: &[CveId]) -> Records {
+    let (dir, ids) = (dir.to_path_buf(), ids.to_vec());
+    tokio::task::spawn_blocking(move || read_dir_blocking(&dir, &ids))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+fn read_dir_blocking(dir: &Path, ids: &[CveId]) -> Records {
     let mut records = Records::default();
     for id in ids {
         let mut fetched = Fetched::Missing;
         for path in record_paths(dir, id) {
-            match read_file(&path).await {
+            match read_file(&path) {
                 Ok(Some(bytes)) => {
                     fetched = Fetched::Found(bytes);
                     break;
@@ -374,23 +383,21 @@ async fn read_dir(dir: &Path, ids: &[CveId]) -> Records {
     records
 }
 
-/// A record file, or `None` when there is none.
-async fn read_file(path: &Path) -> Result<Option<Vec<u8>>, FetchError> {
-    let file_error = |source| FetchError::File {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = match tokio::fs::metadata(path).await {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(file_error(e)),
-    };
-    if meta.len() > MAX_RECORD_BYTES as u64 {
-        return Err(FetchError::FileTooLarge {
+/// A record file, or `None` when there is none; never more than
+/// [`MAX_RECORD_BYTES`] of it ([`fsread::read_capped`]), whatever the file
+/// is (a FIFO or a device has no size to check first).
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>, FetchError> {
+    match fsread::read_capped(path, MAX_RECORD_BYTES as u64) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(CappedError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(CappedError::Io(source)) => Err(FetchError::File {
             path: path.to_path_buf(),
-        });
+            source,
+        }),
+        Err(CappedError::TooLarge { .. }) => Err(FetchError::FileTooLarge {
+            path: path.to_path_buf(),
+        }),
     }
-    tokio::fs::read(path).await.map(Some).map_err(file_error)
 }
 
 /// What one API exchange came to.
@@ -693,6 +700,44 @@ mod tests {
             ok.unwrap().url(&"CVE-2031-1001".parse().unwrap()),
             "https://cveawg.mitre.org/api/cve/CVE-2031-1001"
         );
+    }
+
+    #[tokio::test]
+    async fn a_record_file_that_is_no_regular_file_is_read_no_further_than_the_limit() {
+        // A FIFO has no size to check first: only a bounded read stops it.
+        let dir = tempfile::tempdir().unwrap();
+        let id: CveId = "CVE-2031-1001".parse().unwrap();
+        let path = dir.path().join("CVE-2031-1001.json");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let writer = std::thread::spawn({
+            let path = path.clone();
+            move || {
+                use std::io::Write;
+                let mut fifo = std::fs::OpenOptions::new().write(true).open(path)?;
+                // Far more than the pipe buffers past the limit.
+                fifo.write_all(&vec![b' '; 2 * MAX_RECORD_BYTES])
+            }
+        });
+        let records = read_dir(dir.path(), std::slice::from_ref(&id)).await;
+        let fetched = records.by_id.get(&id);
+        assert!(
+            matches!(fetched, Some(Fetched::Unavailable)),
+            "{:?}",
+            fetched.map(|f| match f {
+                Fetched::Found(bytes) => format!("Found({} bytes)", bytes.len()),
+                other => format!("{other:?}"),
+            })
+        );
+        assert_eq!(records.failures, [id]);
+        // The reader stopped early: the writer finds the pipe closed.
+        assert!(writer.join().unwrap().is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Reading a local file that may be larger than anything reasonable (a
-//! feed, an ignore file, a key file): never more than a limit of it, and a
-//! file past the limit is refused rather than cut. Each caller names the
-//! file and the limit in its own error.
+//! feed, an ignore file, a key file, an object of a local store): never
+//! more than a limit of it, and a file past the limit is refused rather
+//! than cut. Each caller names the file and the limit in its own error.
 
 use std::io::Read;
 use std::path::Path;
@@ -21,12 +21,18 @@ pub enum CappedError {
     },
 }
 
-/// The bytes of the file at `path`, if it holds at most `limit` bytes.
+/// The bytes of the file at `path`, if it holds at most `limit` bytes. A
+/// regular file over the limit is refused on its size, unread; any other
+/// (a FIFO, a device, a file that grows) is read no further than one byte
+/// past the limit.
 pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, CappedError> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(CappedError::TooLarge { limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(CappedError::TooLarge { limit });
     }

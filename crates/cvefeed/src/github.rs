@@ -158,7 +158,8 @@ pub struct ClientConfig {
     pub retries: u32,
     /// First backoff delay; doubles with each retry.
     pub backoff: Duration,
-    /// Longest total wait for a rate limit to reset before giving up.
+    /// Longest total wait for rate limits to reset over a run (every page
+    /// of every repository) before giving up.
     pub max_rate_limit_wait: Duration,
     /// Most rate-limit waits for one page before giving up.
     pub max_rate_limit_retries: u32,
@@ -230,6 +231,10 @@ pub struct FetchStats {
     /// [`ClientConfig::max_total_bytes`] over a run).
     #[serde(skip)]
     pub bytes: u64,
+    /// Time spent waiting for rate limits (bounded by
+    /// [`ClientConfig::max_rate_limit_wait`] over a run).
+    #[serde(skip)]
+    pub rate_limit_waited: Duration,
 }
 
 impl FetchStats {
@@ -463,8 +468,10 @@ impl Client {
     /// List every issue of `repo` carrying `label`, following `Link` to the
     /// end, answering 304s from `cache`. The pages used are taken out of
     /// `cache` (not copied), so that a large listing is held once. What it
-    /// costs is added to `stats`, whose byte count (the run's, across
-    /// repositories) is bounded by [`ClientConfig::max_total_bytes`].
+    /// costs is added to `stats`, whose byte count and rate-limit waits
+    /// (the run's, across repositories) are bounded by
+    /// [`ClientConfig::max_total_bytes`] and
+    /// [`ClientConfig::max_rate_limit_wait`].
     /// Fails as a whole: a partial list is never returned.
     pub async fn list_issues(
         &self,
@@ -541,8 +548,9 @@ impl Client {
 
     /// One page, and whether it is fresh (`false`: 304, from `cached`).
     /// Transport errors, unreadable bodies and 5xx are retried; rate limits
-    /// are waited out within `max_rate_limit_wait` and
-    /// `max_rate_limit_retries` ([`retry`]).
+    /// are waited out within what is left of `max_rate_limit_wait` for the
+    /// run (`stats`), and at most `max_rate_limit_retries` times for the
+    /// page ([`retry`]).
     async fn fetch_page(
         &self,
         url: &str,
@@ -552,7 +560,10 @@ impl Client {
         let policy = retry::Policy {
             retries: self.config.retries,
             backoff: self.config.backoff,
-            max_wait: self.config.max_rate_limit_wait,
+            max_wait: self
+                .config
+                .max_rate_limit_wait
+                .saturating_sub(stats.rate_limit_waited),
             max_waits: self.config.max_rate_limit_retries,
         };
         let etag = cached.as_ref().map(|c| c.etag.clone());
@@ -564,6 +575,7 @@ impl Client {
                 .attempt_page(url, attempt, etag.as_deref(), &mut cached, stats)
                 .await;
             if let ControlFlow::Break(result) = retrier.settle(result).await {
+                stats.rate_limit_waited += retrier.waited();
                 return result;
             }
         }
@@ -897,6 +909,56 @@ mod tests {
             client.sanitize("a bad password pa55word, sent as Basic YTpwYTU1d29yZA=="),
             "a bad password ***, sent as Basic ***"
         );
+    }
+
+    #[tokio::test]
+    async fn the_rate_limit_budget_spans_the_pages_of_a_run() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let limited = ResponseTemplate::new(429).insert_header("retry-after", "1");
+        let next = format!("<{}/page2>; rel=\"next\"", server.uri());
+        let pages = [
+            (
+                "/repos/o/r/issues",
+                ResponseTemplate::new(200).insert_header("link", next),
+            ),
+            ("/page2", ResponseTemplate::new(200)),
+        ];
+        // Each page: one 429 asking for a second, then the page.
+        for (page, ok) in pages {
+            Mock::given(method("GET"))
+                .and(path(page))
+                .respond_with(limited.clone())
+                .up_to_n_times(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(page))
+                .respond_with(ok.set_body_string("[]"))
+                .mount(&server)
+                .await;
+        }
+        let mut config = ClientConfig::new(server.uri().parse().unwrap(), None);
+        config.max_rate_limit_wait = Duration::from_secs(1);
+        let client = Client::new(config).unwrap();
+        let mut stats = FetchStats::default();
+        let listed = client
+            .list_issues(
+                &"o/r".parse().unwrap(),
+                "l",
+                &mut PageCache::default(),
+                &mut stats,
+            )
+            .await;
+        // The first page's wait used up the run's second: the second page
+        // may not wait again.
+        assert!(
+            matches!(listed, Err(GithubError::RateLimited { max_secs: 1, .. })),
+            "{listed:?}"
+        );
+        assert_eq!(stats.requests, 3);
+        assert_eq!(stats.rate_limit_waited, Duration::from_secs(1));
     }
 
     #[test]

@@ -104,10 +104,9 @@ pub fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
         return (url, None);
     }
     let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
     };
     let auth = BasicAuth {
         user: decode(url.username()),
@@ -207,6 +206,14 @@ mod tests {
         assert_eq!((auth.user(), auth.password()), ("us@er", Some("S3c/ret")));
         let (url, auth) = take_userinfo("https://host/x".parse().unwrap());
         assert_eq!((url.as_str(), auth.is_none()), ("https://host/x", true));
+    }
+
+    #[test]
+    fn a_plus_in_userinfo_is_a_plus_as_the_http_client_sends_it() {
+        // Percent-decoding, not form decoding: `+` is no space here.
+        let (_, auth) = take_userinfo("http://a+b:p+ss%20w@127.0.0.1:1/".parse().unwrap());
+        let auth = auth.unwrap();
+        assert_eq!((auth.user(), auth.password()), ("a+b", Some("p+ss w")));
     }
 
     #[tokio::test]

@@ -139,6 +139,11 @@ impl<'a> Retrier<'a> {
         }
     }
 
+    /// How long the waits servers asked for have lasted so far.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
     /// Start an attempt: its number, from 1.
     pub fn next_attempt(&mut self) -> u32 {
         self.attempts += 1;

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{PAGE_CACHE, RefreshConfig, RefreshError, Source};
+use super::{MAX_ISSUES_FILE_BYTES, PAGE_CACHE, RefreshConfig, RefreshError, Source};
+use crate::fsread::{self, CappedError};
 use crate::github::{FetchStats, Issue, PageCache, RepoName};
 use crate::store::Store;
 use cvefeed_model::advisory::{self, Advisory};
@@ -76,12 +77,16 @@ pub(super) async fn fetch(
     }
 }
 
-/// Read a saved issues array. Issues name their repository through
-/// `repository_url`; those without one belong to the first `--repo`.
+/// Read a saved issues array of at most [`MAX_ISSUES_FILE_BYTES`]. Issues
+/// name their repository through `repository_url`; those without one
+/// belong to the first `--repo`.
 fn read_file(path: &Path, repos: &[RepoName]) -> Result<Vec<RepoIssues>, RefreshError> {
-    let bytes = std::fs::read(path).map_err(|source| RefreshError::ReadFile {
-        path: path.to_path_buf(),
-        source,
+    let bytes = fsread::read_capped(path, MAX_ISSUES_FILE_BYTES).map_err(|e| {
+        let path = path.to_path_buf();
+        match e {
+            CappedError::Io(source) => RefreshError::ReadFile { path, source },
+            CappedError::TooLarge { limit } => RefreshError::FileTooLarge { path, limit },
+        }
     })?;
     let issues: Vec<Issue> =
         serde_json::from_slice(&bytes).map_err(|source| RefreshError::FileFormat {
@@ -150,4 +155,31 @@ pub(super) fn parse(repos: &[RepoIssues], label: &str) -> (Vec<Advisory>, Vec<Un
         }
     }
     (advisories, unparsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issues_file_over_the_limit_is_refused() {
+        let repos = ["kubernetes/kubernetes".parse().unwrap()];
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "[]").unwrap();
+        assert!(read_file(file.path(), &repos).unwrap().is_empty());
+        // Sparse: no disk, and no memory unless it is read.
+        file.as_file().set_len(MAX_ISSUES_FILE_BYTES + 1).unwrap();
+        let e = read_file(file.path(), &repos).err().unwrap();
+        assert!(
+            matches!(
+                e,
+                RefreshError::FileTooLarge {
+                    limit: MAX_ISSUES_FILE_BYTES,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("larger than 268435456 bytes"), "{e}");
+    }
 }

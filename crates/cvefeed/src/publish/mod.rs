@@ -62,6 +62,10 @@ pub const PAGE_CACHE: &str = ".cache/github-pages.json";
 /// short); a run that finds it re-verifies those objects.
 pub const JOURNAL: &str = ".cvefeed.journal.json";
 
+/// Largest issues file read by `--from-file`: the default bound on all the
+/// GitHub listing pages of a run (`--github-max-total-bytes`).
+pub const MAX_ISSUES_FILE_BYTES: u64 = 256 << 20;
+
 /// With `--compat-k8s-bucket`: the JSON Feed under the upstream name.
 pub const COMPAT_FEED: &str = "official-cve-feed.json";
 /// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
@@ -266,6 +270,15 @@ pub enum RefreshError {
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// The offline issues file is larger than
+    /// [`MAX_ISSUES_FILE_BYTES`]; no more than one byte past it was read.
+    #[error("cannot read issues from {path}: it is larger than {limit} bytes")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: u64,
     },
     /// The offline issues file is not what `gh api --paginate` saves.
     #[error("cannot read issues from {path}: it is not a JSON array of GitHub issues")]

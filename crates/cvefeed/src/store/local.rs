@@ -33,7 +33,7 @@
 //! never on the runtime's threads.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -45,6 +45,7 @@ use sha2::{Digest, Sha256};
 use super::{
     Fetched, Lease, Publication, PutMode, Store, StoreError, StoreLock, Version, check_name,
 };
+use crate::fsread::{self, CappedError};
 use cvefeed_model::manifest::{MANIFEST, STATUS};
 
 /// Name of the lock file inside the directory.
@@ -119,47 +120,33 @@ impl LocalStore {
     }
 
     /// Read `name`, `None` when absent. With a `limit`, a larger file is
-    /// [`StoreError::TooLarge`]: refused on its size before it is read,
-    /// and read no further than `limit + 1` bytes in case it grows or is
-    /// not a regular file.
+    /// [`StoreError::TooLarge`] ([`fsread::read_capped`]: refused on its
+    /// size before it is read, and read no further than `limit + 1` bytes
+    /// in case it grows or is not a regular file).
     fn read(&self, name: &str, limit: Option<u64>) -> Result<Option<Fetched>, StoreError> {
         let path = self.path(name)?;
-        // `Ok(None)`: larger than `limit`.
-        let read = || -> std::io::Result<Option<Vec<u8>>> {
-            let Some(limit) = limit else {
-                return fs::read(&path).map(Some);
-            };
-            let file = fs::File::open(&path)?;
-            let size = file.metadata()?.len();
-            if size > limit {
-                return Ok(None);
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-            Ok((bytes.len() as u64 <= limit).then_some(bytes))
+        let read = match limit {
+            None => fs::read(&path).map_err(CappedError::Io),
+            Some(limit) => fsread::read_capped(&path, limit),
         };
-        match read() {
-            Ok(Some(bytes)) => Ok(Some(Fetched {
+        match read {
+            Ok(bytes) => Ok(Some(Fetched {
                 version: Self::version_of(&bytes),
                 bytes,
             })),
-            Ok(None) => Err(StoreError::TooLarge {
+            Err(CappedError::TooLarge { limit }) => Err(StoreError::TooLarge {
                 name: name.to_string(),
                 location: self.location(),
-                limit: limit.unwrap_or_default(),
+                limit,
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io("reading", name, e)),
+            Err(CappedError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(CappedError::Io(e)) => Err(self.io("reading", name, e)),
         }
     }
 
     /// The version of `name` as published now, `None` when absent.
     fn current_version(&self, name: &str) -> Result<Option<Version>, StoreError> {
-        match fs::read(self.path(name)?) {
-            Ok(bytes) => Ok(Some(Self::version_of(&bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io("reading", name, e)),
-        }
+        Ok(self.read(name, None)?.map(|f| f.version))
     }
 
     /// Check `mode` against the published `name`.
