@@ -130,3 +130,31 @@ async fn a_failed_signed_commit_on_a_directory_leaves_no_signature_behind() {
     assert_eq!(assert_consistent(store).await.items.len(), 3);
     assert!(std::fs::symlink_metadata(&signature).is_err());
 }
+
+#[tokio::test]
+async fn a_journal_that_cannot_be_removed_after_the_commit_fails_nothing() {
+    let t = Published::new().await;
+
+    // The manifest is committed, then the journal's removal fails: the new
+    // publication is public, so the run reports it published, not failed.
+    fixtures::write_issues(&t.issues, 3);
+    t.store.arm(Fault::FailDeletes);
+    let summary = publish::refresh(&t.store, &t.config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(summary.outcome, Outcome::Published);
+    assert_eq!(assert_consistent(&t.store).await.items.len(), 3);
+    assert!(
+        t.store.get(JOURNAL).await.unwrap().is_some(),
+        "the journal is left for the next run"
+    );
+
+    // The next run verifies what the journal names and removes it.
+    t.store.arm(Fault::None);
+    let next = publish::refresh(&t.store, &t.config, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(next.outcome, Outcome::Unchanged);
+    assert_eq!(assert_consistent(&t.store).await.items.len(), 3);
+    assert!(t.store.get(JOURNAL).await.unwrap().is_none());
+}

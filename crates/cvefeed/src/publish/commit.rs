@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use super::plan::{Plan, finish_unchanged, plan, store_caches};
 use super::write::{Inputs, Writer, read_journal};
 use super::{JOURNAL, RefreshConfig, RefreshError, Summary, Trust, signing, to_json};
+use crate::error::Chain;
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::render::SiteConfig;
@@ -177,7 +178,15 @@ async fn apply(
         return Err(e.into());
     }
     writer.written.push(MANIFEST.to_string());
-    store.delete(JOURNAL).await?;
+    // The publication is public now: a journal left behind only makes the
+    // next run verify what it names, so its removal failing is no failure
+    // of this run (which would report "nothing published").
+    if let Err(e) = store.delete(JOURNAL).await {
+        tracing::warn!(
+            error = %Chain(&e),
+            "published, but {JOURNAL} could not be removed; the next run verifies the objects it names"
+        );
+    }
     summary.written = writer.written;
     Ok(summary)
 }

@@ -25,6 +25,8 @@ pub enum Fault {
     FailManifest,
     /// "Another writer" commits the same manifest first; this write loses.
     LoseManifestRace,
+    /// Every delete fails (the manifest and the other writes succeed).
+    FailDeletes,
 }
 
 /// A [`LocalStore`] with one armed [`Fault`].
@@ -142,6 +144,14 @@ impl Store for FaultyStore {
         }))
     }
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        if *self.fault.lock().unwrap() == Fault::FailDeletes {
+            return Err(StoreError::Io {
+                op: "deleting",
+                name: name.into(),
+                location: self.location(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            });
+        }
         self.inner.delete(name).await
     }
     fn commits_atomically(&self) -> bool {
