@@ -4,6 +4,7 @@
 //! back by a consumer (serde_json, serde-sarif).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use cvefeed::check::cluster::{self, ClusterReading};
 use serde::de::DeserializeOwned;
@@ -773,6 +774,33 @@ async fn forbidden_pods_warn_and_the_core_is_still_checked() {
     );
     r.assert_stdout_contains("kubelet v1.29.3-eks-abc\n  CVE");
     r.assert_stdout_contains("2 CVEs concern ingress-nginx, which was not found: pass --version");
+}
+
+/// An API server that stalls is given up on: the deadline bounds the
+/// whole read, the lists included, and the error names the server.
+#[tokio::test]
+async fn a_stalling_cluster_is_given_up_at_the_deadline() {
+    let server = cluster_server(200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(600)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let (_dir, kc) = kubeconfig(&server.uri());
+    let read = cluster::read_within(Some(&kc), None, Duration::from_millis(500));
+    let err = tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .expect("the read outlived its deadline")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the cluster at {}/ did not answer GET /version, list nodes and list pods within \
+             500ms; check that it is reachable and not overloaded",
+            server.uri()
+        )
+    );
 }
 
 #[tokio::test]

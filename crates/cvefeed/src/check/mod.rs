@@ -182,6 +182,18 @@ pub enum CheckError {
         /// The cause.
         source: kube::config::KubeconfigError,
     },
+    /// The cluster did not answer in time ([`cluster::DEADLINE`]).
+    #[error(
+        "the cluster at {server} did not answer GET /version, list nodes and list pods within {}; \
+         check that it is reachable and not overloaded",
+        humantime::format_duration(*after)
+    )]
+    ClusterTimeout {
+        /// The API server URL.
+        server: String,
+        /// How long it was given.
+        after: std::time::Duration,
+    },
     /// The cluster could not be read.
     #[error(
         "cannot read the cluster at {server} ({step}; check that it is reachable and that the credentials are valid)"
