@@ -368,6 +368,21 @@ async fn a_url_is_cached_with_its_etag_and_revalidated() {
         (Freshness::NotModified, &body)
     );
     server.verify().await;
+
+    // A record of the cache past 64 KiB is not one check wrote: it is read
+    // no further, and there is no cached copy.
+    let meta = cache.path().join(&names[1]);
+    let mut record = std::fs::read(&meta).unwrap();
+    record.resize(64 * 1024 + 1, b' ');
+    std::fs::write(&meta, record).unwrap();
+    let offline = FetchOptions {
+        offline: true,
+        ..options(Some(cache.path()))
+    };
+    assert!(matches!(
+        load(&loc, &offline).await,
+        Err(CheckError::NoCachedCopy { .. })
+    ));
 }
 
 #[tokio::test]
