@@ -36,7 +36,7 @@ const PAGE_SIZE: u32 = 500;
 /// The longest a cluster is read, every request and page included: kube-rs
 /// bounds each read of a connection only, so an API server that stalls
 /// between pages, or trickles its answers, would hold the check forever.
-/// [`MAX_PAGES`] pages of a real cluster take a few minutes at most.
+/// The 200 pages read at most of a real cluster take a few minutes.
 pub const DEADLINE: Duration = Duration::from_secs(10 * 60);
 
 /// The versions one node reports.
