@@ -4,6 +4,7 @@
 //! back by a consumer (serde_json, serde-sarif).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use cvefeed::check::cluster::{self, ClusterReading};
 use serde::de::DeserializeOwned;
@@ -372,10 +373,11 @@ fn pod(namespace: &str, name: &str, owner: Option<(&str, &str)>, images: &[&str]
     json!({"metadata": metadata, "spec": {"containers": containers}, "status": {"phase": "Running"}})
 }
 
-/// A made-up ingress-nginx CVE in the shape of the real ones: fixed in
-/// 1.11.5 and 1.12.1.
-fn ingress_feed(dir: &Path) {
-    let items = json!([
+/// The items of [`ingress_feed`]: a made-up ingress-nginx CVE in the shape
+/// of the real ones (fixed in 1.11.5 and 1.12.1), an older one, one of the
+/// secrets-store CSI driver and one of the kubelet.
+fn ingress_items() -> Vec<Value> {
+    vec![
         item(
             "CVE-2031-4001",
             Some(("CRITICAL", 9.8)),
@@ -383,7 +385,7 @@ fn ingress_feed(dir: &Path) {
                 {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.5"},
                 {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "introduced": "1.12.0", "fixed": "1.12.1"}
             ]),
-            ""
+            "",
         ),
         item(
             "CVE-2031-4002",
@@ -391,7 +393,7 @@ fn ingress_feed(dir: &Path) {
             json!([
                 {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.2"}
             ]),
-            ""
+            "",
         ),
         item(
             "CVE-2031-4003",
@@ -399,7 +401,7 @@ fn ingress_feed(dir: &Path) {
             json!([
                 {"component": "secrets-store-csi-driver", "package": "sigs.k8s.io/secrets-store-csi-driver", "fixed": "1.3.3"}
             ]),
-            ""
+            "",
         ),
         item(
             "CVE-2031-4004",
@@ -407,17 +409,14 @@ fn ingress_feed(dir: &Path) {
             json!([
                 {"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}
             ]),
-            ""
+            "",
         ),
-    ]);
-    std::fs::write(
-        dir.join("index.json"),
-        serde_json::to_vec(
-            &json!({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    ]
+}
+
+/// A published directory holding [`ingress_items`].
+fn ingress_feed() -> tempfile::TempDir {
+    feed_dir_of(Value::Array(ingress_items()))
 }
 
 async fn cluster_server(nodes_status: u16) -> MockServer {
@@ -603,8 +602,7 @@ async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
 async fn add_ons_are_found_from_workload_images() {
     let server = cluster_server(200).await;
     let (_dir, kc) = kubeconfig(&server.uri());
-    let feed = tempfile::tempdir().unwrap();
-    ingress_feed(feed.path());
+    let feed = ingress_feed();
     let doc = cluster_json(feed.path(), &kc).await;
     let verdicts: Vec<(String, String, String, String, String)> = doc["results"]
         .as_array()
@@ -656,10 +654,27 @@ async fn add_ons_are_found_from_workload_images() {
         json!({"target": "ingress-nginx", "component": "ingress-nginx", "installed": "v1.11.4",
                "upgrade_to": "1.11.5", "fixes": ["CVE-2031-4001"], "unfixed": [], "fix_not_stated": []})
     );
-    // --fail-on-unknown counts the digest-only image, not absent add-ons.
+    // Below a critical threshold, the critical add-on CVE still fails the
+    // check.
     let flags = ["--fail-on", "critical", "--version", "kubelet=1.30.0"];
     let r = run_cluster(feed.path(), &kc, &flags).await;
     assert_eq!(r.code, 1, "CVE-2031-4001 is critical: {}", r.stdout);
+    // --fail-on-unknown counts the digest-only image, not an add-on the
+    // cluster does not run (external-resizer).
+    let resizer = item(
+        "CVE-2031-4005",
+        Some(("HIGH", 7.5)),
+        json!([{"component": "external-resizer", "package": "github.com/kubernetes-csi/external-resizer", "fixed": "1.9.0"}]),
+        "",
+    );
+    let digest_only = ingress_items()[2].clone();
+    for (items, code) in [(vec![digest_only, resizer.clone()], 1), (vec![resizer], 0)] {
+        let feed = feed_dir_of(Value::Array(items));
+        let r = run_cluster(feed.path(), &kc, &[]).await;
+        assert_eq!(r.code, 0, "{}", r.stdout);
+        let r = run_cluster(feed.path(), &kc, &["--fail-on-unknown"]).await;
+        assert_eq!(r.code, code, "{}", r.stdout);
+    }
 }
 
 /// A server that never stops paging pods is stopped after 200 pages, with
@@ -744,8 +759,7 @@ async fn a_kube_proxy_image_stands_for_the_nodes_field() {
 async fn forbidden_pods_warn_and_the_core_is_still_checked() {
     let server = cluster_server_with(200, 403).await;
     let (_dir, kc) = kubeconfig(&server.uri());
-    let feed = tempfile::tempdir().unwrap();
-    ingress_feed(feed.path());
+    let feed = ingress_feed();
     let r = run_cluster(feed.path(), &kc, &[]).await;
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     // Wrapped at 100 columns: read it back as one line.
@@ -760,6 +774,33 @@ async fn forbidden_pods_warn_and_the_core_is_still_checked() {
     );
     r.assert_stdout_contains("kubelet v1.29.3-eks-abc\n  CVE");
     r.assert_stdout_contains("2 CVEs concern ingress-nginx, which was not found: pass --version");
+}
+
+/// An API server that stalls is given up on: the deadline bounds the
+/// whole read, the lists included, and the error names the server.
+#[tokio::test]
+async fn a_stalling_cluster_is_given_up_at_the_deadline() {
+    let server = cluster_server(200).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/pods"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(600)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let (_dir, kc) = kubeconfig(&server.uri());
+    let read = cluster::read_within(Some(&kc), None, Duration::from_millis(500));
+    let err = tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .expect("the read outlived its deadline")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the cluster at {}/ did not answer GET /version, list nodes and list pods within \
+             500ms; check that it is reachable and not overloaded",
+            server.uri()
+        )
+    );
 }
 
 #[tokio::test]

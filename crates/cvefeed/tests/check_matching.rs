@@ -537,6 +537,34 @@ fn remediation_is_the_smallest_version_past_every_fixed_range() {
     );
 }
 
+/// A fixed range of Kubernetes as a whole is one of every core component:
+/// a kubelet upgrade must not land in it either.
+#[test]
+fn remediation_goes_past_kubernetes_wide_fixed_ranges() {
+    let kubelet = affected(
+        "kubelet",
+        Some("k8s.io/kubelet"),
+        vec![range(Some("1.30.0"), Some("1.30.3"), None)],
+    );
+    // Not affecting 1.30.0, but 1.30.3 is inside it.
+    let kubernetes = affected(
+        "kubernetes",
+        Some("k8s.io/kubernetes"),
+        vec![range(Some("1.30.2"), Some("1.30.5"), None)],
+    );
+    let entries = [
+        entry("CVE-2030-0044", Some(Rating::High), vec![kubelet]),
+        entry("CVE-2030-0045", Some(Rating::High), vec![kubernetes]),
+    ];
+    let results = assess(&entries, &[Target::parse("kubelet=1.30.0").unwrap()]);
+    let plan = remediate(&entries, &results);
+    let got: Vec<(&str, Option<&str>)> = plan
+        .iter()
+        .map(|m| (m.component.as_str(), m.upgrade_to.as_deref()))
+        .collect();
+    assert_eq!(got, [("kubelet", Some("1.30.5"))]);
+}
+
 /// A remediation's line counts the CVEs an upgrade does not fix, in the
 /// singular and the plural, with or without an upgrade.
 #[test]

@@ -9,10 +9,12 @@
 //! ([`targets`], [`image_targets`]) is pure. Images map to components
 //! through the model's one component table
 //! ([`components::by_image`]). Nothing in the cluster is changed: only
-//! `get /version`, `list nodes` and `list pods` are sent.
+//! `get /version`, `list nodes` and `list pods` are sent, all of them
+//! within [`DEADLINE`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, ListParams};
@@ -30,6 +32,12 @@ const MAX_PAGES: usize = 200;
 
 /// Objects asked for per page.
 const PAGE_SIZE: u32 = 500;
+
+/// The longest a cluster is read, every request and page included: kube-rs
+/// bounds each read of a connection only, so an API server that stalls
+/// between pages, or trickles its answers, would hold the check forever.
+/// The 200 pages read at most of a real cluster take a few minutes.
+pub const DEADLINE: Duration = Duration::from_secs(10 * 60);
 
 /// The versions one node reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,15 +349,35 @@ fn forbidden(e: &kube::Error) -> Option<String> {
 }
 
 /// Read the cluster of `kubeconfig` (and `context`, else the current one;
-/// with no kubeconfig, the inferred one). A missing permission to list
-/// nodes or pods is a warning that names it: the check goes on with what
-/// could be read.
+/// with no kubeconfig, the inferred one) within [`DEADLINE`]. A missing
+/// permission to list nodes or pods is a warning that names it: the check
+/// goes on with what could be read.
 pub async fn read(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
 ) -> Result<ClusterReading, CheckError> {
+    read_within(kubeconfig, context, DEADLINE).await
+}
+
+/// [`read`], given up (an error) when the cluster has not answered every
+/// request after `deadline`.
+pub async fn read_within(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+    deadline: Duration,
+) -> Result<ClusterReading, CheckError> {
     let config = config(kubeconfig, context).await?;
     let server = config.cluster_url.to_string();
+    tokio::time::timeout(deadline, read_config(config, server.clone()))
+        .await
+        .unwrap_or(Err(CheckError::ClusterTimeout {
+            server,
+            after: deadline,
+        }))
+}
+
+/// What the cluster of `config`, at `server`, gives.
+async fn read_config(config: Config, server: String) -> Result<ClusterReading, CheckError> {
     let cluster_err = |step| {
         let server = server.clone();
         move |source| CheckError::Cluster {

@@ -182,6 +182,18 @@ pub enum CheckError {
         /// The cause.
         source: kube::config::KubeconfigError,
     },
+    /// The cluster did not answer in time ([`cluster::DEADLINE`]).
+    #[error(
+        "the cluster at {server} did not answer GET /version, list nodes and list pods within {}; \
+         check that it is reachable and not overloaded",
+        humantime::format_duration(*after)
+    )]
+    ClusterTimeout {
+        /// The API server URL.
+        server: String,
+        /// How long it was given.
+        after: std::time::Duration,
+    },
     /// The cluster could not be read.
     #[error(
         "cannot read the cluster at {server} ({step}; check that it is reachable and that the credentials are valid)"
@@ -665,6 +677,16 @@ impl<'a> Part<'a> {
     fn answers_to(&self) -> impl Iterator<Item = &Named> {
         std::iter::once(&self.named).chain(&self.by_name)
     }
+
+    /// Whether its ranges are ranges of `wanted` (what a result resolved
+    /// to): it denotes one of them, or it is about Kubernetes as a whole
+    /// and one of them is a core component.
+    fn applies_to(&self, wanted: &[Named]) -> bool {
+        wanted.iter().any(|w| {
+            self.answers_to().any(|n| n == w)
+                || (self.named == Named::Kubernetes && matches!(w, Named::Core(_)))
+        })
+    }
 }
 
 fn join_unique<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -916,9 +938,10 @@ fn fix_words(entry: &FeedEntry, fix: FixState) -> &'static str {
 }
 
 /// What to upgrade one component to: the smallest version that is in none
-/// of the fixed ranges of the feed for it (starting from the highest
-/// first-fix among the CVEs it is affected by, then past any fixed range
-/// that version is still in), and the CVEs that need more than an upgrade.
+/// of the fixed ranges of the feed for it, Kubernetes-wide ones included
+/// (starting from the highest first-fix among the CVEs it is affected by,
+/// then past any fixed range that version is still in), and the CVEs that
+/// need more than an upgrade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Remediation {
     /// The target.
@@ -979,8 +1002,10 @@ impl Remediation {
 /// that is not ignored, in the order of the results.
 pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediation> {
     let mut out: Vec<Remediation> = Vec::new();
-    // Per remediation: the highest first fixed version among its CVEs.
+    // Per remediation: the highest first fixed version among its CVEs, and
+    // what its component denotes.
     let mut starts: Vec<Option<Version>> = Vec::new();
+    let mut wanted: Vec<&[Named]> = Vec::new();
     let mut index: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for r in results
         .iter()
@@ -1002,6 +1027,7 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
                 fix_not_stated: Vec::new(),
             });
             starts.push(None);
+            wanted.push(&r.components);
             out.len() - 1
         });
         let m = &mut out[i];
@@ -1023,9 +1049,8 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
         .filter(|e| !e.rejected())
         .flat_map(Part::all)
         .collect();
-    for (m, start) in out.iter_mut().zip(starts) {
-        m.upgrade_to =
-            start.map(|start| past_fixed_ranges(&parts, &m.component, start).to_string());
+    for ((m, start), wanted) in out.iter_mut().zip(starts).zip(wanted) {
+        m.upgrade_to = start.map(|start| past_fixed_ranges(&parts, wanted, start).to_string());
     }
     out
 }
@@ -1034,12 +1059,12 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
 const MAX_UPGRADE_STEPS: usize = 64;
 
 /// The smallest version from `start` on that lies in no fixed range of the
-/// feed (its `parts`) for `component` (an upgrade must not land on another
-/// known hole).
-fn past_fixed_ranges(parts: &[Part], component: &str, start: Version) -> Version {
+/// feed (its `parts`) that [applies](Part::applies_to) to `wanted` (an
+/// upgrade must not land on another known hole).
+fn past_fixed_ranges(parts: &[Part], wanted: &[Named], start: Version) -> Version {
     let ranges: Vec<&VersionRange> = parts
         .iter()
-        .filter(|p| p.name() == component)
+        .filter(|p| p.applies_to(wanted))
         .flat_map(|p| p.affected.ranges.iter())
         .filter(|r| r.fixed().is_some())
         .collect();

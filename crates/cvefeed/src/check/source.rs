@@ -185,6 +185,11 @@ pub struct FetchOptions {
 /// CVEs is about 0.3 MB; 10,000 synthetic CVEs are about 40 MB.
 pub const DEFAULT_MAX_FEED_SIZE: u64 = 64 * 1024 * 1024;
 
+/// The largest [`CacheMeta`] file read: a URL, an ETag and a time are a
+/// few hundred bytes (a few kilobytes with a long token in the URL); a
+/// larger file is not one this program wrote, and is no cache.
+const MAX_CACHE_META: u64 = 64 * 1024;
+
 /// What is kept beside a cached body.
 #[derive(Debug, Serialize, Deserialize)]
 struct CacheMeta {
@@ -212,7 +217,7 @@ impl CachePaths {
     }
 
     fn read_meta(&self, url: &url::Url) -> Option<CacheMeta> {
-        let bytes = std::fs::read(&self.meta).ok()?;
+        let bytes = fsread::read_capped(&self.meta, MAX_CACHE_META).ok()?;
         serde_json::from_slice::<CacheMeta>(&bytes)
             .ok()
             .filter(|m| m.url == url.as_str() && self.body.is_file())
