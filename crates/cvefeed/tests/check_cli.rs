@@ -587,9 +587,17 @@ async fn forbidden_nodes_warn_and_the_control_plane_is_still_checked() {
     // ingress-nginx 1.11.4 came from the pods: not affected by a CVE fixed
     // in 1.11.5? It is: CVE-2031-3003 is critical and affects it.
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    // The kubelet and kube-proxy CVEs were not checked: unknown, never
+    // "not affected".
+    r.assert_stdout_contains(
+        "  1 CVE concerns kubelet, which was not found: pass --version kubelet=VERSION or --kubeconfig\n      CVE-2031-3001\n",
+    );
+    r.assert_stdout_contains(
+        "  1 CVE concerns kube-proxy, which was not found: pass --version kube-proxy=VERSION or --kubeconfig\n      CVE-2031-3005\n",
+    );
     assert!(
         r.stdout.ends_with(
-            "1 affected, 3 not affected, 1 unknown, 0 ignored: 5 CVEs checked against 3 target(s)\n"
+            "1 affected, 1 not affected, 3 unknown, 0 ignored: 5 CVEs checked against 3 target(s)\n"
         ),
         "{}",
         r.stdout

@@ -213,10 +213,25 @@ fn multiple_components_are_scoped() {
     assert_eq!(verdict(&e, "kubelet=1.29.3"), Verdict::NotAffected);
     assert_eq!(verdict(&e, "kube-apiserver=1.29.3"), Verdict::Affected);
     assert_eq!(verdict(&e, "k8s.io/apiserver=1.29.3"), Verdict::Affected);
-    // A component the CVE does not name is not affected.
-    let r = &assess_one(&e, "kube-proxy=1.0.0")[0];
+    // A component the CVE does not name is not affected when another
+    // target checks the CVE's components; alone, the CVE is unknown: no
+    // target checks what it concerns.
+    let proxy = Target::parse("kube-proxy=1.0.0").unwrap();
+    let kubelet = Target::parse("kubelet=1.29.3").unwrap();
+    let with_kubelet = assess(std::slice::from_ref(&e), &[proxy.clone(), kubelet]);
+    let r = with_kubelet
+        .iter()
+        .find(|r| r.target == "kube-proxy")
+        .unwrap();
     assert_eq!(r.verdict, Verdict::NotAffected);
     assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
+    let r = &assess(std::slice::from_ref(&e), &[proxy])[0];
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.unknown_reason, Some(UnknownReason::ComponentNotFound));
+    assert_eq!(
+        r.reason,
+        "concerns kube-apiserver, kubelet, which was not found: pass --version kube-apiserver=VERSION or --kubeconfig"
+    );
 }
 
 #[test]

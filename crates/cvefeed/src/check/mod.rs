@@ -540,13 +540,7 @@ pub struct CheckResult {
 /// first, then unknown, then not affected; most severe first within each,
 /// then highest score; newest id first among equals.
 pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
-    let covered: Vec<&'static Component> = targets
-        .iter()
-        .filter_map(|t| match t.scope {
-            Scope::Separate(c) => Some(c),
-            Scope::Core(_) => None,
-        })
-        .collect();
+    let covered = Covered::of(targets);
     let mut results: Vec<CheckResult> = entries
         .iter()
         .flat_map(|e| {
@@ -559,6 +553,28 @@ pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
         .collect();
     sort_results(&mut results);
     results
+}
+
+/// The components that some target checks.
+struct Covered {
+    core: Vec<CoreComponent>,
+    separate: Vec<&'static Component>,
+}
+
+impl Covered {
+    fn of(targets: &[Target]) -> Covered {
+        let mut covered = Covered {
+            core: Vec::new(),
+            separate: Vec::new(),
+        };
+        for t in targets {
+            match &t.scope {
+                Scope::Core(cs) => covered.core.extend(cs),
+                Scope::Separate(c) => covered.separate.push(c),
+            }
+        }
+        covered
+    }
 }
 
 /// The order of [`assess`].
@@ -648,14 +664,14 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// Whether it is about Kubernetes or a core component.
-    fn is_core(&self) -> bool {
-        matches!(self.named, Named::Kubernetes | Named::Core(_))
-    }
-
-    /// Whether a target checks its (separate) component.
-    fn is_covered(&self, covered: &[&'static Component]) -> bool {
-        matches!(self.named, Named::Separate(c) if covered.contains(&c))
+    /// Whether some target checks its component.
+    fn is_covered(&self, covered: &Covered) -> bool {
+        match self.named {
+            Named::Kubernetes => !covered.core.is_empty(),
+            Named::Core(c) => covered.core.contains(&c),
+            Named::Separate(c) => covered.separate.contains(&c),
+            Named::Other(_) => false,
+        }
     }
 
     /// The component name as reports give it: the table's canonical name
@@ -725,7 +741,7 @@ fn assess_one(
     entry: &FeedEntry,
     parts: &[Part],
     target: &Target,
-    covered: &[&'static Component],
+    covered: &Covered,
 ) -> Vec<CheckResult> {
     let mut result = CheckResult {
         id: entry.id.to_string(),
@@ -767,16 +783,16 @@ fn assess_one(
         .filter(|p| p.is_relevant(&target.scope))
         .collect();
     let unchecked: Vec<&Part> = match target.scope {
-        Scope::Core(_) => parts
-            .iter()
-            .filter(|p| !p.is_core() && !p.is_covered(covered))
-            .collect(),
+        Scope::Core(_) => parts.iter().filter(|p| !p.is_covered(covered)).collect(),
         Scope::Separate(_) => Vec::new(),
     };
     let unchecked_names = join_unique(unchecked.iter().map(|p| p.feed_name()));
     if relevant.is_empty() {
         let concerns = join_unique(parts.iter().map(|p| p.feed_name()));
-        if !unchecked.is_empty() && !parts.iter().any(Part::is_core) {
+        // Unknown when no target checks any of its components (kubelet
+        // when the nodes could not be listed): "not affected" is for a
+        // CVE that another target checks.
+        if !unchecked.is_empty() && !parts.iter().any(|p| p.is_covered(covered)) {
             result.unknown_reason = Some(UnknownReason::ComponentNotFound);
             result.reason = format!(
                 "concerns {unchecked_names}, which was not found: pass --version {}=VERSION or --kubeconfig",
