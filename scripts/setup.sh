@@ -14,6 +14,9 @@ for s in scripts/setup.d/*.sh; do
   # shellcheck source=/dev/null
   source "$s"
 done
+# The virtualenv of the PyPI packages: Debian's python3 makes one only with
+# python3-venv (ensurepip).
+[ "${#pip_pkgs[@]}" -eq 0 ] || need_apt python3-venv
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

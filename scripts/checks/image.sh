@@ -18,6 +18,8 @@
 # Prints the image size and layers.
 # shellcheck source=scripts/lib/check.sh
 source "$(dirname "$0")/../lib/check.sh"
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
 name=image
 host_bin=$bin
 
@@ -182,13 +184,10 @@ PY
 env -i "${image_env[@]}" chroot --userspec=65532:65532 "$rootfs" /cvefeed serve --listen 127.0.0.1:0 --out /work/public --refresh-interval 0 --reload-interval 0 \
   >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pids+=($!)
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|^listening on http://||p' "$tmp/serve.out")
-  [ -n "$addr" ] && curl -fsS -o /dev/null "http://$addr/readyz" 2>/dev/null && break
-  sleep 0.1
-done
-ready=$(curl -fsS "http://$addr/readyz") || { echo "$name: serve in the chroot is not ready:"; cat "$tmp/serve.err"; exit 1; }
+if ! addr=$(listen_address "$tmp/serve.out") || ! wait_for_200 "http://$addr/readyz"; then
+  echo "$name: serve in the chroot is not ready:"; cat "$tmp/serve.err"; exit 1
+fi
+ready=$(curl -fsS "http://$addr/readyz")
 ctype=$(curl -fsS -o /dev/null -w '%{content_type}' "http://$addr/index.json")
 [ "$ctype" = application/feed+json ] || { echo "$name: serve answered /index.json as $ctype"; exit 1; }
 echo "chroot: serve: /readyz: $ready; /index.json: $ctype"

@@ -4,6 +4,8 @@
 # `promtool check metrics`; also require every documented metric family.
 # shellcheck source=scripts/lib/check.sh
 source "$(dirname "$0")/../lib/check.sh"
+# shellcheck source=scripts/lib/serve.sh
+source scripts/lib/serve.sh
 promtool=$(command -v promtool || echo /usr/bin/promtool)
 [ -x "$promtool" ] || { echo "promtool not found (need_apt prometheus)"; exit 1; }
 
@@ -30,19 +32,9 @@ JSON
 CVEFEED_WEBHOOK_SECRET=metrics-check "$bin" serve --listen 127.0.0.1:0 --out "$tmp/public" \
   --from-file "$tmp/issues.json" --refresh-interval 1h >"$tmp/stdout" 2>"$tmp/stderr" &
 pid=$!
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|^listening on http://||p' "$tmp/stdout")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "serve did not start:"; cat "$tmp/stderr"; exit 1; }
+addr=$(listen_address "$tmp/stdout") || { echo "serve did not start:"; cat "$tmp/stderr"; exit 1; }
 base="http://$addr"
-for _ in $(seq 1 100); do
-  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fsS "$base/readyz" >/dev/null || { echo "serve never became ready:"; cat "$tmp/stderr"; exit 1; }
+wait_for_200 "$base/readyz" || { echo "serve never became ready:"; cat "$tmp/stderr"; exit 1; }
 
 curl -fsS -o /dev/null "$base/index.json"
 curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$base/index.json"

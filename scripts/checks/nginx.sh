@@ -25,7 +25,7 @@ nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || cannot_run $name "deploy/nginx.conf" "nginx is not installed (bash scripts/setup.sh installs it)"
 [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] ||
   cannot_run $name "deploy/nginx.conf" "the brotli_static module is not installed (libnginx-mod-http-brotli-static)"
-for t in curl brotli gzip python3; do
+for t in curl gzip python3; do
   command -v "$t" >/dev/null || cannot_run $name "deploy/nginx.conf" "$t is not installed"
 done
 
