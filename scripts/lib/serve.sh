@@ -15,7 +15,7 @@ listen_address() {
 
 wait_for_200() {
   for _ in $(seq 1 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
+    [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
     sleep 0.1
   done
   return 1

@@ -11,7 +11,7 @@ wait_service() { # name, url, pid, log, curl options (-f: 2xx only)
   local name=$1 url=$2 pid=$3 log=$4 opts=${5:-}
   for _ in $(seq 1 100); do
     # shellcheck disable=SC2086 # the options are words
-    curl -sS $opts -o /dev/null "$url" 2>/dev/null && return 0
+    curl -sS --max-time 2 $opts -o /dev/null "$url" 2>/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
