@@ -377,41 +377,41 @@ fn pod(namespace: &str, name: &str, owner: Option<(&str, &str)>, images: &[&str]
 /// of the real ones (fixed in 1.11.5 and 1.12.1), an older one, one of the
 /// secrets-store CSI driver and one of the kubelet.
 fn ingress_items() -> Vec<Value> {
-    vec![
-        item(
+    let ingress = |extra: Value| {
+        let mut a = json!({"component": "ingress-nginx", "package": "k8s.io/ingress-nginx"});
+        a.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        a
+    };
+    [
+        (
             "CVE-2031-4001",
-            Some(("CRITICAL", 9.8)),
+            ("CRITICAL", 9.8),
             json!([
-                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.5"},
-                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "introduced": "1.12.0", "fixed": "1.12.1"}
+                ingress(json!({"fixed": "1.11.5"})),
+                ingress(json!({"introduced": "1.12.0", "fixed": "1.12.1"}))
             ]),
-            "",
         ),
-        item(
+        (
             "CVE-2031-4002",
-            Some(("HIGH", 8.8)),
-            json!([
-                {"component": "ingress-nginx", "package": "k8s.io/ingress-nginx", "fixed": "1.11.2"}
-            ]),
-            "",
+            ("HIGH", 8.8),
+            json!([ingress(json!({"fixed": "1.11.2"}))]),
         ),
-        item(
+        (
             "CVE-2031-4003",
-            Some(("MEDIUM", 6.5)),
-            json!([
-                {"component": "secrets-store-csi-driver", "package": "sigs.k8s.io/secrets-store-csi-driver", "fixed": "1.3.3"}
-            ]),
-            "",
+            ("MEDIUM", 6.5),
+            json!([{"component": "secrets-store-csi-driver", "package": "sigs.k8s.io/secrets-store-csi-driver", "fixed": "1.3.3"}]),
         ),
-        item(
+        (
             "CVE-2031-4004",
-            Some(("HIGH", 8.1)),
-            json!([
-                {"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}
-            ]),
-            "",
+            ("HIGH", 8.1),
+            json!([{"component": "kubelet", "package": "k8s.io/kubelet", "introduced": "1.29.0", "fixed": "1.29.4"}]),
         ),
     ]
+    .into_iter()
+    .map(|(id, severity, affected)| item(id, Some(severity), affected, ""))
+    .collect()
 }
 
 /// A published directory holding [`ingress_items`].

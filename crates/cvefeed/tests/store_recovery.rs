@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use conformance::assert_consistent;
-use cvefeed::publish::{self, JOURNAL, Outcome, RefreshConfig, Trust};
+use cvefeed::publish::{self, JOURNAL, Outcome, RefreshConfig, RefreshError, Summary, Trust};
 use cvefeed::store::Store;
 use cvefeed_model::signature::SIGNATURE;
 
@@ -48,6 +48,25 @@ impl Published {
             config,
         }
     }
+
+    /// A third issue is filed, and the refresh runs with `fault` armed.
+    async fn third_item_with(&self, fault: Fault) -> Result<Summary, RefreshError> {
+        fixtures::write_issues(&self.issues, 3);
+        self.store.arm(fault);
+        publish::refresh(&self.store, &self.config, Utc::now()).await
+    }
+
+    /// The next run, with no fault: it verifies what the journal names,
+    /// writes nothing, removes the journal, and `items` are published.
+    async fn next_run_repairs(&self, items: usize) {
+        self.store.arm(Fault::None);
+        let next = publish::refresh(&self.store, &self.config, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(next.outcome, Outcome::Unchanged);
+        assert_eq!(assert_consistent(&self.store).await.items.len(), items);
+        assert!(self.store.get(JOURNAL).await.unwrap().is_none());
+    }
 }
 
 #[tokio::test]
@@ -57,10 +76,7 @@ async fn a_crash_before_the_commit_leaves_the_publication_untouched() {
 
     // A third item is staged, then the run dies before the manifest: the
     // published files are still the old publication, every one of them.
-    fixtures::write_issues(&t.issues, 3);
-    t.store.arm(Fault::FailManifest);
-    let failed = publish::refresh(&t.store, &t.config, Utc::now()).await;
-    assert!(failed.is_err());
+    assert!(t.third_item_with(Fault::FailManifest).await.is_err());
     assert!(
         t.store.get(JOURNAL).await.unwrap().is_some(),
         "the journal marks the cut"
@@ -71,23 +87,14 @@ async fn a_crash_before_the_commit_leaves_the_publication_untouched() {
     // The item is withdrawn again: the content equals the manifest, the
     // journal's objects are verified, found intact, and nothing is written.
     fixtures::write_issues(&t.issues, 2);
-    let next = publish::refresh(&t.store, &t.config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(next.outcome, Outcome::Unchanged);
-    assert_eq!(assert_consistent(&t.store).await.items.len(), 2);
-    assert!(t.store.get(JOURNAL).await.unwrap().is_none());
+    t.next_run_repairs(2).await;
 }
 
 #[tokio::test]
 async fn the_loser_of_the_manifest_race_finds_its_work_done() {
     let t = Published::new().await;
 
-    fixtures::write_issues(&t.issues, 3);
-    t.store.arm(Fault::LoseManifestRace);
-    let summary = publish::refresh(&t.store, &t.config, Utc::now())
-        .await
-        .unwrap();
+    let summary = t.third_item_with(Fault::LoseManifestRace).await.unwrap();
     assert_eq!(
         summary.outcome,
         Outcome::Unchanged,
@@ -137,11 +144,7 @@ async fn a_journal_that_cannot_be_removed_after_the_commit_fails_nothing() {
 
     // The manifest is committed, then the journal's removal fails: the new
     // publication is public, so the run reports it published, not failed.
-    fixtures::write_issues(&t.issues, 3);
-    t.store.arm(Fault::FailDeletes);
-    let summary = publish::refresh(&t.store, &t.config, Utc::now())
-        .await
-        .unwrap();
+    let summary = t.third_item_with(Fault::FailDeletes).await.unwrap();
     assert_eq!(summary.outcome, Outcome::Published);
     assert_eq!(assert_consistent(&t.store).await.items.len(), 3);
     assert!(
@@ -149,12 +152,5 @@ async fn a_journal_that_cannot_be_removed_after_the_commit_fails_nothing() {
         "the journal is left for the next run"
     );
 
-    // The next run verifies what the journal names and removes it.
-    t.store.arm(Fault::None);
-    let next = publish::refresh(&t.store, &t.config, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(next.outcome, Outcome::Unchanged);
-    assert_eq!(assert_consistent(&t.store).await.items.len(), 3);
-    assert!(t.store.get(JOURNAL).await.unwrap().is_none());
+    t.next_run_repairs(3).await;
 }
