@@ -17,18 +17,23 @@
 //! - [`feed`]: ordering and change detection against the previous manifest.
 //! - [`render`]: every published format.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
+//! - [`releases`]: when each Kubernetes minor line was supported.
 //! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
 //! - [`changes`]: the change log, event by event, and its retention.
 //! - [`signature`]: signing and verifying the manifest's bytes (cosign's
 //!   `sign-blob` format).
+//! - [`verdict`]: what a source says of one version: affected, not
+//!   affected, or unknown and why.
 
 pub mod advisory;
 pub mod changes;
 pub mod cve5;
 pub mod feed;
 pub mod manifest;
+pub mod releases;
 pub mod render;
 pub mod signature;
+pub mod verdict;
 pub mod wire;
 
 #[cfg(test)]

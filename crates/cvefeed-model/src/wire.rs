@@ -21,7 +21,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::advisory::vuln::{Rating, Source, VersionRange};
+use crate::advisory::vuln::{Affected, DefaultStatus, Rating, Source, VersionRange};
 use crate::advisory::{CveId, InvalidCveId, Status};
 
 /// A date as the feed writes it: RFC 3339, UTC, whole seconds
@@ -181,6 +181,19 @@ pub struct ItemExtension<'a> {
     /// when the feed carries no structured data at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub affected: Option<Vec<AffectedRange<'a>>>,
+    /// Per component of `affected`: what its source says of the versions
+    /// the ranges do not list ([`Assessment`]). Absent in feeds of older
+    /// versions, whose readers must then take nothing beyond the ranges as
+    /// known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessment: Vec<Assessment<'a>>,
+    /// The CNA's CVE record's own ranges, where they disagree with
+    /// `affected` (the issue's) on whether some version is affected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cve_record_affected: Vec<AffectedRange<'a>>,
+    /// The assessment of the ranges of `cve_record_affected`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cve_record_assessment: Vec<Assessment<'a>>,
     /// Every fixed version of any range, ascending.
     #[serde(default)]
     pub fixed_versions: Vec<String>,
@@ -265,4 +278,80 @@ impl<'a> AffectedRange<'a> {
             last_affected: range.last_affected().map(ToString::to_string),
         }
     }
+}
+
+/// What the source of one component's ranges says beyond them: the
+/// versions it assessed, what it says of versions it does not list, and
+/// the versions it calls unknown. A reader that ignores this object reads
+/// every version outside the ranges as not affected, which the source may
+/// not have said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment<'a> {
+    /// The component, as in `affected`.
+    pub component: Cow<'a, str>,
+    /// What the source says of versions no range lists: `affected`,
+    /// `unaffected` or `unknown` (CVE JSON 5's `defaultStatus`; an
+    /// announcement lists affected versions only, so its default is
+    /// `unknown`). A value this version does not know reads as `unknown`.
+    #[serde(default, deserialize_with = "known_default")]
+    pub default_status: DefaultStatus,
+    /// The lowest version the source assessed: versions below it were not
+    /// assessed (the Security Response Committee assesses supported minor
+    /// lines only). Absent when the ranges start at the beginning or the
+    /// source states where the affected versions begin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessed_from: Option<String>,
+    /// Whether the source states the first affected version, so that the
+    /// versions below the lowest range are not affected.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lower_bound_stated: bool,
+    /// Versions the source calls unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<Bounds>,
+}
+
+/// A range as version text: the OSV bound names, each optional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// First version of the range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<String>,
+    /// First version after it (exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// Last version of it (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_affected: Option<String>,
+}
+
+impl From<&VersionRange> for Bounds {
+    fn from(range: &VersionRange) -> Bounds {
+        Bounds {
+            introduced: range.introduced.as_ref().map(ToString::to_string),
+            fixed: range.fixed().map(ToString::to_string),
+            last_affected: range.last_affected().map(ToString::to_string),
+        }
+    }
+}
+
+impl<'a> Assessment<'a> {
+    /// The assessment of `affected`, for writing.
+    pub fn new(affected: &'a Affected) -> Self {
+        let c = &affected.coverage;
+        Assessment {
+            component: Cow::Borrowed(&affected.component),
+            default_status: c.default_status,
+            assessed_from: affected.assessed_from().map(ToString::to_string),
+            lower_bound_stated: c.lower_bound_stated,
+            unknown: c.unknown.iter().map(Bounds::from).collect(),
+        }
+    }
+}
+
+/// A default status, or `unknown` for one this version does not know.
+fn known_default<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DefaultStatus, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
 }

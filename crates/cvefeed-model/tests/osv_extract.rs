@@ -47,7 +47,15 @@ fn aff(component: &str, package: Option<&str>, ranges: &[&str]) -> Affected {
         package: package.map(Into::into),
         ranges: ranges.iter().map(|r| range(r)).collect(),
         fixed: Vec::new(),
+        coverage: Default::default(),
     }
+}
+
+/// `a`, read from a source that states where the affected versions begin
+/// (an OSV block's events, a `>= v1.8.0` line).
+fn stated(mut a: Affected) -> Affected {
+    a.coverage.lower_bound_stated = true;
+    a
 }
 
 /// Provenance of a body's data: the components come with the ranges, and
@@ -96,11 +104,11 @@ fn srctl_block_with_plain_names_and_zero_starts() {
         read_from(
             Source::OsvBlock,
             sev(V_HIGH, 8.8, Rating::High),
-            vec![aff(
+            vec![stated(aff(
                 "ingress-nginx",
                 Some("k8s.io/ingress-nginx"),
                 &["0..1.40.2", "1.41.0..1.41.1"],
-            )],
+            ))],
         ),
     );
 }
@@ -122,11 +130,11 @@ fn srctl_june_template_with_crlf() {
             ..read_from(
                 Source::OsvBlock,
                 sev(vector, 9.3, Rating::Critical),
-                vec![aff(
+                vec![stated(aff(
                     "kube-apiserver",
                     Some("k8s.io/apiserver"),
                     &["1.40.0..1.40.5", "1.41.0..1.41.2"],
-                )],
+                ))],
             )
         },
     );
@@ -287,6 +295,7 @@ fn to_ranges_and_master_slash_version() {
             // apart from the ranges.
             vec![Affected {
                 fixed: vec![version("1.42.0")],
+                coverage: Default::default(),
                 ..aff(
                     "kubelet",
                     Some("k8s.io/kubelet"),
@@ -414,11 +423,11 @@ fn open_ended_ranges_and_prerelease_fixes() {
                     Rating::High,
                 ),
                 vec![
-                    aff(
+                    stated(aff(
                         "kubelet",
                         Some("k8s.io/kubelet"),
                         &["1.8.0..1.40.8", "1.41.0..1.41.4"],
-                    ),
+                    )),
                     aff(
                         "kubernetes-csi-proxy",
                         Some("github.com/kubernetes-csi/csi-proxy"),
@@ -453,7 +462,7 @@ fn block_quirks_and_bad_events() {
     // The bad "fixed" leaves "1.2.0" open-ended; it swallows the later range.
     assert_eq!(
         got.affected,
-        vec![aff("kubelet", Some("k8s.io/kubelet"), &["1.2.0.."])]
+        vec![stated(aff("kubelet", Some("k8s.io/kubelet"), &["1.2.0.."]))]
     );
     assert_eq!(got.provenance.affected, Source::OsvBlock);
     assert_eq!(got.severity, None);

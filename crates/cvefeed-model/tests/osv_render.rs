@@ -94,7 +94,7 @@ fn a_record_in_full() {
                 {"introduced": "1.40.0"}, {"fixed": "1.40.8"},
                 {"introduced": "1.41.0"}, {"fixed": "1.41.4"}
             ]}],
-            "database_specific": {"component": "kube-apiserver"}
+            "database_specific": {"component": "kube-apiserver", "default_status": "unknown"}
         }],
         "references": [
             {"type": "ADVISORY", "url": "https://www.cve.org/cverecord?id=CVE-2031-0001"},

@@ -77,6 +77,7 @@ fn advisory(s: &Spec) -> FeedItem {
                             .map(|v| VersionRange::new(None, Upper::Fixed(v.parse().unwrap())))
                             .collect(),
                         fixed: Vec::new(),
+                        coverage: Default::default(),
                     }]
                 },
                 ..VulnData::default()

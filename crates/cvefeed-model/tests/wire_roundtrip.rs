@@ -45,6 +45,7 @@ fn grouped(ranges: &[AffectedRange]) -> Vec<Affected> {
                 package,
                 ranges: vec![range],
                 fixed: Vec::new(),
+                coverage: Default::default(),
             }),
         }
     }
@@ -106,6 +107,7 @@ fn a_rendered_feed_reads_back_as_what_it_holds() {
             .iter()
             .map(|x| Affected {
                 fixed: Vec::new(),
+                coverage: Default::default(),
                 ..x.clone()
             })
             .collect();

@@ -861,6 +861,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_unknown: bool,
 
+    /// Exit 1 also when a target runs a Kubernetes minor release past its
+    /// end of life (reported in every case).
+    #[arg(long)]
+    pub fail_on_end_of_life: bool,
+
     /// YAML list of accepted CVEs: {id, component?, reason, expires?
     /// (YYYY-MM-DD)}. Ignored results are reported as ignored, with their
     /// reason, and do not fail the check.
@@ -924,6 +929,7 @@ impl CheckArgs {
             },
             fail_on: self.fail_on.threshold(),
             fail_on_unknown: self.fail_on_unknown,
+            fail_on_end_of_life: self.fail_on_end_of_life,
             ignore: check::workflow::IgnoreOptions {
                 file: self.ignore_file,
                 unfixed: self.ignore_unfixed,

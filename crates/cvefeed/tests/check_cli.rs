@@ -206,6 +206,10 @@ kube-apiserver 1.29.1 (target kubernetes)
   CVE            SEVERITY  FIXED IN  STATUS    NOTE
   CVE-2031-3002  LOW 3.1   1.29.2    affected
 
+End of life:
+  kubernetes 1.29.1: Kubernetes 1.29 reached its end of life on 2025-02-28 and gets no more fixes;
+    upgrade to a supported minor (1.35 or later)
+
 Remediation:
   kubelet 1.29.1: upgrade to 1.29.4 or later (fixes 1 CVE)
   kube-apiserver 1.29.1: upgrade to 1.29.2 or later (fixes 1 CVE)
@@ -237,7 +241,9 @@ async fn sarif_output_reads_back() {
             "CVE-2031-3001",
             "CVE-2031-3002",
             "CVE-2031-3003",
-            "CVE-2031-3004"
+            "CVE-2031-3004",
+            // 1.29 is past its end of life: a finding of its own.
+            "kubernetes-end-of-life"
         ]
     );
     assert_eq!(
@@ -263,6 +269,12 @@ async fn sarif_output_reads_back() {
             ("CVE-2031-3002", Some(Kind::Fail), Some(Level::Note), 1),
             ("CVE-2031-3003", Some(Kind::Review), Some(Level::None), 2),
             ("CVE-2031-3004", Some(Kind::Review), Some(Level::None), 3),
+            (
+                "kubernetes-end-of-life",
+                Some(Kind::Fail),
+                Some(Level::Warning),
+                4
+            ),
         ]
     );
     let text = results[0].message.text.as_deref().unwrap();
@@ -315,6 +327,10 @@ async fn sarif_results_differ_by_component() {
             (
                 "kubernetes/kubernetes/kubelet@1.29.3",
                 "CVE-2031-3006/kubernetes/kubernetes/kubelet@1.29.3"
+            ),
+            (
+                "kubernetes/kubernetes@1.29.3",
+                "kubernetes-end-of-life/kubernetes/kubernetes@1.29.3"
             ),
         ]
     );
@@ -647,6 +663,15 @@ async fn add_ons_are_found_from_workload_images() {
                 "kubelet",
                 "v1.29.3-eks-abc",
                 "-"
+            ),
+            // Ranges from 1.29.0 on, with no stated start: 1.28 was not
+            // assessed, which is not an all-clear.
+            row(
+                "CVE-2031-4004",
+                "unknown",
+                "kubelet",
+                "v1.28.1",
+                "not_assessed"
             ),
             row(
                 "CVE-2031-4003",

@@ -78,6 +78,7 @@ fn check_options(feeds: Vec<String>, fetch: FetchOptions) -> CheckOptions {
         fetch,
         fail_on: None,
         fail_on_unknown: false,
+        fail_on_end_of_life: false,
         ignore: Default::default(),
         today: chrono::NaiveDate::from_ymd_opt(2031, 6, 1).unwrap(),
         verify_key: None,

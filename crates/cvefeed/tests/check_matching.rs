@@ -25,6 +25,7 @@ fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -
         package: package.map(Into::into),
         ranges,
         fixed: Vec::new(),
+        coverage: Default::default(),
     }
 }
 
@@ -44,6 +45,7 @@ fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry
             affected,
             origin: Origin::Feed,
         },
+        record_ranges: Vec::new(),
     }
 }
 

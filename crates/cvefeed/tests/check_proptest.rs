@@ -79,6 +79,8 @@ fn check_all(bytes: &[u8]) {
         results,
         remediation,
         warnings: vec!["\u{1b}[2J".into()],
+        end_of_life: Vec::new(),
+        fail_on_end_of_life: false,
         fail_on: None,
         fail_on_unknown: true,
     };

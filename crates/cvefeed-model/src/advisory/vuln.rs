@@ -278,6 +278,94 @@ pub struct Affected {
     /// line with the fix (`1.25.0`), ascending.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed: Vec<semver::Version>,
+    /// What the source says of the versions its ranges do not list.
+    #[serde(default, skip_serializing_if = "Coverage::is_silent")]
+    pub coverage: Coverage,
+}
+
+/// What a source says of a version that none of its affected ranges
+/// contains. CVE JSON 5 calls it `defaultStatus`; when it is absent the
+/// status is unknown, and the same holds for an announcement, which lists
+/// affected versions only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultStatus {
+    /// Unlisted versions are affected.
+    Affected,
+    /// Unlisted versions are not affected.
+    Unaffected,
+    /// Nothing is said of unlisted versions.
+    #[default]
+    Unknown,
+}
+
+impl DefaultStatus {
+    /// Whether it is [`DefaultStatus::Unknown`], the status when nothing is said.
+    pub fn is_unknown(&self) -> bool {
+        *self == DefaultStatus::Unknown
+    }
+
+    /// The wire name: `affected`, `unaffected` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultStatus::Affected => "affected",
+            DefaultStatus::Unaffected => "unaffected",
+            DefaultStatus::Unknown => "unknown",
+        }
+    }
+
+    /// The status of two product entries of one component taken together:
+    /// unaffected only when both say so, affected when either does.
+    pub fn and(self, other: DefaultStatus) -> DefaultStatus {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (DefaultStatus::Affected, _) | (_, DefaultStatus::Affected) => DefaultStatus::Affected,
+            _ => DefaultStatus::Unknown,
+        }
+    }
+}
+
+/// The limits of what a source assessed, beside its affected ranges: the
+/// versions it calls unknown, what it says of unlisted versions, and
+/// whether it states where the affected versions begin. Kubernetes'
+/// Security Response Committee assesses the supported minor lines only, so
+/// ranges that begin at `1.31.0` say nothing of `1.27`, unless the source
+/// says that the bug was introduced there.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Versions the source calls unknown (CVE JSON 5 `status: unknown`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<VersionRange>,
+    /// What the source says of versions none of its ranges lists.
+    #[serde(default, skip_serializing_if = "DefaultStatus::is_unknown")]
+    pub default_status: DefaultStatus,
+    /// Whether the source states the first affected version ("1.29.0 and
+    /// later", an OSV `introduced` event, an explicit unaffected range
+    /// below it): then the versions below the lowest range are not
+    /// affected. Otherwise they were not assessed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lower_bound_stated: bool,
+}
+
+impl Coverage {
+    /// Whether it says nothing beyond the ranges: the coverage of a source
+    /// that lists affected versions only.
+    pub fn is_silent(&self) -> bool {
+        *self == Coverage::default()
+    }
+}
+
+impl Affected {
+    /// The lowest version this entry assessed, when the source does not
+    /// state where the affected versions begin and its lowest range does
+    /// not start at the beginning: versions below it were not assessed.
+    pub fn assessed_from(&self) -> Option<&semver::Version> {
+        if self.coverage.lower_bound_stated {
+            return None;
+        }
+        let lowest = self.ranges.iter().map(|r| r.introduced.as_ref()).min()?;
+        lowest.filter(|v| **v > semver::Version::new(0, 0, 0))
+    }
 }
 
 /// Where a field's value came from.
@@ -363,6 +451,13 @@ pub struct VulnData {
     /// The dates of the CNA's CVE record, when one was read.
     #[serde(default)]
     pub record: Option<RecordDates>,
+    /// The CNA's CVE record's own ranges for the components of
+    /// [`VulnData::affected`], where the two disagree on whether some
+    /// version is affected (the audit's `affected` finding). `affected`
+    /// keeps the issue's ranges; `cvefeed check` weighs both, and never
+    /// resolves a disagreement toward "not affected".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub record_affected: Vec<Affected>,
     /// Where each field came from.
     pub provenance: Provenance,
     /// Problems met while reading the body, for the log. Not published.
@@ -533,6 +628,7 @@ pub fn extract(body: &str) -> VulnData {
         references,
         cwe: Vec::new(),
         record: None,
+        record_affected: Vec::new(),
         provenance,
         warnings,
     };

@@ -8,7 +8,8 @@
 //! - the affected verdict at probe versions: each bound of either side's
 //!   ranges, the patch release before it and the one after it;
 //! - the fixed versions;
-//! - the CVSS base vector (of the same CVSS version) and the severity;
+//! - the CVSS base vector (of the same CVSS version, 3.0 and 3.1 compared
+//!   by their base metrics) and the severity;
 //! - the components the record names;
 //! - the record itself: missing, rejected, or older than the issue's last
 //!   edit by more than the allowed lag.
@@ -160,17 +161,13 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
         let Some(theirs) = record.ranges_for(&affected.component) else {
             continue;
         };
-        for probe in probes(&affected.ranges, theirs) {
-            let ours = affected.ranges.iter().any(|r| r.contains(&probe));
-            let them = theirs.iter().any(|r| r.contains(&probe));
-            if ours != them {
-                out.push(finding(
-                    Field::Affected,
-                    verdict(ours).into(),
-                    verdict(them).into(),
-                    Some(format!("{} {probe}", affected.component)),
-                ));
-            }
+        for (probe, ours, them) in disagreements(&affected.ranges, theirs) {
+            out.push(finding(
+                Field::Affected,
+                verdict(ours).into(),
+                verdict(them).into(),
+                Some(format!("{} {probe}", affected.component)),
+            ));
         }
     }
 
@@ -193,8 +190,8 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
     }
 
     if let Some(ours) = &v.severity {
-        if let Some(theirs) = record.severity_like(&ours.vector)
-            && ours.base_vector() != theirs.base_vector()
+        if let Some(theirs) = record.severity_comparable(&ours.vector)
+            && base_metrics(&ours.base_vector()) != base_metrics(&theirs.base_vector())
         {
             out.push(finding(
                 Field::CvssBaseVector,
@@ -233,8 +230,37 @@ pub fn audit(issue: IssueSide<'_>, lookup: Lookup<'_>, max_lag: TimeDelta) -> Ve
     out
 }
 
+/// A base vector without its `CVSS:3.x/` prefix: CVSS 3.0 and 3.1 share
+/// their base metrics, so two vectors that differ in the prefix alone say
+/// the same.
+fn base_metrics(vector: &str) -> &str {
+    match vector.split_once('/') {
+        Some((prefix, rest)) if prefix.to_ascii_uppercase().starts_with("CVSS:3.") => rest,
+        _ => vector,
+    }
+}
+
 fn verdict(affected: bool) -> &'static str {
     if affected { "affected" } else { "not affected" }
+}
+
+/// The probe versions at which `ours` and `theirs` disagree on whether the
+/// version is affected, with what each says.
+fn disagreements(
+    ours: &[VersionRange],
+    theirs: &[VersionRange],
+) -> impl Iterator<Item = (Version, bool, bool)> {
+    probes(ours, theirs).into_iter().filter_map(|probe| {
+        let a = ours.iter().any(|r| r.contains(&probe));
+        let b = theirs.iter().any(|r| r.contains(&probe));
+        (a != b).then_some((probe, a, b))
+    })
+}
+
+/// Whether two sets of ranges disagree on whether some version is
+/// affected (at the probes of [`audit()`]).
+pub fn disagree(ours: &[VersionRange], theirs: &[VersionRange]) -> bool {
+    disagreements(ours, theirs).next().is_some()
 }
 
 /// The versions to compare at: every bound of both sides, and the patch

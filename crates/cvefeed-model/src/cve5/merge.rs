@@ -10,8 +10,8 @@
 //! status `rejected`. Every field filled from the record is marked
 //! [`Source::CveRecord`].
 
-use super::{CveRecord, RecordState};
-use crate::advisory::vuln::{Source, Upper};
+use super::{CveRecord, RecordState, audit};
+use crate::advisory::vuln::{Affected, Source, Upper};
 use crate::advisory::{Advisory, Status};
 
 /// Fill `advisory` from `record` (see the module documentation).
@@ -42,6 +42,20 @@ pub fn merge(advisory: &mut Advisory, record: &CveRecord) {
         }
         return;
     }
+    // The issue gives ranges: where the record's disagree, keep them
+    // beside the issue's, named as the issue names the component.
+    v.record_affected = v
+        .affected
+        .iter()
+        .filter_map(|ours| {
+            let theirs = record.affected_for(&ours.component)?;
+            audit::disagree(&ours.ranges, &theirs.ranges).then(|| Affected {
+                component: ours.component.clone(),
+                package: ours.package.clone(),
+                ..theirs.clone()
+            })
+        })
+        .collect();
     if v.has_fixed_versions() {
         return;
     }

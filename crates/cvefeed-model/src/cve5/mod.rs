@@ -25,7 +25,10 @@ use serde_json::Value;
 
 use crate::advisory::CveId;
 use crate::advisory::vuln::components::{self, Component};
-use crate::advisory::vuln::{Affected, RecordDates, Severity, VersionRange, Warning, cvss, ranges};
+use crate::advisory::vuln::{
+    Affected, Coverage, DefaultStatus, RecordDates, Severity, Upper, VersionRange, Warning, cvss,
+    ranges,
+};
 
 pub use audit::{Field, Finding, IssueSide, Lookup, audit};
 pub use merge::merge;
@@ -96,10 +99,30 @@ impl CveRecord {
             .find(|s| version(&s.vector) == version(vector))
     }
 
+    /// The severity to compare with `vector`: of the same CVSS version,
+    /// else, for CVSS 3.0 and 3.1, which share their base metrics, of the
+    /// other one.
+    pub fn severity_comparable(&self, vector: &str) -> Option<&Severity> {
+        let v3 = |v: &str| {
+            v.get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("CVSS:3."))
+        };
+        self.severity_like(vector).or_else(|| {
+            v3(vector)
+                .then(|| self.severities.iter().find(|s| v3(&s.vector)))
+                .flatten()
+        })
+    }
+
     /// The ranges the record gives for `component`: its own, else those
     /// of the whole of Kubernetes, else those of the one component of a
     /// record that names none.
     pub fn ranges_for(&self, component: &str) -> Option<&[VersionRange]> {
+        self.affected_for(component).map(|a| a.ranges.as_slice())
+    }
+
+    /// The entry whose ranges [`CveRecord::ranges_for`] gives.
+    pub fn affected_for(&self, component: &str) -> Option<&Affected> {
         let find = |name: &str| {
             self.affected
                 .iter()
@@ -112,7 +135,6 @@ impl CveRecord {
         find(component)
             .or_else(|| find(components::KUBERNETES))
             .or(unnamed_only)
-            .map(|a| a.ranges.as_slice())
     }
 }
 
@@ -335,6 +357,42 @@ fn default_component(cna: &Value, issue_components: &[String]) -> (String, bool)
 struct Collected {
     ranges: Vec<VersionRange>,
     fixed: Vec<semver::Version>,
+    unknown: Vec<VersionRange>,
+    unaffected: Vec<VersionRange>,
+    /// The `defaultStatus` of the product entries that gave them, taken
+    /// together ([`DefaultStatus::and`]); `None` before the first.
+    default_status: Option<DefaultStatus>,
+}
+
+/// A product entry's `defaultStatus`: absent, or a value CVE JSON 5 does
+/// not define, is unknown.
+fn default_status(entry: &Value) -> DefaultStatus {
+    match entry["defaultStatus"]
+        .as_str()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("affected") => DefaultStatus::Affected,
+        Some("unaffected") => DefaultStatus::Unaffected,
+        _ => DefaultStatus::Unknown,
+    }
+}
+
+/// Whether `unaffected` clears every version below `start`: a range from
+/// the beginning that reaches it.
+fn clears_below(unaffected: &[VersionRange], start: &semver::Version) -> bool {
+    unaffected.iter().any(|r| {
+        r.introduced
+            .as_ref()
+            .is_none_or(|i| *i == semver::Version::new(0, 0, 0))
+            && match &r.upper {
+                Upper::Fixed(f) => f >= start,
+                Upper::LastAffected(l) => {
+                    l >= start || (l.major, l.minor + 1) == (start.major, start.minor)
+                }
+                Upper::Open => true,
+            }
+    })
 }
 
 fn read_affected(
@@ -373,9 +431,20 @@ fn read_affected(
                 || fallback_named;
             fixes.extend(read.fix);
             let collected = by_component.entry(component.clone()).or_default();
+            let status = default_status(entry);
+            collected.default_status =
+                Some(collected.default_status.map_or(status, |s| s.and(status)));
             match read.reading {
                 versions::Reading::Range(r) => collected.ranges.push(r),
                 versions::Reading::Fixed(v) => collected.fixed.push(v),
+                versions::Reading::Unknown(r) => {
+                    collected.unknown.push(r);
+                    continue;
+                }
+                versions::Reading::Unaffected(r) => {
+                    collected.unaffected.push(r);
+                    continue;
+                }
                 versions::Reading::Skip => continue,
                 versions::Reading::NoVersions => {
                     warnings.push(Warning::RecordNoVersions {
@@ -408,11 +477,19 @@ fn read_affected(
             let collected = by_component.remove(&name)?;
             let raw = versions::pair_split_ranges(collected.ranges);
             let ranges = ranges::normalise(&name, raw, &collected.fixed, warnings);
+            let lowest = ranges.iter().map(|r| r.introduced.clone()).min().flatten();
+            let coverage = Coverage {
+                unknown: collected.unknown,
+                default_status: collected.default_status.unwrap_or_default(),
+                lower_bound_stated: lowest
+                    .is_some_and(|start| clears_below(&collected.unaffected, &start)),
+            };
             (!ranges.is_empty()).then(|| Affected {
                 package: components::lookup(&name).map(|c| c.module.to_string()),
                 component: name,
                 fixed: ranges::new_line_fixes(&ranges, &collected.fixed),
                 ranges,
+                coverage,
             })
         })
         .collect();

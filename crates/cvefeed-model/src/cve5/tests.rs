@@ -590,3 +590,57 @@ mod merge_and_audit {
         assert_eq!(rejected.status, Status::Rejected);
     }
 }
+
+/// The verdict of each shape at its probe versions, as
+/// [`crate::verdict::claim`] gives it for the record's first component:
+/// `affected`, `not_affected:<why>` or `unknown:<why>`.
+#[test]
+fn every_shape_gives_its_verdicts() {
+    use crate::verdict::{Claim, Clear, FixKnown, Gap, claim};
+    #[derive(serde::Deserialize)]
+    struct Probes {
+        shape: String,
+        #[serde(default)]
+        verdicts: Vec<(String, String)>,
+        fix: Option<bool>,
+    }
+    let probes: Vec<Probes> =
+        serde_json::from_str(include_str!("testdata/affected_shapes.json")).unwrap();
+    let mut checked = 0;
+    for (s, p) in shapes().iter().zip(&probes) {
+        let r = s.read();
+        let fix = if p.fix == Some(false) {
+            FixKnown::No
+        } else {
+            FixKnown::Yes
+        };
+        for (version, expected) in &p.verdicts {
+            let got = match claim(&r.affected[0], &v(version), fix) {
+                Claim::Affected(_) => "affected".to_string(),
+                Claim::AffectedByDefault => "affected:default".to_string(),
+                Claim::NotAffected(c) => format!(
+                    "not_affected:{}",
+                    match c {
+                        Clear::FixedOnLine(_) => "fixed_on_line",
+                        Clear::AfterLastAffected(_) => "after_last_affected",
+                        Clear::NewerThanAffected(_) => "newer_than_affected",
+                        Clear::BeforeIntroduced(_) => "before_introduced",
+                        Clear::DefaultUnaffected => "default_unaffected",
+                    }
+                ),
+                Claim::Unknown(g) => format!(
+                    "unknown:{}",
+                    match g {
+                        Gap::NotAssessed { .. } => "not_assessed",
+                        Gap::SourceSaysUnknown(_) => "source_says_unknown",
+                        Gap::NotListed => "not_listed",
+                        Gap::NoFixAfter(_) => "no_fix_after",
+                    }
+                ),
+            };
+            assert_eq!(&got, expected, "shape {} at {version}", p.shape);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 50, "only {checked} probes");
+}

@@ -18,7 +18,8 @@
 //! | unbounded | `{v1.6.0, lessThan unspecified}` | open (paired with `{unspecified, <= v1.6.5}`) |
 //! | all versions | `Kubernetes all versions` | from 0, open |
 //! | component in `versionType` or version | `kubelet v1.24` | that component |
-//! | unknown status, `next of X` | | nothing |
+//! | unknown status, `next of X` | `{next of v1.18.18, lessThan unspecified, unknown}` | versions the record calls unknown, from `1.18.19` |
+//! | unaffected range | `{0, lessThan 1.3.0, unaffected}` | versions the record clears |
 //! | `n/a` | | nothing, with a warning |
 //!
 //! Anything else (a bound of `prior to 0.4.3`, an operator with no
@@ -42,7 +43,11 @@ pub(super) enum Reading {
     Range(VersionRange),
     /// A version the record lists as unaffected: a fix.
     Fixed(Version),
-    /// Nothing to read (status unknown, an unaffected range).
+    /// Versions the record calls unknown (`status: unknown`).
+    Unknown(VersionRange),
+    /// A range the record lists as unaffected.
+    Unaffected(VersionRange),
+    /// Nothing to read.
     Skip,
     /// No version information at all (`n/a`).
     NoVersions,
@@ -213,13 +218,23 @@ pub(super) fn read(entry: &Value) -> Read {
     }
     let raw: String = raw.chars().take(200).collect();
     let component = named_in(version).or_else(|| field("versionType").and_then(named_in));
+    let bound = less_equal.or(less);
     let reading = match status.as_str() {
-        "affected" => affected(version, less_equal.or(less)),
-        "unaffected" if less.is_none() && less_equal.is_none() => match read_start(version) {
+        "affected" => affected(version, bound),
+        "unaffected" if bound.is_none() => match read_start(version) {
             Start::Exact(v) => Reading::Fixed(v),
             _ => Reading::Skip,
         },
-        _ => Reading::Skip,
+        "unaffected" => match affected(version, bound) {
+            Reading::Range(r) => Reading::Unaffected(r),
+            _ => Reading::Skip,
+        },
+        // `unknown`, or a status CVE JSON 5 does not define: the record
+        // does not say, so neither may the feed.
+        _ => match unknown(version, bound) {
+            Reading::Range(r) => Reading::Unknown(r),
+            other => other,
+        },
     };
     let stated = |text: &str| {
         let text = BELOW
@@ -244,6 +259,31 @@ pub(super) fn read(entry: &Value) -> Read {
         component,
         reading,
         raw,
+    }
+}
+
+/// An entry of unknown status: read like an affected one, where `next of
+/// X` (a placeholder of some tools) starts just after `X`.
+fn unknown(version: &str, bound: Option<(&str, bool)>) -> Reading {
+    let trimmed = version.trim();
+    let next_of = trimmed
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("next of"))
+        .map(|_| trimmed[7..].trim());
+    let Some(after) = next_of else {
+        return match affected(version, bound) {
+            Reading::Skip | Reading::NoVersions => Reading::Unreadable,
+            other => other,
+        };
+    };
+    let Some(Written::Exact(x)) = parse_written(after) else {
+        return Reading::Unreadable;
+    };
+    let start = Version::new(x.major, x.minor, x.patch.saturating_add(1));
+    match bound.map(|(b, inclusive)| read_bound(b, inclusive)) {
+        None | Some(Bound::Open) => range(Some(start), Upper::Open),
+        Some(Bound::Upper(upper)) => range(Some(start), upper),
+        Some(Bound::Operator | Bound::Bad) => Reading::Unreadable,
     }
 }
 

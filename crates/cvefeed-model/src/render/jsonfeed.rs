@@ -8,9 +8,11 @@
 use std::borrow::Cow;
 
 use super::{Artifact, RenderError, SiteConfig, content_type, osv};
+use crate::advisory::vuln::Affected;
 use crate::feed::{Feed, FeedItem};
 use crate::wire::{
-    AffectedRange, Author, Document, FeedExtension, Item, ItemExtension, Sources, Timestamp,
+    AffectedRange, Assessment, Author, Document, FeedExtension, Item, ItemExtension, Sources,
+    Timestamp,
 };
 
 /// Name of the JSON Feed object.
@@ -26,6 +28,18 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
 
 fn text(s: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Borrowed(s))
+}
+
+/// One range per component and range, as the feed lists them.
+fn flat_ranges(affected: &[Affected]) -> Vec<AffectedRange<'_>> {
+    affected
+        .iter()
+        .flat_map(|aff| {
+            aff.ranges
+                .iter()
+                .map(move |r| AffectedRange::new(&aff.component, aff.package.as_deref(), r))
+        })
+        .collect()
 }
 
 /// The JSON Feed item of one feed item (also what the change log compares).
@@ -52,16 +66,10 @@ pub(crate) fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
             cvss_base_vector: v.severity.as_ref().map(|s| s.base_vector()),
             cvss_score: v.severity.as_ref().map(|s| s.score),
             components: v.components(),
-            affected: Some(
-                v.affected
-                    .iter()
-                    .flat_map(|aff| {
-                        aff.ranges.iter().map(move |r| {
-                            AffectedRange::new(&aff.component, aff.package.as_deref(), r)
-                        })
-                    })
-                    .collect(),
-            ),
+            affected: Some(flat_ranges(&v.affected)),
+            assessment: v.affected.iter().map(Assessment::new).collect(),
+            cve_record_affected: flat_ranges(&v.record_affected),
+            cve_record_assessment: v.record_affected.iter().map(Assessment::new).collect(),
             fixed_versions: v.fixed_versions().iter().map(ToString::to_string).collect(),
             cwe: v.cwe.clone(),
             sources: Some(Sources {

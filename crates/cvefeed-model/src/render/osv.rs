@@ -18,6 +18,7 @@ use super::{Artifact, RenderError, content_type};
 use crate::advisory::vuln::{Affected, ReferenceKind, Upper, VersionRange, reference_kind};
 use crate::advisory::{CveId, Status};
 use crate::feed::{Feed, FeedItem};
+use crate::wire::Assessment;
 
 /// The OSV schema version the records follow.
 pub const SCHEMA_VERSION: &str = "1.7.0";
@@ -131,14 +132,34 @@ fn affected_entry(a: &Affected) -> Option<AffectedEntry<'_>> {
             name,
         },
         ranges: osv_ranges(&a.ranges),
-        database_specific: if a.fixed.is_empty() {
-            json!({"component": a.component})
-        } else {
-            // Releases that open a new minor line with the fix end no
-            // range, so the events cannot say them.
-            json!({"component": a.component, "fixed_outside_ranges": a.fixed.iter().map(ToString::to_string).collect::<Vec<_>>()})
-        },
+        database_specific: affected_specific(a),
     })
+}
+
+/// What OSV's events cannot say of one component: fixes that end no range,
+/// and the limits of what the source assessed (see [`Assessment`]): an
+/// OSV reader takes every version outside the events as not affected,
+/// which the source may not have said.
+fn affected_specific(a: &Affected) -> Value {
+    let mut db = json!({"component": a.component});
+    if !a.fixed.is_empty() {
+        // Releases that open a new minor line with the fix end no range,
+        // so the events cannot say them.
+        db["fixed_outside_ranges"] =
+            json!(a.fixed.iter().map(ToString::to_string).collect::<Vec<_>>());
+    }
+    let assessment = Assessment::new(a);
+    db["default_status"] = json!(assessment.default_status.as_str());
+    if let Some(from) = assessment.assessed_from {
+        db["assessed_from"] = json!(from);
+    }
+    if assessment.lower_bound_stated {
+        db["lower_bound_stated"] = json!(true);
+    }
+    if !assessment.unknown.is_empty() {
+        db["unknown"] = json!(assessment.unknown);
+    }
+    db
 }
 
 fn record<'a>(item: &'a FeedItem) -> Record<'a> {
@@ -220,18 +241,9 @@ fn record<'a>(item: &'a FeedItem) -> Record<'a> {
     Record {
         schema_version: SCHEMA_VERSION,
         id: a.id.as_str(),
-        modified: timestamp(item.modified),
+        modified: timestamp(modified(item)),
         published: timestamp(a.published),
-        // Withdrawn when the CNA rejected the id: when the record says, or
-        // when the item last changed.
-        withdrawn: (a.status == Status::Rejected).then(|| {
-            timestamp(
-                v.record
-                    .as_ref()
-                    .and_then(|d| d.updated)
-                    .unwrap_or(item.modified),
-            )
-        }),
+        withdrawn: withdrawn(item).map(timestamp),
         related: a.related.iter().map(|r| r.as_str()).collect(),
         summary: &a.summary,
         details: &a.body,
@@ -240,6 +252,35 @@ fn record<'a>(item: &'a FeedItem) -> Record<'a> {
         references,
         database_specific: db,
     }
+}
+
+/// When the CNA rejected the id: when the record says, or when the item
+/// last changed.
+fn withdrawn(item: &FeedItem) -> Option<chrono::DateTime<chrono::Utc>> {
+    let a = &item.advisory;
+    (a.status == Status::Rejected).then(|| {
+        a.vuln
+            .record
+            .as_ref()
+            .and_then(|d| d.updated)
+            .unwrap_or(item.modified)
+    })
+}
+
+/// The record's `modified`: never earlier than the newest source datum it
+/// carries (the item's last change, the last edit, the CVE
+/// record's publication and update, the withdrawal), so that a reader that
+/// syncs "modified since T" misses none of it.
+fn modified(item: &FeedItem) -> chrono::DateTime<chrono::Utc> {
+    let a = &item.advisory;
+    let record = a.vuln.record.iter().flat_map(|d| [d.published, d.updated]);
+    std::iter::once(Some(item.modified))
+        .chain([a.edited])
+        .chain(record)
+        .chain([withdrawn(item)])
+        .flatten()
+        .max()
+        .expect("the item's own time is there")
 }
 
 fn failed(cause: impl ToString) -> RenderError {

@@ -34,6 +34,7 @@ use component::{CoreComponent, Named, classify_entry, classify_name, resolve};
 use cvefeed_model::advisory::vuln::components::Component;
 use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
 use cvefeed_model::advisory::{CveId, Status};
+use cvefeed_model::verdict::{self, Claim, Clear, FixKnown, Gap};
 pub use version::{InstalledVersion, InvalidVersion};
 pub use workflow::{CheckOptions, Targets, run};
 
@@ -428,6 +429,9 @@ pub struct FeedEntry {
     pub severity: Option<SeverityInfo>,
     /// Affected ranges.
     pub ranges: RangeData,
+    /// The CNA's CVE record's own ranges, where they disagree with
+    /// `ranges` (the issue's): a version either calls affected is affected.
+    pub record_ranges: Vec<Affected>,
 }
 
 impl FeedEntry {
@@ -480,6 +484,45 @@ pub enum UnknownReason {
     ImageDigestOnly,
     /// The component's image tag is not a version (`latest`).
     ImageTagNotVersion,
+    /// The version is below the lowest one the source assessed, and the
+    /// source does not say where the affected versions begin.
+    NotAssessed,
+    /// The source calls this version's status unknown.
+    SourceSaysUnknown,
+    /// The source does not list the version and gives no default status.
+    NotListed,
+    /// The version is past the last affected version the source names,
+    /// but no fix exists: it was not said to be fixed.
+    NoFixAfterLastAffected,
+}
+
+/// Why a verdict is "not affected": the words of the source that clear it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cleared {
+    /// The CNA rejected the CVE id: it affects nothing.
+    Rejected,
+    /// The CVE concerns other components only.
+    OtherComponents,
+    /// A fix on the version's own minor line.
+    FixedOnLine,
+    /// Past the last affected version of its minor line, for a CVE with a fix.
+    AfterLastAffected,
+    /// Newer than every affected range, the highest of which is fixed.
+    NewerThanAffected,
+    /// Below the first affected version, which the source states.
+    BeforeIntroduced,
+    /// Not listed, and the source's default status is unaffected.
+    DefaultUnaffected,
+}
+
+/// What one source says of a result's version, where two sources disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceClaim {
+    /// `issue` or `cve_record`.
+    pub source: &'static str,
+    /// What it says.
+    pub says: Verdict,
 }
 
 impl UnknownReason {
@@ -523,6 +566,13 @@ pub struct CheckResult {
     pub reason: String,
     /// Why the verdict is unknown, when it is.
     pub unknown_reason: Option<UnknownReason>,
+    /// What clears the version, when it is not affected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_affected_reason: Option<Cleared>,
+    /// Where the issue and the CNA's CVE record disagree on this version:
+    /// what each says (the verdict is never the more lenient of the two).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources_disagree: Vec<SourceClaim>,
     /// Why the result is ignored (the ignore file's reason, or
     /// `--ignore-unfixed`), when it is: it neither fails the check nor
     /// counts in the summary's affected and unknown counts.
@@ -760,6 +810,8 @@ fn assess_one(
             .is_some_and(InstalledVersion::is_vendor_build),
         reason: String::new(),
         unknown_reason: None,
+        not_affected_reason: None,
+        sources_disagree: Vec::new(),
         ignored: None,
         target: target.name.clone(),
         summary: entry.summary.clone(),
@@ -767,6 +819,7 @@ fn assess_one(
     };
     if entry.rejected() {
         result.verdict = Verdict::NotAffected;
+        result.not_affected_reason = Some(Cleared::Rejected);
         result.reason = "the CVE record was rejected: it affects nothing".to_string();
         return vec![result];
     }
@@ -800,6 +853,7 @@ fn assess_one(
             );
         } else {
             result.verdict = Verdict::NotAffected;
+            result.not_affected_reason = Some(Cleared::OtherComponents);
             result.reason = format!("concerns {concerns} only");
         }
         return vec![result];
@@ -882,10 +936,15 @@ fn assess_one(
                 if fix != FixState::Fixed {
                     reason.push_str(&format!("; {}", fix_words(entry, fix)));
                 }
+                let sources_disagree = record_claim(entry, &parts, upstream)
+                    .filter(|(says, _)| *says != Verdict::Affected)
+                    .map(|(says, _)| disagreement(Verdict::Affected, says))
+                    .unwrap_or_default();
                 with_notes(CheckResult {
                     verdict: Verdict::Affected,
                     component,
                     components: resolved(&parts),
+                    sources_disagree,
                     fixed_in: fixed.as_ref().map(Version::to_string),
                     fixed_version: fixed,
                     fix: Some(fix),
@@ -914,20 +973,213 @@ fn assess_one(
             bare.feed_name()
         );
     } else {
-        result.verdict = Verdict::NotAffected;
-        let ranges: Vec<String> = relevant
-            .iter()
-            .map(|p| {
-                let rs: Vec<String> = p.affected.ranges.iter().map(version::describe).collect();
-                format!("{}: {}", p.feed_name(), rs.join("; "))
-            })
-            .collect();
-        result.reason = format!(
-            "{upstream} is outside every affected range ({})",
-            ranges.join(" | ")
-        );
+        outside_ranges(entry, &relevant, upstream, &mut result);
     }
     vec![with_notes(result)]
+}
+
+/// Whether a fix is known to exist for the CVE as a whole.
+fn fix_known(entry: &FeedEntry) -> FixKnown {
+    match (entry.fix_news, entry.status) {
+        (FixNews::NoFix, _) => FixKnown::No,
+        (_, Some(Status::Unfixed | Status::Open | Status::Unknown)) => FixKnown::No,
+        _ => FixKnown::Yes,
+    }
+}
+
+/// What the CNA's CVE record says of `v` for the components of `parts`,
+/// when the feed carries its disagreeing ranges: affected (with the
+/// range) if any part's record ranges say so, else the first other claim.
+fn record_claim<'e>(
+    entry: &'e FeedEntry,
+    parts: &[&Part],
+    v: &Version,
+) -> Option<(Verdict, Option<&'e VersionRange>)> {
+    let mut found = None;
+    for p in parts {
+        let Some(theirs) = entry
+            .record_ranges
+            .iter()
+            .find(|a| a.component == p.affected.component)
+        else {
+            continue;
+        };
+        match verdict::claim(theirs, v, fix_known(entry)) {
+            Claim::Affected(r) => return Some((Verdict::Affected, Some(r))),
+            Claim::AffectedByDefault => return Some((Verdict::Affected, None)),
+            Claim::NotAffected(_) => {
+                found.get_or_insert((Verdict::NotAffected, None));
+            }
+            Claim::Unknown(_) => {
+                found = Some((Verdict::Unknown, None));
+            }
+        }
+    }
+    found
+}
+
+fn disagreement(issue: Verdict, record: Verdict) -> Vec<SourceClaim> {
+    vec![
+        SourceClaim {
+            source: "issue",
+            says: issue,
+        },
+        SourceClaim {
+            source: "cve_record",
+            says: record,
+        },
+    ]
+}
+
+/// The minor lines the ranges of `a` touch, as `1.31–1.33` or `1.31`.
+fn assessed_lines(a: &Affected) -> String {
+    let lines: BTreeSet<(u64, u64)> = a
+        .ranges
+        .iter()
+        .flat_map(|r| {
+            r.introduced
+                .iter()
+                .chain(r.fixed())
+                .chain(r.last_affected())
+        })
+        .map(|v| (v.major, v.minor))
+        .collect();
+    match (lines.first(), lines.last()) {
+        (Some(lo), Some(hi)) if lo == hi => format!("{}.{}", lo.0, lo.1),
+        (Some(lo), Some(hi)) => format!("{}.{}–{}.{}", lo.0, lo.1, hi.0, hi.1),
+        _ => "no minor line".to_string(),
+    }
+}
+
+/// The verdict of a version that no affected range contains: what each
+/// relevant part's source says of it ([`verdict::claim`]). Affected when
+/// a source's default or the CVE record says so; unknown when any source
+/// does not say; not affected only when every source's words clear it.
+fn outside_ranges(entry: &FeedEntry, relevant: &[&Part], v: &Version, result: &mut CheckResult) {
+    let fix = fix_known(entry);
+    let claims: Vec<(&Part, Claim)> = relevant
+        .iter()
+        .map(|p| (*p, verdict::claim(p.affected, v, fix)))
+        .collect();
+    if let Some((p, _)) = claims
+        .iter()
+        .find(|(_, c)| matches!(c, Claim::AffectedByDefault))
+    {
+        result.verdict = Verdict::Affected;
+        result.component = p.name();
+        result.components = resolved(&[p]);
+        result.fix = Some(FixState::NotStated);
+        result.reason = format!(
+            "{v} is in no listed range of {}, and its source's default status is affected",
+            p.feed_name()
+        );
+        return;
+    }
+    if let Some((Verdict::Affected, range)) = record_claim(entry, relevant, v) {
+        let issue_says = if claims.iter().any(|(_, c)| matches!(c, Claim::Unknown(_))) {
+            Verdict::Unknown
+        } else {
+            Verdict::NotAffected
+        };
+        result.verdict = Verdict::Affected;
+        result.fixed_version = range.and_then(|r| r.fixed().cloned());
+        result.fixed_in = result.fixed_version.as_ref().map(Version::to_string);
+        result.fix = Some(if result.fixed_version.is_some() {
+            FixState::Fixed
+        } else {
+            FixState::NotStated
+        });
+        result.sources_disagree = disagreement(issue_says, Verdict::Affected);
+        result.reason = format!(
+            "the CVE record says {v} is affected{}, the issue does not: the sources disagree, \
+             and the stricter one stands",
+            range.map_or(String::new(), |r| format!(
+                " (range {})",
+                version::describe(r)
+            ))
+        );
+        return;
+    }
+    if let Some((p, gap)) = claims.iter().find_map(|(p, c)| match c {
+        Claim::Unknown(g) => Some((p, g)),
+        _ => None,
+    }) {
+        let name = p.feed_name();
+        let (why, reason) = match gap {
+            Gap::NotAssessed { from } => (
+                UnknownReason::NotAssessed,
+                format!(
+                    "{v} was not assessed: the CVE was assessed for {} {} from {from} on, \
+                     and no source says where the affected versions begin; \
+                     upgrade to a fixed supported version",
+                    name,
+                    assessed_lines(p.affected)
+                ),
+            ),
+            Gap::SourceSaysUnknown(r) => (
+                UnknownReason::SourceSaysUnknown,
+                format!(
+                    "the source calls the status of {name} {} unknown",
+                    version::describe(r)
+                ),
+            ),
+            Gap::NotListed => (
+                UnknownReason::NotListed,
+                format!(
+                    "{v} is in no listed range of {name}, and the source gives no default status"
+                ),
+            ),
+            Gap::NoFixAfter(l) => (
+                UnknownReason::NoFixAfterLastAffected,
+                format!(
+                    "{v} is newer than {l}, the last affected version of {name} the source names, \
+                     but no fix exists: it was not said to be fixed"
+                ),
+            ),
+        };
+        result.component = p.name();
+        result.components = resolved(&[p]);
+        result.unknown_reason = Some(why);
+        result.reason = reason;
+        return;
+    }
+    result.verdict = Verdict::NotAffected;
+    let mut first = None;
+    let words: Vec<String> = claims
+        .iter()
+        .filter_map(|(p, c)| match c {
+            Claim::NotAffected(clear) => Some((p, clear)),
+            _ => None,
+        })
+        .map(|(p, clear)| {
+            let (kind, text) = match clear {
+                Clear::FixedOnLine(f) => (Cleared::FixedOnLine, format!("fixed in {f}")),
+                Clear::AfterLastAffected(l) => (
+                    Cleared::AfterLastAffected,
+                    format!("newer than {l}, the last affected version of its line"),
+                ),
+                Clear::NewerThanAffected(e) => (
+                    Cleared::NewerThanAffected,
+                    format!("newer than every affected range (the highest ends at {e})"),
+                ),
+                Clear::BeforeIntroduced(i) => (
+                    Cleared::BeforeIntroduced,
+                    format!("older than {i}, where the affected versions begin"),
+                ),
+                Clear::DefaultUnaffected => (
+                    Cleared::DefaultUnaffected,
+                    "in no listed range, and the source's default status is unaffected".to_string(),
+                ),
+            };
+            first.get_or_insert(kind);
+            format!("{}: {text}", p.feed_name())
+        })
+        .collect();
+    result.not_affected_reason = first;
+    result.reason = format!("{v} is not affected ({})", words.join(" | "));
+    if let Some((Verdict::Unknown, _)) = record_claim(entry, relevant, v) {
+        result.sources_disagree = disagreement(Verdict::NotAffected, Verdict::Unknown);
+    }
 }
 
 /// What the parts denote, each once ([`Part::answers_to`]).

@@ -35,10 +35,48 @@ pub struct Report {
     pub remediation: Vec<Remediation>,
     /// Problems that did not stop the check.
     pub warnings: Vec<String>,
+    /// Targets whose Kubernetes minor line is past its end of life,
+    /// whatever the CVEs say.
+    pub end_of_life: Vec<EndOfLife>,
+    /// `--fail-on-end-of-life`: an end-of-life target fails the check.
+    pub fail_on_end_of_life: bool,
     /// The `--fail-on` threshold ([`super::fails`]).
     pub fail_on: Option<Rating>,
     /// `--fail-on-unknown`.
     pub fail_on_unknown: bool,
+}
+
+/// A target whose Kubernetes minor line gets no more patch releases: no
+/// fix of a later CVE will reach it ([`cvefeed_model::releases`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndOfLife {
+    /// The target.
+    pub target: String,
+    /// The installed version, as reported.
+    pub installed: String,
+    /// Its minor line (`1.27`).
+    pub minor: String,
+    /// The last day of its support, when the table knows it (lines
+    /// before 1.10 are older than the table).
+    pub ended: Option<chrono::NaiveDate>,
+    /// The oldest minor line supported today.
+    pub oldest_supported: Option<String>,
+}
+
+impl EndOfLife {
+    /// The line a person reads.
+    pub fn line(&self) -> String {
+        let ended = self
+            .ended
+            .map_or("long ago".to_string(), |d| format!("on {d}"));
+        let to = self.oldest_supported.as_ref().map_or(String::new(), |m| {
+            format!("; upgrade to a supported minor ({m} or later)")
+        });
+        format!(
+            "{} {}: Kubernetes {} reached its end of life {ended} and gets no more fixes{to}",
+            self.target, self.installed, self.minor
+        )
+    }
 }
 
 /// An output format.
@@ -108,6 +146,7 @@ impl Report {
     /// Whether the report calls for exit status 1 ([`super::fails`]).
     pub fn fails(&self) -> bool {
         super::fails(&self.results, self.fail_on, self.fail_on_unknown)
+            || (self.fail_on_end_of_life && !self.end_of_life.is_empty())
     }
 
     /// The exit status the report calls for: 1 when it [`fails`](Report::fails),
@@ -353,7 +392,11 @@ fn unknown_headline(r: &CheckResult) -> String {
         Some(
             UnknownReason::ComponentNotFound
             | UnknownReason::ImageDigestOnly
-            | UnknownReason::ImageTagNotVersion,
+            | UnknownReason::ImageTagNotVersion
+            | UnknownReason::NotAssessed
+            | UnknownReason::SourceSaysUnknown
+            | UnknownReason::NotListed
+            | UnknownReason::NoFixAfterLastAffected,
         )
         | None => r.reason.clone(),
     }
@@ -419,6 +462,13 @@ pub fn text(report: &Report, all: bool) -> String {
         out.push_str(&cell(&heading, TEXT_WIDTH));
         out.push('\n');
         out.push_str(&table(rows));
+        out.push('\n');
+    }
+    if !report.end_of_life.is_empty() {
+        out.push_str("End of life:\n");
+        for e in &report.end_of_life {
+            out.push_str(&wrap(&e.line(), "  ", "    "));
+        }
         out.push('\n');
     }
     if !report.remediation.is_empty() {
@@ -527,11 +577,12 @@ struct JsonReport<'a> {
     summary: Summary,
     results: &'a [CheckResult],
     remediation: &'a [Remediation],
+    end_of_life: &'a [EndOfLife],
     warnings: &'a [String],
 }
 
 /// The JSON report: `{"feed", "targets", "summary", "results",
-/// "remediation", "warnings"}`.
+/// "remediation", "end_of_life", "warnings"}`.
 pub fn json(report: &Report) -> String {
     let doc = JsonReport {
         feed: &report.feed,
@@ -554,6 +605,7 @@ pub fn json(report: &Report) -> String {
         summary: report.summary(),
         results: &report.results,
         remediation: &report.remediation,
+        end_of_life: &report.end_of_life,
         warnings: &report.warnings,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("report values always serialize");
@@ -604,6 +656,9 @@ fn artifact(r: &CheckResult) -> String {
         r.installed
     )
 }
+
+/// The SARIF rule of an end-of-life target.
+const END_OF_LIFE_RULE: &str = "kubernetes-end-of-life";
 
 /// The SARIF 2.1.0 log: one rule per CVE that has a result, one result per
 /// affected (`kind: fail`) or unknown (`kind: review`) CVE and target; with
@@ -705,7 +760,32 @@ pub fn sarif(report: &Report, all: bool) -> String {
                         .build()
                 })
                 .collect();
+            // The typed verdict, for dashboards that group or filter by it.
+            let mut props = BTreeMap::from([("verdict".to_string(), serde_json::json!(r.verdict))]);
+            for (key, value) in [
+                ("unknown_reason", serde_json::json!(r.unknown_reason)),
+                (
+                    "not_affected_reason",
+                    serde_json::json!(r.not_affected_reason),
+                ),
+                ("fix", serde_json::json!(r.fix)),
+            ] {
+                if !value.is_null() {
+                    props.insert(key.to_string(), value);
+                }
+            }
+            if !r.sources_disagree.is_empty() {
+                props.insert(
+                    "sources_disagree".to_string(),
+                    serde_json::json!(r.sources_disagree),
+                );
+            }
             sarif::Result::builder()
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(props)
+                        .build(),
+                )
                 .suppressions(suppressions)
                 .rule_id(r.id.clone())
                 .rule_index(rule_index[r.id.as_str()] as i64)
@@ -720,6 +800,49 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 .build()
         })
         .collect();
+    let mut results = results;
+    if !report.end_of_life.is_empty() {
+        rules.push(
+            sarif::ReportingDescriptor::builder()
+                .id(END_OF_LIFE_RULE)
+                .short_description(
+                    sarif::MultiformatMessageString::builder()
+                        .text("The Kubernetes minor release is past its end of life")
+                        .build(),
+                )
+                .help_uri("https://kubernetes.io/releases/")
+                .build(),
+        );
+        for e in &report.end_of_life {
+            let artifact = format!("kubernetes/{}@{}", e.target, e.installed);
+            results.push(
+                sarif::Result::builder()
+                    .rule_id(END_OF_LIFE_RULE)
+                    .rule_index(rules.len() as i64 - 1)
+                    .kind(sarif::ResultKind::Fail)
+                    .level(sarif::ResultLevel::Warning)
+                    .message(sarif::Message::builder().text(e.line()).build())
+                    .locations(vec![
+                        sarif::Location::builder()
+                            .physical_location(
+                                sarif::PhysicalLocation::builder()
+                                    .artifact_location(
+                                        sarif::ArtifactLocation::builder()
+                                            .uri(artifact.clone())
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build(),
+                    ])
+                    .partial_fingerprints(BTreeMap::from([(
+                        "cvefeed/v1".to_string(),
+                        format!("{END_OF_LIFE_RULE}/{artifact}"),
+                    )]))
+                    .build(),
+            );
+        }
+    }
     let notifications: Vec<sarif::Notification> = report
         .warnings
         .iter()

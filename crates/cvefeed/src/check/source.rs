@@ -25,10 +25,10 @@ use crate::fsread::{self, CappedError};
 use crate::http::{self, Redirects};
 use crate::store;
 use crate::verify;
-use cvefeed_model::advisory::vuln::{self, Affected, VersionRange};
+use cvefeed_model::advisory::vuln::{self, Affected, Coverage, VersionRange};
 use cvefeed_model::advisory::{CveId, Status};
 use cvefeed_model::signature::PublicKey;
-use cvefeed_model::wire::{AffectedRange, Document, Item};
+use cvefeed_model::wire::{AffectedRange, Assessment, Document, Item};
 
 /// The feed `check` reads when no `--feed` is given.
 pub const DEFAULT_FEED: &str =
@@ -536,10 +536,51 @@ fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
                 package: package.map(str::to_string),
                 ranges: vec![range],
                 fixed: Vec::new(),
+                coverage: Coverage::default(),
             }),
         }
     }
     Ok(out)
+}
+
+/// The ranges of `wire`, each component with its published assessment. A
+/// component without one (a feed of an older version) says nothing beyond
+/// its ranges: versions they do not list are unknown, not cleared.
+fn assessed_ranges(
+    wire: &[AffectedRange],
+    assessment: &[Assessment],
+) -> Result<Vec<Affected>, String> {
+    let mut affected = group_ranges(wire)?;
+    for a in &mut affected {
+        let Some(found) = assessment.iter().find(|x| x.component == a.component) else {
+            continue;
+        };
+        let unknown = found
+            .unknown
+            .iter()
+            .map(|b| {
+                let parse = |v: &Option<String>| v.as_deref().map(parse_range_version).transpose();
+                let bad = |e: &dyn std::fmt::Display| {
+                    format!(
+                        "the feed's unknown range of {} is invalid: {e}",
+                        a.component
+                    )
+                };
+                VersionRange::from_bounds(
+                    parse(&b.introduced).map_err(|e| bad(&e))?,
+                    parse(&b.fixed).map_err(|e| bad(&e))?,
+                    parse(&b.last_affected).map_err(|e| bad(&e))?,
+                )
+                .map_err(|e| bad(&e))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        a.coverage = Coverage {
+            unknown,
+            default_status: found.default_status,
+            lower_bound_stated: found.lower_bound_stated,
+        };
+    }
+    Ok(affected)
 }
 
 /// Turn the bytes of a JSON Feed into entries, one per CVE id. Items are
@@ -577,7 +618,14 @@ pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckE
 fn entry(id: &CveId, item: Item) -> FeedEntry {
     let ext = item.extension.unwrap_or_default();
     let body = item.content_text.unwrap_or_default();
-    let structured = ext.affected.as_deref().map(group_ranges);
+    let structured = ext
+        .affected
+        .as_deref()
+        .map(|wire| assessed_ranges(wire, &ext.assessment));
+    // The record's own ranges, where they disagree with the issue's; an
+    // unreadable copy is left out (the ranges still stand).
+    let record_ranges =
+        assessed_ranges(&ext.cve_record_affected, &ext.cve_record_assessment).unwrap_or_default();
     let usable = matches!(&structured, Some(Ok(a)) if !a.is_empty());
     // The body parser runs only for what the feed does not give.
     let parsed = (!usable || ext.severity.is_none()).then(|| vuln::extract(&body));
@@ -641,5 +689,6 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
         status: ext.status,
         severity,
         ranges,
+        record_ranges,
     }
 }

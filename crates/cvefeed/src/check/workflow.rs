@@ -13,11 +13,12 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use super::report::Report;
+use super::report::{EndOfLife, Report};
 use super::source::{self, FeedLocation, FetchOptions, Freshness, Loaded};
-use super::{CheckError, FeedEntry, Target, assess, cluster, ignore, remediate};
+use super::{CheckError, FeedEntry, Installed, Scope, Target, assess, cluster, ignore, remediate};
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::advisory::vuln::Rating;
+use cvefeed_model::releases;
 use cvefeed_model::signature::PublicKey;
 
 /// Where the installed versions come from.
@@ -62,6 +63,8 @@ pub struct CheckOptions {
     pub fail_on: Option<Rating>,
     /// Unknown verdicts fail the check too.
     pub fail_on_unknown: bool,
+    /// A target past its end of life fails the check too.
+    pub fail_on_end_of_life: bool,
     /// What to accept.
     pub ignore: IgnoreOptions,
     /// Today, for the ignore file's expiry dates.
@@ -135,6 +138,7 @@ pub async fn run(options: &CheckOptions) -> Result<Report, CheckError> {
         options.today,
     ));
     let remediation = remediate(&entries, &results);
+    let end_of_life = end_of_life(&targets, options.today);
     Ok(Report {
         feed: described.join(", "),
         cves: entries.len(),
@@ -142,9 +146,42 @@ pub async fn run(options: &CheckOptions) -> Result<Report, CheckError> {
         results,
         remediation,
         warnings,
+        end_of_life,
+        fail_on_end_of_life: options.fail_on_end_of_life,
         fail_on: options.fail_on,
         fail_on_unknown: options.fail_on_unknown,
     })
+}
+
+/// The targets that run Kubernetes' own components on a minor line past its
+/// end of life on `today`, each installed version once per target.
+fn end_of_life(targets: &[Target], today: NaiveDate) -> Vec<EndOfLife> {
+    let oldest_supported = releases::supported_on(today)
+        .first()
+        .map(ToString::to_string);
+    let mut out: Vec<EndOfLife> = Vec::new();
+    for t in targets {
+        let (Scope::Core(_), Installed::Version(v)) = (&t.scope, &t.version) else {
+            continue;
+        };
+        let up = v.upstream();
+        let ended = match releases::support(up, today) {
+            releases::Support::EndOfLife(m) => Some(m.end_of_life),
+            releases::Support::OlderThanTable => None,
+            releases::Support::Supported(_) | releases::Support::NotInTable => continue,
+        };
+        let finding = EndOfLife {
+            target: t.name.clone(),
+            installed: v.raw().to_string(),
+            minor: format!("{}.{}", up.major, up.minor),
+            ended,
+            oldest_supported: oldest_supported.clone(),
+        };
+        if !out.contains(&finding) {
+            out.push(finding);
+        }
+    }
+    out
 }
 
 /// Where fetched feeds are cached by default: `$XDG_CACHE_HOME/cvefeed`,

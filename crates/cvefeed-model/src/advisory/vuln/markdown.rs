@@ -15,7 +15,7 @@ use semver::Version;
 use super::components::{self, KUBERNETES};
 use super::cvss::{self, CvssError, Stated};
 use super::ranges;
-use super::{Affected, Severity, Upper, VersionRange, Warning};
+use super::{Affected, Coverage, Severity, Upper, VersionRange, Warning};
 
 /// What a section heading announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +228,22 @@ struct RangeLine {
     named: Mention,
     range: VersionRange,
     inline_fix: Option<Version>,
+    /// Whether the line states where the affected versions begin
+    /// (`>= v1.29.0`, `v1.29.0+`, `v1.29.0 and later`), rather than
+    /// listing one minor line of several (`v1.29.0 - v1.29.6`).
+    stated_start: bool,
+}
+
+/// What the range and fix lines give for one component, before
+/// normalisation.
+#[derive(Default)]
+struct Slot {
+    name: String,
+    ranges: Vec<VersionRange>,
+    fixed: Vec<Version>,
+    /// The starts of the lines that state where the affected versions
+    /// begin ([`RangeLine::stated_start`]).
+    stated_starts: Vec<Version>,
 }
 
 /// A fixed-version line, read.
@@ -418,6 +434,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
                     upper: Upper::Open,
                 },
                 inline_fix: None,
+                stated_start: false,
             });
         }
         return None;
@@ -435,6 +452,10 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
     let lower = ranges::parse_written(first_text)?;
     let after = &text[first.end()..];
     let op_text = op.as_ref().map(|c| c[1].to_ascii_lowercase());
+    let stated_start = matches!(op_text.as_deref(), Some(">=" | "=>" | "≥" | ">"))
+        || (op_text.is_none()
+            && found.len() == 1
+            && (first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after)));
     let (range, rest_from) = match op_text.as_deref() {
         Some("<") | Some("before") | Some("older than") => (
             VersionRange {
@@ -529,6 +550,7 @@ fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeLine> {
         named: named_in(prefix, unknown),
         range,
         inline_fix,
+        stated_start,
     })
 }
 
@@ -772,26 +794,29 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
         }
     };
 
-    let mut per_component: Vec<(String, Vec<VersionRange>, Vec<Version>)> = Vec::new();
-    fn slot<'a>(
-        all: &'a mut Vec<(String, Vec<VersionRange>, Vec<Version>)>,
-        name: &str,
-    ) -> &'a mut (String, Vec<VersionRange>, Vec<Version>) {
-        if let Some(i) = all.iter().position(|(n, _, _)| n == name) {
+    let mut per_component: Vec<Slot> = Vec::new();
+    fn slot<'a>(all: &'a mut Vec<Slot>, name: &str) -> &'a mut Slot {
+        if let Some(i) = all.iter().position(|s| s.name == name) {
             &mut all[i]
         } else {
-            all.push((name.to_string(), Vec::new(), Vec::new()));
+            all.push(Slot {
+                name: name.to_string(),
+                ..Slot::default()
+            });
             all.last_mut().expect("just pushed")
         }
     }
     for line in &range_lines {
         for name in resolve(&line.named) {
             let entry = slot(&mut per_component, &name);
-            entry.1.push(line.range.clone());
-            entry.2.extend(line.inline_fix.clone());
+            entry.ranges.push(line.range.clone());
+            entry.fixed.extend(line.inline_fix.clone());
+            if line.stated_start {
+                entry.stated_starts.extend(line.range.introduced.clone());
+            }
         }
     }
-    let affected_names: Vec<String> = per_component.iter().map(|(n, _, _)| n.clone()).collect();
+    let affected_names: Vec<String> = per_component.iter().map(|s| s.name.clone()).collect();
     for line in &fix_lines {
         let targets = match &line.named {
             Mention::These(n) => n.clone(),
@@ -799,7 +824,9 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             other => resolve(other),
         };
         for name in targets {
-            slot(&mut per_component, &name).2.push(line.fixed.clone());
+            slot(&mut per_component, &name)
+                .fixed
+                .push(line.fixed.clone());
         }
     }
     warnings.extend(unknown.into_iter().map(|name| Warning::UnknownComponent {
@@ -807,14 +834,22 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     }));
     per_component
         .into_iter()
-        .map(|(name, raw, fixed)| {
-            let ranges = ranges::normalise(&name, raw, &fixed, warnings);
-            let package = components::lookup(&name).map(|c| c.module.to_string());
+        .map(|s| {
+            let ranges = ranges::normalise(&s.name, s.ranges, &s.fixed, warnings);
+            let package = components::lookup(&s.name).map(|c| c.module.to_string());
+            // The lower bound is stated when the lowest range begins where
+            // a line says the affected versions begin.
+            let lowest = ranges.iter().map(|r| r.introduced.clone()).min().flatten();
+            let coverage = Coverage {
+                lower_bound_stated: lowest.is_some_and(|l| s.stated_starts.contains(&l)),
+                ..Coverage::default()
+            };
             Affected {
-                component: name,
+                component: s.name,
                 package,
-                fixed: ranges::new_line_fixes(&ranges, &fixed),
+                fixed: ranges::new_line_fixes(&ranges, &s.fixed),
                 ranges,
+                coverage,
             }
         })
         .filter(|a| !a.ranges.is_empty())

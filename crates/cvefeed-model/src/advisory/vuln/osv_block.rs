@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::components;
 use super::cvss;
 use super::ranges;
-use super::{Affected, Severity, Upper, VersionRange, Warning};
+use super::{Affected, Coverage, Severity, Upper, VersionRange, Warning};
 
 /// The opening fence of the block: ```` ```json osv ````.
 static OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -134,11 +134,17 @@ pub fn read(json: &str, warnings: &mut Vec<Warning>) -> Option<Block> {
                 all.extend(ranges);
                 a.ranges = ranges::normalise(&component, all, &[], warnings);
             }
+            // OSV's events state where the affected versions begin: a
+            // version before the first `introduced` is not affected.
             None => block.affected.push(Affected {
                 package: known.map(|c| c.module.to_string()),
                 component,
                 ranges,
                 fixed: Vec::new(),
+                coverage: Coverage {
+                    lower_bound_stated: true,
+                    ..Coverage::default()
+                },
             }),
         }
     }
