@@ -7,7 +7,9 @@ use cvefeed::check::{
     SeverityInfo, Target, UnknownReason, Verdict, assess, fails, ignore, remediate,
 };
 use cvefeed_model::advisory::Status;
-use cvefeed_model::advisory::vuln::{Affected, Rating, Upper, VersionRange};
+use cvefeed_model::advisory::vuln::{
+    Affected, Coverage, DefaultStatus, Rating, Upper, VersionRange,
+};
 use proptest::prelude::*;
 use semver::Version;
 
@@ -19,14 +21,39 @@ fn range(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> V
     VersionRange::from_bounds(introduced.map(v), fixed.map(v), last.map(v)).unwrap()
 }
 
+/// `ranges` of `component`, from a source that states where the affected
+/// versions begin (an OSV block): a version below them is not affected.
 fn affected(component: &str, package: Option<&str>, ranges: Vec<VersionRange>) -> Affected {
     Affected {
         component: component.into(),
         package: package.map(Into::into),
         ranges,
         fixed: Vec::new(),
-        coverage: Default::default(),
+        coverage: Coverage {
+            lower_bound_stated: true,
+            ..Coverage::default()
+        },
     }
+}
+
+#[test]
+fn below_ranges_whose_start_no_source_states_is_not_assessed() {
+    let mut kubelet = affected(
+        "kubelet",
+        None,
+        vec![VersionRange::new(
+            Some("1.31.0".parse().unwrap()),
+            Upper::LastAffected("1.31.11".parse().unwrap()),
+        )],
+    );
+    kubelet.coverage.lower_bound_stated = false;
+    kubelet.coverage.default_status = DefaultStatus::Unaffected;
+    let e = entry("CVE-2030-0002", None, vec![kubelet]);
+    let r = &assess_one(&e, "kubelet=1.27.1")[0];
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.unknown_reason, Some(UnknownReason::NotAssessed));
+    assert!(r.reason.contains("1.31"), "{}", r.reason);
+    assert_eq!(verdict(&e, "kubelet=1.31.12"), Verdict::NotAffected);
 }
 
 fn entry(id: &str, rating: Option<Rating>, affected: Vec<Affected>) -> FeedEntry {
