@@ -657,6 +657,17 @@ fn artifact(r: &CheckResult) -> String {
     )
 }
 
+/// The SARIF location of an artifact URI.
+fn physical(uri: &str) -> sarif::PhysicalLocation {
+    sarif::PhysicalLocation::builder()
+        .artifact_location(
+            sarif::ArtifactLocation::builder()
+                .uri(uri.to_string())
+                .build(),
+        )
+        .build()
+}
+
 /// The SARIF rule of an end-of-life target.
 const END_OF_LIFE_RULE: &str = "kubernetes-end-of-life";
 
@@ -733,15 +744,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
             }
             let artifact = artifact(r);
             let location = sarif::Location::builder()
-                .physical_location(
-                    sarif::PhysicalLocation::builder()
-                        .artifact_location(
-                            sarif::ArtifactLocation::builder()
-                                .uri(artifact.clone())
-                                .build(),
-                        )
-                        .build(),
-                )
+                .physical_location(physical(&artifact))
                 .logical_locations(vec![
                     sarif::LogicalLocation::builder()
                         .name(r.component.clone())
@@ -824,15 +827,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
                     .message(sarif::Message::builder().text(e.line()).build())
                     .locations(vec![
                         sarif::Location::builder()
-                            .physical_location(
-                                sarif::PhysicalLocation::builder()
-                                    .artifact_location(
-                                        sarif::ArtifactLocation::builder()
-                                            .uri(artifact.clone())
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
+                            .physical_location(physical(&artifact))
                             .build(),
                     ])
                     .partial_fingerprints(BTreeMap::from([(
