@@ -198,3 +198,33 @@ fn archive_is_deterministic_and_holds_every_record_at_its_root() {
         assert_eq!(content, record(&first, id).bytes, "{id}");
     }
 }
+
+/// `modified` is never earlier than the newest source datum a record
+/// carries: on a first publication (where the item's time is the issue's
+/// creation) it is the CVE record's update, or the last edit, when
+/// they are later; a withdrawn record is modified no earlier than withdrawn.
+#[test]
+fn modified_is_never_earlier_than_the_data() {
+    use cvefeed_model::advisory::Status;
+    use cvefeed_model::advisory::vuln::RecordDates;
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let mut a = advisory("CVE-2031-0300", &[], 300, &body("hand_edited_cvss.md"));
+    a.vuln.record = Some(RecordDates {
+        published: None,
+        updated: Some(at("2031-05-02T08:00:00Z")),
+    });
+    let mut b = advisory("CVE-2031-0301", &[], 301, &body("hand_edited_cvss.md"));
+    b.edited = Some(at("2031-04-01T09:30:00Z"));
+    let mut c = a.clone();
+    c.id = "CVE-2031-0302".parse().unwrap();
+    c.status = Status::Rejected;
+    let feed = feed_of(vec![a, b, c]);
+    let artifacts = render(&feed);
+    let field = |id: &str, key: &str| -> Value {
+        serde_json::from_slice::<Value>(&record(&artifacts, id).bytes).unwrap()[key].clone()
+    };
+    assert_eq!(field("CVE-2031-0300", "modified"), "2031-05-02T08:00:00Z");
+    assert_eq!(field("CVE-2031-0301", "modified"), "2031-04-01T09:30:00Z");
+    assert_eq!(field("CVE-2031-0302", "withdrawn"), "2031-05-02T08:00:00Z");
+    assert_eq!(field("CVE-2031-0302", "modified"), "2031-05-02T08:00:00Z");
+}

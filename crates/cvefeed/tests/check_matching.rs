@@ -695,3 +695,41 @@ proptest! {
         prop_assert_eq!(verdict(&e, &format!("kubelet={vendor}")), verdict(&e, &format!("kubelet={x}")));
     }
 }
+
+/// Where the issue and the CVE record disagree, the version is affected if
+/// either says so, and both claims are named.
+#[test]
+fn a_disagreement_is_never_resolved_toward_not_affected() {
+    let v = |s: &str| -> Version { s.parse().unwrap() };
+    let issue = affected(
+        "kubelet",
+        None,
+        vec![VersionRange::new(None, Upper::Fixed(v("1.27.1")))],
+    );
+    let record = affected(
+        "kubelet",
+        None,
+        vec![VersionRange::new(None, Upper::Fixed(v("1.27.2")))],
+    );
+    let mut e = entry("CVE-2030-0003", None, vec![issue]);
+    e.record_ranges = vec![record];
+    let r = &assess_one(&e, "kubelet=1.27.1")[0];
+    assert_eq!(r.verdict, Verdict::Affected);
+    let claims: Vec<(&str, Verdict)> = r
+        .sources_disagree
+        .iter()
+        .map(|c| (c.source, c.says))
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            ("issue", Verdict::NotAffected),
+            ("cve_record", Verdict::Affected)
+        ]
+    );
+    assert_eq!(r.fixed_in.as_deref(), Some("1.27.2"));
+    // Where both agree, nothing is named.
+    let r = &assess_one(&e, "kubelet=1.27.2")[0];
+    assert_eq!(r.verdict, Verdict::NotAffected);
+    assert!(r.sources_disagree.is_empty());
+}

@@ -644,3 +644,40 @@ fn every_shape_gives_its_verdicts() {
     }
     assert!(checked >= 50, "only {checked} probes");
 }
+
+/// CVSS 3.0 and 3.1 share their base metrics: a vector that differs in its
+/// prefix alone is no finding, one that differs in a metric is, across the
+/// two versions.
+#[test]
+fn cvss_vectors_are_compared_across_3_0_and_3_1() {
+    let id: CveId = "CVE-2031-0100".parse().unwrap();
+    let findings = |issue: &str, record: &str| {
+        let mut r = read_titled(json!([]), "A flaw");
+        r.severities = vec![cvss::score(record).unwrap()];
+        let vuln = crate::advisory::vuln::VulnData {
+            severity: Some(cvss::score(issue).unwrap()),
+            ..Default::default()
+        };
+        let side = IssueSide {
+            id: &id,
+            vuln: &vuln,
+            edited: None,
+        };
+        audit(side, Lookup::Found(&r), chrono::TimeDelta::days(1))
+            .into_iter()
+            .map(|f| f.field)
+            .collect::<Vec<_>>()
+    };
+    let same = "AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N";
+    assert_eq!(
+        findings(&format!("CVSS:3.0/{same}"), &format!("CVSS:3.1/{same}")),
+        []
+    );
+    assert_eq!(
+        findings(
+            "CVSS:3.0/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N",
+            "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N"
+        ),
+        [Field::CvssBaseVector]
+    );
+}
