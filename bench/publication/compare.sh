@@ -32,8 +32,8 @@ snapshot() { # BIN OUT
     faketime -f "@$at" "$bin" refresh --from-file "$input" --out "$out/pub" \
       --compat-k8s-bucket --precompress --signing-key "$work/key/cvefeed.key" "$@" \
       >"$out/step$step.out" 2>"$out/step$step.err" || echo "step $step exit $?" >>"$out/SUMS"
-    (cd "$out/pub" && find . -type f ! -name status.json ! -name manifest.json.sig \
-        ! -path './..*' ! -path './.cvefeed.lock*' | LC_ALL=C sort | while read -r f; do
+    (cd "$out/pub" && find -L . -path './..*' -prune -o -type f ! -name status.json \
+        ! -name manifest.json.sig ! -name '.cvefeed.lock*' -print | LC_ALL=C sort | while read -r f; do
       if [ "$f" = ./manifest.json ]; then
         printf 'step%s %s %s\n' "$step" "$(python3 -c 'import json,sys,hashlib;m=json.load(open(sys.argv[1]));m.pop("render_key",None);print(hashlib.sha256(json.dumps(m,sort_keys=True).encode()).hexdigest())' "$f")" "$f"
       else
