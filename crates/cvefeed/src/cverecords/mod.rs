@@ -16,7 +16,9 @@
 //! (in time) is taken from the cache, or is unavailable (the advisory keeps
 //! the data, and the audit makes no finding about it); the failure
 //! is logged with the CVE id and counted. This module owns the fetching and
-//! the cache; reading, merging and auditing a record are the model's
+//! which records are due; the cache's entries and file are [`cache`]'s, on
+//! the shared conditional-GET rules ([`crate::http::cache`]); reading,
+//! merging and auditing a record are the model's
 //! ([`cvefeed_model::cve5`]). It never writes the store (the plan stores
 //! the cache it returns).
 
@@ -34,7 +36,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::Deserialize;
 
-mod cache;
+pub mod cache;
 
 use crate::error::Chain;
 use crate::fsread::{self, CappedError};

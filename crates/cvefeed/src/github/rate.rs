@@ -28,11 +28,11 @@ pub struct FetchStats {
     /// `X-RateLimit-Remaining` of the last response.
     pub rate_limit_remaining: Option<u64>,
     /// Bytes of page bodies received (bounded by
-    /// [`ClientConfig::max_total_bytes`] over a run).
+    /// [`super::ClientConfig::max_total_bytes`] over a run).
     #[serde(skip)]
     pub bytes: u64,
     /// Time spent waiting for rate limits (bounded by
-    /// [`ClientConfig::max_rate_limit_wait`] over a run).
+    /// [`super::ClientConfig::max_rate_limit_wait`] over a run).
     #[serde(skip)]
     pub rate_limit_waited: Duration,
 }

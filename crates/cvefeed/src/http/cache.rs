@@ -14,7 +14,7 @@
 //! cache ([`crate::cverecords`]) keeps record JSON, each in its own
 //! on-disk format, which [`ConditionalCache`] serializes as a plain map so
 //! that the files written before it still load. Keys are request URLs or
-//! ids: callers keep secrets out of them ([`super::redact`]). It sends no
+//! ids: callers keep secrets out of them ([`mod@super::redact`]). It sends no
 //! request and reads no store.
 
 use std::collections::BTreeMap;

@@ -15,7 +15,7 @@
 //! so that the URL can be shown (GitHub API, `verify`).
 //!
 //! This module owns how clients are built and how a body is read; its
-//! submodules own how secrets are kept out of what is shown ([`redact`])
+//! submodules own how secrets are kept out of what is shown ([`mod@redact`])
 //! and the conditional-GET cache ([`cache`]). It never sends a request and
 //! knows nothing of what is asked. Object storage (`object_store`) and the
 //! cluster client (`kube`) build their own clients.
@@ -25,7 +25,7 @@ pub mod redact;
 
 use std::time::Duration;
 
-pub use redact::{BasicAuth, SecretUrl, carries_secrets, redact_input, take_userinfo};
+pub use redact::{BasicAuth, SecretUrl, carries_secrets, redact_input, redact_url, take_userinfo};
 
 /// `User-Agent` of every request: `cvefeed/<version>`.
 pub const USER_AGENT: &str = concat!("cvefeed/", env!("CARGO_PKG_VERSION"));

@@ -6,8 +6,8 @@
 //! path itself. This module owns the one type for such a URL
 //! ([`SecretUrl`]), whose `Display` and `Debug` show only
 //! `scheme://host[:port]/path` (or `scheme://host[:port]/…` when the path
-//! is secret too), the same rule for a string that does not parse as a URL
-//! ([`redact_input`]), the predicate that says whether a URL carries any of
+//! is secret too), the same rule for a bare URL ([`redact_url`]) and for a
+//! string that does not parse as a URL ([`redact_input`]), the predicate that says whether a URL carries any of
 //! them ([`carries_secrets`]), and the split of a user name and password
 //! into HTTP basic authentication ([`take_userinfo`], [`BasicAuth`]).
 //! It never sends a request and never decides whether a secret is allowed:
@@ -66,24 +66,36 @@ impl SecretUrl {
     }
 }
 
+/// Write `url` as [`SecretUrl`] shows it.
+fn write_shown(out: &mut impl fmt::Write, url: &url::Url, shown: Shown) -> fmt::Result {
+    // `host_str` keeps the brackets of an IPv6 address.
+    write!(
+        out,
+        "{}://{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default()
+    )?;
+    if let Some(port) = url.port() {
+        write!(out, ":{port}")?;
+    }
+    match shown {
+        Shown::Path => out.write_str(url.path()),
+        Shown::Origin => out.write_str("/…"),
+    }
+}
+
 impl fmt::Display for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = &self.url;
-        // `host_str` keeps the brackets of an IPv6 address.
-        write!(
-            f,
-            "{}://{}",
-            url.scheme(),
-            url.host_str().unwrap_or_default()
-        )?;
-        if let Some(port) = url.port() {
-            write!(f, ":{port}")?;
-        }
-        match self.shown {
-            Shown::Path => f.write_str(url.path()),
-            Shown::Origin => f.write_str("/…"),
-        }
+        write_shown(f, &self.url, self.shown)
     }
+}
+
+/// `url` as a [`SecretUrl`] shows it, `scheme://host[:port]/path`, for a
+/// caller that holds a bare [`url::Url`] (a feed URL in a message).
+pub fn redact_url(url: &url::Url) -> String {
+    let mut shown = String::new();
+    write_shown(&mut shown, url, Shown::Path).expect("writing to a String cannot fail");
+    shown
 }
 
 impl fmt::Debug for SecretUrl {
@@ -227,6 +239,16 @@ mod tests {
             "http://[::1]:9000/feed/index.json"
         );
         assert_eq!(shown("https://[2001:db8::7]/"), "https://[2001:db8::7]/");
+    }
+
+    #[test]
+    fn a_bare_url_is_shown_the_same_way() {
+        let url = "https://robot:S3CR3T@[::1]:8443/feed/index.json?token=S3CR3T#f";
+        assert_eq!(
+            redact_url(&url.parse().unwrap()),
+            "https://[::1]:8443/feed/index.json"
+        );
+        assert_eq!(redact_url(&url.parse().unwrap()), shown(url));
     }
 
     #[test]
