@@ -293,11 +293,7 @@ impl Client {
         cached: &mut Option<CachedPage>,
         stats: &mut FetchStats,
     ) -> Attempt<Settled<CachedPage>, GithubError> {
-        let transport = |source: reqwest::Error| GithubError::Transport {
-            url: url.to_string(),
-            attempts,
-            source: source.without_url(),
-        };
+        let transport = transport_error(url, attempts);
         let mut request = cached
             .as_ref()
             .map(Entry::validators)
@@ -340,50 +336,9 @@ impl Client {
             });
         }
         if status.is_success() {
-            let total_left = self.config.max_total_bytes.saturating_sub(stats.bytes);
-            let limit = self.config.max_page_bytes.min(total_left);
-            let body = match http::read_bounded(response, limit).await {
-                Ok(b) => b,
-                Err(BodyError::TooLarge { .. }) => {
-                    let (what, limit, flag) = if limit < self.config.max_page_bytes {
-                        (
-                            "the listing, all pages together,",
-                            self.config.max_total_bytes,
-                            "--github-max-total-bytes",
-                        )
-                    } else {
-                        ("the page", limit, "--github-max-page-bytes")
-                    };
-                    return Attempt::Fail(GithubError::TooLarge {
-                        url: url.to_string(),
-                        what,
-                        limit,
-                        flag,
-                    });
-                }
-                Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
-            };
-            stats.bytes += body.len() as u64;
-            let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
-                Ok(issues) => issues,
-                Err(e) => {
-                    return Attempt::Fail(GithubError::Decode {
-                        url: url.to_string(),
-                        reason: self.sanitize(&e.to_string()),
-                    });
-                }
-            };
-            drop(body);
-            issues.retain(|i| !i.is_pull_request());
-            let page = CachedPage {
-                etag: Received::of(&headers).etag.unwrap_or_default(),
-                issues,
-                next: next_link(&headers),
-            };
-            return Attempt::Done(Settled {
-                entry: page,
-                fresh: true,
-            });
+            return self
+                .read_page(url, attempts, response, &headers, stats)
+                .await;
         }
         let message = self.sanitize(&error_message(response).await);
         if let Some(wait) = rate_limit_wait(status, &headers, Utc::now()) {
@@ -414,6 +369,73 @@ impl Client {
         } else {
             Attempt::Fail(error)
         }
+    }
+
+    /// The page of a successful answer, read within what is left of the
+    /// run's byte budget (`stats`).
+    async fn read_page(
+        &self,
+        url: &str,
+        attempts: u32,
+        response: reqwest::Response,
+        headers: &HeaderMap,
+        stats: &mut FetchStats,
+    ) -> Attempt<Settled<CachedPage>, GithubError> {
+        let transport = transport_error(url, attempts);
+        let total_left = self.config.max_total_bytes.saturating_sub(stats.bytes);
+        let limit = self.config.max_page_bytes.min(total_left);
+        let body = match http::read_bounded(response, limit).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge { .. }) => {
+                let (what, limit, flag) = if limit < self.config.max_page_bytes {
+                    (
+                        "the listing, all pages together,",
+                        self.config.max_total_bytes,
+                        "--github-max-total-bytes",
+                    )
+                } else {
+                    ("the page", limit, "--github-max-page-bytes")
+                };
+                return Attempt::Fail(GithubError::TooLarge {
+                    url: url.to_string(),
+                    what,
+                    limit,
+                    flag,
+                });
+            }
+            Err(BodyError::Read(e)) => return Attempt::Transient(transport(e)),
+        };
+        stats.bytes += body.len() as u64;
+        let mut issues: Vec<Issue> = match serde_json::from_slice(&body) {
+            Ok(issues) => issues,
+            Err(e) => {
+                return Attempt::Fail(GithubError::Decode {
+                    url: url.to_string(),
+                    reason: self.sanitize(&e.to_string()),
+                });
+            }
+        };
+        drop(body);
+        issues.retain(|i| !i.is_pull_request());
+        let page = CachedPage {
+            etag: Received::of(headers).etag.unwrap_or_default(),
+            issues,
+            next: next_link(headers),
+        };
+        Attempt::Done(Settled {
+            entry: page,
+            fresh: true,
+        })
+    }
+}
+
+/// A transport failure of the `attempts`-th try at `url`, the error's own
+/// copy of the URL dropped (the message names it).
+fn transport_error(url: &str, attempts: u32) -> impl Fn(reqwest::Error) -> GithubError + '_ {
+    move |source| GithubError::Transport {
+        url: url.to_string(),
+        attempts,
+        source: source.without_url(),
     }
 }
 
