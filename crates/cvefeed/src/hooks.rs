@@ -3,9 +3,10 @@
 //! and the failure alert (a Slack-compatible JSON POST when a refresh
 //! fails).
 //!
-//! Hook URLs carry secrets: they live in [`SecretUrl`], whose `Display` and
-//! `Debug` show only `scheme://host/…`, and transport errors are stripped
-//! of their URL before they are reported. This module owns delivery (which
+//! Hook URLs carry secrets: they live in [`SecretUrl`], a hook URL over the
+//! shared [`http::SecretUrl`], whose `Display` and `Debug` show only
+//! `scheme://host[:port]/…`, and transport errors are stripped of their URL
+//! before they are reported. This module owns delivery (which
 //! answers are retried, following [`crate::retry`]); it never decides
 //! whether a refresh published.
 
@@ -21,22 +22,26 @@ use crate::error::Chain;
 use crate::http::{self, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 
-/// A URL that must not be logged: shown as `scheme://host/…`.
+/// A hook URL: http or https with a host, a secret as a whole (its path
+/// and query are the credential), shown as `scheme://host[:port]/…`
+/// ([`http::SecretUrl::hiding_path`]).
 #[derive(Clone, PartialEq, Eq)]
-pub struct SecretUrl(url::Url);
+pub struct SecretUrl(http::SecretUrl);
 
 impl SecretUrl {
     /// Wrap a parsed URL; only http and https are accepted.
     pub fn new(url: url::Url) -> Result<SecretUrl, HookError> {
         match url.scheme() {
-            "http" | "https" if url.host_str().is_some() => Ok(SecretUrl(url)),
+            "http" | "https" if url.host_str().is_some() => {
+                Ok(SecretUrl(http::SecretUrl::hiding_path(url)))
+            }
             _ => Err(HookError::NotHttp),
         }
     }
 
     /// The full URL, for sending only.
     fn expose(&self) -> &str {
-        self.0.as_str()
+        self.0.expose().as_str()
     }
 }
 
@@ -52,17 +57,13 @@ impl FromStr for SecretUrl {
 
 impl fmt::Display for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let host = self.0.host_str().unwrap_or("");
-        match self.0.port() {
-            Some(port) => write!(f, "{}://{host}:{port}/…", self.0.scheme()),
-            None => write!(f, "{}://{host}/…", self.0.scheme()),
-        }
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
 impl fmt::Debug for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretUrl({self})")
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 

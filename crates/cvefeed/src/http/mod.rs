@@ -12,14 +12,20 @@
 //! is over the caller's limit, and never held past it. A user name and
 //! password in a URL given by the user are taken out of it
 //! ([`take_userinfo`]) and sent as basic authentication ([`BasicAuth`]),
-//! so that the URL can be shown (GitHub API, `verify`). This module owns
-//! how clients are built, how credentials leave a URL and how a body is
-//! read; it never sends a request and knows nothing of what is asked.
-//! Object storage (`object_store`) and the cluster client (`kube`) build
-//! their own clients.
+//! so that the URL can be shown (GitHub API, `verify`).
+//!
+//! This module owns how clients are built and how a body is read; its
+//! submodules own how secrets are kept out of what is shown ([`mod@redact`])
+//! and the conditional-GET cache ([`cache`]). It never sends a request and
+//! knows nothing of what is asked. Object storage (`object_store`) and the
+//! cluster client (`kube`) build their own clients.
 
-use std::fmt;
+pub mod cache;
+pub mod redact;
+
 use std::time::Duration;
+
+pub use redact::{BasicAuth, SecretUrl, carries_secrets, redact_input, redact_url, take_userinfo};
 
 /// `User-Agent` of every request: `cvefeed/<version>`.
 pub const USER_AGENT: &str = concat!("cvefeed/", env!("CARGO_PKG_VERSION"));
@@ -62,60 +68,6 @@ pub fn builder(timeout: Duration, redirects: Redirects) -> reqwest::ClientBuilde
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(policy)
-}
-
-/// User name and password taken out of a URL (`https://user:password@host`)
-/// by [`take_userinfo`], sent as HTTP basic authentication, as the HTTP
-/// client did with them in the URL. Kept out of the URL, so that no
-/// message, log line or cache key can show them; `Debug` shows neither.
-#[derive(Clone)]
-pub struct BasicAuth {
-    user: String,
-    password: Option<String>,
-}
-
-impl fmt::Debug for BasicAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BasicAuth(<redacted>)")
-    }
-}
-
-impl BasicAuth {
-    /// The user name (percent-decoded).
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    /// The password (percent-decoded), if any.
-    pub fn password(&self) -> Option<&str> {
-        self.password.as_deref()
-    }
-
-    /// `request` with these credentials.
-    pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        request.basic_auth(&self.user, self.password.as_ref())
-    }
-}
-
-/// Split the user name and password off `url`: the URL without them, and
-/// them, if it had any.
-pub fn take_userinfo(mut url: url::Url) -> (url::Url, Option<BasicAuth>) {
-    if url.username().is_empty() && url.password().is_none() {
-        return (url, None);
-    }
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    let auth = BasicAuth {
-        user: decode(url.username()),
-        password: url.password().map(decode),
-    };
-    // Cannot fail for the http(s) URLs this is used on.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    (url, Some(auth))
 }
 
 /// Why a body could not be read whole.
@@ -194,26 +146,6 @@ mod tests {
             .send()
             .await
             .unwrap()
-    }
-
-    #[test]
-    fn userinfo_leaves_the_url() {
-        let (url, auth) =
-            take_userinfo("http://us%40er:S3c%2Fret@127.0.0.1:1/api".parse().unwrap());
-        assert_eq!(url.as_str(), "http://127.0.0.1:1/api");
-        let auth = auth.unwrap();
-        assert!(!format!("{auth:?}").contains("S3c"));
-        assert_eq!((auth.user(), auth.password()), ("us@er", Some("S3c/ret")));
-        let (url, auth) = take_userinfo("https://host/x".parse().unwrap());
-        assert_eq!((url.as_str(), auth.is_none()), ("https://host/x", true));
-    }
-
-    #[test]
-    fn a_plus_in_userinfo_is_a_plus_as_the_http_client_sends_it() {
-        // Percent-decoding, not form decoding: `+` is no space here.
-        let (_, auth) = take_userinfo("http://a+b:p+ss%20w@127.0.0.1:1/".parse().unwrap());
-        let auth = auth.unwrap();
-        assert_eq!((auth.user(), auth.password()), ("a+b", Some("p+ss w")));
     }
 
     #[tokio::test]

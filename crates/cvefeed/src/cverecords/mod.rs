@@ -16,7 +16,9 @@
 //! (in time) is taken from the cache, or is unavailable (the advisory keeps
 //! the data, and the audit makes no finding about it); the failure
 //! is logged with the CVE id and counted. This module owns the fetching and
-//! the cache; reading, merging and auditing a record are the model's
+//! which records are due; the cache's entries and file are [`cache`]'s, on
+//! the shared conditional-GET rules ([`crate::http::cache`]); reading,
+//! merging and auditing a record are the model's
 //! ([`cvefeed_model::cve5`]). It never writes the store (the plan stores
 //! the cache it returns).
 
@@ -32,18 +34,21 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub mod cache;
 
 use crate::error::Chain;
 use crate::fsread::{self, CappedError};
+use crate::http::cache::{Answer, Entry, Received};
 use crate::http::{self, BodyError, Redirects};
 use crate::retry::{self, Attempt, Retrier};
 use crate::store::Store;
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::cve5::{Input, MAX_RECORD_BYTES};
 
-/// Name of the record cache object (not part of the publication).
-pub const CACHE: &str = ".cache/cve-records.json";
+use cache::read_cache;
+pub use cache::{CACHE, CachedRecord, RecordCache};
 
 /// The default CVE Services API.
 pub const DEFAULT_API_URL: &str = "https://cveawg.mitre.org/api";
@@ -125,15 +130,11 @@ pub enum ClientError {
     },
 }
 
-/// Whether an API base carries a user name, password, query or fragment:
-/// the API needs none, and the URLs built from the base are shown in logs
-/// and errors, so any of them is refused.
-pub fn carries_secrets(base: &url::Url) -> bool {
-    !base.username().is_empty()
-        || base.password().is_some()
-        || base.query().is_some()
-        || base.fragment().is_some()
-}
+/// Whether an API base carries a user name, password, query or fragment
+/// (the one predicate, [`http::carries_secrets`]): the API needs none, and
+/// the URLs built from the base are shown in logs and errors, so any of
+/// them is refused.
+pub use crate::http::carries_secrets;
 
 impl Client {
     /// A client with `config`; its base must not [carry
@@ -163,32 +164,6 @@ impl Client {
             .extend(["cve", id.as_str()]);
         url.to_string()
     }
-}
-
-/// One cached record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CachedRecord {
-    /// When it was last fetched or revalidated.
-    pub fetched_at: DateTime<Utc>,
-    /// The server's `ETag`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub etag: Option<String>,
-    /// The server's `Last-Modified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_modified: Option<String>,
-    /// The record's `cveMetadata.dateUpdated`, for people reading the cache.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_updated: Option<String>,
-    /// The record's JSON; `None` when the API answered 404.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
-}
-
-/// The record cache, by CVE id.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RecordCache {
-    /// Records by id.
-    pub records: BTreeMap<CveId, CachedRecord>,
 }
 
 /// What was fetched for one CVE.
@@ -315,19 +290,6 @@ pub async fn fetch(
         RecordSource::Api(client) => {
             let old = read_cache(store).await;
             fetch_api(client, old, ids, now).await
-        }
-    }
-}
-
-async fn read_cache(store: &dyn Store) -> RecordCache {
-    match store.get(CACHE).await {
-        Ok(Some(f)) => serde_json::from_slice(&f.bytes)
-            .inspect_err(|e| tracing::warn!(error = %e, "ignoring an unreadable CVE record cache"))
-            .unwrap_or_default(),
-        Ok(None) => RecordCache::default(),
-        Err(e) => {
-            tracing::warn!(error = %Chain(&e), "cannot read the CVE record cache; fetching every record");
-            RecordCache::default()
         }
     }
 }
@@ -561,15 +523,11 @@ async fn attempt_once(
     now: DateTime<Utc>,
     not_modified: &mut bool,
 ) -> Attempt<CachedRecord, FetchError> {
-    let mut request = client.http.get(url);
-    if let Some(c) = cached.filter(|c| c.record.is_some()) {
-        if let Some(etag) = &c.etag {
-            request = request.header(header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &c.last_modified {
-            request = request.header(header::IF_MODIFIED_SINCE, lm);
-        }
-    }
+    // A kept "not found" has no validators: asked unconditionally.
+    let request = cached
+        .map(Entry::validators)
+        .unwrap_or_default()
+        .apply(client.http.get(url));
     let transport = |source: reqwest::Error| FetchError::Transport {
         url: url.to_string(),
         attempts,
@@ -580,32 +538,28 @@ async fn attempt_once(
         Err(e) => return Attempt::Transient(transport(e)),
     };
     let status = response.status();
-    let header_text = |name: header::HeaderName, r: &reqwest::Response| {
-        r.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(256).collect::<String>())
-    };
-    let etag = header_text(header::ETAG, &response);
-    let last_modified = header_text(header::LAST_MODIFIED, &response);
+    let received = Received::of(response.headers());
     let status_error = || FetchError::Status {
         url: url.to_string(),
         status: status.as_u16(),
         attempts,
     };
     match status {
-        StatusCode::NOT_MODIFIED => match cached.filter(|c| c.record.is_some()) {
-            Some(c) => {
-                *not_modified = true;
-                Attempt::Done(CachedRecord {
-                    fetched_at: now,
-                    ..c.clone()
-                })
+        StatusCode::NOT_MODIFIED => {
+            let kept = cached.filter(|c| c.record.is_some()).cloned();
+            match Answer::NotModified.settle(kept) {
+                Ok(settled) => {
+                    *not_modified = true;
+                    Attempt::Done(CachedRecord {
+                        fetched_at: now,
+                        ..settled.entry
+                    })
+                }
+                Err(_) => Attempt::Fail(FetchError::MissingCache {
+                    url: url.to_string(),
+                }),
             }
-            None => Attempt::Fail(FetchError::MissingCache {
-                url: url.to_string(),
-            }),
-        },
+        }
         StatusCode::NOT_FOUND => Attempt::Done(CachedRecord {
             fetched_at: now,
             etag: None,
@@ -635,8 +589,8 @@ async fn attempt_once(
             };
             Attempt::Done(CachedRecord {
                 fetched_at: now,
-                etag,
-                last_modified,
+                etag: received.etag,
+                last_modified: received.last_modified,
                 date_updated,
                 record: Some(record),
             })
