@@ -20,7 +20,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Version};
 use cvefeed_model::manifest::{Coding, MANIFEST, Manifest, ObjectEntry};
 use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
 
@@ -133,6 +133,9 @@ pub struct Signed {
     pub signature: Signature,
     /// The manifest's exact bytes.
     pub bytes: Vec<u8>,
+    /// The manifest's version, for the compare-and-swap of the next
+    /// publication ([`super::PutMode::Update`]).
+    pub version: Version,
 }
 
 impl Signed {
@@ -148,8 +151,8 @@ impl Signed {
             Err(StoreError::TooLarge { .. }) => Err(SignatureError::NotDer),
             Err(e) => return Err(e.into()),
         };
-        let bytes = match store.get_limited(MANIFEST, MAX_MANIFEST).await {
-            Ok(Some(f)) => f.bytes,
+        let (bytes, version) = match store.get_limited(MANIFEST, MAX_MANIFEST).await {
+            Ok(Some(f)) => (f.bytes, f.version),
             Ok(None) => return Ok(None),
             Err(StoreError::TooLarge { .. }) => {
                 return Err(ReadError::TooLarge {
@@ -174,6 +177,7 @@ impl Signed {
             signature_bytes: signature.ok().flatten(),
             signature: check,
             bytes,
+            version,
         }))
     }
 
@@ -508,6 +512,10 @@ mod tests {
         let signed = Signed::read(&store, Some(&public)).await.unwrap().unwrap();
         assert_eq!(signed.signature, Signature::Valid);
         assert_eq!(signed.bytes, manifest);
+        assert_eq!(
+            Some(signed.version.clone()),
+            store.get(MANIFEST).await.unwrap().map(|f| f.version)
+        );
         assert_eq!(
             signed.signature_bytes.as_deref(),
             Some(signature.as_slice())
