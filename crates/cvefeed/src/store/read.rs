@@ -567,4 +567,46 @@ mod tests {
             )
         );
     }
+
+    #[tokio::test]
+    async fn a_publication_on_a_web_server_reads_through_the_same_calls() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let manifest = serde_json::to_vec(&manifest_of(b"{}", b"gz")).unwrap();
+        for (name, body) in [
+            (MANIFEST, manifest.as_slice()),
+            ("index.json", b"{}".as_slice()),
+            ("index.json.gz", b"zz".as_slice()),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(format!("/feed/{name}")))
+                .respond_with(ResponseTemplate::new(200).set_body_bytes(body.to_vec()))
+                .mount(&server)
+                .await;
+        }
+        let store = crate::store::HttpStore::open(
+            &format!("{}/feed", server.uri()),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        let signed = Signed::read(&store, None).await.unwrap().unwrap();
+        assert_eq!(
+            (signed.signature_bytes.clone(), signed.bytes.clone()),
+            (None, manifest)
+        );
+        let m = signed.manifest().unwrap();
+        let p = Published::new(&store, &m);
+        assert_eq!(p.object("index.json").await.unwrap(), b"{}");
+        assert_eq!(
+            problem(p.sibling("index.json", Coding::Gzip).await.unwrap_err()),
+            (
+                "index.json.gz".to_string(),
+                Problem::Sha256 {
+                    actual: sha(b"zz"),
+                    expected: sha(b"gz")
+                }
+            )
+        );
+    }
 }
