@@ -492,13 +492,13 @@ pub async fn authenticate(
         }
         FeedLocation::Store(loc) => (loc.clone(), "index.json".to_string()),
     };
-    let publication = verify::Location::open(
+    let publication = store::open_for_reading(
         &publication,
         &store::OpenOptions::default(),
         options.timeout,
     )
-    .map_err(|e| CheckError::Untrusted(e.into()))?;
-    verify::authenticate(&publication, &name, bytes, key)
+    .map_err(|e| CheckError::Untrusted(verify::VerifyError::from(e).into()))?;
+    verify::authenticate(&*publication, &name, bytes, key)
         .await
         .map_err(CheckError::Untrusted)
 }

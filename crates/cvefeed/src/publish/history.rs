@@ -1,6 +1,7 @@
 //! Part of step 2, the plan: the change log of the next publication. Read
 //! the published `changes.json` and, when items changed, the previous
-//! `index.json` (each checked against the manifest it is planned on), and
+//! `index.json` (each read back through [`crate::store::read`] and checked
+//! against the manifest it is planned on), and
 //! append this run's events ([`cvefeed_model::changes`]).
 //!
 //! Because the plan is made again under the publish lock and after a lost
@@ -10,10 +11,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use super::RefreshError;
 use crate::store::Store;
+use crate::store::read::{Published, ReadBack};
 use cvefeed_model::advisory::CveId;
 use cvefeed_model::changes::{self, ChangeLog, Retention};
 use cvefeed_model::feed::{Changes, Feed};
@@ -28,31 +28,6 @@ pub(super) struct History {
     /// Whether it is the published log unchanged (nothing recorded, and
     /// the published one read back intact).
     pub(super) unchanged: bool,
-}
-
-/// An object of `previous` read back, if it still holds the bytes the
-/// manifest names (a publish cut short may have replaced it).
-async fn read_listed(
-    store: &dyn Store,
-    previous: &Manifest,
-    name: &str,
-) -> Result<Listed, RefreshError> {
-    let Some(entry) = previous.objects.get(name) else {
-        return Ok(Listed::Unlisted);
-    };
-    Ok(match store.get(name).await? {
-        Some(f) if hex::encode(Sha256::digest(&f.bytes)) == entry.sha256 => Listed::Intact(f.bytes),
-        Some(f) => Listed::Replaced(f.bytes),
-        None => Listed::Missing,
-    })
-}
-
-/// A listed object, as read back.
-enum Listed {
-    Unlisted,
-    Intact(Vec<u8>),
-    Replaced(Vec<u8>),
-    Missing,
 }
 
 /// The log after this run: the published one (none before the first
@@ -74,9 +49,10 @@ pub(super) async fn next(
             unchanged: false,
         });
     };
-    let (mut log, intact) = match read_listed(store, previous, JSON_NAME).await? {
-        Listed::Unlisted => (ChangeLog::new(), false),
-        Listed::Intact(bytes) => {
+    let published = Published::new(store, previous);
+    let (mut log, intact) = match published.read_back(JSON_NAME).await? {
+        ReadBack::Unlisted => (ChangeLog::new(), false),
+        ReadBack::Intact(bytes) => {
             let log = serde_json::from_slice(&bytes).map_err(|source| {
                 RefreshError::CorruptChangeLog {
                     location: store.location(),
@@ -85,8 +61,8 @@ pub(super) async fn next(
             })?;
             (log, true)
         }
-        Listed::Replaced(bytes) => (recover(&bytes, previous), false),
-        Listed::Missing => {
+        ReadBack::Replaced(bytes) => (recover(&bytes, previous), false),
+        ReadBack::Missing => {
             tracing::warn!(
                 "{JSON_NAME} is listed in the manifest but missing; the change log starts again"
             );
@@ -95,7 +71,7 @@ pub(super) async fn next(
     };
     let at = feed.updated_at;
     if !changes.is_empty() {
-        let previous_items = previous_items(store, previous, changes).await?;
+        let previous_items = previous_items(&published, changes).await?;
         log.record(changes::events(
             changes,
             previous_items.as_ref(),
@@ -142,15 +118,14 @@ fn recover(bytes: &[u8], previous: &Manifest) -> ChangeLog {
 /// `None` (the events then name no fields) when it is not the one the
 /// manifest names or cannot be read.
 async fn previous_items(
-    store: &dyn Store,
-    previous: &Manifest,
+    published: &Published<'_>,
     changes: &Changes,
 ) -> Result<Option<BTreeMap<CveId, changes::ItemValues>>, RefreshError> {
     if changes.changed.is_empty() {
         return Ok(None);
     }
-    let bytes = match read_listed(store, previous, jsonfeed::NAME).await? {
-        Listed::Intact(bytes) => bytes,
+    let bytes = match published.read_back(jsonfeed::NAME).await? {
+        ReadBack::Intact(bytes) => bytes,
         _ => {
             tracing::warn!(
                 "the published {} is not the one the manifest names; change events will not name fields",

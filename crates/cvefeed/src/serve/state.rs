@@ -1,8 +1,9 @@
 //! The published set held in memory: `manifest.json`, every object it lists
 //! (verified against its sha256 and compressed once), and `status.json`.
 //!
-//! This module owns loading a set from a [`Store`] and swapping it in
-//! atomically. It never writes to the store and knows nothing of HTTP
+//! This module owns loading a set from a [`Store`] (read through
+//! [`crate::store::read`], which checks every object against the
+//! manifest) and swapping it in atomically. It never writes to the store and knows nothing of HTTP
 //! beyond the representations (identity, gzip, brotli) it prepares.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::compress::{self, is_compressible};
+use crate::store::read::{Problem, Published, ReadError, Signed};
 use crate::store::{Store, StoreError};
 use cvefeed_model::manifest::{self as m, MANIFEST, Manifest, STATUS, StatusDoc};
 use cvefeed_model::render::content_type;
@@ -138,7 +140,7 @@ fn http_date(t: DateTime<Utc>) -> HeaderValue {
 
 /// A complete, verified publication.
 #[derive(Debug, Clone)]
-pub struct Published {
+pub struct ServedSet {
     /// The manifest as read.
     pub manifest: Manifest,
     /// The manifest's raw bytes, to detect "nothing new" cheaply.
@@ -149,7 +151,7 @@ pub struct Published {
     pub status: Option<StatusDoc>,
 }
 
-impl Published {
+impl ServedSet {
     /// The object published under `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<Object>> {
         self.objects.get(name)
@@ -162,6 +164,9 @@ pub enum LoadError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The manifest could not be read.
+    #[error(transparent)]
+    Read(ReadError),
     /// The manifest does not parse.
     #[error("{MANIFEST} in {location} is not valid")]
     BadManifest {
@@ -200,17 +205,17 @@ pub enum Reload {
 /// The set currently served, swapped atomically as a whole.
 #[derive(Debug, Default)]
 pub struct Current {
-    set: RwLock<Option<Arc<Published>>>,
+    set: RwLock<Option<Arc<ServedSet>>>,
     reloading: tokio::sync::Mutex<()>,
 }
 
 impl Current {
     /// The set being served, if any. Cheap: one `Arc` clone.
-    pub fn get(&self) -> Option<Arc<Published>> {
+    pub fn get(&self) -> Option<Arc<ServedSet>> {
         self.set.read().expect("lock poisoned").clone()
     }
 
-    fn swap(&self, next: Arc<Published>) {
+    fn swap(&self, next: Arc<ServedSet>) {
         *self.set.write().expect("lock poisoned") = Some(next);
     }
 
@@ -219,29 +224,24 @@ impl Current {
     /// so an older read can never replace a newer one.
     pub async fn reload(&self, store: &dyn Store) -> Result<Reload, LoadError> {
         let _one_at_a_time = self.reloading.lock().await;
-        // The signature before the manifest: the writer writes them the
-        // other way round, so this order gives the smallest torn window.
-        let signature = store.get(SIGNATURE).await?.map(|f| Bytes::from(f.bytes));
-        let Some(manifest_file) = store.get(MANIFEST).await? else {
+        let Some(mut signed) = Signed::read(store, None).await.map_err(LoadError::from)? else {
             return Ok(Reload::Empty);
         };
-        let manifest_bytes = Bytes::from(manifest_file.bytes);
+        let signature = signed.signature_bytes.take().map(Bytes::from);
         let status_bytes = store.get(STATUS).await?.map(|f| Bytes::from(f.bytes));
         let old = self.get();
 
-        if let Some(old) = old.as_ref().filter(|o| o.manifest_bytes == manifest_bytes) {
-            let mut next = Published::clone(old);
+        if let Some(old) = old.as_ref().filter(|o| o.manifest_bytes == signed.bytes) {
+            let mut next = ServedSet::clone(old);
             set_signature(&mut next, signature);
             set_status(&mut next, status_bytes);
             self.swap(Arc::new(next));
             return Ok(Reload::Unchanged);
         }
 
-        let manifest: Manifest =
-            serde_json::from_slice(&manifest_bytes).map_err(|source| LoadError::BadManifest {
-                location: store.location(),
-                source,
-            })?;
+        let manifest = signed.manifest().map_err(LoadError::from)?;
+        let manifest_bytes = Bytes::from(signed.bytes);
+        let published = Published::new(store, &manifest);
         let mut prepared = Vec::with_capacity(manifest.objects.len());
         for (name, entry) in &manifest.objects {
             // An object the loaded set lists with the same entry (sha256,
@@ -258,45 +258,23 @@ impl Current {
                 prepared.push((name.clone(), Prepared::Reused(Arc::new(o))));
                 continue;
             }
-            let torn = |why: String| LoadError::Torn {
-                location: store.location(),
-                name: name.clone(),
-                why,
-            };
-            let file = store
-                .get(name)
-                .await?
-                .ok_or_else(|| torn("missing".into()))?;
-            let sha256 = hex::encode(Sha256::digest(&file.bytes));
-            if sha256 != entry.sha256 {
-                return Err(torn(format!(
-                    "sha256 {sha256}, the manifest says {}",
-                    entry.sha256
-                )));
-            }
+            let bytes = published.object(name).await.map_err(|e| torn(e, None))?;
             // Precompressed siblings are read and verified like objects.
-            let mut published = BTreeMap::new();
+            let mut siblings = BTreeMap::new();
             for (coding, sibling) in &entry.encodings {
-                let file = store
-                    .get(&sibling.name)
-                    .await?
-                    .ok_or_else(|| torn(format!("its sibling {} is missing", sibling.name)))?;
-                let sha = hex::encode(Sha256::digest(&file.bytes));
-                if sha != sibling.sha256 {
-                    return Err(torn(format!(
-                        "its sibling {} has sha256 {sha}, the manifest says {}",
-                        sibling.name, sibling.sha256
-                    )));
-                }
-                published.insert(*coding, Bytes::from(file.bytes));
+                let bytes = published
+                    .sibling(name, *coding)
+                    .await
+                    .map_err(|e| torn(e, Some((name, &sibling.name))))?;
+                siblings.insert(*coding, Bytes::from(bytes));
             }
             prepared.push((
                 name.clone(),
                 Prepared::Read {
-                    bytes: Bytes::from(file.bytes),
-                    sha256,
+                    bytes: Bytes::from(bytes),
+                    sha256: entry.sha256.clone(),
                     content_type: entry.content_type.clone(),
-                    published,
+                    published: siblings,
                 },
             ));
         }
@@ -336,7 +314,7 @@ impl Current {
         })
         .await
         .expect("compression does not panic");
-        let mut next = Published {
+        let mut next = ServedSet {
             manifest,
             manifest_bytes,
             objects,
@@ -346,6 +324,51 @@ impl Current {
         set_status(&mut next, status_bytes);
         self.swap(Arc::new(next));
         Ok(Reload::Loaded)
+    }
+}
+
+impl From<ReadError> for LoadError {
+    fn from(e: ReadError) -> LoadError {
+        match e {
+            ReadError::Store(e) => LoadError::Store(e),
+            ReadError::BadManifest { location, source } => {
+                LoadError::BadManifest { location, source }
+            }
+            ReadError::Object {
+                name,
+                location,
+                problem,
+            } => LoadError::Torn {
+                location,
+                name,
+                why: problem.to_string(),
+            },
+            e @ ReadError::TooLarge { .. } => LoadError::Read(e),
+        }
+    }
+}
+
+/// The error of an object that does not match the manifest, or of a
+/// sibling (object name, sibling name): the set is torn.
+fn torn(e: ReadError, sibling: Option<(&str, &str)>) -> LoadError {
+    let (
+        Some((name, sibling)),
+        ReadError::Object {
+            problem, location, ..
+        },
+    ) = (sibling, &e)
+    else {
+        return e.into();
+    };
+    let why = match problem {
+        Problem::Missing => format!("its sibling {sibling} is missing"),
+        Problem::Sha256 { .. } => format!("its sibling {sibling} has {problem}"),
+        _ => format!("its sibling {sibling} is {problem}"),
+    };
+    LoadError::Torn {
+        location: location.clone(),
+        name: name.to_string(),
+        why,
     }
 }
 
@@ -363,7 +386,7 @@ enum Prepared {
 
 /// Serve `manifest.json.sig` beside the manifest, as read (serve holds no
 /// key; readers verify it).
-fn set_signature(set: &mut Published, bytes: Option<Bytes>) {
+fn set_signature(set: &mut ServedSet, bytes: Option<Bytes>) {
     let Some(bytes) = bytes else {
         set.objects.remove(SIGNATURE);
         return;
@@ -384,7 +407,7 @@ fn set_signature(set: &mut Published, bytes: Option<Bytes>) {
     }
 }
 
-fn set_status(set: &mut Published, bytes: Option<Bytes>) {
+fn set_status(set: &mut ServedSet, bytes: Option<Bytes>) {
     let Some(bytes) = bytes else {
         set.objects.remove(STATUS);
         set.status = None;

@@ -19,8 +19,10 @@
 //! lease object for a bucket) and the per-object cache policy. It knows
 //! nothing of feeds.
 
+mod http;
 mod local;
 mod object;
+pub mod read;
 
 use std::fmt;
 use std::path::Path;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use http::HttpStore;
 pub use local::{DATA_LINK, DEFAULT_GRACE, LocalStore};
 pub use object::{BucketStore, Cloud, LEASE_OBJECT};
 
@@ -236,6 +239,49 @@ pub enum StoreError {
         location: String,
         /// The limit.
         limit: u64,
+    },
+    /// A write to a store that is read only ([`HttpStore`]).
+    #[error(
+        "cannot {op} {name} in {location}: a publication read over HTTP(S) is read-only; write to \
+         its directory or bucket instead"
+    )]
+    ReadOnly {
+        /// What was asked (`write`, `remove`, ...).
+        op: &'static str,
+        /// The object.
+        name: String,
+        /// The store.
+        location: String,
+    },
+    /// An HTTP(S) location is not a usable URL.
+    #[error("the location is not a valid http(s) URL (not shown: it may hold a password or token)")]
+    HttpLocation(#[source] url::ParseError),
+    /// An object's URL cannot be built.
+    #[error("cannot use {name:?}: it is not a valid http(s) URL")]
+    ObjectUrl {
+        /// The object name.
+        name: String,
+        /// The parse error.
+        source: url::ParseError,
+    },
+    /// The HTTP client cannot be built.
+    #[error("cannot set up the HTTP client")]
+    HttpClient(#[source] reqwest::Error),
+    /// A request failed.
+    #[error("fetching {url} failed")]
+    Fetch {
+        /// The URL (without credentials).
+        url: String,
+        /// The cause (without the URL).
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    #[error("{url} answered HTTP {status}")]
+    HttpStatus {
+        /// The URL (without credentials).
+        url: String,
+        /// The status code.
+        status: u16,
     },
     /// The object name is not allowed.
     #[error("{0:?} is not a valid object name")]
@@ -466,6 +512,20 @@ pub fn open_with(location: &str, options: &OpenOptions) -> Result<Box<dyn Store>
     Ok(Box::new(BucketStore::open(cloud, location, options)?))
 }
 
+/// Open a publication for reading: an `http(s)://` base URL
+/// ([`HttpStore`], read only, each request within `timeout`), or anything
+/// [`open_with`] opens (a directory or a bucket).
+pub fn open_for_reading(
+    location: &str,
+    options: &OpenOptions,
+    timeout: Duration,
+) -> Result<Box<dyn Store>, StoreError> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Ok(Box::new(HttpStore::open(location, timeout)?));
+    }
+    open_with(location, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,6 +567,20 @@ mod tests {
         assert_eq!(local_path("s3://bucket/prefix"), None);
         assert_eq!(local_path("ftp://host/x"), None);
         assert!(is_local("public") && !is_local("gs://bucket"));
+    }
+
+    #[test]
+    fn a_url_a_directory_and_a_bucket_open_through_one_call() {
+        let open = |l: &str| {
+            open_for_reading(l, &OpenOptions::default(), Duration::from_secs(1))
+                .unwrap()
+                .location()
+        };
+        assert_eq!(
+            open("https://feeds.example/cve"),
+            "https://feeds.example/cve/"
+        );
+        assert_eq!(open("/srv/feed"), LocalStore::new("/srv/feed").location());
     }
 
     #[test]
