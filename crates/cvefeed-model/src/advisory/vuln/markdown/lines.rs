@@ -162,56 +162,7 @@ pub(super) fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeL
             },
             first.end(),
         ),
-        _ => {
-            let between = found.get(1).map(|second| {
-                let gap = text[first.end()..second.start()].trim();
-                (second, gap)
-            });
-            match between {
-                // srctl's "first < fixed" form.
-                Some((second, "<")) => (
-                    VersionRange {
-                        introduced: Some(lower.lowest()),
-                        upper: Upper::Fixed(ranges::parse_exact(second.as_str())?),
-                    },
-                    second.end(),
-                ),
-                Some((second, gap)) if RANGE_SEPARATOR.is_match(gap) => {
-                    let upper = ranges::parse_written(second.as_str())?;
-                    (
-                        VersionRange {
-                            introduced: Some(lower.lowest()),
-                            upper: upper.as_upper(),
-                        },
-                        second.end(),
-                    )
-                }
-                _ if first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after) => (
-                    VersionRange {
-                        introduced: Some(lower.lowest()),
-                        upper: Upper::Open,
-                    },
-                    first.end(),
-                ),
-                _ if SUFFIX_AT_MOST.is_match(after) => (
-                    VersionRange {
-                        introduced: None,
-                        upper: lower.as_upper(),
-                    },
-                    first.end(),
-                ),
-                _ => {
-                    let upper = lower.as_upper();
-                    (
-                        VersionRange {
-                            introduced: Some(lower.lowest()),
-                            upper,
-                        },
-                        first.end(),
-                    )
-                }
-            }
-        }
+        _ => unmarked_range(&text, &found, &lower)?,
     };
     let inline_fix = INLINE_FIX
         .captures(&text[rest_from..])
@@ -221,6 +172,67 @@ pub(super) fn range_line(line: &str, unknown: &mut Vec<String>) -> Option<RangeL
         range,
         inline_fix,
         stated_start,
+    })
+}
+
+/// The range of a line with no operator before its first version: `a - b`,
+/// srctl's `a < b`, `a+` or `a and later`, `a and earlier`, or one version
+/// alone; and where the rest of the line (an inline fix) begins.
+fn unmarked_range(
+    text: &str,
+    found: &[regex::Match],
+    lower: &ranges::Written,
+) -> Option<(VersionRange, usize)> {
+    let first = found.first()?;
+    let first_text = first.as_str();
+    let after = &text[first.end()..];
+    let between = found.get(1).map(|second| {
+        let gap = text[first.end()..second.start()].trim();
+        (second, gap)
+    });
+    Some(match between {
+        // srctl's "first < fixed" form.
+        Some((second, "<")) => (
+            VersionRange {
+                introduced: Some(lower.lowest()),
+                upper: Upper::Fixed(ranges::parse_exact(second.as_str())?),
+            },
+            second.end(),
+        ),
+        Some((second, gap)) if RANGE_SEPARATOR.is_match(gap) => {
+            let upper = ranges::parse_written(second.as_str())?;
+            (
+                VersionRange {
+                    introduced: Some(lower.lowest()),
+                    upper: upper.as_upper(),
+                },
+                second.end(),
+            )
+        }
+        _ if first_text.ends_with('+') || SUFFIX_AT_LEAST.is_match(after) => (
+            VersionRange {
+                introduced: Some(lower.lowest()),
+                upper: Upper::Open,
+            },
+            first.end(),
+        ),
+        _ if SUFFIX_AT_MOST.is_match(after) => (
+            VersionRange {
+                introduced: None,
+                upper: lower.as_upper(),
+            },
+            first.end(),
+        ),
+        _ => {
+            let upper = lower.as_upper();
+            (
+                VersionRange {
+                    introduced: Some(lower.lowest()),
+                    upper,
+                },
+                first.end(),
+            )
+        }
     })
 }
 

@@ -137,21 +137,46 @@ fn first_paragraph(body: &str) -> String {
 pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
     let parts = sections(body);
     let mut unknown: Vec<String> = Vec::new();
+    let (range_lines, mut fix_lines) = read_lines(&parts, &mut unknown);
+    if range_lines.is_empty() && fix_lines.is_empty() {
+        return Vec::new();
+    }
+    if fix_lines.is_empty() && range_lines.iter().all(|r| r.inline_fix.is_none()) {
+        fix_lines = upgrade_fixes(body);
+    }
+    let names = Names::of(&parts, body, &fix_lines);
+    let per_component = slots(&range_lines, &fix_lines, &names);
+    warnings.extend(unknown.into_iter().map(|name| Warning::UnknownComponent {
+        name: crate::clip(&name),
+    }));
+    per_component
+        .into_iter()
+        .map(|s| s.into_affected(warnings))
+        .filter(|a| !a.ranges.is_empty())
+        .collect()
+}
+
+/// The range and fix lines of every section; fixes stated only in prose
+/// count when no list gives any.
+fn read_lines(
+    parts: &[(Section, Vec<&str>)],
+    unknown: &mut Vec<String>,
+) -> (Vec<RangeLine>, Vec<FixLine>) {
     let mut range_lines: Vec<RangeLine> = Vec::new();
     let mut fix_lines: Vec<FixLine> = Vec::new();
     let mut prose_fixes: Vec<FixLine> = Vec::new();
-    for (section, lines) in &parts {
+    for (section, lines) in parts {
         let mut in_fix_list = false;
         for line in lines {
             match section {
                 Section::AffectedVersions => {
-                    range_lines.extend(range_line(line, &mut unknown));
+                    range_lines.extend(range_line(line, unknown));
                 }
-                Section::FixedVersions => fix_lines.extend(fix_line(line, &mut unknown)),
+                Section::FixedVersions => fix_lines.extend(fix_line(line, unknown)),
                 _ => {
                     if in_fix_list {
                         if BULLET.is_match(line) {
-                            fix_lines.extend(fix_line(line, &mut unknown));
+                            fix_lines.extend(fix_line(line, unknown));
                             continue;
                         }
                         in_fix_list = line.trim().is_empty();
@@ -159,7 +184,7 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
                     if FIX_LIST_INTRO.is_match(line) {
                         in_fix_list = true;
                     } else if FIX_WORD.is_match(line) && FIX_LINE.is_match(&clean(line)) {
-                        fix_lines.extend(fix_line(line, &mut unknown));
+                        fix_lines.extend(fix_line(line, unknown));
                     } else {
                         let text = clean(line);
                         prose_fixes.extend(prose_fix_versions(&text).into_iter().map(|fixed| {
@@ -170,76 +195,103 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
                         }));
                         let sentence = text.trim_start().split(". ").next().unwrap_or_default();
                         if ALL_AFFECTED.is_match(sentence) {
-                            range_lines.extend(range_line(sentence, &mut unknown));
+                            range_lines.extend(range_line(sentence, unknown));
                         }
                     }
                 }
             }
         }
     }
-    // Fixes stated only in prose count when no list gives any.
     if fix_lines.is_empty() {
         fix_lines = prose_fixes;
     }
-    if range_lines.is_empty() && fix_lines.is_empty() {
-        return Vec::new();
-    }
-    if fix_lines.is_empty() && range_lines.iter().all(|r| r.inline_fix.is_none()) {
-        // "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later version."
-        if let Some(c) = UPGRADE_TO.captures(&clean(body)) {
-            for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
-                if let Some(fixed) = ranges::parse_exact(v) {
-                    fix_lines.push(FixLine {
-                        named: Mention::Nothing,
-                        fixed,
-                    });
-                }
+    (range_lines, fix_lines)
+}
+
+/// The fixes of "Upgrade ingress-nginx to v1.11.5, v1.12.1, or any later
+/// version.", for a body that lists none.
+fn upgrade_fixes(body: &str) -> Vec<FixLine> {
+    let mut fix_lines = Vec::new();
+    if let Some(c) = UPGRADE_TO.captures(&clean(body)) {
+        for v in c[1].split(|ch: char| ch == ',' || ch.is_whitespace()) {
+            if let Some(fixed) = ranges::parse_exact(v) {
+                fix_lines.push(FixLine {
+                    named: Mention::Nothing,
+                    fixed,
+                });
             }
         }
     }
+    fix_lines
+}
 
-    let explicit = explicit_components(&parts, body);
-    let from_fixes: Vec<String> = fix_lines
-        .iter()
-        .flat_map(|f| match &f.named {
-            Mention::These(n) => n.clone(),
-            _ => Vec::new(),
-        })
-        .fold(Vec::new(), |mut acc, n| {
-            if !acc.contains(&n) {
-                acc.push(n);
-            }
-            acc
-        });
-    let from_prose: Vec<String> = components::specific_in(&first_paragraph(body))
-        .into_iter()
-        .take(1)
-        .map(|c| c.name.to_string())
-        .collect();
-    let project = || vec![KUBERNETES.to_string()];
-    let for_bare = if !explicit.is_empty() {
-        explicit.clone()
-    } else if !from_fixes.is_empty() {
-        from_fixes.clone()
-    } else if !from_prose.is_empty() {
-        from_prose.clone()
-    } else {
-        project()
-    };
-    // "Kubernetes v1.19.0 - v1.19.2" names releases of the whole project.
-    let for_project = if !explicit.is_empty() {
-        explicit.clone()
-    } else {
-        project()
-    };
-    let resolve = |named: &Mention| -> Vec<String> {
+/// The components a line means when it names none of its own.
+struct Names {
+    /// For a line that names nothing: the components the body names
+    /// explicitly, else those its fix lines name, else the first one its
+    /// opening prose names, else the project.
+    for_bare: Vec<String>,
+    /// For a line that names the project ("Kubernetes v1.19.0 - v1.19.2"
+    /// names releases of the whole project): the explicit components, else
+    /// the project.
+    for_project: Vec<String>,
+}
+
+impl Names {
+    fn of(parts: &[(Section, Vec<&str>)], body: &str, fix_lines: &[FixLine]) -> Names {
+        let explicit = explicit_components(parts, body);
+        let from_fixes: Vec<String> = fix_lines
+            .iter()
+            .flat_map(|f| match &f.named {
+                Mention::These(n) => n.clone(),
+                _ => Vec::new(),
+            })
+            .fold(Vec::new(), |mut acc, n| {
+                if !acc.contains(&n) {
+                    acc.push(n);
+                }
+                acc
+            });
+        let from_prose: Vec<String> = components::specific_in(&first_paragraph(body))
+            .into_iter()
+            .take(1)
+            .map(|c| c.name.to_string())
+            .collect();
+        let project = || vec![KUBERNETES.to_string()];
+        let for_bare = if !explicit.is_empty() {
+            explicit.clone()
+        } else if !from_fixes.is_empty() {
+            from_fixes
+        } else if !from_prose.is_empty() {
+            from_prose
+        } else {
+            project()
+        };
+        let for_project = if !explicit.is_empty() {
+            explicit
+        } else {
+            project()
+        };
+        Names {
+            for_bare,
+            for_project,
+        }
+    }
+
+    /// The components a line's mention stands for.
+    fn resolve(&self, named: &Mention) -> Vec<String> {
         match named {
             Mention::These(n) => n.clone(),
-            Mention::Project => for_project.clone(),
-            Mention::Nothing => for_bare.clone(),
+            Mention::Project => self.for_project.clone(),
+            Mention::Nothing => self.for_bare.clone(),
         }
-    };
+    }
+}
 
+/// The range and fix lines gathered per component, in the order the
+/// components first appear. A fix line that names nothing applies to every
+/// component a range line gave, if any.
+fn slots(range_lines: &[RangeLine], fix_lines: &[FixLine], names: &Names) -> Vec<Slot> {
     let mut per_component: Vec<Slot> = Vec::new();
     fn slot<'a>(all: &'a mut Vec<Slot>, name: &str) -> &'a mut Slot {
         if let Some(i) = all.iter().position(|s| s.name == name) {
@@ -252,8 +304,8 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
             all.last_mut().expect("just pushed")
         }
     }
-    for line in &range_lines {
-        for name in resolve(&line.named) {
+    for line in range_lines {
+        for name in names.resolve(&line.named) {
             let entry = slot(&mut per_component, &name);
             entry.ranges.push(line.range.clone());
             entry.fixed.extend(line.inline_fix.clone());
@@ -263,11 +315,11 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
         }
     }
     let affected_names: Vec<String> = per_component.iter().map(|s| s.name.clone()).collect();
-    for line in &fix_lines {
+    for line in fix_lines {
         let targets = match &line.named {
             Mention::These(n) => n.clone(),
             _ if !affected_names.is_empty() => affected_names.clone(),
-            other => resolve(other),
+            other => names.resolve(other),
         };
         for name in targets {
             slot(&mut per_component, &name)
@@ -275,31 +327,30 @@ pub fn affected(body: &str, warnings: &mut Vec<Warning>) -> Vec<Affected> {
                 .push(line.fixed.clone());
         }
     }
-    warnings.extend(unknown.into_iter().map(|name| Warning::UnknownComponent {
-        name: crate::clip(&name),
-    }));
     per_component
-        .into_iter()
-        .map(|s| {
-            let ranges = ranges::normalise(&s.name, s.ranges, &s.fixed, warnings);
-            let package = components::lookup(&s.name).map(|c| c.module.to_string());
-            // The lower bound is stated when the lowest range begins where
-            // a line says the affected versions begin.
-            let lowest = ranges.iter().map(|r| r.introduced.clone()).min().flatten();
-            let coverage = Coverage {
-                lower_bound_stated: lowest.is_some_and(|l| s.stated_starts.contains(&l)),
-                ..Coverage::default()
-            };
-            Affected {
-                component: s.name,
-                package,
-                fixed: ranges::new_line_fixes(&ranges, &s.fixed),
-                ranges,
-                coverage,
-            }
-        })
-        .filter(|a| !a.ranges.is_empty())
-        .collect()
+}
+
+impl Slot {
+    /// The component's normalised ranges and fixes, and whether its lower
+    /// bound is stated.
+    fn into_affected(self, warnings: &mut Vec<Warning>) -> Affected {
+        let ranges = ranges::normalise(&self.name, self.ranges, &self.fixed, warnings);
+        let package = components::lookup(&self.name).map(|c| c.module.to_string());
+        // The lower bound is stated when the lowest range begins where
+        // a line says the affected versions begin.
+        let lowest = ranges.iter().map(|r| r.introduced.clone()).min().flatten();
+        let coverage = Coverage {
+            lower_bound_stated: lowest.is_some_and(|l| self.stated_starts.contains(&l)),
+            ..Coverage::default()
+        };
+        Affected {
+            component: self.name,
+            package,
+            fixed: ranges::new_line_fixes(&ranges, &self.fixed),
+            ranges,
+            coverage,
+        }
+    }
 }
 
 /// The whole versions a prose line states as fixes ([`PROSE_FIX`]).
