@@ -61,8 +61,8 @@ impl FailOn {
     }
 }
 
-/// The exit statuses of `cvefeed check`, for `check --help` (the README
-/// has the same table).
+/// The exit statuses of `cvefeed check`, for `check --help` (docs/check.md,
+/// "Exit status", has the same table).
 const CHECK_EXIT_STATUSES: &str = "\
 Exit status:
   0  nothing affected at or above --fail-on (ignored results do not count)

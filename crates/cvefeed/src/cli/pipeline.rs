@@ -243,7 +243,7 @@ pub struct PipelineArgs {
     pub out: String,
 
     /// Bucket client setting KEY=VALUE (repeatable), e.g.
-    /// aws_endpoint=http://127.0.0.1:9000; see the README. Values are never logged.
+    /// aws_endpoint=http://127.0.0.1:9000; see docs/publishing.md. Values are never logged.
     #[arg(long = "out-option", value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = STORE)]
     pub out_options: Vec<KeyValue>,
 
