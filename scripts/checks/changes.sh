@@ -5,10 +5,8 @@
 # valid for our RELAX NG grammar of Atom (jing) and read by feedparser as a
 # real feed reader would (bozo 0, one entry per event, newest first, the
 # events' titles).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-: "${CVEFEED_BIN:?set CVEFEED_BIN to the cvefeed binary}"
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 py=$root/.tools/venv/bin/python
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +16,7 @@ failed() { echo "FAIL: $*"; fail=1; }
 refresh() { # ISSUES.json [FLAGS...]
   local issues=$1
   shift
-  "$CVEFEED_BIN" refresh --from-file "$issues" --out "$work/out" "$@" >"$work/refresh.log" 2>&1 ||
+  "$bin" refresh --from-file "$issues" --out "$work/out" "$@" >"$work/refresh.log" 2>&1 ||
     { cat "$work/refresh.log"; echo "FAIL: refresh $issues"; exit 1; }
 }
 

@@ -2,9 +2,8 @@
 # Validate `cvefeed check --format sarif` with Microsoft's SARIF multitool
 # (JSON schema of SARIF 2.1.0 plus its rule checks). Fails on any
 # error-level finding. First proves that the validator rejects a broken log.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-: "${CVEFEED_BIN:?CVEFEED_BIN must point to the cvefeed binary}"
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 tool=.tools/npm/node_modules/.bin/sarif-multitool
 [ -x "$tool" ] || { echo "missing $tool: run scripts/setup.sh"; exit 1; }
 work=$(mktemp -d)
@@ -38,7 +37,7 @@ status=0
 for all in "" "--all"; do
   out="$work/check$all.sarif"
   rc=0
-  "$CVEFEED_BIN" check --feed "$work/index.json" --version v1.29.1-eks-abc --format sarif $all > "$out" || rc=$?
+  "$bin" check --feed "$work/index.json" --version v1.29.1-eks-abc --format sarif $all > "$out" || rc=$?
   if [ "$rc" -ne 1 ]; then echo "FAIL: expected exit 1 (affected), got $rc"; status=1; fi
   "$tool" validate "$out" --output "$out.log" >/dev/null 2>&1 || true
   n=$(errors_in "$out.log")

@@ -4,15 +4,11 @@
 # issues in shared/. The schema lives in ${CVEFEED_SHARED:-../shared} (never
 # copied into the project); without it the check is skipped with a notice,
 # or fails under CI=true.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 shared=${CVEFEED_SHARED:-$root/../shared}
 schema=$shared/data/schemas/osv-schema.json
-# shellcheck source=scripts/lib/inputs.sh
-source scripts/lib/inputs.sh
 optional_input osv-schema "$schema" "OSV records against the official OSV schema" || exit 0
-bin=${CVEFEED_BIN:-$root/target/debug/cvefeed}
 validator=$root/.tools/venv/bin/check-jsonschema
 [ -x "$validator" ] || { echo "osv-schema: $validator missing (run scripts/setup.sh)"; exit 1; }
 work=$(mktemp -d)

@@ -9,10 +9,8 @@
 #   test-artifacts/render/ (desktop and phone width).
 # Set RENDER_CHECK_DIR=DIR to validate an existing publication instead
 # (e.g. one refreshed from real data); RENDER_CHECK_ITEMS is its item count.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
-: "${CVEFEED_BIN:?set CVEFEED_BIN to the cvefeed binary}"
+# shellcheck source=scripts/lib/check.sh
+source "$(dirname "$0")/../lib/check.sh"
 py=$root/.tools/venv/bin/python
 vnu=$root/.tools/npm/node_modules/vnu-jar/build/dist/vnu.jar
 art=$root/test-artifacts/render
@@ -23,7 +21,7 @@ fail=0
 failed() { echo "FAIL: $*"; fail=1; }
 
 publish() { # ISSUES.json OUTDIR
-  if ! "$CVEFEED_BIN" refresh --from-file "$1" --out "$2" >"$work/refresh.log" 2>&1; then
+  if ! "$bin" refresh --from-file "$1" --out "$2" >"$work/refresh.log" 2>&1; then
     cat "$work/refresh.log"
     echo "FAIL: cvefeed refresh --from-file $1"
     exit 1

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Signed publications, checked with the tools consumers already have:
 # `cvefeed keygen` writes a key pair, `cvefeed refresh --signing-key` signs
-# manifest.json, and openssl verifies manifest.json.sig the way the README
-# tells users to. cosign verify-blob runs too where cosign is installed; it
-# is not part of the check (Debian has no package), and the output says
-# when it did not run. A changed manifest
+# manifest.json, and openssl verifies manifest.json.sig the way
+# docs/signing.md ("Verifying") tells users to. cosign verify-blob runs too
+# where cosign is installed; it is not part of the check (Debian has no
+# package), and the output says when it did not run. A changed manifest
 # fails both openssl and `cvefeed verify`; a signature made by openssl over
 # the same bytes passes `cvefeed verify` (the format is the standard one).
 # Where the shared real data exists, a publication of the real issues is

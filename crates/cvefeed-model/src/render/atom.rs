@@ -29,10 +29,10 @@ pub const NAME: &str = "atom.xml";
 
 pub(super) type Xml<W> = Writer<W>;
 
-pub(super) fn failed(e: impl ToString) -> RenderError {
+pub(super) fn failed(e: impl std::error::Error + Send + Sync + 'static) -> RenderError {
     RenderError::Format {
         format: "Atom 1.0",
-        cause: e.to_string(),
+        source: Box::new(e),
     }
 }
 

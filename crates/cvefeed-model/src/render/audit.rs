@@ -46,7 +46,7 @@ pub fn render(feed: &Feed) -> Result<Artifact, RenderError> {
     let mut bytes =
         serde_json::to_vec_pretty(&Document::of(feed)).map_err(|e| RenderError::Format {
             format: "audit",
-            cause: e.to_string(),
+            source: Box::new(e),
         })?;
     bytes.push(b'\n');
     Ok(Artifact {

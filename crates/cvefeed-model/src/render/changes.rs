@@ -31,7 +31,7 @@ pub const ATOM_NAME: &str = "changes.xml";
 pub fn render_json(log: &ChangeLog) -> Result<Artifact, RenderError> {
     let mut bytes = serde_json::to_vec_pretty(log).map_err(|e| RenderError::Format {
         format: "change log",
-        cause: e.to_string(),
+        source: Box::new(e),
     })?;
     bytes.push(b'\n');
     Ok(Artifact {

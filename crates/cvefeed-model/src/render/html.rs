@@ -159,12 +159,12 @@ fn row(i: &FeedItem) -> Row {
             vector: text(&s.vector),
             score: format!("{:.1}", s.score),
         }),
-        published: super::jsonfeed::timestamp(a.published),
+        published: super::vocab::timestamp(a.published),
         published_day: a.published.format("%Y-%m-%d").to_string(),
         issue_url: http_url(&a.issue.url),
         issue_label: text(&format!("{}#{}", a.issue.repo, a.issue.number)),
         fix: Remedy::of(a),
-        osv_url: super::osv::record_name(&a.id),
+        osv_url: super::vocab::record_name(&a.id),
     }
 }
 
@@ -177,7 +177,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         description: text(&site.description),
         home_page_url: http_url(&site.home_page_url),
         refresh_job_url: http_url(&site.feed_refresh_job),
-        updated: super::jsonfeed::timestamp(feed.updated_at),
+        updated: super::vocab::timestamp(feed.updated_at),
         updated_text: feed.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         json_feed_url: super::jsonfeed::NAME,
         rss_url: super::rss::NAME,
@@ -209,7 +209,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     };
     let html = page.render().map_err(|e| RenderError::Format {
         format: "HTML page",
-        cause: e.to_string(),
+        source: Box::new(e),
     })?;
     let mut bytes = html.into_bytes();
     if bytes.last() != Some(&b'\n') {

@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 
-use super::{Artifact, RenderError, SiteConfig, content_type, osv};
+use super::vocab::record_name;
+use super::{Artifact, RenderError, SiteConfig, content_type};
 use crate::advisory::vuln::Affected;
 use crate::feed::{Feed, FeedItem};
 use crate::wire::{
@@ -21,10 +22,7 @@ pub const NAME: &str = "index.json";
 /// JSON Feed version URL.
 pub const VERSION: &str = "https://jsonfeed.org/version/1.1";
 
-/// Time format of every date in the feed: RFC 3339, UTC, whole seconds.
-pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    Timestamp(t).to_string()
-}
+pub use super::vocab::timestamp;
 
 fn text(s: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Borrowed(s))
@@ -80,7 +78,7 @@ pub(crate) fn item<'a>(i: &'a FeedItem, site: &SiteConfig) -> Item<'a> {
                 cwe: Some(v.provenance.cwe),
             }),
             related: a.related.clone(),
-            osv_url: Some(site.url_of(&osv::record_name(&a.id))),
+            osv_url: Some(site.url_of(&record_name(&a.id))),
         }),
     }
 }
@@ -105,7 +103,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| RenderError::Format {
         format: "JSON Feed",
-        cause: e.to_string(),
+        source: Box::new(e),
     })?;
     bytes.push(b'\n');
     Ok(Artifact {

@@ -56,12 +56,13 @@ pub struct Artifact {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// A format failed to serialise.
-    #[error("rendering {format} failed: {cause}")]
+    #[error("rendering {format} failed")]
     Format {
         /// The format.
         format: &'static str,
-        /// What went wrong.
-        cause: String,
+        /// What went wrong: the serialiser's or the archive writer's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -146,4 +147,23 @@ pub fn render_all(feed: &Feed, site: &SiteConfig) -> Result<Vec<Artifact>, Rende
         .into_iter()
         .map(|part| render(feed, site, part))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_render_error_keeps_its_cause_as_the_source() {
+        let cause = serde_json::from_str::<u8>("x").unwrap_err();
+        let text = cause.to_string();
+        let e = RenderError::Format {
+            format: "JSON Feed",
+            source: Box::new(cause),
+        };
+        assert_eq!(e.to_string(), "rendering JSON Feed failed");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(text.as_str()));
+        assert_eq!(text, "expected value at line 1 column 1");
+    }
 }

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::jsonfeed::timestamp;
+use super::vocab::timestamp;
 use super::{Artifact, RenderError, content_type};
+use crate::advisory::Status;
 use crate::advisory::vuln::{Affected, ReferenceKind, Upper, VersionRange, reference_kind};
-use crate::advisory::{CveId, Status};
 use crate::feed::{Feed, FeedItem};
 use crate::wire::Assessment;
 
@@ -30,13 +30,9 @@ pub const ECOSYSTEM: &str = "Kubernetes";
 pub const ARCHIVE: &str = "osv/all.zip";
 
 /// Prefix of every OSV object name.
-pub const DIR: &str = "osv/";
+pub const DIR: &str = super::vocab::OSV_DIR;
 
-/// Name of the record of one CVE, `osv/<ID>.json`: the one place the
-/// record path is spelled.
-pub fn record_name(id: &CveId) -> String {
-    format!("{DIR}{id}.json")
-}
+pub use super::vocab::record_name;
 
 #[derive(Serialize)]
 struct Record<'a> {
@@ -283,10 +279,10 @@ fn modified(item: &FeedItem) -> chrono::DateTime<chrono::Utc> {
         .expect("the item's own time is there")
 }
 
-fn failed(cause: impl ToString) -> RenderError {
+fn failed(e: impl std::error::Error + Send + Sync + 'static) -> RenderError {
     RenderError::Format {
         format: "OSV",
-        cause: cause.to_string(),
+        source: Box::new(e),
     }
 }
 

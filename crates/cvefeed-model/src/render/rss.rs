@@ -95,7 +95,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
             .pretty_write_to(Vec::new(), b' ', 2)
             .map_err(|e| RenderError::Format {
                 format: "RSS 2.0",
-                cause: e.to_string(),
+                source: Box::new(e),
             })?;
     bytes.push(b'\n');
     Ok(Artifact {

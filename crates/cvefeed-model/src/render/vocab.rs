@@ -1,13 +1,31 @@
-//! The words the RSS, Atom and HTML renderers share for status and
-//! severity: category schemes and labels. Owns no format; every renderer
-//! takes its vocabulary from here so the three files never disagree. The
+//! The words the renderers share: for RSS, Atom and HTML, the category
+//! schemes and labels of status and severity; for every format, the time
+//! format of a date and the name of a CVE's OSV record. Owns no format;
+//! every renderer takes its vocabulary from here, so the files never
+//! disagree and no format module imports another. The
 //! names of the CVSS bands themselves and the severity text (`HIGH 8.1`)
 //! are [`Rating`](crate::advisory::vuln::Rating)'s and
 //! [`Severity`](crate::advisory::vuln::Severity)'s (`Display`), not this
 //! module's.
 
 use super::SiteConfig;
-use crate::advisory::Status;
+use crate::advisory::{CveId, Status};
+use crate::wire::Timestamp;
+
+/// Prefix of every OSV object name.
+pub const OSV_DIR: &str = "osv/";
+
+/// Name of the record of one CVE, `osv/<ID>.json`: the one place the
+/// record path is spelled.
+pub fn record_name(id: &CveId) -> String {
+    format!("{OSV_DIR}{id}.json")
+}
+
+/// Time format of every date in the feeds and records: RFC 3339, UTC,
+/// whole seconds.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    Timestamp(t).to_string()
+}
 
 /// Category scheme (Atom) and domain (RSS) of the status: the page's
 /// section explaining the statuses.

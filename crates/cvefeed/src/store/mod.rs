@@ -401,7 +401,7 @@ pub trait Store: Send + Sync + fmt::Debug {
 /// `put` writes at once, `commit` writes the manifest by compare-and-swap
 /// and then the removals. For buckets, which cannot switch many objects at
 /// once: while it is written, a reader can see new objects under the old
-/// manifest (README, "What a writer guarantees").
+/// manifest (docs/publishing.md, "What a writer guarantees").
 #[derive(Debug)]
 pub struct DirectPublication<'a> {
     store: &'a dyn Store,

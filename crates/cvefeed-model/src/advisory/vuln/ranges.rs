@@ -126,6 +126,19 @@ pub fn normalise(
     fixed: &[Version],
     warnings: &mut Vec<Warning>,
 ) -> Vec<VersionRange> {
+    let mut ranges = possible(component, raw, warnings);
+    place_fixes(component, &mut ranges, fixed, warnings);
+    start_at_minor_lines(&mut ranges);
+    merge(component, ranges, warnings)
+}
+
+/// The ranges that can hold a version, each once; one that ends before it
+/// starts is dropped with a warning.
+fn possible(
+    component: &str,
+    raw: Vec<VersionRange>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<VersionRange> {
     let mut ranges: Vec<VersionRange> = Vec::new();
     for r in raw {
         let impossible = match (&r.introduced, &r.upper) {
@@ -142,7 +155,18 @@ pub fn normalise(
             ranges.push(r);
         }
     }
+    ranges
+}
 
+/// The fixed versions put in place: each ends the range of its minor line,
+/// splits an open range, opens a range of its own line, or (with no
+/// affected lines at all) gives the ranges by itself.
+fn place_fixes(
+    component: &str,
+    ranges: &mut Vec<VersionRange>,
+    fixed: &[Version],
+    warnings: &mut Vec<Warning>,
+) {
     let mut fixed: Vec<Version> = fixed.to_vec();
     fixed.sort();
     fixed.dedup();
@@ -238,8 +262,11 @@ pub fn normalise(
             });
         }
     }
+}
 
-    // Ranges without a start, other than the lowest, start at their minor line.
+/// Ranges without a start, other than the lowest, start at their minor
+/// line.
+fn start_at_minor_lines(ranges: &mut [VersionRange]) {
     ranges.sort_by(|a, b| cmp_upper(&a.upper, &b.upper));
     // (Not when that would leave it empty, as for `< 1.12.0`: it then keeps
     // "every earlier version" and is merged with the lower ones below.)
@@ -254,7 +281,15 @@ pub fn normalise(
             r.introduced = Some(start);
         }
     }
+}
 
+/// Overlapping ranges merged into their union (with a warning naming
+/// `component`), adjacent ones silently; lowest start first.
+fn merge(
+    component: &str,
+    mut ranges: Vec<VersionRange>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<VersionRange> {
     // Merge, lowest start first.
     ranges.sort_by(|a, b| {
         a.introduced
