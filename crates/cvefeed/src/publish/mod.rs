@@ -66,10 +66,9 @@ pub const JOURNAL: &str = ".cvefeed.journal.json";
 /// GitHub listing pages of a run (`--github-max-total-bytes`).
 pub const MAX_ISSUES_FILE_BYTES: u64 = 256 << 20;
 
-/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name.
-pub const COMPAT_FEED: &str = "official-cve-feed.json";
-/// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
-pub const COMPAT_HASH: &str = "cve-feed-hash";
+/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name
+/// ([`COMPAT_FEED`]) and its hex sha256, newline-ended ([`COMPAT_HASH`]).
+pub use cvefeed_model::plan::{COMPAT_FEED, COMPAT_HASH};
 
 /// Where the issues come from.
 #[derive(Debug, Clone)]
