@@ -1,13 +1,15 @@
-//! Step 4: the commit. Take the publish lock only when something is to be
-//! written, plan again under it if another writer published meanwhile,
-//! have the due objects written into a publication and the stale ones
-//! removed from it, then make it public with `manifest.json`, written by
-//! compare-and-swap on the version planned against. The journal goes
-//! after it.
+//! Steps 1 and 4, and the driver of steps 2 and 3: read the journal,
+//! plan without a lock, and take the publish lock only when something is
+//! to be written; plan again under it if another writer published
+//! meanwhile, have the due objects written into a publication and the
+//! stale ones removed from it, then make it public with `manifest.json`,
+//! written by compare-and-swap on the version planned against. The
+//! journal goes after it.
 //!
 //! This step owns the lock, the order of the commit points (journal,
 //! the publication's objects and removals, the signature, its commit with
-//! the manifest) and the one retry after a lost compare-and-swap. How the
+//! the manifest) and the one retry after a lost compare-and-swap, which
+//! plans again with the lost try's journal as the dirty names. How the
 //! commit makes the publication public is the store's
 //! ([`crate::store::Publication`]). It never renders and never decides
 //! what is due.
