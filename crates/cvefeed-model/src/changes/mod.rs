@@ -11,8 +11,8 @@
 //! `changed` otherwise.
 //!
 //! This module owns the log and its events (`ChangeLog`, `Event`,
-//! `EventKind`), the bytes of `changes.json` and retention; [`events`]
-//! owns the comparison of two items, [`recover`] the repair of a log a
+//! `EventKind`), the bytes of `changes.json` and retention; `events`
+//! owns the comparison of two items, `recover` the repair of a log a
 //! publish cut short left. Pure: the caller reads the previous log and
 //! feed and passes `now`. It must not touch the Atom rendering
 //! ([`crate::render::changes`] renders from here, never the reverse).
@@ -224,11 +224,6 @@ impl ChangeLog {
             keep
         });
     }
-
-    /// Drop events dated after `committed`: the log of a publish that was
-    /// cut short before its manifest (whose `updated_at` is `committed`)
-    /// holds events that never became public. Returns how many went. (A
-    /// publish whose clock was behind dates its events `committed` too;
 
     /// The bytes of `changes.json`: the log as pretty JSON, newline-ended.
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {

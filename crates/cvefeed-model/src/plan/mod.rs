@@ -238,7 +238,8 @@ impl Draft<'_> {
                 {
                     reads.extend(
                         written(&name, entry)
-                            .filter_map(|(n, _)| self.dirty.contains(n).then(|| n.to_string())),
+                            .filter(|(n, _)| self.dirty.contains(*n))
+                            .map(|(n, _)| n.to_string()),
                     );
                 }
                 wanted_names.insert(name);

@@ -308,7 +308,7 @@ fn a_dirty_object_is_carried_only_with_its_listed_bytes() {
     assert_eq!(intact.dirty, dirty);
     let replaced = with(Some("other bytes".into()));
     assert_eq!(replaced.due, [Due::Part(Part::Record(1))]);
-    assert_eq!(due_names(&replaced, &feed), [record.clone()]);
+    assert_eq!(due_names(&replaced, &feed), [record.as_str()]);
     let missing = with(None);
     assert_eq!(missing.due, [Due::Part(Part::Record(1))]);
 }
