@@ -161,21 +161,7 @@ pub(super) async fn plan(
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
 
-    let settings = Settings {
-        render_key: config.site.render_key(),
-        generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
-        compat: config.compat_k8s_bucket,
-        precompress: config.precompress,
-        compressible: compress::is_compressible,
-        public_key: config
-            .trust
-            .signer
-            .as_ref()
-            .filter(|_| config.trust.publish_public_key)
-            .map(|s| s.public_key().to_pem()),
-        shrink_tolerance: config.shrink_tolerance,
-        allow_shrink: config.allow_shrink,
-    };
+    let settings = settings_of(config);
     let previous = Previous {
         manifest: previous_manifest.as_ref(),
         signature_current: published.signature_current,
@@ -228,6 +214,25 @@ pub(super) async fn plan(
         page_cache,
         record_cache,
     })
+}
+
+/// The settings of `config` that decide what is published.
+fn settings_of(config: &RefreshConfig) -> Settings {
+    Settings {
+        render_key: config.site.render_key(),
+        generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
+        compat: config.compat_k8s_bucket,
+        precompress: config.precompress,
+        compressible: compress::is_compressible,
+        public_key: config
+            .trust
+            .signer
+            .as_ref()
+            .filter(|_| config.trust.publish_public_key)
+            .map(|s| s.public_key().to_pem()),
+        shrink_tolerance: config.shrink_tolerance,
+        allow_shrink: config.allow_shrink,
+    }
 }
 
 /// Audit and merge every advisory with its CVE record, logging what could
