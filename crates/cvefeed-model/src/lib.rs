@@ -17,6 +17,8 @@
 //! - [`feed`]: ordering and change detection against the previous manifest.
 //! - [`render`]: every published format.
 //! - [`manifest`]: the bookkeeping documents (`manifest.json`, `status.json`).
+//! - [`plan`]: what a refresh writes, carries over and removes, decided from
+//!   the previous publication.
 //! - [`releases`]: when each Kubernetes minor line was supported.
 //! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
 //! - [`changes`]: the change log, event by event, and its retention.
@@ -30,6 +32,7 @@ pub mod changes;
 pub mod cve5;
 pub mod feed;
 pub mod manifest;
+pub mod plan;
 pub mod releases;
 pub mod render;
 pub mod signature;

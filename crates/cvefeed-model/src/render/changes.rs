@@ -29,11 +29,10 @@ pub const ATOM_NAME: &str = "changes.xml";
 
 /// Render `changes.json`: the log, pretty, newline-ended.
 pub fn render_json(log: &ChangeLog) -> Result<Artifact, RenderError> {
-    let mut bytes = serde_json::to_vec_pretty(log).map_err(|e| RenderError::Format {
+    let bytes = log.to_json().map_err(|e| RenderError::Format {
         format: "change log",
         source: Box::new(e),
     })?;
-    bytes.push(b'\n');
     Ok(Artifact {
         name: JSON_NAME.into(),
         content_type: content_type::JSON,

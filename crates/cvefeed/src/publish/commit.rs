@@ -1,18 +1,18 @@
-//! Step 4: the commit. Take the publish lock only when something is to be
-//! written, plan again under it if another writer published meanwhile,
-//! have the due objects written into a publication and the stale ones
-//! removed from it, then make it public with `manifest.json`, written by
-//! compare-and-swap on the version planned against. The journal goes
-//! after it.
+//! Steps 1 and 4, and the driver of steps 2 and 3: read the journal,
+//! plan without a lock, and take the publish lock only when something is
+//! to be written; plan again under it if another writer published
+//! meanwhile, have the due objects written into a publication and the
+//! stale ones removed from it, then make it public with `manifest.json`,
+//! written by compare-and-swap on the version planned against. The
+//! journal goes after it.
 //!
 //! This step owns the lock, the order of the commit points (journal,
 //! the publication's objects and removals, the signature, its commit with
-//! the manifest) and the one retry after a lost compare-and-swap. How the
+//! the manifest) and the one retry after a lost compare-and-swap, which
+//! plans again with the lost try's journal as the dirty names. How the
 //! commit makes the publication public is the store's
 //! ([`crate::store::Publication`]). It never renders and never decides
 //! what is due.
-
-use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -22,6 +22,7 @@ use super::{JOURNAL, RefreshConfig, RefreshError, Summary, Trust, signing, to_js
 use crate::error::Chain;
 use crate::store::{PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::manifest::MANIFEST;
+use cvefeed_model::plan as decide;
 use cvefeed_model::render::SiteConfig;
 use cvefeed_model::signature::{SIGNATURE, SIGNATURE_CONTENT_TYPE};
 
@@ -33,13 +34,7 @@ pub(super) async fn publish(
     lock: &mut Option<StoreLock>,
 ) -> Result<Summary, RefreshError> {
     let journal = read_journal(store).await?;
-    let mut first = plan(
-        store,
-        config,
-        now,
-        journal.as_ref().unwrap_or(&BTreeSet::new()),
-    )
-    .await?;
+    let mut first = plan(store, config, now, journal.clone().unwrap_or_default()).await?;
     let mut cache_written = store_caches(store, &mut first).await?;
     let with_cache = |mut summary: Summary, cache_written: Vec<&str>| {
         for name in cache_written {
@@ -56,13 +51,12 @@ pub(super) async fn publish(
     // Under the lock: plan again if another writer committed meanwhile.
     let journal_now = read_journal(store).await?;
     let current = store.get(MANIFEST).await?.map(|f| f.version);
-    let mut dirty = journal_now.clone().unwrap_or_default();
     let mut journal_exists = journal_now.is_some();
     let mut planned = if current == first.previous_version && journal_now == journal {
         first
     } else {
         tracing::info!("another refresher published while this one was reading; planning again");
-        let mut again = plan(store, config, now, &dirty).await?;
+        let mut again = plan(store, config, now, journal_now.unwrap_or_default()).await?;
         cache_written.extend(store_caches(store, &mut again).await?);
         again
     };
@@ -76,16 +70,9 @@ pub(super) async fn publish(
             return Ok(with_cache(finish_unchanged(planned), cache_written));
         }
         journal_exists = true;
-        match apply(
-            store,
-            &config.site,
-            &config.trust,
-            planned,
-            lock.as_mut(),
-            &mut dirty,
-        )
-        .await
-        {
+        // What this try may leave other bytes in: a retry re-verifies it.
+        let dirty = planned.journal();
+        match apply(store, &config.site, &config.trust, planned, lock.as_mut()).await {
             Err(RefreshError::Store(StoreError::Conflict { name, .. }))
                 if name == MANIFEST && !retried =>
             {
@@ -94,7 +81,7 @@ pub(super) async fn publish(
                      store, re-verifying the objects this run wrote, and trying once more"
                 );
                 retried = true;
-                planned = plan(store, config, now, &dirty).await?;
+                planned = plan(store, config, now, dirty).await?;
                 cache_written.extend(store_caches(store, &mut planned).await?);
             }
             other => return other.map(|summary| with_cache(summary, cache_written)),
@@ -104,29 +91,31 @@ pub(super) async fn publish(
 
 /// Write a plan under the lock: journal, then a publication of the due
 /// objects, the removals and the signature, committed with
-/// `manifest.json` by compare-and-swap, then journal removal. Names are
-/// added to `dirty` before they are written, so a retry re-verifies them.
+/// `manifest.json` by compare-and-swap, then journal removal.
 async fn apply(
     store: &dyn Store,
     site: &SiteConfig,
     trust: &Trust,
     plan: Plan,
     lock: Option<&mut StoreLock>,
-    dirty: &mut BTreeSet<String>,
 ) -> Result<Summary, RefreshError> {
-    let mut writer = Writer::new(store, lock, dirty);
+    let mut writer = Writer::new(store, lock);
     writer.write_journal(&plan).await?;
     let Plan {
         previous_version,
-        mut manifest,
+        decided,
         feed,
         log,
-        due,
-        stale,
         mut summary,
-        precompress,
         ..
     } = plan;
+    let decide::Plan {
+        mut manifest,
+        due,
+        stale,
+        precompress,
+        ..
+    } = decided;
     let publication = store.begin().await?;
     let inputs = Inputs {
         feed,

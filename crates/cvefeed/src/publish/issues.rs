@@ -1,4 +1,4 @@
-//! Step 1: the issues. Fetch the labelled issues of every repository from
+//! Part of step 2, the plan: the issues. Fetch the labelled issues of every repository from
 //! GitHub (answering unchanged pages from the ETag page cache kept in the
 //! store), or read them from a saved file, and parse them into advisories.
 //!

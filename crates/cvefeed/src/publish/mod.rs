@@ -1,13 +1,21 @@
-//! The refresh pipeline, one file per step:
+//! The refresh pipeline, one file per step, numbered in the order the
+//! steps run. `commit::publish` drives steps 1 to 4; [`refresh`] then
+//! runs step 5 and fires the hooks.
 //!
-//! 1. `issues`: fetch the labelled issues from GitHub (or read a saved
-//!    file) and parse them into advisories.
-//! 2. `plan`: read the published manifest, build the feed, refuse to
-//!    shrink it, and decide which objects are due, without rendering any.
-//! 3. `write`: under the publish lock, write the journal, then render
-//!    each due object once while the previous batch is written.
-//! 4. `commit`: take the lock, plan again if another writer published,
-//!    and commit with `manifest.json`, written last by compare-and-swap.
+//! 1. `commit`: read the journal, the names a publish cut short may have
+//!    left other bytes in.
+//! 2. `plan`: read the published manifest and its signature, fetch and
+//!    parse the issues (`issues`), read the CVE records, build the feed,
+//!    and let the model decide what is due ([`cvefeed_model::plan`]),
+//!    reading back what its draft asks for: the change log (`history`)
+//!    and the dirty objects. The page and record caches are stored. With
+//!    nothing to write, the run ends here, without a lock.
+//! 3. `write`: under the publish lock (planning again first if another
+//!    writer published meanwhile), write the journal, then render each
+//!    due object once while the previous batch is written.
+//! 4. `commit`: the signature (`signing`), then `manifest.json`, written
+//!    last by compare-and-swap; a lost swap goes back to step 2 once,
+//!    with the journal's names as dirty.
 //! 5. `status`: record the outcome in `status.json`, every run.
 //!
 //! **All or nothing.** Readers follow `manifest.json`, and it is written
@@ -66,10 +74,9 @@ pub const JOURNAL: &str = ".cvefeed.journal.json";
 /// GitHub listing pages of a run (`--github-max-total-bytes`).
 pub const MAX_ISSUES_FILE_BYTES: u64 = 256 << 20;
 
-/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name.
-pub const COMPAT_FEED: &str = "official-cve-feed.json";
-/// With `--compat-k8s-bucket`: hex sha256 of [`COMPAT_FEED`], newline-ended.
-pub const COMPAT_HASH: &str = "cve-feed-hash";
+/// With `--compat-k8s-bucket`: the JSON Feed under the upstream name
+/// ([`COMPAT_FEED`]) and its hex sha256, newline-ended ([`COMPAT_HASH`]).
+pub use cvefeed_model::plan::{COMPAT_FEED, COMPAT_HASH};
 
 /// Where the issues come from.
 #[derive(Debug, Clone)]

@@ -1,14 +1,15 @@
 //! Step 2: the plan. Read the published manifest and the issues, build
-//! the feed, refuse to shrink it, and decide which objects are due, all
-//! without rendering anything and without writing anything but the GitHub
-//! page cache.
+//! the feed, and have the model decide which objects are due, carried over
+//! or stale ([`cvefeed_model::plan`]), reading back only what the model's
+//! draft asks for: the change log when it may be written, and the objects
+//! an interrupted publish may have left other bytes in.
 //!
-//! This step owns change detection at the object level (what is carried
-//! over, what is due, what is stale) and the re-verification of objects an
-//! interrupted publish may have left behind. It never renders or writes a
-//! published object.
+//! This step is the shell around those decisions: it owns the reads
+//! ([`read_previous`], [`read_back`]) and the GitHub and CVE record caches
+//! it stores. It never renders or writes a published object, and decides
+//! nothing the model's plan decides.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -16,121 +17,67 @@ use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
 use super::{
-    COMPAT_FEED, COMPAT_HASH, Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError,
-    Summary, history, signing,
+    Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError, Summary, history, signing,
 };
 use crate::compress;
 use crate::cverecords;
 use crate::store::{PutMode, Store, StoreError, Version};
 use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::{self, Feed};
-use cvefeed_model::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
-use cvefeed_model::render::{self, Part, changes, content_type};
-use cvefeed_model::signature::PUBLIC_KEY;
+use cvefeed_model::manifest::{MANIFEST, Manifest};
+use cvefeed_model::plan::{self as decide, Previous, ReadBack, Settings};
+use cvefeed_model::render::content_type;
 
 /// What a run would write, computed from the store and the source without
-/// rendering anything: an object is due when its inputs changed (its item,
-/// or for the feeds and the archive the whole feed), when this build
-/// renders differently ([`Manifest::render_key`]), or when an interrupted
-/// publish may have left other bytes in it.
+/// rendering anything: the model's decisions ([`decide::Plan`]) with the
+/// feed and change log to render the due objects from.
 #[derive(Debug)]
 pub(super) struct Plan {
     /// Version of the manifest planned against (`None`: no manifest yet).
     pub(super) previous_version: Option<Version>,
-    /// Whether the new manifest equals the published one.
-    manifest_unchanged: bool,
-    /// The next manifest; `objects` holds the entries carried over, the
-    /// due objects' entries are added as they are written.
-    pub(super) manifest: Manifest,
+    /// What is due, carried over (in its manifest) and stale, and the
+    /// dirty names planned with.
+    pub(super) decided: decide::Plan,
     /// The feed to render the due objects from.
     pub(super) feed: Arc<Feed>,
     /// The change log to publish.
     pub(super) log: Arc<ChangeLog>,
-    /// Whether the published signature is the current key's signature of
-    /// the published manifest (always true when not signing).
-    signature_current: bool,
-    /// Objects to render and write, in write order.
-    pub(super) due: Vec<Due>,
-    /// Objects to delete after the commit.
-    pub(super) stale: Vec<String>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
     /// The CVE record cache to store (compact JSON), if it changed.
     record_cache: Option<Vec<u8>>,
-    /// Whether text objects get `.gz` and `.br` siblings.
-    pub(super) precompress: bool,
     /// The summary, `written` still empty.
     pub(super) summary: Summary,
 }
 
 impl Plan {
-    /// Every name the due objects may be written under: their own, and with
-    /// `precompress` their `.gz` and `.br` siblings (only text objects get
-    /// them, but the name of one that does not is harmless here).
-    pub(super) fn due_names(&self) -> Vec<String> {
-        let names = self.due.iter().flat_map(|d| d.names(&self.feed));
-        names
-            .flat_map(|name| {
-                let siblings = Coding::ALL
-                    .iter()
-                    .filter(|_| self.precompress)
-                    .map(|c| c.sibling(&name))
-                    .collect::<Vec<_>>();
-                std::iter::once(name).chain(siblings)
-            })
-            .collect()
-    }
-
-    /// Whether there is nothing to write: no object due or stale, and the
-    /// manifest as published.
+    /// Whether there is nothing to write.
     pub(super) fn unchanged(&self) -> bool {
-        self.due.is_empty()
-            && self.stale.is_empty()
-            && self.manifest_unchanged
-            && self.signature_current
+        self.decided.unchanged
+    }
+
+    /// The journal of a publish of this plan ([`decide::Plan::journal`]):
+    /// after a lost compare-and-swap, the next plan's dirty names.
+    pub(super) fn journal(&self) -> BTreeSet<String> {
+        self.decided.journal(&self.feed)
     }
 }
 
-/// One due object (or pair of objects).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Due {
-    /// A part of the publication.
-    Part(Part),
-    /// The upstream bucket names, [`COMPAT_FEED`] and [`COMPAT_HASH`],
-    /// from the JSON Feed's bytes.
-    Compat,
-    /// The change log, `changes.json` and `changes.xml`.
-    ChangeLog,
-    /// The signing key's public half, `cvefeed.pub`.
-    PublicKey,
+/// The published manifest, its version, and whether the published
+/// signature is current.
+struct Published {
+    manifest: Option<Manifest>,
+    version: Option<Version>,
+    signature_current: bool,
 }
 
-impl Due {
-    /// The object names this writes.
-    pub(super) fn names(self, feed: &Feed) -> Vec<String> {
-        match self {
-            Due::Part(part) => vec![part.name(feed)],
-            Due::Compat => vec![COMPAT_FEED.to_string(), COMPAT_HASH.to_string()],
-            Due::ChangeLog => vec![
-                changes::JSON_NAME.to_string(),
-                changes::ATOM_NAME.to_string(),
-            ],
-            Due::PublicKey => vec![PUBLIC_KEY.to_string()],
-        }
-    }
-}
-
-/// Read the published state and the source, and decide what to write.
-/// Objects named in `dirty` (from an interrupted or lost publish) are read
-/// back and rewritten unless they already hold the intended bytes.
-pub(super) async fn plan(
+/// Read the published manifest and check its signature.
+async fn read_previous(
     store: &dyn Store,
     config: &RefreshConfig,
-    now: DateTime<Utc>,
-    dirty: &BTreeSet<String>,
-) -> Result<Plan, RefreshError> {
+) -> Result<Published, RefreshError> {
     let previous = store.get(MANIFEST).await?;
-    let previous_manifest: Option<Manifest> = previous
+    let manifest = previous
         .as_ref()
         .map(|f| serde_json::from_slice(&f.bytes))
         .transpose()
@@ -144,12 +91,35 @@ pub(super) async fn plan(
         previous.as_ref().map(|f| f.bytes.as_slice()),
     )
     .await?;
-    let previous_version = previous.map(|f| f.version);
-    // Never date a publication before the one it replaces (clock skew
-    // between writers).
-    let now = previous_manifest
-        .as_ref()
-        .map_or(now, |m| now.max(m.updated_at));
+    Ok(Published {
+        manifest,
+        version: previous.map(|f| f.version),
+        signature_current,
+    })
+}
+
+/// Read back the objects the draft names: the sha256 of each one's bytes,
+/// `None` for one that is not there.
+async fn read_back(store: &dyn Store, names: BTreeSet<String>) -> Result<ReadBack, StoreError> {
+    let mut read = ReadBack::new();
+    for name in names {
+        let found = store.get(&name).await?;
+        read.insert(name, found.map(|f| hex::encode(Sha256::digest(&f.bytes))));
+    }
+    Ok(read)
+}
+
+/// Read the published state and the source, and decide what to write.
+/// Objects named in `dirty` (from an interrupted or lost publish) are read
+/// back and rewritten unless they already hold the intended bytes.
+pub(super) async fn plan(
+    store: &dyn Store,
+    config: &RefreshConfig,
+    now: DateTime<Utc>,
+    dirty: BTreeSet<String>,
+) -> Result<Plan, RefreshError> {
+    let published = read_previous(store, config).await?;
+    let now = decide::publication_time(published.manifest.as_ref(), now);
 
     let (repos, page_cache, stats) = fetch(store, config).await?;
     // Parsing and hashing are CPU work: off the async threads, on every core.
@@ -164,6 +134,7 @@ pub(super) async fn plan(
     let max_lag =
         chrono::TimeDelta::from_std(config.record_max_lag).unwrap_or(chrono::TimeDelta::MAX);
     let settings = config.site.fingerprint();
+    let previous_manifest = published.manifest;
     let (feed, changes, record_stats, previous_manifest) = tokio::task::spawn_blocking(move || {
         let mut advisories = advisories;
         let checked = cross_check(&mut advisories, &records, max_lag);
@@ -190,33 +161,22 @@ pub(super) async fn plan(
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
 
-    if changes.removed.len() > config.shrink_tolerance && !config.allow_shrink {
-        return Err(RefreshError::Shrink {
-            ids: changes.removed.clone(),
-            tolerance: config.shrink_tolerance,
-        });
-    }
-
-    let render_key = config.site.render_key();
-    let prev = previous_manifest.as_ref();
-    // Equal content hashes imply equal dates: `feed::build` carries them over.
-    let same_build = prev.is_some_and(|m| m.render_key == render_key);
-    let same_feed = same_build && prev.is_some_and(|m| m.content_hash == feed.content_hash);
-    let items = feed::item_states(&feed);
-    // The change log is read only when it may be written: not when the feed
-    // is the published one and the log is listed and not left dirty.
-    let log_names = Due::ChangeLog.names(&feed);
-    let log_carried = same_feed
-        && log_names
-            .iter()
-            .all(|n| !dirty.contains(n) && prev.is_some_and(|m| m.objects.contains_key(n)));
-    let history = if log_carried {
-        None
-    } else {
+    let settings = settings_of(config);
+    let previous = Previous {
+        manifest: previous_manifest.as_ref(),
+        signature_current: published.signature_current,
+    };
+    let draft = decide::draft(previous, &feed, &changes, &settings, dirty).map_err(|shrink| {
+        RefreshError::Shrink {
+            ids: shrink.ids,
+            tolerance: shrink.tolerance,
+        }
+    })?;
+    let history = if draft.needs_log {
         Some(
             history::next(
                 store,
-                prev,
+                previous.manifest,
                 &changes,
                 &feed,
                 &config.site,
@@ -224,118 +184,14 @@ pub(super) async fn plan(
             )
             .await?,
         )
+    } else {
+        None
     };
-
-    let mut manifest = Manifest {
-        manifest_version: Manifest::VERSION,
-        generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
-        updated_at: feed.updated_at,
-        content_hash: feed.content_hash.clone(),
-        render_key,
-        objects: BTreeMap::new(),
-        items,
-    };
-    let mut due = Vec::new();
-    let mut names = BTreeSet::new();
-    let mut wanted: Vec<(Due, bool)> = render::parts(&feed)
-        .into_iter()
-        .map(|part| {
-            let same_inputs = match part {
-                Part::Record(i) => {
-                    let id = &feed.items[i].advisory.id;
-                    same_build && prev.and_then(|m| m.items.get(id)) == manifest.items.get(id)
-                }
-                _ => same_feed,
-            };
-            (Due::Part(part), same_inputs)
-        })
-        .collect();
-    if config.compat_k8s_bucket {
-        wanted.push((Due::Compat, same_feed));
-    }
-    wanted.push((
-        Due::ChangeLog,
-        history.as_ref().is_none_or(|h| same_feed && h.unchanged),
-    ));
-    if let Some(signer) = config
-        .trust
-        .signer
-        .as_ref()
-        .filter(|_| config.trust.publish_public_key)
-    {
-        let sha256 = hex::encode(Sha256::digest(signer.public_key().to_pem()));
-        let same_key = prev
-            .and_then(|m| m.objects.get(PUBLIC_KEY))
-            .is_some_and(|e| e.sha256 == sha256);
-        wanted.push((Due::PublicKey, same_key));
-    }
-    for (object, same_inputs) in wanted {
-        let object_names = object.names(&feed);
-        let mut carried = Vec::new();
-        for name in &object_names {
-            let Some(entry) = prev
-                .and_then(|m| m.objects.get(name))
-                .filter(|e| same_inputs && has_wanted_encodings(e, config.precompress))
-            else {
-                break;
-            };
-            // Possibly overwritten by an unfinished or losing publish.
-            let written = std::iter::once((name, &entry.sha256))
-                .chain(entry.encodings.values().map(|e| (&e.name, &e.sha256)));
-            let mut intact = true;
-            for (name, sha256) in written.filter(|(n, _)| dirty.contains(*n)) {
-                intact &= store
-                    .get(name)
-                    .await?
-                    .is_some_and(|f| hex::encode(Sha256::digest(&f.bytes)) == *sha256);
-            }
-            if !intact {
-                break;
-            }
-            carried.push((name.clone(), entry.clone()));
-        }
-        if carried.len() == object_names.len() {
-            for (_, entry) in &carried {
-                names.extend(entry.encodings.values().map(|e| e.name.clone()));
-            }
-            manifest.objects.extend(carried);
-        } else {
-            due.push(object);
-            if config.precompress {
-                for name in &object_names {
-                    names.extend(Coding::ALL.iter().map(|c| c.sibling(name)));
-                }
-            }
-        }
-        names.extend(object_names);
-    }
-    let mut stale: BTreeSet<String> = prev
-        .into_iter()
-        .flat_map(|m| {
-            m.objects.iter().flat_map(|(name, entry)| {
-                std::iter::once(name).chain(entry.encodings.values().map(|e| &e.name))
-            })
-        })
-        .filter(|name| !names.contains(*name))
-        .cloned()
-        .collect();
-    // What a cut-short publish may have left under other names: only what
-    // is there (a store that publishes atomically left nothing).
-    for name in dirty {
-        let extra = !name.starts_with('.')
-            && name != MANIFEST
-            && name != STATUS
-            && !names.contains(name)
-            && !stale.contains(name);
-        if extra && store.get(name).await?.is_some() {
-            stale.insert(name.clone());
-        }
-    }
-    let stale: Vec<String> = stale.into_iter().collect();
+    let read = read_back(store, draft.reads()).await?;
+    let decided = draft.finish(history.as_ref().map(|h| h.unchanged), &read);
 
     Ok(Plan {
-        previous_version,
-        manifest_unchanged: due.is_empty() && prev == Some(&manifest),
+        previous_version: published.version,
         summary: Summary {
             outcome: Outcome::Published,
             items: feed.items.len(),
@@ -351,27 +207,31 @@ pub(super) async fn plan(
             updated_at: feed.updated_at,
             hooks: Vec::new(),
         },
-        manifest,
+        decided,
         feed: Arc::new(feed),
         // Unread (and empty) only when the log is carried over, not due.
         log: Arc::new(history.map(|h| h.log).unwrap_or_default()),
-        signature_current,
-        due,
-        stale,
         page_cache,
         record_cache,
-        precompress: config.precompress,
     })
 }
 
-/// Whether a published entry has the siblings this run wants: both codings
-/// for a text object with `precompress`, none otherwise.
-fn has_wanted_encodings(entry: &ObjectEntry, precompress: bool) -> bool {
-    let wanted = precompress && compress::is_compressible(&entry.content_type);
-    if wanted {
-        Coding::ALL.iter().all(|c| entry.encodings.contains_key(c))
-    } else {
-        entry.encodings.is_empty()
+/// The settings of `config` that decide what is published.
+fn settings_of(config: &RefreshConfig) -> Settings {
+    Settings {
+        render_key: config.site.render_key(),
+        generator: concat!("cvefeed ", env!("CARGO_PKG_VERSION")).into(),
+        compat: config.compat_k8s_bucket,
+        precompress: config.precompress,
+        compressible: compress::is_compressible,
+        public_key: config
+            .trust
+            .signer
+            .as_ref()
+            .filter(|_| config.trust.publish_public_key)
+            .map(|s| s.public_key().to_pem()),
+        shrink_tolerance: config.shrink_tolerance,
+        allow_shrink: config.allow_shrink,
     }
 }
 

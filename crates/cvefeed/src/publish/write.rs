@@ -13,13 +13,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::plan::{Due, Plan};
+use super::plan::Plan;
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
 use crate::compress;
 use crate::store::{Publication, PutMode, Store, StoreError, StoreLock};
 use cvefeed_model::changes::ChangeLog;
 use cvefeed_model::feed::Feed;
 use cvefeed_model::manifest::{Coding, EncodedEntry, Manifest, ObjectEntry};
+use cvefeed_model::plan::Due;
 use cvefeed_model::render::{
     self, Artifact, Part, RenderError, SiteConfig, changes, content_type, osv,
 };
@@ -65,28 +66,21 @@ pub(super) async fn read_journal(
 }
 
 /// The writing side of a publish under the lock: the store, the lease to
-/// keep alive, the names that may no longer match the published manifest
-/// (`dirty`: a retry re-verifies them) and the names written so far.
+/// keep alive and the names written so far.
 pub(super) struct Writer<'a> {
     /// The store written.
     pub(super) store: &'a dyn Store,
     lock: Option<&'a mut StoreLock>,
-    dirty: &'a mut BTreeSet<String>,
     /// Names written, in order, for the summary.
     pub(super) written: Vec<String>,
 }
 
 impl<'a> Writer<'a> {
     /// A writer holding `lock` (if the store has one).
-    pub(super) fn new(
-        store: &'a dyn Store,
-        lock: Option<&'a mut StoreLock>,
-        dirty: &'a mut BTreeSet<String>,
-    ) -> Writer<'a> {
+    pub(super) fn new(store: &'a dyn Store, lock: Option<&'a mut StoreLock>) -> Writer<'a> {
         Writer {
             store,
             lock,
-            dirty,
             written: Vec::new(),
         }
     }
@@ -100,14 +94,11 @@ impl<'a> Writer<'a> {
     }
 
     /// Write the journal of `plan`, durably: every name it is about to
-    /// write or delete, and every name still dirty from an earlier try.
+    /// write or delete, and every name still dirty from an earlier try
+    /// ([`Plan::journal`]).
     pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        let due_names = plan.due_names().into_iter();
         let journal = Journal {
-            names: due_names
-                .chain(plan.stale.iter().cloned())
-                .chain(self.dirty.iter().cloned())
-                .collect(),
+            names: plan.journal(),
         };
         self.keep_alive().await?;
         self.store
@@ -125,8 +116,7 @@ impl<'a> Writer<'a> {
 
     /// Render and write the `due` objects of `feed` into `publication`
     /// (each batch rendered while the previous one is written), adding
-    /// their entries to `manifest`. Names are marked dirty before they are
-    /// written.
+    /// their entries to `manifest`.
     pub(super) async fn write_due(
         &mut self,
         publication: &dyn Publication,
@@ -166,7 +156,6 @@ impl<'a> Writer<'a> {
                 for r in group {
                     manifest.objects.insert(r.artifact.name.clone(), r.entry);
                     for a in std::iter::once(r.artifact).chain(r.siblings) {
-                        self.dirty.insert(a.name.clone());
                         self.written.push(a.name.clone());
                         artifacts.push(a);
                     }

@@ -1,67 +1,22 @@
-//! The change log: what each publish changed, item by item, kept as
-//! `changes.json` ([`ChangeLog`]) and rendered as an Atom feed by
-//! [`crate::render::changes`].
+//! The comparison of two versions of an item: the [`Field`]s of a JSON
+//! Feed item ([`ItemValues`]), the event of a changed item, and the
+//! events of one publish ([`events`]).
 //!
-//! A publish that changes content appends one [`Event`] per added, changed
-//! or removed item. A changed item's event names the fields that differ
-//! between its previous JSON Feed item (read from the published
-//! `index.json`) and its new one, and gives `from` and `to` for the status
-//! and the severity. The kind says what matters most: `rejected` when the
-//! status became `rejected`, `status_changed` for any other status change,
-//! `changed` otherwise.
-//!
-//! Owns the event vocabulary, the comparison of two items, and retention.
-//! Pure: the caller reads the previous log and feed and passes `now`.
+//! Owns which keys are compared and how a difference is named. It must
+//! not touch the log itself (retention, recovery: the parent module's).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 
+use super::{Event, EventKind};
 use crate::advisory::{CveId, Status};
 use crate::feed::{Changes, Feed, FeedItem};
 use crate::render::SiteConfig;
-use crate::wire::Timestamp;
-
-/// What happened to an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// The item entered the feed.
-    Added,
-    /// Its content changed, its status did not.
-    Changed,
-    /// It left the feed.
-    Removed,
-    /// Its status changed (to anything but `rejected`).
-    StatusChanged,
-    /// Its status became `rejected`.
-    Rejected,
-}
-
-impl EventKind {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Added => "added",
-            EventKind::Changed => "changed",
-            EventKind::Removed => "removed",
-            EventKind::StatusChanged => "status_changed",
-            EventKind::Rejected => "rejected",
-        }
-    }
-}
-
-impl fmt::Display for EventKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A field of an item that can change, named after its JSON Feed key
 /// (`content_text` is `body`, the issue URL is `issue`). Fields are
@@ -197,40 +152,7 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// One entry of the change log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// When the publish that made the change happened (the feed's new
-    /// `updated_at`).
-    pub at: Timestamp,
-    /// The item.
-    pub id: CveId,
-    /// What happened.
-    pub kind: EventKind,
-    /// What changed; empty for `added` and `removed`, and when it cannot
-    /// be told (the previous item could not be read).
-    #[serde(default)]
-    pub fields: Vec<Field>,
-    /// The previous status and severity, when they changed (`null`: none).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub from: BTreeMap<Field, Value>,
-    /// The new status and severity, when they changed.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub to: BTreeMap<Field, Value>,
-}
-
 impl Event {
-    fn bare(at: DateTime<Utc>, id: &CveId, kind: EventKind) -> Event {
-        Event {
-            at: Timestamp(at),
-            id: id.clone(),
-            kind,
-            fields: Vec::new(),
-            from: BTreeMap::new(),
-            to: BTreeMap::new(),
-        }
-    }
-
     /// The event of an item that changed from `old` to `new`.
     pub fn changed(at: DateTime<Utc>, id: &CveId, old: &ItemValues, new: &ItemValues) -> Event {
         let mut event = Event::bare(at, id, EventKind::Changed);
@@ -254,63 +176,6 @@ impl Event {
             };
         }
         event
-    }
-
-    /// A one-line title: `CVE-2024-9042: fixed versions changed`.
-    pub fn title(&self) -> String {
-        let id = &self.id;
-        match self.kind {
-            EventKind::Added => format!("{id}: added to the feed"),
-            EventKind::Removed => format!("{id}: removed from the feed"),
-            EventKind::Rejected => format!("{id}: rejected"),
-            EventKind::StatusChanged => format!(
-                "{id}: status changed from {} to {}",
-                word(self.from.get(&Field::Status)),
-                word(self.to.get(&Field::Status))
-            ),
-            EventKind::Changed if self.fields.is_empty() => format!("{id}: changed"),
-            EventKind::Changed => {
-                let labels: Vec<Cow<str>> = self.fields.iter().map(Field::label).collect();
-                let list = match labels.split_last() {
-                    Some((last, [])) => last.to_string(),
-                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-                    None => String::new(),
-                };
-                format!("{id}: {list} changed")
-            }
-        }
-    }
-
-    /// What changed, in a few lines of text: the fields, then `from → to`
-    /// of the status and severity.
-    pub fn description(&self) -> String {
-        let mut lines = Vec::new();
-        if !self.fields.is_empty() {
-            let names: Vec<&str> = self.fields.iter().map(Field::as_str).collect();
-            lines.push(format!("Changed fields: {}.", names.join(", ")));
-        }
-        for (field, after) in &self.to {
-            let before = self.from.get(field);
-            lines.push(format!(
-                "{}: {} → {}.",
-                field.as_str(),
-                word(before),
-                word(Some(after))
-            ));
-        }
-        if lines.is_empty() {
-            lines.push(format!("{} {}.", self.id, self.kind));
-        }
-        lines.join("\n")
-    }
-}
-
-/// A status or severity value in words (`none` when absent).
-fn word(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => "none".into(),
-        Some(other) => other.to_string(),
     }
 }
 
@@ -434,147 +299,11 @@ pub fn events(
     out
 }
 
-/// How much history `changes.json` keeps: an event stays while it is one
-/// of the last `events` or younger than `age`, whichever keeps more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention {
-    /// Events always kept, newest first.
-    pub events: usize,
-    /// Age under which every event is kept.
-    pub age: chrono::Duration,
-}
-
-impl Default for Retention {
-    /// 1,000 events or two years.
-    fn default() -> Self {
-        Retention {
-            events: 1000,
-            age: chrono::Duration::days(730),
-        }
-    }
-}
-
-/// `changes.json`: every event kept, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeLog {
-    /// Format version of this document.
-    pub version: u32,
-    /// The events, oldest first.
-    pub events: Vec<Event>,
-}
-
-impl Default for ChangeLog {
-    fn default() -> Self {
-        ChangeLog::new()
-    }
-}
-
-impl ChangeLog {
-    /// Current format version.
-    pub const VERSION: u32 = 1;
-
-    /// A log with no history.
-    pub fn new() -> ChangeLog {
-        ChangeLog {
-            version: Self::VERSION,
-            events: Vec::new(),
-        }
-    }
-
-    /// Append the events of one publish.
-    pub fn record(&mut self, events: Vec<Event>) {
-        self.events.extend(events);
-    }
-
-    /// Drop the events that `retention` no longer keeps at `now`.
-    pub fn retain(&mut self, retention: Retention, now: DateTime<Utc>) {
-        let keep_from = self.events.len().saturating_sub(retention.events);
-        let cutoff = now - retention.age;
-        let mut index = 0;
-        self.events.retain(|e| {
-            let keep = index >= keep_from || e.at.0 >= cutoff;
-            index += 1;
-            keep
-        });
-    }
-
-    /// Drop events dated after `committed`: the log of a publish that was
-    /// cut short before its manifest (whose `updated_at` is `committed`)
-    /// holds events that never became public. Returns how many went. (A
-    /// publish whose clock was behind dates its events `committed` too;
-    /// see [`ChangeLog::committed_prefix`] for the exact repair.)
-    pub fn drop_after(&mut self, committed: DateTime<Utc>) -> usize {
-        let before = self.events.len();
-        self.events.retain(|e| e.at.0 <= committed);
-        before - self.events.len()
-    }
-
-    /// The log as it was committed, when this one is that log with the
-    /// events of a publish that was cut short appended: the longest prefix
-    /// that ends before the events dated `committed` or later and whose
-    /// `changes.json` has the sha256 the committed manifest names.
-    ///
-    /// Only the prefixes the events of one publish can follow are hashed:
-    /// those events share one time, no earlier than `committed`, and come
-    /// in the order of their ids. So the cut is the end of the log, or a
-    /// place after which the events share one time in id order and which
-    /// either lies between two times or among events dated `committed`
-    /// (a publish whose clock was behind dates its events `committed`,
-    /// like the committed publish's own).
-    pub fn committed_prefix(&self, sha256: &str, committed: DateTime<Utc>) -> Option<ChangeLog> {
-        let events = &self.events;
-        let first_candidate = events
-            .iter()
-            .rposition(|e| e.at.0 < committed)
-            .map_or(0, |i| i + 1);
-        // Where the longest tail of one time in id order starts.
-        let mut tail = events.len().saturating_sub(1);
-        while tail > 0
-            && events[tail - 1].at == events[tail].at
-            && events[tail - 1].id <= events[tail].id
-        {
-            tail -= 1;
-        }
-        let cut = |len: usize| {
-            len == events.len()
-                || len == 0
-                || events[len - 1].at != events[len].at
-                || events[len].at.0 == committed
-        };
-        let mut prefix = self.clone();
-        for len in (first_candidate.max(tail)..=events.len())
-            .rev()
-            .filter(|&len| cut(len))
-        {
-            prefix.events.truncate(len);
-            let Ok(rendered) = crate::render::changes::render_json(&prefix) else {
-                continue;
-            };
-            if hex::encode(Sha256::digest(&rendered.bytes)) == sha256 {
-                return Some(prefix);
-            }
-        }
-        None
-    }
-
-    /// The time of the newest event.
-    pub fn newest(&self) -> Option<DateTime<Utc>> {
-        self.events.iter().map(|e| e.at.0).max()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{id, t};
     use super::*;
     use serde_json::json;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
-
-    fn id(s: &str) -> CveId {
-        s.parse().unwrap()
-    }
 
     fn values(v: Value) -> ItemValues {
         match v {
@@ -743,127 +472,5 @@ mod tests {
         let blind = events(&changes, None, &feed, &site, at);
         assert_eq!(blind.len(), 4);
         assert!(blind.iter().all(|e| e.fields.is_empty()));
-    }
-
-    fn event_at(at: &str, n: u32) -> Event {
-        Event::bare(t(at), &id(&format!("CVE-2031-{n:04}")), EventKind::Added)
-    }
-
-    #[test]
-    fn retention_keeps_the_last_n_or_the_young_whichever_is_more() {
-        let mut log = ChangeLog::new();
-        log.record(
-            (1..=5)
-                .map(|n| event_at("2020-01-01T00:00:00Z", n))
-                .collect(),
-        );
-        log.record(
-            (6..=8)
-                .map(|n| event_at("2031-01-01T00:00:00Z", n))
-                .collect(),
-        );
-        let retention = Retention {
-            events: 4,
-            age: chrono::Duration::days(730),
-        };
-        let now = t("2031-06-01T00:00:00Z");
-        // Eight events: the three young ones and, to make four, the newest old one.
-        let mut by_count = log.clone();
-        by_count.retain(retention, now);
-        let ids: Vec<&str> = by_count.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            [
-                "CVE-2031-0005",
-                "CVE-2031-0006",
-                "CVE-2031-0007",
-                "CVE-2031-0008"
-            ]
-        );
-        // Two events by count, but every young one stays.
-        let mut by_age = log.clone();
-        by_age.retain(
-            Retention {
-                events: 2,
-                ..retention
-            },
-            now,
-        );
-        assert_eq!(by_age.events.len(), 3);
-    }
-
-    #[test]
-    fn the_events_of_a_publish_cut_short_are_told_from_the_committed_ones() {
-        let mut committed = ChangeLog::new();
-        committed.record(vec![event_at("2031-01-01T00:00:00Z", 1)]);
-        let sha = hex::encode(Sha256::digest(
-            crate::render::changes::render_json(&committed)
-                .unwrap()
-                .bytes,
-        ));
-        // The publish cut short had its clock behind: same time as the
-        // committed manifest, so only the hash tells its event apart.
-        let mut replaced = committed.clone();
-        replaced.record(vec![event_at("2031-01-01T00:00:00Z", 2)]);
-        assert_eq!(
-            replaced.committed_prefix(&sha, t("2031-01-01T00:00:00Z")),
-            Some(committed.clone())
-        );
-        assert_eq!(
-            replaced.committed_prefix("0000", t("2031-01-01T00:00:00Z")),
-            None
-        );
-        // Without the hash, events after the committed time go.
-        let mut later = committed.clone();
-        later.record(vec![event_at("2031-02-01T00:00:00Z", 2)]);
-        assert_eq!(later.drop_after(t("2031-01-15T00:00:00Z")), 1);
-        assert_eq!(later.newest(), Some(t("2031-01-01T00:00:00Z")));
-    }
-
-    #[test]
-    fn the_committed_prefix_is_found_after_publishes_of_several_events() {
-        let sha = |log: &ChangeLog| {
-            hex::encode(Sha256::digest(
-                crate::render::changes::render_json(log).unwrap().bytes,
-            ))
-        };
-        let publish = |at: &str, ids: &[u32]| -> Vec<Event> {
-            ids.iter().map(|n| event_at(at, *n)).collect()
-        };
-        let committed_at = "2031-01-02T00:00:00Z";
-        let mut committed = ChangeLog::new();
-        committed.record(publish("2031-01-01T00:00:00Z", &[3, 5]));
-        committed.record(publish(committed_at, &[1, 4]));
-        let committed_sha = sha(&committed);
-        for (cut_short_at, ids) in [
-            // A later clock: the events after the committed time go.
-            ("2031-01-03T00:00:00Z", &[2, 6][..]),
-            // A clock behind: dated like the committed publish's events,
-            // told apart by the hash, whether or not the ids go on
-            // ascending across the two publishes.
-            (committed_at, &[2, 6][..]),
-            (committed_at, &[6, 7][..]),
-            // A publish that recorded nothing.
-            (committed_at, &[][..]),
-        ] {
-            let mut replaced = committed.clone();
-            replaced.record(publish(cut_short_at, ids));
-            assert_eq!(
-                replaced.committed_prefix(&committed_sha, t(committed_at)),
-                Some(committed.clone()),
-                "{cut_short_at} {ids:?}"
-            );
-            assert_eq!(
-                replaced.committed_prefix(&sha(&replaced), t(committed_at)),
-                Some(replaced.clone())
-            );
-        }
-        // An empty committed log.
-        let mut replaced = ChangeLog::new();
-        replaced.record(publish(committed_at, &[1, 2]));
-        assert_eq!(
-            replaced.committed_prefix(&sha(&ChangeLog::new()), t(committed_at)),
-            Some(ChangeLog::new())
-        );
     }
 }
