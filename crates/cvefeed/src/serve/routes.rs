@@ -361,51 +361,79 @@ async fn hook(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Re
     res
 }
 
-async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcome, Response) {
+/// What a delivery gets: the outcome counted in the metrics, and the answer.
+type Answer = (DeliveryOutcome, Response);
+
+/// One webhook delivery: its body authenticated, then de-duplicated, then
+/// read as an event.
+async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> Answer {
+    let body = match signed_body(app, headers, body).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    if let Some(answer) = repeated(app, headers, &body) {
+        return answer;
+    }
+    event(app, headers, &body)
+}
+
+fn overloaded(why: Overload) -> Answer {
+    let (status, message) = match why {
+        Overload::Requests => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many webhook deliveries in flight; try again shortly",
+        ),
+        Overload::Memory => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook deliveries in flight fill the memory budget; try again shortly",
+        ),
+    };
+    let mut res = text(status, message);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    (DeliveryOutcome::Overloaded, res)
+}
+
+fn too_large() -> Answer {
+    (
+        DeliveryOutcome::TooLarge,
+        text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body over {MAX_WEBHOOK_BODY} bytes"),
+        ),
+    )
+}
+
+fn bad_signature() -> Answer {
+    (
+        DeliveryOutcome::BadSignature,
+        text(
+            StatusCode::UNAUTHORIZED,
+            "X-Hub-Signature-256 does not match the body and the configured secret",
+        ),
+    )
+}
+
+/// The body of a delivery whose signature matches, read within this
+/// delivery's size limit and the shared memory budget; or the answer that
+/// refuses it.
+async fn signed_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Answer> {
     let Some(secret) = &app.webhook.secret else {
-        return (
+        return Err((
             DeliveryOutcome::Disabled,
             text(
                 StatusCode::NOT_FOUND,
                 "the webhook is disabled: start serve with --webhook-secret-file or CVEFEED_WEBHOOK_SECRET",
             ),
-        );
+        ));
     };
-    let overloaded = |why: Overload| {
-        let (status, message) = match why {
-            Overload::Requests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many webhook deliveries in flight; try again shortly",
-            ),
-            Overload::Memory => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "webhook deliveries in flight fill the memory budget; try again shortly",
-            ),
-        };
-        let mut res = text(status, message);
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        (DeliveryOutcome::Overloaded, res)
-    };
-    let mut admission = match app.webhook.limits.admit() {
-        Ok(a) => a,
-        Err(why) => return overloaded(why),
-    };
-    let too_large = || {
-        (
-            DeliveryOutcome::TooLarge,
-            text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body over {MAX_WEBHOOK_BODY} bytes"),
-            ),
-        )
-    };
+    let mut admission = app.webhook.limits.admit().map_err(overloaded)?;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BODY) {
-        return too_large();
+        return Err(too_large());
     }
     // The signature header is checked before any of the body is read; the
     // body is fed to the check as it arrives, each piece counted against
@@ -414,83 +442,80 @@ async fn delivery(app: &App, headers: &HeaderMap, body: Body) -> (DeliveryOutcom
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
     else {
-        return (
+        return Err((
             DeliveryOutcome::MissingSignature,
             text(StatusCode::UNAUTHORIZED, "missing X-Hub-Signature-256"),
-        );
+        ));
     };
-    let bad_signature = || {
-        (
-            DeliveryOutcome::BadSignature,
-            text(
-                StatusCode::UNAUTHORIZED,
-                "X-Hub-Signature-256 does not match the body and the configured secret",
-            ),
-        )
-    };
-    let Some(mut check) = secret.verifier(signature) else {
-        return bad_signature();
-    };
+    let mut check = secret.verifier(signature).ok_or_else(bad_signature)?;
     // A declared length is reserved at once (and the buffer allocated to
     // it); otherwise each piece is reserved as it arrives.
-    if let Some(n) = declared
-        && let Err(why) = admission.reserve(n)
-    {
-        return overloaded(why);
+    if let Some(n) = declared {
+        admission.reserve(n).map_err(overloaded)?;
     }
     let mut stream = body.into_data_stream();
     let mut body = Vec::with_capacity(declared.unwrap_or(0));
     while let Some(piece) = stream.next().await {
         let Ok(piece) = piece else {
-            return (
+            return Err((
                 DeliveryOutcome::BadPayload,
                 text(StatusCode::BAD_REQUEST, "the body could not be read"),
-            );
+            ));
         };
         if body.len() + piece.len() > declared.unwrap_or(MAX_WEBHOOK_BODY) {
-            return too_large();
+            return Err(too_large());
         }
-        if declared.is_none()
-            && let Err(why) = admission.reserve(piece.len())
-        {
-            return overloaded(why);
+        if declared.is_none() {
+            admission.reserve(piece.len()).map_err(overloaded)?;
         }
         check.update(&piece);
         body.extend_from_slice(&piece);
     }
     if !check.verify() {
-        return bad_signature();
+        return Err(bad_signature());
     }
+    Ok(body)
+}
+
+/// The answer to a delivery already received (by its id) or a body
+/// delivered again recently (a replay); `None` for a new one.
+fn repeated(app: &App, headers: &HeaderMap, body: &[u8]) -> Option<Answer> {
     if let Some(id) = headers
         .get("x-github-delivery")
         .and_then(|v| v.to_str().ok())
         && !app.webhook.seen.first_time(id)
     {
-        return (
+        return Some((
             DeliveryOutcome::Duplicate,
             text(StatusCode::OK, "delivery already received; ignored"),
-        );
+        ));
     }
     if !app
         .webhook
         .recent
-        .first_time(&body, std::time::Instant::now())
+        .first_time(body, std::time::Instant::now())
     {
-        return (
+        return Some((
             DeliveryOutcome::Replayed,
             text(
                 StatusCode::CONFLICT,
                 "this body was already delivered recently (a replay); ignored",
             ),
-        );
+        ));
     }
+    None
+}
+
+/// What an authenticated, new delivery asks for: a pong, a refresh, or
+/// nothing (with the reason).
+fn event(app: &App, headers: &HeaderMap, body: &[u8]) -> Answer {
     let event = headers
         .get("x-github-event")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match event {
         "ping" => (DeliveryOutcome::Ping, text(StatusCode::OK, "pong")),
-        "issues" => match webhook::parse_issues_event(&body) {
+        "issues" => match webhook::parse_issues_event(body) {
             Err(e) => (
                 DeliveryOutcome::BadPayload,
                 text(StatusCode::BAD_REQUEST, e.to_string()),
