@@ -9,6 +9,7 @@ use cvefeed::check::{
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
+use cvefeed_model::check::{MissingPart, TargetError};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, query_param};
@@ -540,6 +541,9 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     options.targets.versions = vec!["kubelet=".into()];
     assert!(matches!(
         cvefeed::check::run(&options).await,
-        Err(CheckError::Target { .. })
+        Err(CheckError::Target(TargetError::Malformed {
+            missing: MissingPart::Version,
+            ..
+        }))
     ));
 }

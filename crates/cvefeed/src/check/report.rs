@@ -320,7 +320,7 @@ fn note_cell(r: &CheckResult) -> String {
 
 fn scope_words(target: &Target) -> String {
     match &target.scope {
-        Scope::Core(cs) if cs.len() == super::CoreComponent::ALL.len() => {
+        Scope::Core(cs) if cs.len() == super::component::CoreComponent::ALL.len() => {
             "every core component".to_string()
         }
         scope => scope.names().join(", "),

@@ -1,0 +1,454 @@
+//! The verdict of installed versions against the feed's entries
+//! ([`assess`]): one [`CheckResult`] per CVE and target, its [`Verdict`] and
+//! why ([`UnknownReason`], [`Cleared`]); the order of results
+//! ([`sort_results`]) and the exit rule ([`fails`]).
+//!
+//! Versions outside every affected range are judged by [`super::outside`];
+//! how a feed entry's components match a target is [`super::part`]. Knows
+//! nothing of where the feed or the targets came from, nor of output.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use semver::Version;
+use serde::Serialize;
+
+use super::component::Named;
+use super::entry::{FeedEntry, FixNews, FixState, Origin, RangeData};
+use super::outside::{disagreement, outside_ranges, record_claim};
+use super::part::{Covered, Part, join_unique, resolved};
+use super::target::{Installed, Scope, Target};
+use super::version::{self, InstalledVersion};
+use crate::advisory::Status;
+use crate::advisory::vuln::{Rating, Upper, VersionRange};
+
+/// The answer for one CVE and one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The installed version is inside an affected range.
+    Affected,
+    /// Not enough information to say.
+    Unknown,
+    /// Outside every affected range, or a component the CVE does not concern.
+    NotAffected,
+}
+
+impl Verdict {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Affected => "affected",
+            Verdict::Unknown => "unknown",
+            Verdict::NotAffected => "not_affected",
+        }
+    }
+}
+
+/// Why a verdict is "unknown", as a value scripts can group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownReason {
+    /// Neither the feed nor the description gives affected versions.
+    NoAffectedVersions,
+    /// The feed's ranges cannot be read.
+    InvalidRanges,
+    /// The advisory names the component but no versions for it.
+    NoVersionsForComponent,
+    /// Closed as fixed, but no fixed version is stated and the range is
+    /// open-ended.
+    FixedVersionNotStated,
+    /// The CVE concerns a component whose version was neither given nor
+    /// found in the cluster.
+    ComponentNotFound,
+    /// The component's image is pinned by digest only: no version.
+    ImageDigestOnly,
+    /// The component's image tag is not a version (`latest`).
+    ImageTagNotVersion,
+    /// The version is below the lowest one the source assessed, and the
+    /// source does not say where the affected versions begin.
+    NotAssessed,
+    /// The source calls this version's status unknown.
+    SourceSaysUnknown,
+    /// The source does not list the version and gives no default status.
+    NotListed,
+    /// The version is past the last affected version the source names,
+    /// but no fix exists: it was not said to be fixed.
+    NoFixAfterLastAffected,
+}
+
+/// Why a verdict is "not affected": the words of the source that clear it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cleared {
+    /// The CNA rejected the CVE id: it affects nothing.
+    Rejected,
+    /// The CVE concerns other components only.
+    OtherComponents,
+    /// A fix on the version's own minor line.
+    FixedOnLine,
+    /// Past the last affected version of its minor line, for a CVE with a fix.
+    AfterLastAffected,
+    /// Newer than every affected range, the highest of which is fixed.
+    NewerThanAffected,
+    /// Below the first affected version, which the source states.
+    BeforeIntroduced,
+    /// Not listed, and the source's default status is unaffected.
+    DefaultUnaffected,
+}
+
+/// What one source says of a result's version, where two sources disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceClaim {
+    /// `issue` or `cve_record`.
+    pub source: &'static str,
+    /// What it says.
+    pub says: Verdict,
+}
+
+impl UnknownReason {
+    /// Whether `--fail-on-unknown` counts it: every reason but a component
+    /// that is not there to check.
+    pub fn counts_as_failure(self) -> bool {
+        self != UnknownReason::ComponentNotFound
+    }
+}
+
+/// The verdict for one CVE and one target, with everything a report shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    /// The CVE id.
+    pub id: String,
+    /// Affected, not affected or unknown.
+    pub verdict: Verdict,
+    /// The component(s) the verdict is about.
+    pub component: String,
+    /// What `component` denotes in the component table, for matching (an
+    /// ignore entry's component); not part of any output.
+    #[serde(skip)]
+    pub components: Vec<Named>,
+    /// The installed version, as reported.
+    pub installed: String,
+    /// The first fixed version of the matching range, when affected and
+    /// a fix is released.
+    pub fixed_in: Option<String>,
+    /// `fixed_in` as a version, for [`remediate`]; not part of any output.
+    #[serde(skip)]
+    pub fixed_version: Option<Version>,
+    /// Whether a fix exists, when affected.
+    pub fix: Option<FixState>,
+    /// CVSS band.
+    pub severity: Option<Rating>,
+    /// CVSS base score.
+    pub score: Option<f64>,
+    /// Whether the installed version is a vendor build.
+    pub vendor_build: bool,
+    /// Why, in words.
+    pub reason: String,
+    /// Why the verdict is unknown, when it is.
+    pub unknown_reason: Option<UnknownReason>,
+    /// What clears the version, when it is not affected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_affected_reason: Option<Cleared>,
+    /// Where the issue and the CNA's CVE record disagree on this version:
+    /// what each says (the verdict is never the more lenient of the two).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources_disagree: Vec<SourceClaim>,
+    /// Why the result is ignored (the ignore file's reason, or
+    /// `--ignore-unfixed`), when it is: it neither fails the check nor
+    /// counts in the summary's affected and unknown counts.
+    pub ignored: Option<String>,
+    /// The target's name.
+    pub target: String,
+    /// The CVE's title summary.
+    pub summary: String,
+    /// The announcement URL.
+    pub url: String,
+}
+
+/// Check every entry against every target: one result per CVE and target
+/// (one per affected component when several are affected), affected
+/// first, then unknown, then not affected; most severe first within each,
+/// then highest score; newest id first among equals.
+pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
+    let covered = Covered::of(targets);
+    let mut results: Vec<CheckResult> = entries
+        .iter()
+        .flat_map(|e| {
+            let parts = Part::all(e);
+            targets
+                .iter()
+                .flat_map(|t| assess_one(e, &parts, t, &covered))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    sort_results(&mut results);
+    results
+}
+
+/// The order of [`assess`].
+pub fn sort_results(results: &mut [CheckResult]) {
+    let score = |r: &CheckResult| r.score.map(|s| (s * 10.0).round() as i64);
+    results.sort_by(|a, b| {
+        (
+            a.verdict,
+            Reverse(a.severity),
+            Reverse(score(a)),
+            Reverse(&a.id),
+        )
+            .cmp(&(
+                b.verdict,
+                Reverse(b.severity),
+                Reverse(score(b)),
+                Reverse(&b.id),
+            ))
+    });
+}
+
+/// Whether the exit status should be 1: a result that is not ignored and
+/// is affected and rated at or above `threshold` (with no threshold any
+/// affected result counts; an unrated one counts at every threshold, since
+/// its severity is not known), or, with `fail_on_unknown`, unknown for a
+/// reason that [counts](UnknownReason::counts_as_failure).
+pub fn fails(results: &[CheckResult], threshold: Option<Rating>, fail_on_unknown: bool) -> bool {
+    results
+        .iter()
+        .filter(|r| r.ignored.is_none())
+        .any(|r| match r.verdict {
+            Verdict::Affected => match (threshold, r.severity) {
+                (None, _) | (Some(_), None) => true,
+                (Some(t), Some(s)) => s >= t,
+            },
+            Verdict::Unknown => {
+                fail_on_unknown
+                    && r.unknown_reason
+                        .is_none_or(UnknownReason::counts_as_failure)
+            }
+            Verdict::NotAffected => false,
+        })
+}
+
+/// A range that contains the installed version, whether a fix exists, and
+/// its fixed version.
+type Hit<'a> = (&'a VersionRange, FixState, Option<Version>);
+
+/// The verdict of one range that contains the installed version: its fix,
+/// or `Err` when the issue is closed as fixed but the range states no fix
+/// (the verdict is then unknown).
+fn hit_verdict(entry: &FeedEntry, range: &VersionRange) -> Result<(FixState, Option<Version>), ()> {
+    match &range.upper {
+        Upper::Fixed(f) => Ok((FixState::Fixed, Some(f.clone()))),
+        Upper::LastAffected(_) => Ok((FixState::NotStated, None)),
+        Upper::Open if entry.fix_news == FixNews::NoFix => Ok((FixState::NoFix, None)),
+        Upper::Open => match entry.status {
+            Some(Status::Unfixed | Status::Open) => Ok((FixState::NoFix, None)),
+            // Closed as fixed with no fixed version: the range says "from
+            // here on", which is not true of the versions after the fix.
+            Some(Status::Fixed) => Err(()),
+            _ => Ok((FixState::NotStated, None)),
+        },
+    }
+}
+
+fn assess_one(
+    entry: &FeedEntry,
+    parts: &[Part],
+    target: &Target,
+    covered: &Covered,
+) -> Vec<CheckResult> {
+    let mut result = CheckResult {
+        id: entry.id.to_string(),
+        verdict: Verdict::Unknown,
+        component: target.scope.names().join(", "),
+        components: target.scope.named(),
+        installed: target.version.raw().to_string(),
+        fixed_in: None,
+        fixed_version: None,
+        fix: None,
+        severity: entry.severity.as_ref().map(|s| s.rating),
+        score: entry.severity.as_ref().and_then(|s| s.score),
+        vendor_build: target
+            .version
+            .version()
+            .is_some_and(InstalledVersion::is_vendor_build),
+        reason: String::new(),
+        unknown_reason: None,
+        not_affected_reason: None,
+        sources_disagree: Vec::new(),
+        ignored: None,
+        target: target.name.clone(),
+        summary: entry.summary.clone(),
+        url: entry.url.clone(),
+    };
+    if entry.rejected() {
+        result.verdict = Verdict::NotAffected;
+        result.not_affected_reason = Some(Cleared::Rejected);
+        result.reason = "the CVE record was rejected: it affects nothing".to_string();
+        return vec![result];
+    }
+    let origin = match &entry.ranges {
+        RangeData::Unknown { why, reason } => {
+            result.reason = reason.clone();
+            result.unknown_reason = Some(*why);
+            return vec![result];
+        }
+        RangeData::Known { origin, .. } => *origin,
+    };
+    let relevant: Vec<&Part> = parts
+        .iter()
+        .filter(|p| p.is_relevant(&target.scope))
+        .collect();
+    let unchecked: Vec<&Part> = match target.scope {
+        Scope::Core(_) => parts.iter().filter(|p| !p.is_covered(covered)).collect(),
+        Scope::Separate(_) => Vec::new(),
+    };
+    let unchecked_names = join_unique(unchecked.iter().map(|p| p.feed_name()));
+    if relevant.is_empty() {
+        let concerns = join_unique(parts.iter().map(|p| p.feed_name()));
+        // Unknown when no target checks any of its components (kubelet
+        // when the nodes could not be listed): "not affected" is for a
+        // CVE that another target checks.
+        if !unchecked.is_empty() && !parts.iter().any(|p| p.is_covered(covered)) {
+            result.unknown_reason = Some(UnknownReason::ComponentNotFound);
+            result.reason = format!(
+                "concerns {unchecked_names}, which was not found: pass --version {}=VERSION or --kubeconfig",
+                unchecked[0].feed_name()
+            );
+        } else {
+            result.verdict = Verdict::NotAffected;
+            result.not_affected_reason = Some(Cleared::OtherComponents);
+            result.reason = format!("concerns {concerns} only");
+        }
+        return vec![result];
+    }
+    let v = match &target.version {
+        Installed::Version(v) => v,
+        Installed::Unreadable { raw, why } => {
+            result.component = join_unique(relevant.iter().map(|p| p.feed_name()));
+            result.components = resolved(&relevant);
+            result.unknown_reason = Some(*why);
+            result.reason = format!(
+                "{} runs as {raw}, {}",
+                result.component,
+                match why {
+                    UnknownReason::ImageDigestOnly =>
+                        "pinned by digest only: no version to compare",
+                    _ => "whose tag is not a version",
+                }
+            );
+            return vec![result];
+        }
+    };
+    let upstream = v.upstream();
+    let mut notes: Vec<String> = Vec::new();
+    if origin == Origin::Description {
+        notes.push("ranges read from the description by the body parser".to_string());
+    }
+    if !unchecked.is_empty() {
+        notes.push(format!(
+            "also concerns {unchecked_names}, not checked without its version"
+        ));
+    }
+    if let Some(suffix) = v.vendor_suffix() {
+        notes.push(format!(
+            "vendor build ({suffix}): compared as upstream {upstream}; the vendor may have backported fixes"
+        ));
+    }
+    let with_notes = |mut r: CheckResult| {
+        for note in &notes {
+            r.reason.push_str("; ");
+            r.reason.push_str(note);
+        }
+        r
+    };
+    let hits: Vec<(&Part, &VersionRange)> = relevant
+        .iter()
+        .flat_map(|p| p.affected.ranges.iter().map(move |r| (*p, r)))
+        .filter(|(_, r)| r.contains(upstream))
+        .collect();
+    let (known, unstated): (Vec<_>, Vec<_>) = hits
+        .into_iter()
+        .map(|(p, r)| (p, r, hit_verdict(entry, r)))
+        .partition(|(_, _, h)| h.is_ok());
+    if !known.is_empty() {
+        // One result per affected component, its best fix.
+        let mut by_component: BTreeMap<String, (Vec<&Part>, Vec<Hit>)> = BTreeMap::new();
+        for (p, r, h) in known {
+            let (fix, version) = h.expect("partitioned");
+            let (parts, hits) = by_component.entry(p.name()).or_default();
+            parts.push(p);
+            hits.push((r, fix, version));
+        }
+        return by_component
+            .into_iter()
+            .map(|(component, (parts, hits))| {
+                let fixed = hits.iter().filter_map(|(_, _, f)| f.clone()).min();
+                let fix = if fixed.is_some() {
+                    FixState::Fixed
+                } else if hits.iter().any(|(_, f, _)| *f == FixState::NotStated) {
+                    FixState::NotStated
+                } else {
+                    FixState::NoFix
+                };
+                let ranges: BTreeSet<String> =
+                    hits.iter().map(|(r, _, _)| version::describe(r)).collect();
+                let mut reason = format!(
+                    "{upstream} is in the affected range {} of {component}",
+                    ranges.into_iter().collect::<Vec<_>>().join(", ")
+                );
+                if fix != FixState::Fixed {
+                    reason.push_str(&format!("; {}", fix_words(entry, fix)));
+                }
+                let sources_disagree = record_claim(entry, &parts, upstream)
+                    .filter(|(says, _)| *says != Verdict::Affected)
+                    .map(|(says, _)| disagreement(Verdict::Affected, says))
+                    .unwrap_or_default();
+                with_notes(CheckResult {
+                    verdict: Verdict::Affected,
+                    component,
+                    components: resolved(&parts),
+                    sources_disagree,
+                    fixed_in: fixed.as_ref().map(Version::to_string),
+                    fixed_version: fixed,
+                    fix: Some(fix),
+                    reason,
+                    ..result.clone()
+                })
+            })
+            .collect();
+    }
+    result.component = join_unique(relevant.iter().map(|p| p.feed_name()));
+    result.components = resolved(&relevant);
+    if let Some((p, r, _)) = unstated.first() {
+        result.component = p.name();
+        result.components = resolved(&[p]);
+        result.unknown_reason = Some(UnknownReason::FixedVersionNotStated);
+        result.reason = format!(
+            "fixed, but the fixed version is not stated: the issue is closed as fixed and \
+             {upstream} is in the open-ended range {} of {}",
+            version::describe(r),
+            result.component
+        );
+    } else if let Some(bare) = relevant.iter().find(|p| p.affected.ranges.is_empty()) {
+        result.unknown_reason = Some(UnknownReason::NoVersionsForComponent);
+        result.reason = format!(
+            "the advisory names {} but gives no affected versions for it",
+            bare.feed_name()
+        );
+    } else {
+        outside_ranges(entry, &relevant, upstream, &mut result);
+    }
+    vec![with_notes(result)]
+}
+
+fn fix_words(entry: &FeedEntry, fix: FixState) -> &'static str {
+    match (fix, entry.status) {
+        (FixState::NoFix, Some(Status::Open)) => "no fix exists yet: the issue is open",
+        (FixState::NoFix, Some(Status::Unfixed)) => {
+            "no fix exists: the issue was closed as not planned"
+        }
+        (FixState::NoFix, _) => "no fix exists: the announcement says so",
+        (FixState::NotStated, _) => "the fixed version is not stated",
+        (FixState::Fixed, _) => "fixed",
+    }
+}

@@ -1,0 +1,226 @@
+//! The verdict of a version that no affected range contains, and what the
+//! CNA's CVE record says where it disagrees with the issue: the model's
+//! [`crate::verdict::claim`] applied to each relevant component.
+//!
+//! Part of [`super::assess`]; knows nothing of targets.
+
+use std::collections::BTreeSet;
+
+use semver::Version;
+
+use super::assess::{CheckResult, Cleared, SourceClaim, UnknownReason, Verdict};
+use super::entry::{FeedEntry, FixNews, FixState};
+use super::part::{Part, resolved};
+use super::version;
+use crate::advisory::Status;
+use crate::advisory::vuln::{Affected, VersionRange};
+use crate::verdict::{self, Claim, Clear, FixKnown, Gap};
+
+/// Whether a fix is known to exist for the CVE as a whole.
+pub(super) fn fix_known(entry: &FeedEntry) -> FixKnown {
+    match (entry.fix_news, entry.status) {
+        (FixNews::NoFix, _) => FixKnown::No,
+        (_, Some(Status::Unfixed | Status::Open | Status::Unknown)) => FixKnown::No,
+        _ => FixKnown::Yes,
+    }
+}
+
+/// What the CNA's CVE record says of `v` for the components of `parts`,
+/// when the feed carries its disagreeing ranges: affected (with the
+/// range) if any part's record ranges say so, else the first other claim.
+pub(super) fn record_claim<'e>(
+    entry: &'e FeedEntry,
+    parts: &[&Part],
+    v: &Version,
+) -> Option<(Verdict, Option<&'e VersionRange>)> {
+    let mut found = None;
+    for p in parts {
+        let Some(theirs) = entry
+            .record_ranges
+            .iter()
+            .find(|a| a.component == p.affected.component)
+        else {
+            continue;
+        };
+        match verdict::claim(theirs, v, fix_known(entry)) {
+            Claim::Affected(r) => return Some((Verdict::Affected, Some(r))),
+            Claim::AffectedByDefault => return Some((Verdict::Affected, None)),
+            Claim::NotAffected(_) => {
+                found.get_or_insert((Verdict::NotAffected, None));
+            }
+            Claim::Unknown(_) => {
+                found = Some((Verdict::Unknown, None));
+            }
+        }
+    }
+    found
+}
+
+pub(super) fn disagreement(issue: Verdict, record: Verdict) -> Vec<SourceClaim> {
+    vec![
+        SourceClaim {
+            source: "issue",
+            says: issue,
+        },
+        SourceClaim {
+            source: "cve_record",
+            says: record,
+        },
+    ]
+}
+
+/// The minor lines the ranges of `a` touch, as `1.31–1.33` or `1.31`.
+fn assessed_lines(a: &Affected) -> String {
+    let lines: BTreeSet<(u64, u64)> = a
+        .ranges
+        .iter()
+        .flat_map(|r| {
+            r.introduced
+                .iter()
+                .chain(r.fixed())
+                .chain(r.last_affected())
+        })
+        .map(|v| (v.major, v.minor))
+        .collect();
+    match (lines.first(), lines.last()) {
+        (Some(lo), Some(hi)) if lo == hi => format!("{}.{}", lo.0, lo.1),
+        (Some(lo), Some(hi)) => format!("{}.{}–{}.{}", lo.0, lo.1, hi.0, hi.1),
+        _ => "no minor line".to_string(),
+    }
+}
+
+/// The verdict of a version that no affected range contains: what each
+/// relevant part's source says of it ([`verdict::claim`]). Affected when
+/// a source's default or the CVE record says so; unknown when any source
+/// does not say; not affected only when every source's words clear it.
+pub(super) fn outside_ranges(
+    entry: &FeedEntry,
+    relevant: &[&Part],
+    v: &Version,
+    result: &mut CheckResult,
+) {
+    let fix = fix_known(entry);
+    let claims: Vec<(&Part, Claim)> = relevant
+        .iter()
+        .map(|p| (*p, verdict::claim(p.affected, v, fix)))
+        .collect();
+    if let Some((p, _)) = claims
+        .iter()
+        .find(|(_, c)| matches!(c, Claim::AffectedByDefault))
+    {
+        result.verdict = Verdict::Affected;
+        result.component = p.name();
+        result.components = resolved(&[p]);
+        result.fix = Some(FixState::NotStated);
+        result.reason = format!(
+            "{v} is in no listed range of {}, and its source's default status is affected",
+            p.feed_name()
+        );
+        return;
+    }
+    if let Some((Verdict::Affected, range)) = record_claim(entry, relevant, v) {
+        let issue_says = if claims.iter().any(|(_, c)| matches!(c, Claim::Unknown(_))) {
+            Verdict::Unknown
+        } else {
+            Verdict::NotAffected
+        };
+        result.verdict = Verdict::Affected;
+        result.fixed_version = range.and_then(|r| r.fixed().cloned());
+        result.fixed_in = result.fixed_version.as_ref().map(Version::to_string);
+        result.fix = Some(if result.fixed_version.is_some() {
+            FixState::Fixed
+        } else {
+            FixState::NotStated
+        });
+        result.sources_disagree = disagreement(issue_says, Verdict::Affected);
+        result.reason = format!(
+            "the CVE record says {v} is affected{}, the issue does not: the sources disagree, \
+             and the stricter one stands",
+            range.map_or(String::new(), |r| format!(
+                " (range {})",
+                version::describe(r)
+            ))
+        );
+        return;
+    }
+    if let Some((p, gap)) = claims.iter().find_map(|(p, c)| match c {
+        Claim::Unknown(g) => Some((p, g)),
+        _ => None,
+    }) {
+        let name = p.feed_name();
+        let (why, reason) = match gap {
+            Gap::NotAssessed { from } => (
+                UnknownReason::NotAssessed,
+                format!(
+                    "{v} was not assessed: the CVE was assessed for {} {} from {from} on, \
+                     and no source says where the affected versions begin; \
+                     upgrade to a fixed supported version",
+                    name,
+                    assessed_lines(p.affected)
+                ),
+            ),
+            Gap::SourceSaysUnknown(r) => (
+                UnknownReason::SourceSaysUnknown,
+                format!(
+                    "the source calls the status of {name} {} unknown",
+                    version::describe(r)
+                ),
+            ),
+            Gap::NotListed => (
+                UnknownReason::NotListed,
+                format!(
+                    "{v} is in no listed range of {name}, and the source gives no default status"
+                ),
+            ),
+            Gap::NoFixAfter(l) => (
+                UnknownReason::NoFixAfterLastAffected,
+                format!(
+                    "{v} is newer than {l}, the last affected version of {name} the source names, \
+                     but no fix exists: it was not said to be fixed"
+                ),
+            ),
+        };
+        result.component = p.name();
+        result.components = resolved(&[p]);
+        result.unknown_reason = Some(why);
+        result.reason = reason;
+        return;
+    }
+    result.verdict = Verdict::NotAffected;
+    let mut first = None;
+    let words: Vec<String> = claims
+        .iter()
+        .filter_map(|(p, c)| match c {
+            Claim::NotAffected(clear) => Some((p, clear)),
+            _ => None,
+        })
+        .map(|(p, clear)| {
+            let (kind, text) = match clear {
+                Clear::FixedOnLine(f) => (Cleared::FixedOnLine, format!("fixed in {f}")),
+                Clear::AfterLastAffected(l) => (
+                    Cleared::AfterLastAffected,
+                    format!("newer than {l}, the last affected version of its line"),
+                ),
+                Clear::NewerThanAffected(e) => (
+                    Cleared::NewerThanAffected,
+                    format!("newer than every affected range (the highest ends at {e})"),
+                ),
+                Clear::BeforeIntroduced(i) => (
+                    Cleared::BeforeIntroduced,
+                    format!("older than {i}, where the affected versions begin"),
+                ),
+                Clear::DefaultUnaffected => (
+                    Cleared::DefaultUnaffected,
+                    "in no listed range, and the source's default status is unaffected".to_string(),
+                ),
+            };
+            first.get_or_insert(kind);
+            format!("{}: {text}", p.feed_name())
+        })
+        .collect();
+    result.not_affected_reason = first;
+    result.reason = format!("{v} is not affected ({})", words.join(" | "));
+    if let Some((Verdict::Unknown, _)) = record_claim(entry, relevant, v) {
+        result.sources_disagree = disagreement(Verdict::NotAffected, Verdict::Unknown);
+    }
+}
