@@ -65,17 +65,6 @@ pub enum FixState {
     NotStated,
 }
 
-impl FixState {
-    /// In words, for tables.
-    pub fn words(self) -> &'static str {
-        match self {
-            FixState::Fixed => "fixed",
-            FixState::NoFix => "no fix exists",
-            FixState::NotStated => "fixed version not stated",
-        }
-    }
-}
-
 /// What the feed says about a fix for the whole CVE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixNews {

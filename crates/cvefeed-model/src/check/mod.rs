@@ -6,6 +6,7 @@
 //! - [`component`]: which component a name or Go module denotes.
 //! - [`target`]: what is checked, and a `--version` argument parsed into it.
 //! - [`entry`]: one CVE of a feed as `check` sees it.
+//! - [`feed`]: the bytes of a JSON Feed read into entries.
 //! - [`assess`]: the verdict rules ([`assess()`](assess::assess)), the order
 //!   of results and the exit rule ([`fails`]).
 //! - [`remediate`]: the remediation rule ([`remediate()`](remediate::remediate)).
@@ -16,6 +17,7 @@
 pub mod assess;
 pub mod component;
 pub mod entry;
+pub mod feed;
 mod outside;
 mod part;
 pub mod remediate;
@@ -26,6 +28,7 @@ pub use assess::{
     CheckResult, Cleared, SourceClaim, UnknownReason, Verdict, assess, fails, sort_results,
 };
 pub use entry::{FeedEntry, FixNews, FixState, Origin, RangeData, SeverityInfo};
+pub use feed::{FeedParseError, parse_feed};
 pub use remediate::{Remediation, remediate};
 pub use target::{Installed, MissingPart, Scope, Target, TargetError};
 pub use version::{InstalledVersion, InvalidVersion};

@@ -164,3 +164,67 @@ fn past_fixed_ranges(parts: &[Part], wanted: &[Named], start: Version) -> Versio
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisory::Status;
+    use crate::advisory::vuln::{Affected, Coverage};
+    use crate::check::assess::assess;
+    use crate::check::entry::{FixNews, Origin, RangeData};
+    use crate::check::target::Target;
+
+    fn entry(id: &str, fixed: &str) -> FeedEntry {
+        let range = VersionRange::from_bounds(
+            Some("1.30.0".parse().unwrap()),
+            Some(fixed.parse().unwrap()),
+            None,
+        )
+        .unwrap();
+        FeedEntry {
+            id: id.parse().unwrap(),
+            summary: String::new(),
+            url: String::new(),
+            status: Some(Status::Fixed),
+            fix_news: FixNews::Ranges,
+            severity: None,
+            ranges: RangeData::Known {
+                affected: vec![Affected {
+                    component: "kubelet".to_string(),
+                    package: None,
+                    ranges: vec![range],
+                    fixed: Vec::new(),
+                    coverage: Coverage::default(),
+                }],
+                origin: Origin::Feed,
+            },
+            record_ranges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_upgrade_past_every_fix() {
+        let entries = [
+            entry("CVE-2024-2001", "1.30.2"),
+            entry("CVE-2024-2002", "1.30.3"),
+        ];
+        let results = assess(&entries, &[Target::parse("kubelet=1.30.1").unwrap()]);
+        let plan = remediate(&entries, &results);
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].component, "kubelet");
+        assert_eq!(plan[0].upgrade_to.as_deref(), Some("1.30.3"));
+        assert_eq!(plan[0].fixes, ["CVE-2024-2002", "CVE-2024-2001"]);
+        assert!(plan[0].unfixed.is_empty());
+        assert_eq!(
+            plan[0].line(),
+            "kubelet 1.30.1: upgrade to 1.30.3 or later (fixes 2 CVEs)"
+        );
+    }
+
+    #[test]
+    fn nothing_affected_needs_no_upgrade() {
+        let entries = [entry("CVE-2024-2001", "1.30.2")];
+        let results = assess(&entries, &[Target::parse("kubelet=1.30.2").unwrap()]);
+        assert_eq!(remediate(&entries, &results), Vec::new());
+    }
+}

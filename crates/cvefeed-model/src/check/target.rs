@@ -176,3 +176,56 @@ impl std::fmt::Display for MissingPart {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_version_is_every_core_component() {
+        let t = Target::parse("1.29.3").unwrap();
+        assert_eq!(t.name, "kubernetes");
+        assert_eq!(t.scope, Scope::Core(CoreComponent::ALL.to_vec()));
+        assert_eq!(t.version.raw(), "1.29.3");
+        assert_eq!(t.origin, "--version");
+    }
+
+    #[test]
+    fn a_component_version_names_its_component() {
+        let t = Target::parse("Kubelet=1.29.3").unwrap();
+        assert_eq!(t.name, "kubelet");
+        assert_eq!(t.scope, Scope::Core(vec![CoreComponent::Kubelet]));
+    }
+
+    #[test]
+    fn malformed_arguments_say_which_side_is_empty() {
+        let err = Target::parse("=1.2.3").unwrap_err();
+        assert!(matches!(
+            err,
+            TargetError::Malformed {
+                missing: MissingPart::Component,
+                ..
+            }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "\"=1.2.3\" is not a target: the component name before '=' is empty; \
+             give VERSION for a whole cluster or COMPONENT=VERSION"
+        );
+        assert!(matches!(
+            Target::parse("kubelet=").unwrap_err(),
+            TargetError::Malformed {
+                missing: MissingPart::Version,
+                ..
+            }
+        ));
+        assert!(matches!(
+            Target::parse("kubelett=1.2.3").unwrap_err(),
+            TargetError::Component(_)
+        ));
+        assert!(matches!(
+            Target::parse("kubelet=banana").unwrap_err(),
+            TargetError::Version(_)
+        ));
+    }
+}
