@@ -2,6 +2,7 @@
 //! unknowns, component scoping, ignore entries, thresholds, remediation
 //! plans and their lines, and property tests over versions.
 
+use cvefeed::check::report::words::reason;
 use cvefeed::check::{
     CheckResult, FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, Remediation,
     SeverityInfo, Target, UnknownReason, Verdict, assess, fails, ignore, remediate,
@@ -52,7 +53,7 @@ fn below_ranges_whose_start_no_source_states_is_not_assessed() {
     let r = &assess_one(&e, "kubelet=1.27.1")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::NotAssessed));
-    assert!(r.reason.contains("1.31"), "{}", r.reason);
+    assert!(reason(&r).contains("1.31"), "{}", reason(&r));
     assert_eq!(verdict(&e, "kubelet=1.31.12"), Verdict::NotAffected);
 }
 
@@ -196,9 +197,9 @@ fn multiple_ranges_and_fixed_in() {
     );
     assert_eq!(results[0].component, "kubelet");
     assert!(
-        results[0].reason.contains("< 1.28.9"),
+        reason(&results[0]).contains("< 1.28.9"),
         "{}",
-        results[0].reason
+        reason(&results[0])
     );
 }
 
@@ -253,12 +254,12 @@ fn multiple_components_are_scoped() {
         .find(|r| r.target == "kube-proxy")
         .unwrap();
     assert_eq!(r.verdict, Verdict::NotAffected);
-    assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
+    assert_eq!(reason(&r), "concerns kube-apiserver, kubelet only");
     let r = &assess(std::slice::from_ref(&e), &[proxy])[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::ComponentNotFound));
     assert_eq!(
-        r.reason,
+        reason(&r),
         "concerns kube-apiserver, kubelet, which was not found: pass --version kube-apiserver=VERSION or --kubeconfig"
     );
 }
@@ -281,9 +282,9 @@ fn components_outside_core_need_an_explicit_version() {
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert!(
-        r.reason.contains("--version ingress-nginx=VERSION"),
+        reason(&r).contains("--version ingress-nginx=VERSION"),
         "{}",
-        r.reason
+        reason(&r)
     );
     assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
     assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
@@ -385,7 +386,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     };
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert_eq!(r.reason, "the feed lists no affected versions");
+    assert_eq!(reason(&r), "the feed lists no affected versions");
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
     // A component named without versions.
     let e = entry(
@@ -396,7 +397,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     let r = &assess_one(&e, "kubelet=1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(
-        r.reason,
+        reason(&r),
         "the advisory names kubelet but gives no affected versions for it"
     );
 }
@@ -417,9 +418,9 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
         assert!(r.vendor_build);
         assert_eq!(r.installed, installed);
         assert!(
-            r.reason.contains("the vendor may have backported fixes"),
+            reason(&r).contains("the vendor may have backported fixes"),
             "{}",
-            r.reason
+            reason(&r)
         );
     }
     let r = &assess_one(&e, "kubelet=v1.29.4-eks-abc")[0];
@@ -503,11 +504,9 @@ fn honest_verdicts_for_open_ended_ranges() {
         Some(UnknownReason::FixedVersionNotStated)
     );
     assert!(
-        closed
-            .reason
-            .starts_with("fixed, but the fixed version is not stated"),
+        reason(&closed).starts_with("fixed, but the fixed version is not stated"),
         "{}",
-        closed.reason
+        reason(&closed)
     );
     assert!(!fails(std::slice::from_ref(&closed), None, false));
     assert!(fails(std::slice::from_ref(&closed), None, true));
@@ -521,7 +520,7 @@ fn honest_verdicts_for_open_ended_ranges() {
         assert_eq!(r.verdict, Verdict::Affected, "{status:?} {news:?}");
         assert_eq!(r.fix, Some(FixState::NoFix));
         assert_eq!(r.fixed_in, None);
-        assert!(r.reason.contains("no fix exists"), "{}", r.reason);
+        assert!(reason(&r).contains("no fix exists"), "{}", reason(&r));
     }
     // A feed without a status (or with one this version does not know).
     let r = open_ended(None, FixNews::Ranges);

@@ -8,7 +8,7 @@
 //! nothing of where the feed or the targets came from, nor of output.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use semver::Version;
 use serde::Serialize;
@@ -18,7 +18,8 @@ use super::entry::{FeedEntry, FixNews, FixState, Origin, RangeData};
 use super::outside::{disagreement, outside_ranges, record_claim};
 use super::part::{Covered, Part, join_unique, resolved};
 use super::target::{Installed, Scope, Target};
-use super::version::{self, InstalledVersion};
+use super::version::InstalledVersion;
+use super::why::{Note, Why};
 use crate::advisory::Status;
 use crate::advisory::vuln::{Rating, Upper, VersionRange};
 
@@ -115,7 +116,7 @@ impl UnknownReason {
 }
 
 /// The verdict for one CVE and one target, with everything a report shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     /// The CVE id.
     pub id: String,
@@ -125,7 +126,6 @@ pub struct CheckResult {
     pub component: String,
     /// What `component` denotes in the component table, for matching (an
     /// ignore entry's component); not part of any output.
-    #[serde(skip)]
     pub components: Vec<Named>,
     /// The installed version, as reported.
     pub installed: String,
@@ -133,7 +133,6 @@ pub struct CheckResult {
     /// a fix is released.
     pub fixed_in: Option<String>,
     /// `fixed_in` as a version, for [`remediate`]; not part of any output.
-    #[serde(skip)]
     pub fixed_version: Option<Version>,
     /// Whether a fix exists, when affected.
     pub fix: Option<FixState>,
@@ -143,16 +142,16 @@ pub struct CheckResult {
     pub score: Option<f64>,
     /// Whether the installed version is a vendor build.
     pub vendor_build: bool,
-    /// Why, in words.
-    pub reason: String,
+    /// Why: the renderers put it in words.
+    pub why: Why,
+    /// What qualifies `why`.
+    pub notes: Vec<Note>,
     /// Why the verdict is unknown, when it is.
     pub unknown_reason: Option<UnknownReason>,
     /// What clears the version, when it is not affected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_affected_reason: Option<Cleared>,
     /// Where the issue and the CNA's CVE record disagree on this version:
     /// what each says (the verdict is never the more lenient of the two).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources_disagree: Vec<SourceClaim>,
     /// Why the result is ignored (the ignore file's reason, or
     /// `--ignore-unfixed`), when it is: it neither fails the check nor
@@ -271,7 +270,8 @@ fn assess_one(
             .version
             .version()
             .is_some_and(InstalledVersion::is_vendor_build),
-        reason: String::new(),
+        why: Why::Rejected,
+        notes: Vec::new(),
         unknown_reason: None,
         not_affected_reason: None,
         sources_disagree: Vec::new(),
@@ -283,12 +283,12 @@ fn assess_one(
     if entry.rejected() {
         result.verdict = Verdict::NotAffected;
         result.not_affected_reason = Some(Cleared::Rejected);
-        result.reason = "the CVE record was rejected: it affects nothing".to_string();
+        result.why = Why::Rejected;
         return vec![result];
     }
     let origin = match &entry.ranges {
         RangeData::Unknown { why, reason } => {
-            result.reason = reason.clone();
+            result.why = Why::NoRanges(reason.clone());
             result.unknown_reason = Some(*why);
             return vec![result];
         }
@@ -310,14 +310,14 @@ fn assess_one(
         // CVE that another target checks.
         if !unchecked.is_empty() && !parts.iter().any(|p| p.is_covered(covered)) {
             result.unknown_reason = Some(UnknownReason::ComponentNotFound);
-            result.reason = format!(
-                "concerns {unchecked_names}, which was not found: pass --version {}=VERSION or --kubeconfig",
-                unchecked[0].feed_name()
-            );
+            result.why = Why::ComponentNotFound {
+                unchecked: unchecked_names,
+                first: unchecked[0].feed_name().to_string(),
+            };
         } else {
             result.verdict = Verdict::NotAffected;
             result.not_affected_reason = Some(Cleared::OtherComponents);
-            result.reason = format!("concerns {concerns} only");
+            result.why = Why::OtherComponents { concerns };
         }
         return vec![result];
     }
@@ -327,39 +327,31 @@ fn assess_one(
             result.component = join_unique(relevant.iter().map(|p| p.feed_name()));
             result.components = resolved(&relevant);
             result.unknown_reason = Some(*why);
-            result.reason = format!(
-                "{} runs as {raw}, {}",
-                result.component,
-                match why {
-                    UnknownReason::ImageDigestOnly =>
-                        "pinned by digest only: no version to compare",
-                    _ => "whose tag is not a version",
-                }
-            );
+            result.why = Why::Unreadable {
+                component: result.component.clone(),
+                raw: raw.clone(),
+                digest_only: *why == UnknownReason::ImageDigestOnly,
+            };
             return vec![result];
         }
     };
     let upstream = v.upstream();
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<Note> = Vec::new();
     if origin == Origin::Description {
-        notes.push("ranges read from the description by the body parser".to_string());
+        notes.push(Note::FromDescription);
     }
     if !unchecked.is_empty() {
-        notes.push(format!(
-            "also concerns {unchecked_names}, not checked without its version"
-        ));
+        notes.push(Note::AlsoConcerns(unchecked_names));
     }
     if let Some(suffix) = v.vendor_suffix() {
-        notes.push(format!(
-            "vendor build ({suffix}): compared as upstream {upstream}; the vendor may have backported fixes"
-        ));
+        notes.push(Note::VendorBuild {
+            suffix: suffix.to_string(),
+            upstream: upstream.clone(),
+        });
     }
-    let with_notes = |mut r: CheckResult| {
-        for note in &notes {
-            r.reason.push_str("; ");
-            r.reason.push_str(note);
-        }
-        r
+    let with_notes = |r: CheckResult| CheckResult {
+        notes: notes.clone(),
+        ..r
     };
     let hits: Vec<(&Part, &VersionRange)> = relevant
         .iter()
@@ -390,15 +382,12 @@ fn assess_one(
                 } else {
                     FixState::NoFix
                 };
-                let ranges: BTreeSet<String> =
-                    hits.iter().map(|(r, _, _)| version::describe(r)).collect();
-                let mut reason = format!(
-                    "{upstream} is in the affected range {} of {component}",
-                    ranges.into_iter().collect::<Vec<_>>().join(", ")
-                );
-                if fix != FixState::Fixed {
-                    reason.push_str(&format!("; {}", fix_words(entry, fix)));
-                }
+                let why = Why::InRange {
+                    version: upstream.clone(),
+                    ranges: hits.iter().map(|(r, _, _)| (*r).clone()).collect(),
+                    component: component.clone(),
+                    status: entry.status,
+                };
                 let sources_disagree = record_claim(entry, &parts, upstream)
                     .filter(|(says, _)| *says != Verdict::Affected)
                     .map(|(says, _)| disagreement(Verdict::Affected, says))
@@ -411,7 +400,7 @@ fn assess_one(
                     fixed_in: fixed.as_ref().map(Version::to_string),
                     fixed_version: fixed,
                     fix: Some(fix),
-                    reason,
+                    why,
                     ..result.clone()
                 })
             })
@@ -423,34 +412,20 @@ fn assess_one(
         result.component = p.name();
         result.components = resolved(&[p]);
         result.unknown_reason = Some(UnknownReason::FixedVersionNotStated);
-        result.reason = format!(
-            "fixed, but the fixed version is not stated: the issue is closed as fixed and \
-             {upstream} is in the open-ended range {} of {}",
-            version::describe(r),
-            result.component
-        );
+        result.why = Why::FixedVersionNotStated {
+            version: upstream.clone(),
+            range: (*r).clone(),
+            component: result.component.clone(),
+        };
     } else if let Some(bare) = relevant.iter().find(|p| p.affected.ranges.is_empty()) {
         result.unknown_reason = Some(UnknownReason::NoVersionsForComponent);
-        result.reason = format!(
-            "the advisory names {} but gives no affected versions for it",
-            bare.feed_name()
-        );
+        result.why = Why::NoVersionsFor {
+            component: bare.feed_name().to_string(),
+        };
     } else {
         outside_ranges(entry, &relevant, upstream, &mut result);
     }
     vec![with_notes(result)]
-}
-
-fn fix_words(entry: &FeedEntry, fix: FixState) -> &'static str {
-    match (fix, entry.status) {
-        (FixState::NoFix, Some(Status::Open)) => "no fix exists yet: the issue is open",
-        (FixState::NoFix, Some(Status::Unfixed)) => {
-            "no fix exists: the issue was closed as not planned"
-        }
-        (FixState::NoFix, _) => "no fix exists: the announcement says so",
-        (FixState::NotStated, _) => "the fixed version is not stated",
-        (FixState::Fixed, _) => "fixed",
-    }
 }
 
 #[cfg(test)]
@@ -458,6 +433,7 @@ mod tests {
     use super::*;
     use crate::advisory::vuln::{Affected, Coverage};
     use crate::check::component::CoreComponent;
+    use crate::verdict::Clear;
 
     fn v(s: &str) -> Version {
         s.parse().unwrap()
@@ -524,9 +500,15 @@ mod tests {
         assert_eq!(r.unknown_reason, None);
         assert!(!r.vendor_build);
         assert_eq!(
-            r.reason,
-            "1.30.1 is in the affected range >= 1.30.0, < 1.30.2 of kubelet"
+            r.why,
+            Why::InRange {
+                version: v("1.30.1"),
+                ranges: vec![range("1.30.0", Some("1.30.2"))],
+                component: "kubelet".to_string(),
+                status: Some(Status::Fixed),
+            }
         );
+        assert_eq!(r.notes, []);
     }
 
     #[test]
@@ -538,8 +520,11 @@ mod tests {
         assert_eq!(r.verdict, Verdict::NotAffected);
         assert_eq!(r.not_affected_reason, Some(Cleared::FixedOnLine));
         assert_eq!(
-            r.reason,
-            "1.30.2 is not affected (kubelet: fixed in 1.30.2)"
+            r.why,
+            Why::Cleared {
+                version: v("1.30.2"),
+                by: vec![("kubelet".to_string(), Clear::FixedOnLine(v("1.30.2")))],
+            }
         );
     }
 
@@ -551,7 +536,7 @@ mod tests {
         );
         assert_eq!(r.verdict, Verdict::NotAffected);
         assert_eq!(r.not_affected_reason, Some(Cleared::Rejected));
-        assert_eq!(r.reason, "the CVE record was rejected: it affects nothing");
+        assert_eq!(r.why, Why::Rejected);
     }
 
     #[test]
@@ -561,14 +546,14 @@ mod tests {
             Target::parse("kubelet=1.31.0").unwrap(),
         ];
         let results = assess(&[kubelet_fixed_in_1_30_2(Some(Status::Fixed))], &targets);
-        let got: Vec<(&str, Verdict, Option<Cleared>, &str)> = results
+        let got: Vec<(&str, Verdict, Option<Cleared>, Why)> = results
             .iter()
             .map(|r| {
                 (
                     r.target.as_str(),
                     r.verdict,
                     r.not_affected_reason,
-                    r.reason.as_str(),
+                    r.why.clone(),
                 )
             })
             .collect();
@@ -579,14 +564,18 @@ mod tests {
                     "kube-apiserver",
                     Verdict::NotAffected,
                     Some(Cleared::OtherComponents),
-                    "concerns kubelet only"
+                    Why::OtherComponents {
+                        concerns: "kubelet".to_string()
+                    }
                 ),
                 (
                     "kubelet",
                     Verdict::NotAffected,
                     Some(Cleared::NewerThanAffected),
-                    "1.31.0 is not affected (kubelet: newer than every affected range \
-                     (the highest ends at 1.30.2))"
+                    Why::Cleared {
+                        version: v("1.31.0"),
+                        by: vec![("kubelet".to_string(), Clear::NewerThanAffected(v("1.30.2")))],
+                    }
                 ),
             ]
         );
@@ -601,8 +590,11 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Unknown);
         assert_eq!(r.unknown_reason, Some(UnknownReason::ComponentNotFound));
         assert_eq!(
-            r.reason,
-            "concerns kubelet, which was not found: pass --version kubelet=VERSION or --kubeconfig"
+            r.why,
+            Why::ComponentNotFound {
+                unchecked: "kubelet".to_string(),
+                first: "kubelet".to_string(),
+            }
         );
     }
 
@@ -616,7 +608,7 @@ mod tests {
         let r = one(&[e], &["1.30.1"]);
         assert_eq!(r.verdict, Verdict::Unknown);
         assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
-        assert_eq!(r.reason, "no ranges");
+        assert_eq!(r.why, Why::NoRanges("no ranges".to_string()));
         assert_eq!(
             r.component,
             CoreComponent::ALL.map(CoreComponent::name).join(", ")
@@ -642,8 +634,12 @@ mod tests {
             Some(UnknownReason::ImageDigestOnly)
         );
         assert_eq!(
-            results[0].reason,
-            "kubelet runs as img@sha256:ab, pinned by digest only: no version to compare"
+            results[0].why,
+            Why::Unreadable {
+                component: "kubelet".to_string(),
+                raw: "img@sha256:ab".to_string(),
+                digest_only: true,
+            }
         );
     }
 
@@ -658,9 +654,12 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Unknown);
         assert_eq!(r.unknown_reason, Some(UnknownReason::FixedVersionNotStated));
         assert_eq!(
-            r.reason,
-            "fixed, but the fixed version is not stated: the issue is closed as fixed and \
-             1.30.5 is in the open-ended range >= 1.30.0 of kubelet"
+            r.why,
+            Why::FixedVersionNotStated {
+                version: v("1.30.5"),
+                range: range("1.30.0", None),
+                component: "kubelet".to_string(),
+            }
         );
     }
 
@@ -676,9 +675,13 @@ mod tests {
         assert_eq!(r.fix, Some(FixState::NoFix));
         assert_eq!(r.fixed_in, None);
         assert_eq!(
-            r.reason,
-            "1.30.5 is in the affected range >= 1.30.0 of kubelet; \
-             no fix exists: the issue was closed as not planned"
+            r.why,
+            Why::InRange {
+                version: v("1.30.5"),
+                ranges: vec![range("1.30.0", None)],
+                component: "kubelet".to_string(),
+                status: Some(Status::Unfixed),
+            }
         );
     }
 
@@ -696,8 +699,10 @@ mod tests {
             Some(UnknownReason::NoVersionsForComponent)
         );
         assert_eq!(
-            r.reason,
-            "the advisory names kubelet but gives no affected versions for it"
+            r.why,
+            Why::NoVersionsFor {
+                component: "kubelet".to_string()
+            }
         );
     }
 
@@ -711,10 +716,12 @@ mod tests {
         assert!(r.vendor_build);
         assert_eq!(r.installed, "1.30.1-eks-1");
         assert!(
-            r.reason
-                .ends_with("compared as upstream 1.30.1; the vendor may have backported fixes"),
-            "{}",
-            r.reason
+            matches!(
+                r.notes.as_slice(),
+                [Note::VendorBuild { upstream, .. }] if *upstream == v("1.30.1")
+            ),
+            "{:?}",
+            r.notes
         );
     }
 

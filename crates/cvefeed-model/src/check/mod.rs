@@ -9,6 +9,7 @@
 //! - [`feed`]: the bytes of a JSON Feed read into entries.
 //! - [`assess`]: the verdict rules ([`assess()`](assess::assess)), the order
 //!   of results and the exit rule ([`fails`]).
+//! - [`why`]: why a result has its verdict, as values the renderers word.
 //! - [`remediate`]: the remediation rule ([`remediate()`](remediate::remediate)).
 //!
 //! Nothing here reads a feed, a cluster or a file, or writes output: the
@@ -23,6 +24,7 @@ mod part;
 pub mod remediate;
 pub mod target;
 pub mod version;
+pub mod why;
 
 pub use assess::{
     CheckResult, Cleared, SourceClaim, UnknownReason, Verdict, assess, fails, sort_results,
@@ -32,3 +34,4 @@ pub use feed::{FeedParseError, parse_feed};
 pub use remediate::{Remediation, remediate};
 pub use target::{Installed, MissingPart, Scope, Target, TargetError};
 pub use version::{InstalledVersion, InvalidVersion};
+pub use why::{MinorLines, Note, Why};

@@ -11,7 +11,7 @@ use semver::Version;
 use super::assess::{CheckResult, Cleared, SourceClaim, UnknownReason, Verdict};
 use super::entry::{FeedEntry, FixNews, FixState};
 use super::part::{Part, resolved};
-use super::version;
+use super::why::{MinorLines, Why};
 use crate::advisory::Status;
 use crate::advisory::vuln::{Affected, VersionRange};
 use crate::verdict::{self, Claim, Clear, FixKnown, Gap};
@@ -69,8 +69,8 @@ pub(super) fn disagreement(issue: Verdict, record: Verdict) -> Vec<SourceClaim> 
     ]
 }
 
-/// The minor lines the ranges of `a` touch, as `1.31–1.33` or `1.31`.
-fn assessed_lines(a: &Affected) -> String {
+/// The minor lines the ranges of `a` touch, lowest and highest.
+fn assessed_lines(a: &Affected) -> MinorLines {
     let lines: BTreeSet<(u64, u64)> = a
         .ranges
         .iter()
@@ -82,11 +82,7 @@ fn assessed_lines(a: &Affected) -> String {
         })
         .map(|v| (v.major, v.minor))
         .collect();
-    match (lines.first(), lines.last()) {
-        (Some(lo), Some(hi)) if lo == hi => format!("{}.{}", lo.0, lo.1),
-        (Some(lo), Some(hi)) => format!("{}.{}–{}.{}", lo.0, lo.1, hi.0, hi.1),
-        _ => "no minor line".to_string(),
-    }
+    lines.first().copied().zip(lines.last().copied())
 }
 
 /// The verdict of a version that no affected range contains: what each
@@ -112,10 +108,10 @@ pub(super) fn outside_ranges(
         result.component = p.name();
         result.components = resolved(&[p]);
         result.fix = Some(FixState::NotStated);
-        result.reason = format!(
-            "{v} is in no listed range of {}, and its source's default status is affected",
-            p.feed_name()
-        );
+        result.why = Why::DefaultAffected {
+            version: v.clone(),
+            component: p.feed_name().to_string(),
+        };
         return;
     }
     if let Some((Verdict::Affected, range)) = record_claim(entry, relevant, v) {
@@ -133,93 +129,52 @@ pub(super) fn outside_ranges(
             FixState::NotStated
         });
         result.sources_disagree = disagreement(issue_says, Verdict::Affected);
-        result.reason = format!(
-            "the CVE record says {v} is affected{}, the issue does not: the sources disagree, \
-             and the stricter one stands",
-            range.map_or(String::new(), |r| format!(
-                " (range {})",
-                version::describe(r)
-            ))
-        );
+        result.why = Why::RecordAffected {
+            version: v.clone(),
+            range: range.cloned(),
+        };
         return;
     }
     if let Some((p, gap)) = claims.iter().find_map(|(p, c)| match c {
         Claim::Unknown(g) => Some((p, g)),
         _ => None,
     }) {
-        let name = p.feed_name();
-        let (why, reason) = match gap {
-            Gap::NotAssessed { from } => (
-                UnknownReason::NotAssessed,
-                format!(
-                    "{v} was not assessed: the CVE was assessed for {} {} from {from} on, \
-                     and no source says where the affected versions begin; \
-                     upgrade to a fixed supported version",
-                    name,
-                    assessed_lines(p.affected)
-                ),
-            ),
-            Gap::SourceSaysUnknown(r) => (
-                UnknownReason::SourceSaysUnknown,
-                format!(
-                    "the source calls the status of {name} {} unknown",
-                    version::describe(r)
-                ),
-            ),
-            Gap::NotListed => (
-                UnknownReason::NotListed,
-                format!(
-                    "{v} is in no listed range of {name}, and the source gives no default status"
-                ),
-            ),
-            Gap::NoFixAfter(l) => (
-                UnknownReason::NoFixAfterLastAffected,
-                format!(
-                    "{v} is newer than {l}, the last affected version of {name} the source names, \
-                     but no fix exists: it was not said to be fixed"
-                ),
-            ),
+        let why = match gap {
+            Gap::NotAssessed { .. } => UnknownReason::NotAssessed,
+            Gap::SourceSaysUnknown(_) => UnknownReason::SourceSaysUnknown,
+            Gap::NotListed => UnknownReason::NotListed,
+            Gap::NoFixAfter(_) => UnknownReason::NoFixAfterLastAffected,
+        };
+        result.why = Why::Gap {
+            version: v.clone(),
+            component: p.feed_name().to_string(),
+            gap: gap.clone(),
+            lines: assessed_lines(p.affected),
         };
         result.component = p.name();
         result.components = resolved(&[p]);
         result.unknown_reason = Some(why);
-        result.reason = reason;
         return;
     }
     result.verdict = Verdict::NotAffected;
-    let mut first = None;
-    let words: Vec<String> = claims
+    let by: Vec<(String, Clear)> = claims
         .iter()
         .filter_map(|(p, c)| match c {
-            Claim::NotAffected(clear) => Some((p, clear)),
+            Claim::NotAffected(clear) => Some((p.feed_name().to_string(), clear.clone())),
             _ => None,
         })
-        .map(|(p, clear)| {
-            let (kind, text) = match clear {
-                Clear::FixedOnLine(f) => (Cleared::FixedOnLine, format!("fixed in {f}")),
-                Clear::AfterLastAffected(l) => (
-                    Cleared::AfterLastAffected,
-                    format!("newer than {l}, the last affected version of its line"),
-                ),
-                Clear::NewerThanAffected(e) => (
-                    Cleared::NewerThanAffected,
-                    format!("newer than every affected range (the highest ends at {e})"),
-                ),
-                Clear::BeforeIntroduced(i) => (
-                    Cleared::BeforeIntroduced,
-                    format!("older than {i}, where the affected versions begin"),
-                ),
-                Clear::DefaultUnaffected => (
-                    Cleared::DefaultUnaffected,
-                    "in no listed range, and the source's default status is unaffected".to_string(),
-                ),
-            };
-            first.get_or_insert(kind);
-            format!("{}: {text}", p.feed_name())
-        })
         .collect();
-    result.not_affected_reason = first;
-    result.reason = format!("{v} is not affected ({})", words.join(" | "));
+    result.not_affected_reason = by.first().map(|(_, clear)| match clear {
+        Clear::FixedOnLine(_) => Cleared::FixedOnLine,
+        Clear::AfterLastAffected(_) => Cleared::AfterLastAffected,
+        Clear::NewerThanAffected(_) => Cleared::NewerThanAffected,
+        Clear::BeforeIntroduced(_) => Cleared::BeforeIntroduced,
+        Clear::DefaultUnaffected => Cleared::DefaultUnaffected,
+    });
+    result.why = Why::Cleared {
+        version: v.clone(),
+        by,
+    };
     if let Some((Verdict::Unknown, _)) = record_claim(entry, relevant, v) {
         result.sources_disagree = disagreement(Verdict::NotAffected, Verdict::Unknown);
     }

@@ -3,8 +3,60 @@
 
 use serde::Serialize;
 
-use super::{EndOfLife, Report, Summary};
-use crate::check::{CheckResult, Installed, Remediation, UnknownReason};
+use super::{EndOfLife, Report, Summary, words};
+use crate::check::{
+    CheckResult, Cleared, FixState, Installed, Remediation, SourceClaim, UnknownReason, Verdict,
+};
+use cvefeed_model::advisory::vuln::Rating;
+
+/// One result as scripts read it: the model's values, with the reason in
+/// words.
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    id: &'a str,
+    verdict: Verdict,
+    component: &'a str,
+    installed: &'a str,
+    fixed_in: Option<&'a str>,
+    fix: Option<FixState>,
+    severity: Option<Rating>,
+    score: Option<f64>,
+    vendor_build: bool,
+    reason: String,
+    unknown_reason: Option<UnknownReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_affected_reason: Option<Cleared>,
+    #[serde(skip_serializing_if = "<[SourceClaim]>::is_empty")]
+    sources_disagree: &'a [SourceClaim],
+    ignored: Option<&'a str>,
+    target: &'a str,
+    summary: &'a str,
+    url: &'a str,
+}
+
+impl<'a> JsonResult<'a> {
+    fn of(r: &'a CheckResult) -> JsonResult<'a> {
+        JsonResult {
+            id: &r.id,
+            verdict: r.verdict,
+            component: &r.component,
+            installed: &r.installed,
+            fixed_in: r.fixed_in.as_deref(),
+            fix: r.fix,
+            severity: r.severity,
+            score: r.score,
+            vendor_build: r.vendor_build,
+            reason: words::reason(r),
+            unknown_reason: r.unknown_reason,
+            not_affected_reason: r.not_affected_reason,
+            sources_disagree: &r.sources_disagree,
+            ignored: r.ignored.as_deref(),
+            target: &r.target,
+            summary: &r.summary,
+            url: &r.url,
+        }
+    }
+}
 
 #[derive(Serialize)]
 struct JsonTarget<'a> {
@@ -22,7 +74,7 @@ struct JsonReport<'a> {
     feed: &'a str,
     targets: Vec<JsonTarget<'a>>,
     summary: Summary,
-    results: &'a [CheckResult],
+    results: Vec<JsonResult<'a>>,
     remediation: &'a [Remediation],
     end_of_life: &'a [EndOfLife],
     warnings: &'a [String],
@@ -50,7 +102,7 @@ pub fn json(report: &Report) -> String {
             })
             .collect(),
         summary: report.summary(),
-        results: &report.results,
+        results: report.results.iter().map(JsonResult::of).collect(),
         remediation: &report.remediation,
         end_of_life: &report.end_of_life,
         warnings: &report.warnings,

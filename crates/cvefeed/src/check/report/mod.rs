@@ -17,7 +17,7 @@
 mod json;
 mod sarif;
 mod text;
-mod words;
+pub mod words;
 
 pub use json::json;
 pub use sarif::{sarif, sarif_level};

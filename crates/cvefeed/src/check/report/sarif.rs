@@ -124,7 +124,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
                     Verdict::NotAffected => "is not affected by",
                 },
                 r.id,
-                r.reason
+                words::reason(r)
             );
             match (&r.fixed_in, r.fix) {
                 (Some(fixed), _) => text.push_str(&format!(". Fixed in {fixed}")),

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use super::{Report, TEXT_WIDTH};
+use super::{Report, TEXT_WIDTH, words};
 use crate::check::component::CoreComponent;
 use crate::check::{CheckResult, FixState, Remediation, Scope, Target, UnknownReason, Verdict};
 
@@ -197,7 +197,7 @@ fn unknown_headline(r: &CheckResult) -> String {
             | UnknownReason::NotListed
             | UnknownReason::NoFixAfterLastAffected,
         )
-        | None => r.reason.clone(),
+        | None => words::reason(r),
     }
 }
 
