@@ -527,7 +527,7 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     let first = report
         .results
         .iter()
-        .find(|r| r.id == "CVE-2031-1001")
+        .find(|r| r.id.as_str() == "CVE-2031-1001")
         .unwrap();
     assert_eq!(first.verdict, Verdict::Affected);
     assert_eq!(report.exit_status(), 1);

@@ -181,16 +181,22 @@ fn multiple_ranges_and_fixed_in() {
             t("1.30.1"),
         ],
     );
-    let got: Vec<(&str, Verdict, Option<&str>)> = results
+    let got: Vec<(&str, Verdict, Option<String>)> = results
         .iter()
-        .map(|r| (r.installed.as_str(), r.verdict, r.fixed_in.as_deref()))
+        .map(|r| {
+            (
+                r.installed.as_str(),
+                r.verdict,
+                r.fixed_in.as_ref().map(ToString::to_string),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            ("1.28.8", Verdict::Affected, Some("1.28.9")),
-            ("1.29.3", Verdict::Affected, Some("1.29.4")),
-            ("1.30.0", Verdict::Affected, Some("1.30.1")),
+            ("1.28.8", Verdict::Affected, Some("1.28.9".to_string())),
+            ("1.29.3", Verdict::Affected, Some("1.29.4".to_string())),
+            ("1.30.0", Verdict::Affected, Some("1.30.1".to_string())),
             ("1.28.9", Verdict::NotAffected, None),
             ("1.30.1", Verdict::NotAffected, None),
         ]
@@ -225,18 +231,23 @@ fn multiple_components_are_scoped() {
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Affected);
     assert_eq!(r.component, "kube-apiserver");
-    assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
+    assert_eq!(r.fixed_in, Some("1.29.4".parse().unwrap()));
     // Two affected components: one result each, with its own fix.
     let both = assess_one(&e, "1.29.1");
-    let got: Vec<(&str, Option<&str>)> = both
+    let got: Vec<(&str, Option<String>)> = both
         .iter()
-        .map(|r| (r.component.as_str(), r.fixed_in.as_deref()))
+        .map(|r| {
+            (
+                r.component.as_str(),
+                r.fixed_in.as_ref().map(ToString::to_string),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
-            ("kube-apiserver", Some("1.29.4")),
-            ("kubelet", Some("1.29.2"))
+            ("kube-apiserver", Some("1.29.4".to_string())),
+            ("kubelet", Some("1.29.2".to_string()))
         ]
     );
     // One component only sees its own ranges.
@@ -726,7 +737,7 @@ fn a_disagreement_is_never_resolved_toward_not_affected() {
             ("cve_record", Verdict::Affected)
         ]
     );
-    assert_eq!(r.fixed_in.as_deref(), Some("1.27.2"));
+    assert_eq!(r.fixed_in, Some("1.27.2".parse().unwrap()));
     // Where both agree, nothing is named.
     let r = &assess_one(&e, "kubelet=1.27.2")[0];
     assert_eq!(r.verdict, Verdict::NotAffected);

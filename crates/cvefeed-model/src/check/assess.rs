@@ -20,8 +20,8 @@ use super::part::{Covered, Part, join_unique, resolved};
 use super::target::{Installed, Scope, Target};
 use super::version::InstalledVersion;
 use super::why::{Note, Why};
-use crate::advisory::Status;
 use crate::advisory::vuln::{Rating, Upper, VersionRange};
+use crate::advisory::{CveId, Status};
 
 /// The answer for one CVE and one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -119,7 +119,7 @@ impl UnknownReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     /// The CVE id.
-    pub id: String,
+    pub id: CveId,
     /// Affected, not affected or unknown.
     pub verdict: Verdict,
     /// The component(s) the verdict is about.
@@ -131,9 +131,7 @@ pub struct CheckResult {
     pub installed: String,
     /// The first fixed version of the matching range, when affected and
     /// a fix is released.
-    pub fixed_in: Option<String>,
-    /// `fixed_in` as a version, for [`remediate`]; not part of any output.
-    pub fixed_version: Option<Version>,
+    pub fixed_in: Option<Version>,
     /// Whether a fix exists, when affected.
     pub fix: Option<FixState>,
     /// CVSS band.
@@ -193,13 +191,13 @@ pub fn sort_results(results: &mut [CheckResult]) {
             a.verdict,
             Reverse(a.severity),
             Reverse(score(a)),
-            Reverse(&a.id),
+            Reverse(a.id.as_str()),
         )
             .cmp(&(
                 b.verdict,
                 Reverse(b.severity),
                 Reverse(score(b)),
-                Reverse(&b.id),
+                Reverse(b.id.as_str()),
             ))
     });
 }
@@ -256,13 +254,12 @@ fn assess_one(
     covered: &Covered,
 ) -> Vec<CheckResult> {
     let mut result = CheckResult {
-        id: entry.id.to_string(),
+        id: entry.id.clone(),
         verdict: Verdict::Unknown,
         component: target.scope.names().join(", "),
         components: target.scope.named(),
         installed: target.version.raw().to_string(),
         fixed_in: None,
-        fixed_version: None,
         fix: None,
         severity: entry.severity.as_ref().map(|s| s.rating),
         score: entry.severity.as_ref().and_then(|s| s.score),
@@ -397,8 +394,7 @@ fn assess_one(
                     component,
                     components: resolved(&parts),
                     sources_disagree,
-                    fixed_in: fixed.as_ref().map(Version::to_string),
-                    fixed_version: fixed,
+                    fixed_in: fixed,
                     fix: Some(fix),
                     why,
                     ..result.clone()
@@ -491,11 +487,10 @@ mod tests {
             &["kubelet=1.30.1"],
         );
         assert_eq!(r.verdict, Verdict::Affected);
-        assert_eq!(r.id, "CVE-2024-1001");
+        assert_eq!(r.id.as_str(), "CVE-2024-1001");
         assert_eq!(r.component, "kubelet");
         assert_eq!(r.installed, "1.30.1");
-        assert_eq!(r.fixed_in.as_deref(), Some("1.30.2"));
-        assert_eq!(r.fixed_version, Some(v("1.30.2")));
+        assert_eq!(r.fixed_in, Some(v("1.30.2")));
         assert_eq!(r.fix, Some(FixState::Fixed));
         assert_eq!(r.unknown_reason, None);
         assert!(!r.vendor_build);

@@ -121,9 +121,8 @@ pub(super) fn outside_ranges(
             Verdict::NotAffected
         };
         result.verdict = Verdict::Affected;
-        result.fixed_version = range.and_then(|r| r.fixed().cloned());
-        result.fixed_in = result.fixed_version.as_ref().map(Version::to_string);
-        result.fix = Some(if result.fixed_version.is_some() {
+        result.fixed_in = range.and_then(|r| r.fixed().cloned());
+        result.fix = Some(if result.fixed_in.is_some() {
             FixState::Fixed
         } else {
             FixState::NotStated

@@ -112,11 +112,11 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
         let m = &mut out[i];
         match r.fix {
             Some(FixState::Fixed) => {
-                m.fixes.push(r.id.clone());
-                starts[i] = starts[i].take().max(r.fixed_version.clone());
+                m.fixes.push(r.id.to_string());
+                starts[i] = starts[i].take().max(r.fixed_in.clone());
             }
-            Some(FixState::NoFix) => m.unfixed.push(r.id.clone()),
-            Some(FixState::NotStated) | None => m.fix_not_stated.push(r.id.clone()),
+            Some(FixState::NoFix) => m.unfixed.push(r.id.to_string()),
+            Some(FixState::NotStated) | None => m.fix_not_stated.push(r.id.to_string()),
         }
     }
     if out.is_empty() {

@@ -17,7 +17,7 @@ struct JsonResult<'a> {
     verdict: Verdict,
     component: &'a str,
     installed: &'a str,
-    fixed_in: Option<&'a str>,
+    fixed_in: Option<String>,
     fix: Option<FixState>,
     severity: Option<Rating>,
     score: Option<f64>,
@@ -37,11 +37,11 @@ struct JsonResult<'a> {
 impl<'a> JsonResult<'a> {
     fn of(r: &'a CheckResult) -> JsonResult<'a> {
         JsonResult {
-            id: &r.id,
+            id: r.id.as_str(),
             verdict: r.verdict,
             component: &r.component,
             installed: &r.installed,
-            fixed_in: r.fixed_in.as_deref(),
+            fixed_in: r.fixed_in.as_ref().map(ToString::to_string),
             fix: r.fix,
             severity: r.severity,
             score: r.score,

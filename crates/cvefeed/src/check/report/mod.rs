@@ -175,7 +175,7 @@ impl Report {
         // any of its results is ignored.
         let mut worst: BTreeMap<&str, (Option<Verdict>, bool)> = BTreeMap::new();
         for r in &self.results {
-            let (slot, ignored) = worst.entry(&r.id).or_insert((None, false));
+            let (slot, ignored) = worst.entry(r.id.as_str()).or_insert((None, false));
             if r.ignored.is_some() {
                 *ignored = true;
             } else {

@@ -75,7 +75,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
         if rule_index.contains_key(r.id.as_str()) {
             continue;
         }
-        rule_index.insert(&r.id, rules.len());
+        rule_index.insert(r.id.as_str(), rules.len());
         let mut props = BTreeMap::new();
         if let Some(score) = r.score {
             props.insert(
@@ -84,7 +84,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
             );
         }
         let description = if r.summary.is_empty() {
-            &r.id
+            r.id.as_str()
         } else {
             &r.summary
         };
@@ -93,7 +93,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
                 .id(r.id.clone())
                 .short_description(
                     sarif::MultiformatMessageString::builder()
-                        .text(description.clone())
+                        .text(description)
                         .build(),
                 )
                 .help_uri(r.url.clone())

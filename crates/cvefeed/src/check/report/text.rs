@@ -86,7 +86,7 @@ fn severity_cell(r: &CheckResult) -> String {
 /// version" it is.
 fn fixed_cell(r: &CheckResult) -> String {
     match (r.fix, &r.fixed_in) {
-        (_, Some(v)) => v.clone(),
+        (_, Some(v)) => v.to_string(),
         (Some(FixState::NoFix), None) => "no fix".to_string(),
         (Some(FixState::NotStated), None) => "not stated".to_string(),
         _ => "-".to_string(),
@@ -135,7 +135,7 @@ fn table(rows: &[&CheckResult]) -> String {
         .iter()
         .map(|r| {
             [
-                cell(&r.id, MAX[0]),
+                cell(r.id.as_str(), MAX[0]),
                 cell(&severity_cell(r), MAX[1]),
                 cell(&fixed_cell(r), MAX[2]),
                 cell(&status_cell(r), MAX[3]),
@@ -297,7 +297,7 @@ pub fn text(report: &Report, all: bool) -> String {
             unknown.len() - 1
         });
         if listed.insert((i, r.id.as_str())) {
-            unknown[i].1.push(&r.id);
+            unknown[i].1.push(r.id.as_str());
         }
     }
     if !unknown.is_empty() {
