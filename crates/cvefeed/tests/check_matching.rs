@@ -53,7 +53,7 @@ fn below_ranges_whose_start_no_source_states_is_not_assessed() {
     let r = &assess_one(&e, "kubelet=1.27.1")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::NotAssessed));
-    assert!(reason(&r).contains("1.31"), "{}", reason(&r));
+    assert!(reason(r).contains("1.31"), "{}", reason(r));
     assert_eq!(verdict(&e, "kubelet=1.31.12"), Verdict::NotAffected);
 }
 
@@ -265,12 +265,12 @@ fn multiple_components_are_scoped() {
         .find(|r| r.target == "kube-proxy")
         .unwrap();
     assert_eq!(r.verdict, Verdict::NotAffected);
-    assert_eq!(reason(&r), "concerns kube-apiserver, kubelet only");
+    assert_eq!(reason(r), "concerns kube-apiserver, kubelet only");
     let r = &assess(std::slice::from_ref(&e), &[proxy])[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::ComponentNotFound));
     assert_eq!(
-        reason(&r),
+        reason(r),
         "concerns kube-apiserver, kubelet, which was not found: pass --version kube-apiserver=VERSION or --kubeconfig"
     );
 }
@@ -293,9 +293,9 @@ fn components_outside_core_need_an_explicit_version() {
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert!(
-        reason(&r).contains("--version ingress-nginx=VERSION"),
+        reason(r).contains("--version ingress-nginx=VERSION"),
         "{}",
-        reason(&r)
+        reason(r)
     );
     assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
     assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
@@ -397,7 +397,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     };
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert_eq!(reason(&r), "the feed lists no affected versions");
+    assert_eq!(reason(r), "the feed lists no affected versions");
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
     // A component named without versions.
     let e = entry(
@@ -408,7 +408,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     let r = &assess_one(&e, "kubelet=1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(
-        reason(&r),
+        reason(r),
         "the advisory names kubelet but gives no affected versions for it"
     );
 }
@@ -429,9 +429,9 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
         assert!(r.vendor_build);
         assert_eq!(r.installed, installed);
         assert!(
-            reason(&r).contains("the vendor may have backported fixes"),
+            reason(r).contains("the vendor may have backported fixes"),
             "{}",
-            reason(&r)
+            reason(r)
         );
     }
     let r = &assess_one(&e, "kubelet=v1.29.4-eks-abc")[0];

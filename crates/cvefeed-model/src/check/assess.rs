@@ -1,10 +1,10 @@
 //! The verdict of installed versions against the feed's entries
-//! ([`assess`]): one [`CheckResult`] per CVE and target, its [`Verdict`] and
+//! ([`assess()`]): one [`CheckResult`] per CVE and target, its [`Verdict`] and
 //! why ([`UnknownReason`], [`Cleared`]); the order of results
 //! ([`sort_results`]) and the exit rule ([`fails`]).
 //!
-//! Versions outside every affected range are judged by [`super::outside`];
-//! how a feed entry's components match a target is [`super::part`]. Knows
+//! Versions outside every affected range are judged by the `outside`
+//! submodule; how a feed entry's components match a target is `part`. Knows
 //! nothing of where the feed or the targets came from, nor of output.
 
 use std::cmp::Reverse;
@@ -183,7 +183,7 @@ pub fn assess(entries: &[FeedEntry], targets: &[Target]) -> Vec<CheckResult> {
     results
 }
 
-/// The order of [`assess`].
+/// The order of [`assess()`].
 pub fn sort_results(results: &mut [CheckResult]) {
     let score = |r: &CheckResult| r.score.map(|s| (s * 10.0).round() as i64);
     results.sort_by(|a, b| {

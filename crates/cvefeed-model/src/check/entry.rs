@@ -3,7 +3,7 @@
 //! has none).
 //!
 //! Reading a feed into entries is [`super::feed`]; judging a version
-//! against them is [`super::assess`].
+//! against them is [`super::assess()`].
 
 use serde::Serialize;
 

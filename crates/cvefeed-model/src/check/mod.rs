@@ -7,10 +7,10 @@
 //! - [`target`]: what is checked, and a `--version` argument parsed into it.
 //! - [`entry`]: one CVE of a feed as `check` sees it.
 //! - [`feed`]: the bytes of a JSON Feed read into entries.
-//! - [`assess`]: the verdict rules ([`assess()`](assess::assess)), the order
+//! - [`assess`](mod@assess): the verdict rules ([`assess()`](assess::assess)), the order
 //!   of results and the exit rule ([`fails`]).
 //! - [`why`]: why a result has its verdict, as values the renderers word.
-//! - [`remediate`]: the remediation rule ([`remediate()`](remediate::remediate)).
+//! - [`remediate`](mod@remediate): the remediation rule ([`remediate()`](remediate::remediate)).
 //!
 //! Nothing here reads a feed, a cluster or a file, or writes output: the
 //! binary's `check` shell does, and passes values in.

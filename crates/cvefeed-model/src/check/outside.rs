@@ -2,7 +2,7 @@
 //! CNA's CVE record says where it disagrees with the issue: the model's
 //! [`crate::verdict::claim`] applied to each relevant component.
 //!
-//! Part of [`super::assess`]; knows nothing of targets.
+//! Part of [`super::assess()`]; knows nothing of targets.
 
 use std::collections::BTreeSet;
 

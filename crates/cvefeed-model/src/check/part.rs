@@ -2,7 +2,7 @@
 //! one affected component and what it denotes in the component table;
 //! [`Covered`] is what some target checks.
 //!
-//! Used by [`super::assess`] and [`super::remediate`]; knows nothing of
+//! Used by [`super::assess()`] and [`super::remediate()`]; knows nothing of
 //! verdicts.
 
 use super::component::{CoreComponent, Named, classify_entry, classify_name};

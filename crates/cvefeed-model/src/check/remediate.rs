@@ -1,8 +1,8 @@
-//! The remediation rule ([`remediate`]): per target and affected
+//! The remediation rule ([`remediate()`]): per target and affected
 //! component, the smallest upgrade that leaves every known fixed range,
 //! and the CVEs an upgrade does not fix.
 //!
-//! Reads results of [`super::assess`]; knows nothing of output formats
+//! Reads results of [`super::assess()`]; knows nothing of output formats
 //! beyond the one line a person reads ([`Remediation::line`]).
 
 use std::collections::BTreeMap;
@@ -134,7 +134,7 @@ pub fn remediate(entries: &[FeedEntry], results: &[CheckResult]) -> Vec<Remediat
     out
 }
 
-/// The most fixed ranges an upgrade is moved past ([`remediate`]).
+/// The most fixed ranges an upgrade is moved past ([`remediate()`]).
 const MAX_UPGRADE_STEPS: usize = 64;
 
 /// The smallest version from `start` on that lies in no fixed range of the

@@ -1,20 +1,19 @@
 //! `cvefeed check`: is a Kubernetes version, or a running cluster, affected
-//! by an official CVE?
+//! by an official CVE? The shell around the model's rules
+//! ([`cvefeed_model::check`]: versions, components, targets, feed entries,
+//! [`assess()`], [`remediate()`], [`fails`]), re-exported here.
 //!
-//! - [`version`]: installed versions (vendor suffixes) and range matching.
-//! - [`component`]: which component a name or Go module denotes.
-//! - [`source`]: reading a feed (store, file, URL with an ETag cache) into
-//!   [`FeedEntry`] values, with the body parser as fallback.
+//! - [`source`]: reading a feed (store, file, URL with an ETag cache); the
+//!   model parses its bytes into [`FeedEntry`] values.
 //! - [`cluster`]: reading versions and workload images from a cluster.
 //! - [`ignore`]: the ignore file and `--ignore-unfixed`.
 //! - [`report`]: the report, its exit status, and its text, JSON and SARIF
-//!   output.
+//!   output, in words.
 //! - [`workflow`]: one whole check ([`run`]): targets, feeds, verdicts,
 //!   ignores, remediation, report.
 //!
-//! This module owns the verdict rules ([`assess`]), the remediation rule
-//! ([`remediate`]) and the exit rule ([`fails`]); all are pure. It never
-//! publishes or changes a feed.
+//! This module owns [`CheckError`], one variant per edge that can fail. It
+//! never publishes or changes a feed.
 
 pub mod cluster;
 pub mod ignore;

@@ -3,7 +3,7 @@
 //! dashboards, and the exit status a report calls for.
 //!
 //! Pure functions of a [`Report`]; they never decide verdicts (that is
-//! [`super::assess`]) and never print: [`render`] says what goes to
+//! [`super::assess()`]) and never print: [`render`] says what goes to
 //! stdout and what to stderr. Text from a feed or a cluster is never
 //! trusted with the terminal: control and bidirectional-override
 //! characters are escaped ([`clean`]) and long cells are cut.
@@ -42,9 +42,9 @@ pub struct Report {
     pub cves: usize,
     /// What was checked.
     pub targets: Vec<Target>,
-    /// One result per CVE and target, in [`super::assess`] order.
+    /// One result per CVE and target, in [`super::assess()`] order.
     pub results: Vec<CheckResult>,
-    /// What to upgrade to ([`super::remediate`]).
+    /// What to upgrade to ([`super::remediate()`]).
     pub remediation: Vec<Remediation>,
     /// Problems that did not stop the check.
     pub warnings: Vec<String>,
