@@ -183,6 +183,202 @@ pub(super) fn capitalised(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cvefeed_model::advisory::vuln::VersionRange;
+
+    fn v(s: &str) -> semver::Version {
+        s.parse().unwrap()
+    }
+
+    fn range(introduced: &str, fixed: Option<&str>) -> VersionRange {
+        VersionRange::from_bounds(Some(v(introduced)), fixed.map(v), None).unwrap()
+    }
+
+    fn kubelet() -> String {
+        "kubelet".to_string()
+    }
+
+    #[test]
+    fn every_why_in_words() {
+        let cases: Vec<(Why, Option<FixState>, &str)> = vec![
+            (
+                Why::Rejected,
+                None,
+                "the CVE record was rejected: it affects nothing",
+            ),
+            (Why::NoRanges("no ranges".to_string()), None, "no ranges"),
+            (
+                Why::OtherComponents {
+                    concerns: "kube-apiserver, kubelet".to_string(),
+                },
+                None,
+                "concerns kube-apiserver, kubelet only",
+            ),
+            (
+                Why::ComponentNotFound {
+                    unchecked: kubelet(),
+                    first: kubelet(),
+                },
+                None,
+                "concerns kubelet, which was not found: pass --version kubelet=VERSION or --kubeconfig",
+            ),
+            (
+                Why::Unreadable {
+                    component: kubelet(),
+                    raw: "img@sha256:ab".to_string(),
+                    digest_only: true,
+                },
+                None,
+                "kubelet runs as img@sha256:ab, pinned by digest only: no version to compare",
+            ),
+            (
+                Why::Unreadable {
+                    component: kubelet(),
+                    raw: "img:latest".to_string(),
+                    digest_only: false,
+                },
+                None,
+                "kubelet runs as img:latest, whose tag is not a version",
+            ),
+            (
+                Why::InRange {
+                    version: v("1.30.1"),
+                    ranges: vec![
+                        range("1.30.0", Some("1.30.2")),
+                        range("1.30.0", Some("1.30.2")),
+                    ],
+                    component: kubelet(),
+                    status: Some(Status::Fixed),
+                },
+                Some(FixState::Fixed),
+                "1.30.1 is in the affected range >= 1.30.0, < 1.30.2 of kubelet",
+            ),
+            (
+                Why::InRange {
+                    version: v("1.30.5"),
+                    ranges: vec![range("1.30.0", None)],
+                    component: kubelet(),
+                    status: Some(Status::Unfixed),
+                },
+                Some(FixState::NoFix),
+                "1.30.5 is in the affected range >= 1.30.0 of kubelet; \
+                 no fix exists: the issue was closed as not planned",
+            ),
+            (
+                Why::InRange {
+                    version: v("1.30.5"),
+                    ranges: vec![range("1.30.0", None)],
+                    component: kubelet(),
+                    status: Some(Status::Open),
+                },
+                Some(FixState::NoFix),
+                "1.30.5 is in the affected range >= 1.30.0 of kubelet; \
+                 no fix exists yet: the issue is open",
+            ),
+            (
+                Why::FixedVersionNotStated {
+                    version: v("1.30.5"),
+                    range: range("1.30.0", None),
+                    component: kubelet(),
+                },
+                None,
+                "fixed, but the fixed version is not stated: the issue is closed as fixed and \
+                 1.30.5 is in the open-ended range >= 1.30.0 of kubelet",
+            ),
+            (
+                Why::NoVersionsFor {
+                    component: kubelet(),
+                },
+                None,
+                "the advisory names kubelet but gives no affected versions for it",
+            ),
+            (
+                Why::DefaultAffected {
+                    version: v("1.29.0"),
+                    component: kubelet(),
+                },
+                Some(FixState::NotStated),
+                "1.29.0 is in no listed range of kubelet, and its source's default status is affected",
+            ),
+            (
+                Why::RecordAffected {
+                    version: v("1.29.0"),
+                    range: Some(range("1.29.0", Some("1.29.3"))),
+                },
+                Some(FixState::Fixed),
+                "the CVE record says 1.29.0 is affected (range >= 1.29.0, < 1.29.3), the issue does \
+                 not: the sources disagree, and the stricter one stands",
+            ),
+            (
+                Why::Gap {
+                    version: v("1.20.0"),
+                    component: kubelet(),
+                    gap: Gap::NotAssessed { from: v("1.31.0") },
+                    lines: Some(((1, 31), (1, 33))),
+                },
+                None,
+                "1.20.0 was not assessed: the CVE was assessed for kubelet 1.31–1.33 from 1.31.0 on, \
+                 and no source says where the affected versions begin; \
+                 upgrade to a fixed supported version",
+            ),
+            (
+                Why::Gap {
+                    version: v("1.29.0"),
+                    component: kubelet(),
+                    gap: Gap::NotListed,
+                    lines: None,
+                },
+                None,
+                "1.29.0 is in no listed range of kubelet, and the source gives no default status",
+            ),
+            (
+                Why::Gap {
+                    version: v("1.29.5"),
+                    component: kubelet(),
+                    gap: Gap::NoFixAfter(v("1.29.4")),
+                    lines: None,
+                },
+                None,
+                "1.29.5 is newer than 1.29.4, the last affected version of kubelet the source names, \
+                 but no fix exists: it was not said to be fixed",
+            ),
+            (
+                Why::Cleared {
+                    version: v("1.31.0"),
+                    by: vec![
+                        (kubelet(), Clear::NewerThanAffected(v("1.30.2"))),
+                        ("kube-proxy".to_string(), Clear::FixedOnLine(v("1.31.0"))),
+                    ],
+                },
+                None,
+                "1.31.0 is not affected (kubelet: newer than every affected range \
+                 (the highest ends at 1.30.2) | kube-proxy: fixed in 1.31.0)",
+            ),
+        ];
+        for (w, fix, words) in cases {
+            assert_eq!(why(&w, fix), words, "{w:?}");
+        }
+        assert_eq!(minor_lines(Some(((1, 31), (1, 31)))), "1.31");
+        assert_eq!(minor_lines(None), "no minor line");
+    }
+
+    #[test]
+    fn notes_in_words() {
+        assert_eq!(
+            note(&Note::FromDescription),
+            "ranges read from the description by the body parser"
+        );
+        assert_eq!(
+            note(&Note::AlsoConcerns("kubectl".to_string())),
+            "also concerns kubectl, not checked without its version"
+        );
+        assert_eq!(
+            note(&Note::VendorBuild {
+                suffix: "-eks-1".to_string(),
+                upstream: v("1.30.1")
+            }),
+            "vendor build (-eks-1): compared as upstream 1.30.1; the vendor may have backported fixes"
+        );
+    }
 
     #[test]
     fn fix_states_in_words() {
