@@ -22,6 +22,8 @@
 //! - [`releases`]: when each Kubernetes minor line was supported.
 //! - [`wire`]: the JSON shapes shared by the writer and readers of the feed.
 //! - [`changes`]: the change log, event by event, and its retention.
+//! - [`check`]: the rules of `cvefeed check`: the verdict of an installed
+//!   version against the feed's entries, the remediation and the exit rule.
 //! - [`signature`]: signing and verifying the manifest's bytes (cosign's
 //!   `sign-blob` format).
 //! - [`verdict`]: what a source says of one version: affected, not
@@ -29,6 +31,7 @@
 
 pub mod advisory;
 pub mod changes;
+pub mod check;
 pub mod cve5;
 pub mod feed;
 pub mod manifest;

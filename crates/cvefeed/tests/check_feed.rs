@@ -3,12 +3,15 @@
 //! data (the body parser fallback).
 
 use cvefeed::check::report::{Format, render};
-use cvefeed::check::source::{FeedLocation, FetchOptions, Freshness, load, parse_feed};
+use cvefeed::check::source::{
+    FeedError, FeedLocation, FeedParseError, FetchOptions, Freshness, load, parse_feed,
+};
 use cvefeed::check::{
     CheckError, CheckOptions, FixNews, Origin, RangeData, Targets, UnknownReason, Verdict,
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
+use cvefeed_model::check::{MissingPart, TargetError};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, query_param};
@@ -131,7 +134,7 @@ fn an_item_whose_id_is_not_a_cve_id_makes_the_feed_unreadable() {
     feed["items"][1]["id"] = json!("GHSA-abcd-efgh-ijkl");
     let err = parse_feed(&serde_json::to_vec_pretty(&feed).unwrap(), "hostile.json").unwrap_err();
     assert!(
-        matches!(err, CheckError::FeedItemId { item: 2, .. }),
+        matches!(err, FeedParseError::ItemId { item: 2, .. }),
         "{err:?}"
     );
     assert_eq!(
@@ -290,7 +293,7 @@ async fn a_published_directory_and_a_file_are_read() {
     let loc = FeedLocation::parse(&empty.path().display().to_string()).unwrap();
     assert!(matches!(
         load(&loc, &options(None)).await,
-        Err(CheckError::FeedMissing { .. })
+        Err(FeedError::FeedMissing { .. })
     ));
     let loc = FeedLocation::parse(&empty.path().join("nope.json").display().to_string()).unwrap();
     let err = load(&loc, &options(None)).await.unwrap_err();
@@ -382,7 +385,7 @@ async fn a_url_is_cached_with_its_etag_and_revalidated() {
     };
     assert!(matches!(
         load(&loc, &offline).await,
-        Err(CheckError::NoCachedCopy { .. })
+        Err(FeedError::NoCachedCopy { .. })
     ));
 }
 
@@ -395,7 +398,7 @@ async fn url_errors_say_what_failed() {
         .await;
     let loc = FeedLocation::parse(&format!("{}/index.json", server.uri())).unwrap();
     match load(&loc, &options(None)).await {
-        Err(CheckError::FeedStatus { status: 404, .. }) => {}
+        Err(FeedError::FeedStatus { status: 404, .. }) => {}
         other => panic!("{other:?}"),
     }
     // Nothing listens on port 9 of loopback.
@@ -475,9 +478,9 @@ async fn feed_url_credentials_are_sent_but_never_shown() {
     errors.push(cvefeed::check::run(&options).await.unwrap_err());
     options.fetch.offline = true;
     errors.push(cvefeed::check::run(&options).await.unwrap_err());
-    errors.push(
+    errors.push(CheckError::from(
         FeedLocation::parse("https://user:s3cret@exa mple.test/x.json?token=s3cret").unwrap_err(),
-    );
+    ));
     let texts: Vec<String> = errors
         .iter()
         .map(|e| cvefeed::error::Chain(e).to_string())
@@ -524,7 +527,7 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     let first = report
         .results
         .iter()
-        .find(|r| r.id == "CVE-2031-1001")
+        .find(|r| r.id.as_str() == "CVE-2031-1001")
         .unwrap();
     assert_eq!(first.verdict, Verdict::Affected);
     assert_eq!(report.exit_status(), 1);
@@ -540,6 +543,9 @@ async fn the_workflow_merges_feeds_in_order_and_calls_for_the_exit_status() {
     options.targets.versions = vec!["kubelet=".into()];
     assert!(matches!(
         cvefeed::check::run(&options).await,
-        Err(CheckError::Target { .. })
+        Err(CheckError::Target(TargetError::Malformed {
+            missing: MissingPart::Version,
+            ..
+        }))
     ));
 }

@@ -2,6 +2,7 @@
 //! unknowns, component scoping, ignore entries, thresholds, remediation
 //! plans and their lines, and property tests over versions.
 
+use cvefeed::check::report::words::reason;
 use cvefeed::check::{
     CheckResult, FeedEntry, FixNews, FixState, InstalledVersion, Origin, RangeData, Remediation,
     SeverityInfo, Target, UnknownReason, Verdict, assess, fails, ignore, remediate,
@@ -52,7 +53,7 @@ fn below_ranges_whose_start_no_source_states_is_not_assessed() {
     let r = &assess_one(&e, "kubelet=1.27.1")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::NotAssessed));
-    assert!(r.reason.contains("1.31"), "{}", r.reason);
+    assert!(reason(r).contains("1.31"), "{}", reason(r));
     assert_eq!(verdict(&e, "kubelet=1.31.12"), Verdict::NotAffected);
 }
 
@@ -180,25 +181,31 @@ fn multiple_ranges_and_fixed_in() {
             t("1.30.1"),
         ],
     );
-    let got: Vec<(&str, Verdict, Option<&str>)> = results
+    let got: Vec<(&str, Verdict, Option<String>)> = results
         .iter()
-        .map(|r| (r.installed.as_str(), r.verdict, r.fixed_in.as_deref()))
+        .map(|r| {
+            (
+                r.installed.as_str(),
+                r.verdict,
+                r.fixed_in.as_ref().map(ToString::to_string),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            ("1.28.8", Verdict::Affected, Some("1.28.9")),
-            ("1.29.3", Verdict::Affected, Some("1.29.4")),
-            ("1.30.0", Verdict::Affected, Some("1.30.1")),
+            ("1.28.8", Verdict::Affected, Some("1.28.9".to_string())),
+            ("1.29.3", Verdict::Affected, Some("1.29.4".to_string())),
+            ("1.30.0", Verdict::Affected, Some("1.30.1".to_string())),
             ("1.28.9", Verdict::NotAffected, None),
             ("1.30.1", Verdict::NotAffected, None),
         ]
     );
     assert_eq!(results[0].component, "kubelet");
     assert!(
-        results[0].reason.contains("< 1.28.9"),
+        reason(&results[0]).contains("< 1.28.9"),
         "{}",
-        results[0].reason
+        reason(&results[0])
     );
 }
 
@@ -224,18 +231,23 @@ fn multiple_components_are_scoped() {
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Affected);
     assert_eq!(r.component, "kube-apiserver");
-    assert_eq!(r.fixed_in.as_deref(), Some("1.29.4"));
+    assert_eq!(r.fixed_in, Some("1.29.4".parse().unwrap()));
     // Two affected components: one result each, with its own fix.
     let both = assess_one(&e, "1.29.1");
-    let got: Vec<(&str, Option<&str>)> = both
+    let got: Vec<(&str, Option<String>)> = both
         .iter()
-        .map(|r| (r.component.as_str(), r.fixed_in.as_deref()))
+        .map(|r| {
+            (
+                r.component.as_str(),
+                r.fixed_in.as_ref().map(ToString::to_string),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
-            ("kube-apiserver", Some("1.29.4")),
-            ("kubelet", Some("1.29.2"))
+            ("kube-apiserver", Some("1.29.4".to_string())),
+            ("kubelet", Some("1.29.2".to_string()))
         ]
     );
     // One component only sees its own ranges.
@@ -253,12 +265,12 @@ fn multiple_components_are_scoped() {
         .find(|r| r.target == "kube-proxy")
         .unwrap();
     assert_eq!(r.verdict, Verdict::NotAffected);
-    assert_eq!(r.reason, "concerns kube-apiserver, kubelet only");
+    assert_eq!(reason(r), "concerns kube-apiserver, kubelet only");
     let r = &assess(std::slice::from_ref(&e), &[proxy])[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::ComponentNotFound));
     assert_eq!(
-        r.reason,
+        reason(r),
         "concerns kube-apiserver, kubelet, which was not found: pass --version kube-apiserver=VERSION or --kubeconfig"
     );
 }
@@ -281,9 +293,9 @@ fn components_outside_core_need_an_explicit_version() {
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert!(
-        r.reason.contains("--version ingress-nginx=VERSION"),
+        reason(r).contains("--version ingress-nginx=VERSION"),
         "{}",
-        r.reason
+        reason(r)
     );
     assert_eq!(verdict(&e, "ingress-nginx=1.11.2"), Verdict::Affected);
     assert_eq!(verdict(&e, "Ingress-Nginx=v1.11.5"), Verdict::NotAffected);
@@ -385,7 +397,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     };
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert_eq!(r.reason, "the feed lists no affected versions");
+    assert_eq!(reason(r), "the feed lists no affected versions");
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
     // A component named without versions.
     let e = entry(
@@ -396,7 +408,7 @@ fn no_ranges_is_unknown_never_not_affected() {
     let r = &assess_one(&e, "kubelet=1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(
-        r.reason,
+        reason(r),
         "the advisory names kubelet but gives no affected versions for it"
     );
 }
@@ -417,9 +429,9 @@ fn vendor_builds_are_compared_as_upstream_and_flagged() {
         assert!(r.vendor_build);
         assert_eq!(r.installed, installed);
         assert!(
-            r.reason.contains("the vendor may have backported fixes"),
+            reason(r).contains("the vendor may have backported fixes"),
             "{}",
-            r.reason
+            reason(r)
         );
     }
     let r = &assess_one(&e, "kubelet=v1.29.4-eks-abc")[0];
@@ -503,11 +515,9 @@ fn honest_verdicts_for_open_ended_ranges() {
         Some(UnknownReason::FixedVersionNotStated)
     );
     assert!(
-        closed
-            .reason
-            .starts_with("fixed, but the fixed version is not stated"),
+        reason(&closed).starts_with("fixed, but the fixed version is not stated"),
         "{}",
-        closed.reason
+        reason(&closed)
     );
     assert!(!fails(std::slice::from_ref(&closed), None, false));
     assert!(fails(std::slice::from_ref(&closed), None, true));
@@ -521,7 +531,7 @@ fn honest_verdicts_for_open_ended_ranges() {
         assert_eq!(r.verdict, Verdict::Affected, "{status:?} {news:?}");
         assert_eq!(r.fix, Some(FixState::NoFix));
         assert_eq!(r.fixed_in, None);
-        assert!(r.reason.contains("no fix exists"), "{}", r.reason);
+        assert!(reason(&r).contains("no fix exists"), "{}", reason(&r));
     }
     // A feed without a status (or with one this version does not know).
     let r = open_ended(None, FixNews::Ranges);
@@ -727,7 +737,7 @@ fn a_disagreement_is_never_resolved_toward_not_affected() {
             ("cve_record", Verdict::Affected)
         ]
     );
-    assert_eq!(r.fixed_in.as_deref(), Some("1.27.2"));
+    assert_eq!(r.fixed_in, Some("1.27.2".parse().unwrap()));
     // Where both agree, nothing is named.
     let r = &assess_one(&e, "kubelet=1.27.2")[0];
     assert_eq!(r.verdict, Verdict::NotAffected);

@@ -18,11 +18,13 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError as KubeconfigFileError};
 use kube::{Client, Config};
 
 use super::component::{CoreComponent, Named};
-use super::{CheckError, Installed, InstalledVersion, Scope, Target, UnknownReason};
+use super::{
+    CheckError, Installed, InstalledVersion, InvalidVersion, Scope, Target, UnknownReason,
+};
 use cvefeed_model::advisory::vuln::components::{self, Component};
 
 /// At most this many pages of [`PAGE_SIZE`] are listed (of nodes, of
@@ -84,6 +86,65 @@ impl MissingVersion {
     }
 }
 
+/// Why the kubeconfig cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeconfigError {
+    /// The kubeconfig cannot be read.
+    #[error("cannot read the kubeconfig {path}")]
+    Read {
+        /// Its path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// No kubeconfig was given and none could be inferred.
+    #[error(
+        "no cluster to read: $KUBECONFIG and ~/.kube/config are absent and this is not a pod \
+         with a service account; pass --kubeconfig PATH or --version VERSION"
+    )]
+    NotFound(#[source] kube::config::InferConfigError),
+    /// The kubeconfig cannot be used.
+    #[error("cannot use the kubeconfig {path}")]
+    Unusable {
+        /// Its path.
+        path: String,
+        /// The cause.
+        source: KubeconfigFileError,
+    },
+}
+
+/// Why the cluster cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// A version the cluster reports cannot be compared.
+    #[error(transparent)]
+    Version(#[from] InvalidVersion),
+    /// The cluster did not answer in time ([`DEADLINE`]).
+    #[error(
+        "the cluster at {server} did not answer GET /version, list nodes and list pods within {}; \
+         check that it is reachable and not overloaded",
+        humantime::format_duration(*after)
+    )]
+    Timeout {
+        /// The API server URL.
+        server: String,
+        /// How long it was given.
+        after: Duration,
+    },
+    /// The cluster could not be read.
+    #[error(
+        "cannot read the cluster at {server} ({step}; check that it is reachable and that the credentials are valid)"
+    )]
+    Read {
+        /// The API server URL.
+        server: String,
+        /// What was being done.
+        step: &'static str,
+        /// The cause.
+        source: kube::Error,
+    },
+}
+
 /// Build the targets of a cluster: the control plane at the API server's
 /// version, then one kubelet and one kube-proxy target per distinct
 /// version, naming their nodes. Empty node versions are skipped, and
@@ -91,7 +152,7 @@ impl MissingVersion {
 pub fn targets(
     apiserver: &str,
     nodes: &[NodeVersions],
-) -> Result<(Vec<Target>, Vec<MissingVersion>), CheckError> {
+) -> Result<(Vec<Target>, Vec<MissingVersion>), ClusterError> {
     let mut out = vec![Target {
         name: "control plane".to_string(),
         scope: Scope::Core(CoreComponent::CONTROL_PLANE.to_vec()),
@@ -271,32 +332,33 @@ pub fn merge_targets(targets: &mut Vec<Target>, images: Vec<Target>) {
 /// The client configuration: the kubeconfig given (and `context`), else
 /// `$KUBECONFIG` or `~/.kube/config` (with `context`), else, with no
 /// context either, the in-cluster service account.
-async fn config(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Config, CheckError> {
+async fn config(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> Result<Config, KubeconfigError> {
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
     };
     let Some(kubeconfig) = kubeconfig else {
         return match context {
-            Some(_) => {
-                Config::from_kubeconfig(&options)
-                    .await
-                    .map_err(|source| CheckError::Kubeconfig {
-                        path: "$KUBECONFIG or ~/.kube/config".to_string(),
-                        source,
-                    })
-            }
-            None => Config::infer().await.map_err(CheckError::NoKubeconfig),
+            Some(_) => Config::from_kubeconfig(&options).await.map_err(|source| {
+                KubeconfigError::Unusable {
+                    path: "$KUBECONFIG or ~/.kube/config".to_string(),
+                    source,
+                }
+            }),
+            None => Config::infer().await.map_err(KubeconfigError::NotFound),
         };
     };
     let path = kubeconfig.display().to_string();
-    let config_err = |source| CheckError::Kubeconfig {
+    let config_err = |source| KubeconfigError::Unusable {
         path: path.clone(),
         source,
     };
     let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| match e {
         // Its message names the path again.
-        KubeconfigError::ReadConfig(source, _) => CheckError::KubeconfigRead {
+        KubeconfigFileError::ReadConfig(source, _) => KubeconfigError::Read {
             path: path.clone(),
             source,
         },
@@ -370,17 +432,18 @@ pub async fn read_within(
     let server = config.cluster_url.to_string();
     tokio::time::timeout(deadline, read_config(config, server.clone()))
         .await
-        .unwrap_or(Err(CheckError::ClusterTimeout {
+        .unwrap_or(Err(ClusterError::Timeout {
             server,
             after: deadline,
         }))
+        .map_err(CheckError::from)
 }
 
 /// What the cluster of `config`, at `server`, gives.
-async fn read_config(config: Config, server: String) -> Result<ClusterReading, CheckError> {
+async fn read_config(config: Config, server: String) -> Result<ClusterReading, ClusterError> {
     let cluster_err = |step| {
         let server = server.clone();
-        move |source| CheckError::Cluster {
+        move |source| ClusterError::Read {
             server,
             step,
             source,

@@ -179,7 +179,7 @@ pub fn apply(
             continue;
         }
         let id = entry.id.as_str();
-        if !results.iter().any(|r| r.id == id) {
+        if !results.iter().any(|r| r.id.as_str() == id) {
             warnings.push(format!(
                 "the ignore entry for {id} matches no CVE of the feed; remove it if the id is wrong"
             ));
@@ -187,7 +187,9 @@ pub fn apply(
         }
         for r in results
             .iter_mut()
-            .filter(|r| r.id == id && r.verdict != Verdict::NotAffected && r.ignored.is_none())
+            .filter(|r| {
+                r.id.as_str() == id && r.verdict != Verdict::NotAffected && r.ignored.is_none()
+            })
             .filter(|r| names_component(entry, r))
         {
             r.ignored = Some(match entry.expires {

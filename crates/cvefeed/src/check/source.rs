@@ -1,16 +1,11 @@
 //! Reading a feed for `check`: from a published store, an `index.json`
 //! file or a URL (with an ETag cache, so a repeated check costs a 304), and
-//! turning its items into [`FeedEntry`] values.
+//! turning its items into [`super::FeedEntry`] values.
 //!
-//! The feed is read with the model's [`cvefeed_model::wire`] types, the
-//! same ones the feed is written with. The structured `_kubernetes_io`
-//! data is used when present; otherwise the body parser
-//! ([`vuln::extract`]) is run on `content_text`. Parsing ([`parse_feed`])
-//! is pure; fetching ([`load`]) is the I/O edge. Nothing here writes to a
-//! store.
+//! Parsing ([`parse_feed`]) is the model's
+//! ([`cvefeed_model::check::feed`]); fetching ([`load`]) is this I/O edge.
+//! Nothing here writes to a store.
 
-use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,16 +14,100 @@ use reqwest::header::{ETAG, IF_NONE_MATCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::version::parse_range_version;
-use super::{CheckError, FeedEntry, FixNews, Origin, RangeData, SeverityInfo, UnknownReason};
 use crate::fsread::{self, CappedError};
 use crate::http::{self, Redirects};
 use crate::store;
 use crate::verify;
-use cvefeed_model::advisory::vuln::{self, Affected, Coverage, VersionRange};
-use cvefeed_model::advisory::{CveId, Status};
+pub use cvefeed_model::check::feed::{FeedParseError, parse_feed};
 use cvefeed_model::signature::PublicKey;
-use cvefeed_model::wire::{AffectedRange, Assessment, Document, Item};
+
+/// Why a feed cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The HTTP client for feed downloads cannot be built.
+    #[error("cannot set up the HTTP client for feed downloads")]
+    HttpClient(#[source] reqwest::Error),
+    /// The feed URL could not be fetched.
+    #[error(
+        "cannot fetch the feed {url} (check the URL and the network, or pass --feed with a local copy)"
+    )]
+    FeedFetch {
+        /// The URL, redacted ([`redacted_url`]).
+        url: String,
+        /// The cause (without the URL, named above).
+        source: reqwest::Error,
+    },
+    /// The feed server answered 304 to a request that allowed none.
+    #[error(
+        "the feed {url} answered 304 Not Modified to a request without If-None-Match; \
+         the server is misbehaving: pass --feed with a local copy"
+    )]
+    FeedNotModified {
+        /// The URL, redacted ([`redacted_url`]).
+        url: String,
+    },
+    /// A feed is larger than the size limit.
+    #[error(
+        "the feed {location} is larger than {limit} bytes (--max-feed-size); \
+         it was not read: raise the limit if the feed really is that large"
+    )]
+    FeedTooLarge {
+        /// Where it came from.
+        location: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// `--offline` was given and no cached copy exists.
+    #[error(
+        "--offline: there is no cached copy of the feed {url} in the cache directory; \
+         run once with network access, or pass --feed with a local copy"
+    )]
+    NoCachedCopy {
+        /// The URL, redacted ([`redacted_url`]).
+        url: String,
+    },
+    /// The feed URL answered with an error status.
+    #[error("the feed {url} answered HTTP {status}; check the URL")]
+    FeedStatus {
+        /// The URL, redacted ([`redacted_url`]).
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// `--feed` looks like a URL but is not one.
+    #[error("{location} is not a valid feed URL")]
+    FeedUrl {
+        /// What was given, without what looks like credentials.
+        location: String,
+        /// The parse error.
+        source: url::ParseError,
+    },
+    /// A feed file could not be read.
+    #[error("cannot read the feed {location}")]
+    FeedRead {
+        /// The file.
+        location: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A published store could not be opened or read (its error names it).
+    #[error("cannot read the feed")]
+    FeedStore(#[source] store::StoreError),
+    /// A store holds no `index.json`.
+    #[error(
+        "{location} holds no index.json: pass a published feed directory, an index.json file or a feed URL"
+    )]
+    FeedMissing {
+        /// The store.
+        location: String,
+    },
+    /// `--verify-key`: the feed is not what its signed manifest names.
+    #[error("refusing to use the feed")]
+    Untrusted(#[source] verify::Untrusted),
+    /// The bytes are not a JSON Feed, or an item names no CVE id.
+    #[error(transparent)]
+    Parse(#[from] FeedParseError),
+}
 
 /// The feed `check` reads when no `--feed` is given.
 pub const DEFAULT_FEED: &str =
@@ -50,9 +129,9 @@ impl FeedLocation {
     /// directory: its `index.json`); a path (or `file://` path)
     /// to an existing file, or to a not existing `*.json`, is a feed file;
     /// anything else is a store location.
-    pub fn parse(location: &str) -> Result<FeedLocation, CheckError> {
+    pub fn parse(location: &str) -> Result<FeedLocation, FeedError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            let url_err = |source| CheckError::FeedUrl {
+            let url_err = |source| FeedError::FeedUrl {
                 location: redacted_input(location),
                 source,
             };
@@ -247,13 +326,13 @@ impl PendingCache {
 
 /// Read a feed file (or the cached copy) named `location` in messages,
 /// within `limit` bytes ([`fsread::read_capped`]).
-fn read_file(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckError> {
+fn read_file(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, FeedError> {
     fsread::read_capped(path, limit).map_err(|e| match e {
-        CappedError::Io(source) => CheckError::FeedRead {
+        CappedError::Io(source) => FeedError::FeedRead {
             location: location.to_string(),
             source,
         },
-        CappedError::TooLarge { limit } => CheckError::FeedTooLarge {
+        CappedError::TooLarge { limit } => FeedError::FeedTooLarge {
             location: location.to_string(),
             limit,
         },
@@ -262,8 +341,8 @@ fn read_file(path: &Path, limit: u64, location: &str) -> Result<Vec<u8>, CheckEr
 
 /// Read the feed at `location`, never more than [`FetchOptions::max_size`]
 /// bytes of it.
-pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loaded, CheckError> {
-    let too_large = || CheckError::FeedTooLarge {
+pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loaded, FeedError> {
+    let too_large = || FeedError::FeedTooLarge {
         location: location.describe(),
         limit: options.max_size,
     };
@@ -272,12 +351,12 @@ pub async fn load(location: &FeedLocation, options: &FetchOptions) -> Result<Loa
             read_file(path, options.max_size, &path.display().to_string()).map(Loaded::local)
         }
         FeedLocation::Store(loc) => {
-            let store = store::open(loc).map_err(CheckError::FeedStore)?;
+            let store = store::open(loc).map_err(FeedError::FeedStore)?;
             match store.get_limited("index.json", options.max_size).await {
                 Err(store::StoreError::TooLarge { .. }) => Err(too_large()),
-                Err(e) => Err(CheckError::FeedStore(e)),
+                Err(e) => Err(FeedError::FeedStore(e)),
                 Ok(Some(fetched)) => Ok(Loaded::local(fetched.bytes)),
-                Ok(None) => Err(CheckError::FeedMissing {
+                Ok(None) => Err(FeedError::FeedMissing {
                     location: store.location(),
                 }),
             }
@@ -293,7 +372,7 @@ fn from_cache(
     meta: &CacheMeta,
     why: &str,
     options: &FetchOptions,
-) -> Result<Loaded, CheckError> {
+) -> Result<Loaded, FeedError> {
     let bytes = read_file(
         &paths.body,
         options.max_size,
@@ -320,7 +399,7 @@ fn from_cache(
     })
 }
 
-async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, CheckError> {
+async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, FeedError> {
     let paths = options.cache_dir.as_deref().map(|d| CachePaths::of(d, url));
     let cached = paths
         .as_ref()
@@ -328,7 +407,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
     if options.offline {
         return match &cached {
             Some((paths, meta)) => from_cache(url, paths, meta, "--offline", options),
-            None => Err(CheckError::NoCachedCopy {
+            None => Err(FeedError::NoCachedCopy {
                 url: redacted_url(url),
             }),
         };
@@ -337,7 +416,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Che
         Ok(loaded) => Ok(loaded),
         // The network failed (not the server's answer or the size limit):
         // a cached copy is better than no check.
-        Err(e @ (CheckError::FeedFetch { .. } | CheckError::FeedStatus { status: 500.., .. })) => {
+        Err(e @ (FeedError::FeedFetch { .. } | FeedError::FeedStatus { status: 500.., .. })) => {
             match &cached {
                 Some((paths, meta)) => {
                     let mut loaded =
@@ -358,19 +437,19 @@ async fn download(
     options: &FetchOptions,
     paths: Option<CachePaths>,
     cached: Option<&CacheMeta>,
-) -> Result<Loaded, CheckError> {
+) -> Result<Loaded, FeedError> {
     let shown = redacted_url(url);
-    let fetch_err = |source: reqwest::Error| CheckError::FeedFetch {
+    let fetch_err = |source: reqwest::Error| FeedError::FeedFetch {
         url: shown.clone(),
         source: source.without_url(),
     };
-    let too_large = || CheckError::FeedTooLarge {
+    let too_large = || FeedError::FeedTooLarge {
         location: shown.clone(),
         limit: options.max_size,
     };
     let client = http::builder(options.timeout, Redirects::Follow)
         .build()
-        .map_err(CheckError::HttpClient)?;
+        .map_err(FeedError::HttpClient)?;
     let mut request = client.get(url.clone());
     if let Some(etag) = cached.and_then(|m| m.etag.as_deref()) {
         request = request.header(IF_NONE_MATCH, etag);
@@ -392,11 +471,11 @@ async fn download(
                     pending: None,
                 })
             }
-            _ => Err(CheckError::FeedNotModified { url: shown.clone() }),
+            _ => Err(FeedError::FeedNotModified { url: shown.clone() }),
         };
     }
     if !status.is_success() {
-        return Err(CheckError::FeedStatus {
+        return Err(FeedError::FeedStatus {
             url: shown.clone(),
             status: status.as_u16(),
         });
@@ -468,7 +547,7 @@ pub async fn authenticate(
     bytes: &[u8],
     key: &PublicKey,
     options: &FetchOptions,
-) -> Result<(), CheckError> {
+) -> Result<(), FeedError> {
     let (publication, name) = match location {
         FeedLocation::Url(url) => {
             let name = url
@@ -497,198 +576,8 @@ pub async fn authenticate(
         &store::OpenOptions::default(),
         options.timeout,
     )
-    .map_err(|e| CheckError::Untrusted(verify::VerifyError::from(e).into()))?;
+    .map_err(|e| FeedError::Untrusted(verify::VerifyError::from(e).into()))?;
     verify::authenticate(&*publication, &name, bytes, key)
         .await
-        .map_err(CheckError::Untrusted)
-}
-
-/// Group flat feed ranges into [`Affected`] entries, in order of first
-/// appearance; an invalid version makes the whole CVE unassessable.
-fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
-    let mut out: Vec<Affected> = Vec::new();
-    for w in wire {
-        let parse = |field: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(parse_range_version)
-                .transpose()
-                .map_err(|e| {
-                    format!(
-                        "the feed's {field} version of {} is invalid: {e}",
-                        w.component
-                    )
-                })
-        };
-        let range = VersionRange::from_bounds(
-            parse("introduced", &w.introduced)?,
-            parse("fixed", &w.fixed)?,
-            parse("last_affected", &w.last_affected)?,
-        )
-        .map_err(|e| format!("the feed's range of {} is invalid: {e}", w.component))?;
-        let package = w.package.as_deref();
-        match out
-            .iter_mut()
-            .find(|a| a.component == w.component && a.package.as_deref() == package)
-        {
-            Some(a) => a.ranges.push(range),
-            None => out.push(Affected {
-                component: w.component.to_string(),
-                package: package.map(str::to_string),
-                ranges: vec![range],
-                fixed: Vec::new(),
-                coverage: Coverage::default(),
-            }),
-        }
-    }
-    Ok(out)
-}
-
-/// The ranges of `wire`, each component with its published assessment. A
-/// component without one (a feed of an older version) says nothing beyond
-/// its ranges: versions they do not list are unknown, not cleared.
-fn assessed_ranges(
-    wire: &[AffectedRange],
-    assessment: &[Assessment],
-) -> Result<Vec<Affected>, String> {
-    let mut affected = group_ranges(wire)?;
-    for a in &mut affected {
-        let Some(found) = assessment.iter().find(|x| x.component == a.component) else {
-            continue;
-        };
-        let unknown = found
-            .unknown
-            .iter()
-            .map(|b| {
-                let parse = |v: &Option<String>| v.as_deref().map(parse_range_version).transpose();
-                let bad = |e: &dyn std::fmt::Display| {
-                    format!(
-                        "the feed's unknown range of {} is invalid: {e}",
-                        a.component
-                    )
-                };
-                VersionRange::from_bounds(
-                    parse(&b.introduced).map_err(|e| bad(&e))?,
-                    parse(&b.fixed).map_err(|e| bad(&e))?,
-                    parse(&b.last_affected).map_err(|e| bad(&e))?,
-                )
-                .map_err(|e| bad(&e))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        a.coverage = Coverage {
-            unknown,
-            default_status: found.default_status,
-            lower_bound_stated: found.lower_bound_stated,
-        };
-    }
-    Ok(affected)
-}
-
-/// Turn the bytes of a JSON Feed into entries, one per CVE id. Items are
-/// kept in feed order; an item naming several ids (as the upstream script
-/// wrote them) gives one entry per id; a repeated id keeps its first entry.
-/// A feed with an item whose id is not a CVE id is refused, naming the item,
-/// rather than checked in part: a check that skipped an item could pass a
-/// cluster that item concerns.
-pub fn parse_feed(bytes: &[u8], location: &str) -> Result<Vec<FeedEntry>, CheckError> {
-    let feed: Document = serde_json::from_slice(bytes).map_err(|source| CheckError::FeedParse {
-        location: location.to_string(),
-        source,
-    })?;
-    let mut seen = BTreeSet::new();
-    let mut entries = Vec::new();
-    for (n, item) in feed.items.into_iter().enumerate() {
-        let ids = item.cve_ids().map_err(|source| CheckError::FeedItemId {
-            location: location.to_string(),
-            item: n + 1,
-            source,
-        })?;
-        let fresh: Vec<CveId> = ids
-            .into_iter()
-            .filter(|id| seen.insert(id.clone()))
-            .collect();
-        let Some(first) = fresh.first() else {
-            continue;
-        };
-        let read = entry(first, item);
-        entries.extend(fresh.into_iter().map(|id| FeedEntry { id, ..read.clone() }));
-    }
-    Ok(entries)
-}
-
-fn entry(id: &CveId, item: Item) -> FeedEntry {
-    let ext = item.extension.unwrap_or_default();
-    let body = item.content_text.unwrap_or_default();
-    let structured = ext
-        .affected
-        .as_deref()
-        .map(|wire| assessed_ranges(wire, &ext.assessment));
-    // The record's own ranges, where they disagree with the issue's; an
-    // unreadable copy is left out (the issue's ranges still stand).
-    let record_ranges =
-        assessed_ranges(&ext.cve_record_affected, &ext.cve_record_assessment).unwrap_or_default();
-    let usable = matches!(&structured, Some(Ok(a)) if !a.is_empty());
-    // The body parser runs only for what the feed does not give.
-    let parsed = (!usable || ext.severity.is_none()).then(|| vuln::extract(&body));
-    let from_body = parsed.as_ref().filter(|p| !p.affected.is_empty());
-    let ranges = match (structured, from_body) {
-        (Some(Ok(affected)), _) if usable => RangeData::Known {
-            affected,
-            origin: Origin::Feed,
-        },
-        (_, Some(p)) => RangeData::Known {
-            affected: p.affected.clone(),
-            origin: Origin::Description,
-        },
-        (Some(Err(reason)), None) => RangeData::Unknown {
-            why: UnknownReason::InvalidRanges,
-            reason,
-        },
-        (structured, None) => {
-            let feed_part = if structured.is_some() {
-                "the feed lists no affected versions"
-            } else {
-                "the feed carries no structured data (no _kubernetes_io.affected)"
-            };
-            let body_part = if body.trim().is_empty() {
-                "the description is empty"
-            } else {
-                "none could be read from the description"
-            };
-            RangeData::Unknown {
-                why: UnknownReason::NoAffectedVersions,
-                reason: format!("{feed_part}, and {body_part}"),
-            }
-        }
-    };
-    let severity = match ext.severity {
-        Some(rating) => Some(SeverityInfo {
-            rating,
-            score: ext.cvss_score,
-            vector: ext.cvss_vector.map(Cow::into_owned),
-        }),
-        None => parsed.and_then(|p| p.severity).map(|s| SeverityInfo {
-            rating: s.rating,
-            score: Some(s.score),
-            vector: Some(s.vector),
-        }),
-    };
-    let fix_news = if ext.status == Some(Status::Unfixed) || vuln::markdown::states_no_fix(&body) {
-        FixNews::NoFix
-    } else {
-        FixNews::Ranges
-    };
-    FeedEntry {
-        fix_news,
-        url: item
-            .url
-            .map(Cow::into_owned)
-            .or(item.external_url)
-            .unwrap_or_else(|| id.cve_org_url()),
-        id: id.clone(),
-        summary: item.summary.unwrap_or_default().trim().to_string(),
-        status: ext.status,
-        severity,
-        ranges,
-        record_ranges,
-    }
+        .map_err(FeedError::Untrusted)
 }

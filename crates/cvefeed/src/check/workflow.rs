@@ -118,7 +118,8 @@ pub async fn run(options: &CheckOptions) -> Result<Report, CheckError> {
     for feed in &options.feeds {
         let location = FeedLocation::parse(feed)?;
         let mut loaded = load_feed(&location, &options.fetch, options.verify_key.as_ref()).await?;
-        let parsed = source::parse_feed(&loaded.bytes, &location.describe())?;
+        let parsed = source::parse_feed(&loaded.bytes, &location.describe())
+            .map_err(source::FeedError::from)?;
         loaded.keep_in_cache();
         warnings.append(&mut loaded.warnings);
         entries.extend(parsed.into_iter().filter(|e| ids.insert(e.id.clone())));

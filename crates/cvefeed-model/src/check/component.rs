@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use cvefeed_model::advisory::vuln::components::{self, Component, Kind};
+use crate::advisory::vuln::components::{self, Component, Kind};
 
 /// A component released as part of Kubernetes itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

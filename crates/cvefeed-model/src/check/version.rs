@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use semver::{BuildMetadata, Prerelease, Version};
 
-use cvefeed_model::advisory::vuln::{Upper, VersionRange};
+use crate::advisory::vuln::{Upper, VersionRange};
 
 /// A version string that cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
