@@ -4,17 +4,19 @@
 //!
 //! Parsing ([`parse_feed`]) is the model's
 //! ([`cvefeed_model::check::feed`]); fetching ([`load`]) is this I/O edge.
-//! Nothing here writes to a store.
+//! The conditional-GET rules are [`http::cache`]'s and a URL is shown as
+//! [`http::redact_url`] shows it; this module owns only the feed cache's
+//! files (a body and its record per URL). Nothing here writes to a store.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, IF_NONE_MATCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::fsread::{self, CappedError};
+use crate::http::cache::{Answer, Entry, NoCachedCopy, Received, Validators};
 use crate::http::{self, Redirects};
 use crate::store;
 use crate::verify;
@@ -32,7 +34,7 @@ pub enum FeedError {
         "cannot fetch the feed {url} (check the URL and the network, or pass --feed with a local copy)"
     )]
     FeedFetch {
-        /// The URL, redacted ([`redacted_url`]).
+        /// The URL, redacted ([`http::redact_url`]).
         url: String,
         /// The cause (without the URL, named above).
         source: reqwest::Error,
@@ -43,7 +45,7 @@ pub enum FeedError {
          the server is misbehaving: pass --feed with a local copy"
     )]
     FeedNotModified {
-        /// The URL, redacted ([`redacted_url`]).
+        /// The URL, redacted ([`http::redact_url`]).
         url: String,
     },
     /// A feed is larger than the size limit.
@@ -63,13 +65,13 @@ pub enum FeedError {
          run once with network access, or pass --feed with a local copy"
     )]
     NoCachedCopy {
-        /// The URL, redacted ([`redacted_url`]).
+        /// The URL, redacted ([`http::redact_url`]).
         url: String,
     },
     /// The feed URL answered with an error status.
     #[error("the feed {url} answered HTTP {status}; check the URL")]
     FeedStatus {
-        /// The URL, redacted ([`redacted_url`]).
+        /// The URL, redacted ([`http::redact_url`]).
         url: String,
         /// The status code.
         status: u16,
@@ -132,7 +134,7 @@ impl FeedLocation {
     pub fn parse(location: &str) -> Result<FeedLocation, FeedError> {
         if location.starts_with("http://") || location.starts_with("https://") {
             let url_err = |source| FeedError::FeedUrl {
-                location: redacted_input(location),
+                location: http::redact_input(location),
                 source,
             };
             let url = url::Url::parse(location).map_err(url_err)?;
@@ -151,47 +153,14 @@ impl FeedLocation {
         Ok(FeedLocation::Store(location.to_string()))
     }
 
-    /// The location in words; a URL [redacted](redacted_url).
+    /// The location in words; a URL [redacted](http::redact_url).
     pub fn describe(&self) -> String {
         match self {
-            FeedLocation::Url(u) => redacted_url(u),
+            FeedLocation::Url(u) => http::redact_url(u),
             FeedLocation::File(p) => p.display().to_string(),
             FeedLocation::Store(s) => s.clone(),
         }
     }
-}
-
-/// A feed URL as messages and reports show it: `scheme://host[:port]/path`,
-/// without the user name and password, the query and the fragment, any of
-/// which may carry a credential (`https://user:token@host/…`,
-/// `?token=…`). The full URL is sent, and kept in the cache's own record,
-/// but never shown.
-pub fn redacted_url(url: &url::Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
-        None => format!("{}://{host}{}", url.scheme(), url.path()),
-    }
-}
-
-/// [`redacted_url`] for a `scheme://…` string that does not parse as a URL:
-/// what looks like a user name and password, a query and a fragment are
-/// left out.
-fn redacted_input(location: &str) -> String {
-    let Some((scheme, rest)) = location.split_once("://") else {
-        return location
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_string();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let path = tail.split(['?', '#']).next().unwrap_or_default();
-    format!("{scheme}://{host}{path}")
 }
 
 /// How a feed was obtained.
@@ -275,6 +244,15 @@ struct CacheMeta {
     url: String,
     etag: Option<String>,
     fetched_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Entry for CacheMeta {
+    fn validators(&self) -> Validators<'_> {
+        Validators {
+            etag: self.etag.as_deref(),
+            last_modified: None,
+        }
+    }
 }
 
 /// The two files of one cached URL: the body as downloaded, and its
@@ -387,7 +365,7 @@ fn from_cache(
         freshness: Freshness::Cached,
         warnings: vec![format!(
             "{why}: using the cached copy of {}, fetched {} ({} old)",
-            redacted_url(url),
+            http::redact_url(url),
             meta.fetched_at.format("%Y-%m-%d %H:%M UTC"),
             if age.to_string() == "0s" {
                 "less than a minute".to_string()
@@ -408,7 +386,7 @@ async fn fetch_url(url: &url::Url, options: &FetchOptions) -> Result<Loaded, Fee
         return match &cached {
             Some((paths, meta)) => from_cache(url, paths, meta, "--offline", options),
             None => Err(FeedError::NoCachedCopy {
-                url: redacted_url(url),
+                url: http::redact_url(url),
             }),
         };
     }
@@ -438,7 +416,7 @@ async fn download(
     paths: Option<CachePaths>,
     cached: Option<&CacheMeta>,
 ) -> Result<Loaded, FeedError> {
-    let shown = redacted_url(url);
+    let shown = http::redact_url(url);
     let fetch_err = |source: reqwest::Error| FeedError::FeedFetch {
         url: shown.clone(),
         source: source.without_url(),
@@ -450,29 +428,29 @@ async fn download(
     let client = http::builder(options.timeout, Redirects::Follow)
         .build()
         .map_err(FeedError::HttpClient)?;
-    let mut request = client.get(url.clone());
-    if let Some(etag) = cached.and_then(|m| m.etag.as_deref()) {
-        request = request.header(IF_NONE_MATCH, etag);
-    }
-    let response = request.send().await.map_err(fetch_err)?;
+    let validators = cached.map(Entry::validators).unwrap_or_default();
+    let response = validators
+        .apply(client.get(url.clone()))
+        .send()
+        .await
+        .map_err(fetch_err)?;
     let status = response.status();
     if status == StatusCode::NOT_MODIFIED {
-        return match (cached, paths) {
-            (Some(_), Some(paths)) => {
-                let bytes = read_file(
-                    &paths.body,
-                    options.max_size,
-                    &paths.body.display().to_string(),
-                )?;
-                Ok(Loaded {
-                    bytes,
-                    freshness: Freshness::NotModified,
-                    warnings: Vec::new(),
-                    pending: None,
-                })
-            }
-            _ => Err(FeedError::FeedNotModified { url: shown.clone() }),
-        };
+        let kept = Answer::NotModified
+            .settle(cached.zip(paths))
+            .map_err(|NoCachedCopy| FeedError::FeedNotModified { url: shown.clone() })?;
+        let (_, paths) = kept.entry;
+        let bytes = read_file(
+            &paths.body,
+            options.max_size,
+            &paths.body.display().to_string(),
+        )?;
+        return Ok(Loaded {
+            bytes,
+            freshness: Freshness::NotModified,
+            warnings: Vec::new(),
+            pending: None,
+        });
     }
     if !status.is_success() {
         return Err(FeedError::FeedStatus {
@@ -480,11 +458,7 @@ async fn download(
             status: status.as_u16(),
         });
     }
-    let etag = response
-        .headers()
-        .get(ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let etag = Received::of(response.headers()).etag;
     let mut warnings = Vec::new();
     // The body goes to a temporary file in the cache directory as it
     // arrives, and into memory up to the size limit.
