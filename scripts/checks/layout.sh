@@ -4,7 +4,8 @@
 # - the model crate depends on no async runtime, HTTP client, server, object
 #   store or Kubernetes client (`cargo tree -p cvefeed-model -e normal`);
 # - no function body over 120 lines, unless the line before the function
-#   (or before its doc comment and attributes) is `// layout: table`.
+#   (or before its doc comment and attributes) is `// layout: table`;
+# - every module under crates/*/src is named on docs/layout.md.
 # The function rule only reports (exit 0 with the list) unless
 # LAYOUT_STRICT=1; the other two always fail.
 # shellcheck source=scripts/lib/check.sh
@@ -21,6 +22,18 @@ while IFS= read -r -d '' file; do
     failed=1
   fi
 done < <(find crates/*/src -name '*.rs' -print0 | sort -z)
+
+# Every module named on the layout page: as its path (`check/source.rs`,
+# `check/mod.rs`) or its name (`check`, `source.rs`) in backquotes.
+while IFS= read -r file; do
+  rel=${file#crates/*/src/}
+  name=${rel%.rs}
+  name=${name%/mod}
+  if ! grep -qF -e "$rel" -e "\`$name\`" -e "\`${name##*/}.rs\`" docs/layout.md; then
+    echo "layout: docs/layout.md does not name $file (add a row: what it owns, what it must not touch)"
+    failed=1
+  fi
+done < <(find crates/*/src -name '*.rs' | sort)
 
 # The model's normal dependencies.
 command -v cargo >/dev/null || cannot_run layout "the model crate's dependencies" "no cargo on PATH"
