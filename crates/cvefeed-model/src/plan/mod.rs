@@ -180,9 +180,20 @@ pub fn draft<'a>(
     })
 }
 
-/// What reading an object back found: the hex sha256 of its bytes, or
-/// `None` when it is not there.
-pub type ReadBack = BTreeMap<String, Option<String>>;
+/// What reading a name back found, as the store's reader judged it
+/// against the previous manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The bytes the previous manifest lists under the name.
+    Listed,
+    /// Other bytes, or any bytes under a name the manifest does not list.
+    Other,
+    /// Nothing is there.
+    Nothing,
+}
+
+/// What reading back [`Draft::reads`] found, by name.
+pub type ReadBack = BTreeMap<String, Found>;
 
 impl Draft<'_> {
     /// Every object this run wants, and whether its inputs are those of
@@ -265,12 +276,8 @@ impl Draft<'_> {
     /// reading back [`Draft::reads`] found, the plan.
     pub fn finish(self, log_unchanged: Option<bool>, read: &ReadBack) -> Plan {
         let prev = self.previous.manifest;
-        let intact = |name: &str, sha256: &str| {
-            !self.dirty.contains(name)
-                || read
-                    .get(name)
-                    .is_some_and(|found| found.as_deref() == Some(sha256))
-        };
+        let intact =
+            |name: &str| !self.dirty.contains(name) || read.get(name) == Some(&Found::Listed);
         let mut manifest = self.manifest.clone();
         let mut due = Vec::new();
         let mut names = BTreeSet::new();
@@ -281,7 +288,7 @@ impl Draft<'_> {
                 .map_while(|name| {
                     prev.and_then(|m| m.objects.get(name))
                         .filter(|e| same_inputs && self.has_wanted_encodings(e))
-                        .filter(|e| written(name, e).all(|(n, sha)| intact(n, sha)))
+                        .filter(|e| written(name, e).all(|(n, _)| intact(n)))
                         .map(|e| (name.clone(), e.clone()))
                 })
                 .collect();
@@ -313,7 +320,7 @@ impl Draft<'_> {
             let left = may_be_left(name)
                 && !names.contains(name)
                 && !stale.contains(name)
-                && read.get(name).is_some_and(Option::is_some);
+                && read.get(name).is_some_and(|found| *found != Found::Nothing);
             if left {
                 stale.insert(name.clone());
             }
