@@ -13,6 +13,9 @@
 //! lacks the precompressed siblings this run wants, or when an interrupted
 //! publish may have left other bytes in it (a `dirty` name).
 //!
+//! The change log of the next publication is decided here too, from the
+//! published log as read back ([`next_log`], in `log.rs`).
+//!
 //! Owns those rules and the names of the objects they apply to. It must
 //! not touch rendering (that is [`crate::render`]), nor read anything: the
 //! caller reads the store and passes what it found.
@@ -28,8 +31,11 @@ use crate::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
 use crate::render::{self, Part, changes};
 use crate::signature::PUBLIC_KEY;
 
+mod log;
 #[cfg(test)]
 mod tests;
+
+pub use log::{LogRead, NextLog, PreviousLog, Repair, next_log};
 
 /// With the upstream bucket layout: the JSON Feed under the upstream name.
 pub const COMPAT_FEED: &str = "official-cve-feed.json";
