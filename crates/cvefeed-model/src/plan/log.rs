@@ -5,8 +5,9 @@
 //!
 //! Owns the rules: the first publication is the baseline (no events);
 //! a publication from before the log starts none (history is never
-//! invented); a replaced log is repaired to the committed one
-//! ([`ChangeLog::committed_prefix`], or by time); this run's events are
+//! invented); a replaced log is repaired to the committed one (by the
+//! journal's [`LogMark`] when it has one for the manifest planned on, else
+//! by [`ChangeLog::committed_prefix`], else by time); this run's events are
 //! appended at the feed's `updated_at` and retention applied. It must not
 //! read anything, parse bytes, or decide the events' fields (that is
 //! [`crate::changes`]).
@@ -14,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::advisory::CveId;
-use crate::changes::{self, ChangeLog, ItemValues, Retention};
+use crate::changes::{self, ChangeLog, ItemValues, LogMark, Retention};
 use crate::feed::{Changes, Feed};
 use crate::manifest::Manifest;
 use crate::render::{SiteConfig, changes::JSON_NAME};
@@ -44,12 +45,22 @@ pub struct PreviousLog<'a> {
     /// The previous items of the changed ids (`None` when they could not
     /// be read: the events then name no fields).
     pub items: Option<&'a BTreeMap<CveId, ItemValues>>,
+    /// The committed log's mark, from the journal of a publish cut short
+    /// (`None`: no journal, or one written by an older version).
+    pub mark: Option<&'a LogMark>,
 }
 
 /// How a replaced log was put back to the committed one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Repair {
-    /// To the exact committed log (its hash is the manifest's).
+    /// To the exact committed log, cut where the journal's mark says
+    /// (its hash is the manifest's).
+    Journal {
+        /// How many events of the uncommitted publish went.
+        dropped: usize,
+    },
+    /// To the exact committed log, found by searching the prefixes for
+    /// the manifest's hash (a journal without a mark).
     Exact {
         /// How many events of the uncommitted publish went.
         dropped: usize,
@@ -72,6 +83,10 @@ pub struct NextLog {
     pub unchanged: bool,
     /// How a replaced log was repaired, if it was.
     pub repair: Option<Repair>,
+    /// The mark of the committed log this one grows from, for the journal
+    /// of its publish (`None` when no committed log has the manifest's
+    /// hash: a first, lost or time-cut log).
+    pub committed: Option<LogMark>,
 }
 
 /// The log after this run: the published one (`previous`, `None` before
@@ -91,16 +106,29 @@ pub fn next_log(
             log: ChangeLog::new(),
             unchanged: false,
             repair: None,
+            committed: None,
         };
     };
+    let sha256 = previous
+        .manifest
+        .objects
+        .get(JSON_NAME)
+        .map(|e| e.sha256.as_str());
     let (mut log, intact, repair) = match previous.log {
         LogRead::Intact(log) => (log.clone(), true, None),
         LogRead::Replaced(log) => {
-            let (log, repair) = repaired(log, previous.manifest);
+            let (log, repair) = repaired(log, previous.manifest, previous.mark);
             (log, false, Some(repair))
         }
         LogRead::Unlisted | LogRead::Lost => (ChangeLog::new(), false, None),
     };
+    // The log grows from the one the manifest names only when that one
+    // was read intact or repaired exactly.
+    let exact = matches!(previous.log, LogRead::Intact(_))
+        || matches!(repair, Some(Repair::Journal { .. } | Repair::Exact { .. }));
+    let committed = sha256
+        .filter(|_| exact)
+        .map(|sha256| LogMark::of(&log, sha256));
     let at = feed.updated_at;
     let recorded = !changes.is_empty();
     if recorded {
@@ -111,14 +139,28 @@ pub fn next_log(
         log,
         unchanged: intact && !recorded,
         repair,
+        committed,
     }
 }
 
-/// The committed log, from `replaced`: its prefix with the hash the
-/// manifest names, or else its events up to the manifest's time.
-fn repaired(replaced: &ChangeLog, manifest: &Manifest) -> (ChangeLog, Repair) {
+/// The committed log, from `replaced`: cut where the journal's `mark`
+/// says, when it is the mark of the log the manifest names; or else its
+/// prefix with the hash the manifest names; or else its events up to the
+/// manifest's time.
+fn repaired(
+    replaced: &ChangeLog,
+    manifest: &Manifest,
+    mark: Option<&LogMark>,
+) -> (ChangeLog, Repair) {
     let committed = manifest.updated_at;
-    if let Some(sha256) = manifest.objects.get(JSON_NAME).map(|e| &e.sha256)
+    let sha256 = manifest.objects.get(JSON_NAME).map(|e| &e.sha256);
+    if let Some(mark) = mark.filter(|m| Some(&m.sha256) == sha256)
+        && let Some(exact) = replaced.committed_by_mark(mark)
+    {
+        let dropped = replaced.events.len() - exact.events.len();
+        return (exact, Repair::Journal { dropped });
+    }
+    if let Some(sha256) = sha256
         && let Some(exact) = replaced.committed_prefix(sha256, committed)
     {
         let dropped = replaced.events.len() - exact.events.len();
@@ -181,7 +223,7 @@ mod tests {
             manifest.objects.insert(
                 JSON_NAME.to_string(),
                 ObjectEntry {
-                    sha256: hex::encode(Sha256::digest(&bytes)),
+                    sha256: sha_of(log),
                     size: bytes.len() as u64,
                     content_type: "application/json".into(),
                     encodings: BTreeMap::new(),
@@ -189,6 +231,10 @@ mod tests {
             );
         }
         manifest
+    }
+
+    fn sha_of(log: &ChangeLog) -> String {
+        hex::encode(Sha256::digest(log.to_json().unwrap()))
     }
 
     fn retention() -> Retention {
@@ -205,11 +251,16 @@ mod tests {
     }
 
     fn next(manifest: &Manifest, read: &LogRead) -> NextLog {
+        next_marked(manifest, read, None)
+    }
+
+    fn next_marked(manifest: &Manifest, read: &LogRead, mark: Option<&LogMark>) -> NextLog {
         let (feed, changes) = feed_and_changes(Some(manifest));
         let previous = PreviousLog {
             manifest,
             log: read,
             items: None,
+            mark,
         };
         next_log(
             Some(previous),
@@ -230,7 +281,8 @@ mod tests {
             NextLog {
                 log: ChangeLog::new(),
                 unchanged: false,
-                repair: None
+                repair: None,
+                committed: None,
             }
         );
     }
@@ -245,6 +297,10 @@ mod tests {
         assert_eq!(next.log, expected);
         assert!(!next.unchanged);
         assert_eq!(next.repair, None);
+        assert_eq!(
+            next.committed,
+            Some(LogMark::of(&committed_log(), &sha_of(&committed_log())))
+        );
     }
 
     #[test]
@@ -257,6 +313,7 @@ mod tests {
             manifest: &manifest,
             log: &read,
             items: None,
+            mark: None,
         };
         let next = next_log(
             Some(previous),
@@ -279,6 +336,7 @@ mod tests {
             assert_eq!(next.log, expected, "{read:?}");
             assert!(!next.unchanged);
             assert_eq!(next.repair, None);
+            assert_eq!(next.committed, None);
         }
     }
 
@@ -295,6 +353,45 @@ mod tests {
         assert_eq!(next.log, expected);
         assert!(!next.unchanged);
         assert_eq!(next.repair, Some(Repair::Exact { dropped: 1 }));
+        assert_eq!(
+            next.committed,
+            Some(LogMark::of(&committed_log(), &sha_of(&committed_log())))
+        );
+    }
+
+    #[test]
+    fn a_replaced_log_is_cut_where_the_journal_mark_says() {
+        let log = committed_log();
+        let manifest = manifest(Some(&log));
+        let mark = LogMark::of(&log, &sha_of(&log));
+        let mut replaced = log.clone();
+        replaced.record(vec![
+            event(COMMITTED, 7, EventKind::Added),
+            event(COMMITTED, 8, EventKind::Added),
+        ]);
+        let next = next_marked(&manifest, &LogRead::Replaced(replaced.clone()), Some(&mark));
+        let mut expected = log.clone();
+        expected.record(vec![event(NOW, 2, EventKind::Added)]);
+        assert_eq!(next.log, expected);
+        assert_eq!(next.repair, Some(Repair::Journal { dropped: 2 }));
+        assert_eq!(next.committed, Some(mark.clone()));
+        // A mark of another log than the manifest's: the search decides.
+        let other = LogMark {
+            sha256: sha_of(&ChangeLog::new()),
+            events: 0,
+        };
+        let searched = next_marked(
+            &manifest,
+            &LogRead::Replaced(replaced.clone()),
+            Some(&other),
+        );
+        assert_eq!(searched.log, expected);
+        assert_eq!(searched.repair, Some(Repair::Exact { dropped: 2 }));
+        // A mark whose cut does not hash to it: the search decides too.
+        let wrong = LogMark { events: 2, ..mark };
+        let searched = next_marked(&manifest, &LogRead::Replaced(replaced), Some(&wrong));
+        assert_eq!(searched.log, expected);
+        assert_eq!(searched.repair, Some(Repair::Exact { dropped: 2 }));
     }
 
     #[test]
@@ -309,5 +406,6 @@ mod tests {
         expected.record(vec![event(NOW, 2, EventKind::Added)]);
         assert_eq!(next.log, expected);
         assert_eq!(next.repair, Some(Repair::ByTime { dropped: 1 }));
+        assert_eq!(next.committed, None);
     }
 }

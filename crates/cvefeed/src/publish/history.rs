@@ -16,7 +16,7 @@ use super::RefreshError;
 use crate::store::Store;
 use crate::store::read::{Published, ReadBack};
 use cvefeed_model::advisory::CveId;
-use cvefeed_model::changes::{self, ChangeLog, Retention};
+use cvefeed_model::changes::{self, ChangeLog, LogMark, Retention};
 use cvefeed_model::feed::{Changes, Feed};
 use cvefeed_model::manifest::Manifest;
 use cvefeed_model::plan::{self as decide, LogRead, PreviousLog, Repair};
@@ -30,10 +30,13 @@ pub(super) struct History {
     /// Whether it is the published log unchanged (nothing recorded, and
     /// the published one read back intact).
     pub(super) unchanged: bool,
+    /// The mark of the committed log it grows from, for the journal.
+    pub(super) committed: Option<LogMark>,
 }
 
 /// The log after this run, as the model decides it ([`decide::next_log`])
-/// from the published log and the previous items read back here.
+/// from the published log and the previous items read back here, and the
+/// `mark` of the committed log from the journal of a publish cut short.
 pub(super) async fn next(
     store: &dyn Store,
     previous: Option<&Manifest>,
@@ -41,12 +44,14 @@ pub(super) async fn next(
     feed: &Feed,
     site: &SiteConfig,
     retention: Retention,
+    mark: Option<&LogMark>,
 ) -> Result<History, RefreshError> {
     let Some(manifest) = previous else {
         let next = decide::next_log(None, changes, feed, site, retention);
         return Ok(History {
             log: next.log,
             unchanged: next.unchanged,
+            committed: next.committed,
         });
     };
     let published = Published::new(store, manifest);
@@ -56,10 +61,11 @@ pub(super) async fn next(
         manifest,
         log: &log,
         items: items.as_ref(),
+        mark,
     };
     let next = decide::next_log(Some(previous), changes, feed, site, retention);
     match next.repair {
-        Some(Repair::Exact { dropped }) => tracing::warn!(
+        Some(Repair::Journal { dropped } | Repair::Exact { dropped }) => tracing::warn!(
             dropped,
             "{JSON_NAME} was replaced by a publish that did not commit; its events are dropped"
         ),
@@ -73,6 +79,7 @@ pub(super) async fn next(
     Ok(History {
         log: next.log,
         unchanged: next.unchanged,
+        committed: next.committed,
     })
 }
 

@@ -15,12 +15,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::issues::{fetch, parse};
+use super::write::Journal;
 use super::{Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError, Summary, history};
 use crate::compress;
 use crate::cverecords;
 use crate::store::read::{Published, ReadError, Signature, Signed};
 use crate::store::{self, PutMode, Store, StoreError, Version};
-use cvefeed_model::changes::ChangeLog;
+use cvefeed_model::changes::{ChangeLog, LogMark};
 use cvefeed_model::feed::{self, Feed};
 use cvefeed_model::manifest::Manifest;
 use cvefeed_model::plan::{self as decide, Found, ReadBack, Settings};
@@ -40,6 +41,8 @@ pub(super) struct Plan {
     pub(super) feed: Arc<Feed>,
     /// The change log to publish.
     pub(super) log: Arc<ChangeLog>,
+    /// The mark of the committed log `log` grows from, for the journal.
+    committed_log: Option<LogMark>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
     /// The CVE record cache to store (compact JSON), if it changed.
@@ -54,10 +57,14 @@ impl Plan {
         self.decided.unchanged
     }
 
-    /// The journal of a publish of this plan ([`decide::Plan::journal`]):
-    /// after a lost compare-and-swap, the next plan's dirty names.
-    pub(super) fn journal(&self) -> BTreeSet<String> {
-        self.decided.journal(&self.feed)
+    /// The journal of a publish of this plan: its names
+    /// ([`decide::Plan::journal`]; after a lost compare-and-swap, the next
+    /// plan's dirty names) and the committed change log's mark.
+    pub(super) fn journal(&self) -> Journal {
+        Journal {
+            names: self.decided.journal(&self.feed),
+            committed_log: self.committed_log.clone(),
+        }
     }
 }
 
@@ -138,14 +145,19 @@ async fn read_back(
 }
 
 /// Read the published state and the source, and decide what to write.
-/// Objects named in `dirty` (from an interrupted or lost publish) are read
-/// back and rewritten unless they already hold the intended bytes.
+/// Objects named in the `journal` of an interrupted or lost publish are
+/// read back and rewritten unless they already hold the intended bytes;
+/// its mark of the committed change log repairs a replaced one.
 pub(super) async fn plan(
     store: &dyn Store,
     config: &RefreshConfig,
     now: DateTime<Utc>,
-    dirty: BTreeSet<String>,
+    journal: Journal,
 ) -> Result<Plan, RefreshError> {
+    let Journal {
+        names: dirty,
+        committed_log: mark,
+    } = journal;
     let published = read_previous(store, config).await?;
     let now = decide::publication_time(published.manifest.as_ref(), now);
 
@@ -209,6 +221,7 @@ pub(super) async fn plan(
                 &feed,
                 &config.site,
                 config.trust.retention,
+                mark.as_ref(),
             )
             .await?,
         )
@@ -217,6 +230,7 @@ pub(super) async fn plan(
     };
     let read = read_back(store, previous.manifest, draft.reads()).await?;
     let decided = draft.finish(history.as_ref().map(|h| h.unchanged), &read);
+    let committed_log = history.as_ref().and_then(|h| h.committed.clone());
 
     Ok(Plan {
         previous_version: published.version,
@@ -239,6 +253,7 @@ pub(super) async fn plan(
         feed: Arc::new(feed),
         // Unread (and empty) only when the log is carried over, not due.
         log: Arc::new(history.map(|h| h.log).unwrap_or_default()),
+        committed_log,
         page_cache,
         record_cache,
     })
