@@ -90,6 +90,34 @@ async fn a_crash_before_the_commit_leaves_the_publication_untouched() {
     t.next_run_repairs(2).await;
 }
 
+/// Object `name` of `store`, as JSON.
+async fn json(store: &FaultyStore, name: &str) -> serde_json::Value {
+    let bytes = store.get(name).await.unwrap().unwrap().bytes;
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn the_journal_of_a_cut_publish_marks_the_committed_change_log() {
+    let t = Published::new().await;
+    let manifest = json(&t.store, "manifest.json").await;
+    let committed = json(&t.store, "changes.json").await;
+
+    assert!(t.third_item_with(Fault::FailManifest).await.is_err());
+    // The journal records the committed log's event count and the sha256
+    // the manifest names for it: recovery cuts a replaced log there.
+    let journal = json(&t.store, JOURNAL).await;
+    assert_eq!(
+        journal["committed_log"],
+        serde_json::json!({
+            "events": committed["events"].as_array().unwrap().len(),
+            "sha256": manifest["objects"]["changes.json"]["sha256"],
+        })
+    );
+    assert!(journal["names"].as_array().unwrap().len() > 1);
+    fixtures::write_issues(&t.issues, 2);
+    t.next_run_repairs(2).await;
+}
+
 #[tokio::test]
 async fn the_loser_of_the_manifest_race_finds_its_work_done() {
     let t = Published::new().await;

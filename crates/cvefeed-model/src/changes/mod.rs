@@ -32,6 +32,7 @@ use crate::advisory::CveId;
 use crate::wire::Timestamp;
 
 pub use events::{Field, ItemValues, events, previous_items};
+pub use recover::LogMark;
 
 /// What happened to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,16 +2,53 @@
 //! publish cut short left behind: that publish appended its events (which
 //! never became public) to the committed log.
 //!
-//! Owns the exact repair (the committed prefix, found by the sha256 the
-//! committed manifest names) and the fallback by time. It must not touch
-//! events or retention.
+//! Owns the exact repair (the committed log's event count and sha256, as
+//! the journal written before the publish recorded them ([`LogMark`]);
+//! for a journal without them, the committed prefix found by the sha256
+//! the committed manifest names) and the fallback by time. It must not
+//! touch events or retention.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{ChangeLog, Event};
 
+/// The committed change log as a publish's journal records it before
+/// anything is written: how many events it holds and the sha256 of its
+/// `changes.json`. A log that publish replaces starts with those events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogMark {
+    /// How many events the committed log holds.
+    pub events: usize,
+    /// Hex sha256 of its `changes.json`.
+    pub sha256: String,
+}
+
+impl LogMark {
+    /// The mark of `log`, committed as bytes with hex sha256 `sha256`.
+    pub fn of(log: &ChangeLog, sha256: &str) -> LogMark {
+        LogMark {
+            events: log.events.len(),
+            sha256: sha256.to_string(),
+        }
+    }
+}
+
 impl ChangeLog {
+    /// The committed log by a journal's `mark`: this log cut to
+    /// `mark.events` events, when that cut has the sha256 `mark` records
+    /// (`None` otherwise: retention dropped events since, or the mark is of
+    /// another log).
+    pub fn committed_by_mark(&self, mark: &LogMark) -> Option<ChangeLog> {
+        let cut = ChangeLog {
+            version: self.version,
+            events: self.events.get(..mark.events)?.to_vec(),
+        };
+        let bytes = cut.to_json().ok()?;
+        (hex::encode(Sha256::digest(&bytes)) == mark.sha256).then_some(cut)
+    }
+
     /// Drop events dated after `committed`: the log of a publish that was
     /// cut short before its manifest (whose `updated_at` is `committed`)
     /// holds events that never became public. Returns how many went. (A
@@ -161,6 +198,41 @@ mod tests {
         later.record(vec![event_at("2031-02-01T00:00:00Z", 2)]);
         assert_eq!(later.drop_after(t("2031-01-15T00:00:00Z")), 1);
         assert_eq!(later.newest(), Some(t("2031-01-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_journal_mark_cuts_the_log_to_the_committed_one() {
+        let mut committed = ChangeLog::new();
+        committed.record(vec![
+            event_at("2031-01-01T00:00:00Z", 1),
+            event_at("2031-01-01T00:00:00Z", 2),
+        ]);
+        let sha = hex::encode(Sha256::digest(committed.to_json().unwrap()));
+        let mark = LogMark::of(&committed, &sha);
+        assert_eq!(mark.events, 2);
+        let mut replaced = committed.clone();
+        replaced.record(vec![event_at("2031-01-01T00:00:00Z", 3)]);
+        assert_eq!(replaced.committed_by_mark(&mark), Some(committed.clone()));
+        // Another count or another hash: no cut is trusted.
+        let fewer = LogMark {
+            events: 1,
+            ..mark.clone()
+        };
+        assert_eq!(replaced.committed_by_mark(&fewer), None);
+        let more = LogMark {
+            events: 9,
+            ..mark.clone()
+        };
+        assert_eq!(replaced.committed_by_mark(&more), None);
+        let other = LogMark {
+            sha256: "0000".into(),
+            ..mark
+        };
+        assert_eq!(replaced.committed_by_mark(&other), None);
+        // An empty committed log.
+        let empty_sha = hex::encode(Sha256::digest(ChangeLog::new().to_json().unwrap()));
+        let empty = LogMark::of(&ChangeLog::new(), &empty_sha);
+        assert_eq!(replaced.committed_by_mark(&empty), Some(ChangeLog::new()));
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //! lacks the precompressed siblings this run wants, or when an interrupted
 //! publish may have left other bytes in it (a `dirty` name).
 //!
+//! The change log of the next publication is decided here too, from the
+//! published log as read back ([`next_log`], in `log.rs`).
+//!
 //! Owns those rules and the names of the objects they apply to. It must
 //! not touch rendering (that is [`crate::render`]), nor read anything: the
 //! caller reads the store and passes what it found.
@@ -28,8 +31,11 @@ use crate::manifest::{Coding, MANIFEST, Manifest, ObjectEntry, STATUS};
 use crate::render::{self, Part, changes};
 use crate::signature::PUBLIC_KEY;
 
+mod log;
 #[cfg(test)]
 mod tests;
+
+pub use log::{LogRead, NextLog, PreviousLog, Repair, next_log};
 
 /// With the upstream bucket layout: the JSON Feed under the upstream name.
 pub const COMPAT_FEED: &str = "official-cve-feed.json";
@@ -180,9 +186,20 @@ pub fn draft<'a>(
     })
 }
 
-/// What reading an object back found: the hex sha256 of its bytes, or
-/// `None` when it is not there.
-pub type ReadBack = BTreeMap<String, Option<String>>;
+/// What reading a name back found, as the store's reader judged it
+/// against the previous manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// The bytes the previous manifest lists under the name.
+    Listed,
+    /// Other bytes, or any bytes under a name the manifest does not list.
+    Other,
+    /// Nothing is there.
+    Nothing,
+}
+
+/// What reading back [`Draft::reads`] found, by name.
+pub type ReadBack = BTreeMap<String, Found>;
 
 impl Draft<'_> {
     /// Every object this run wants, and whether its inputs are those of
@@ -265,12 +282,8 @@ impl Draft<'_> {
     /// reading back [`Draft::reads`] found, the plan.
     pub fn finish(self, log_unchanged: Option<bool>, read: &ReadBack) -> Plan {
         let prev = self.previous.manifest;
-        let intact = |name: &str, sha256: &str| {
-            !self.dirty.contains(name)
-                || read
-                    .get(name)
-                    .is_some_and(|found| found.as_deref() == Some(sha256))
-        };
+        let intact =
+            |name: &str| !self.dirty.contains(name) || read.get(name) == Some(&Found::Listed);
         let mut manifest = self.manifest.clone();
         let mut due = Vec::new();
         let mut names = BTreeSet::new();
@@ -281,7 +294,7 @@ impl Draft<'_> {
                 .map_while(|name| {
                     prev.and_then(|m| m.objects.get(name))
                         .filter(|e| same_inputs && self.has_wanted_encodings(e))
-                        .filter(|e| written(name, e).all(|(n, sha)| intact(n, sha)))
+                        .filter(|e| written(name, e).all(|(n, _)| intact(n)))
                         .map(|e| (name.clone(), e.clone()))
                 })
                 .collect();
@@ -313,7 +326,7 @@ impl Draft<'_> {
             let left = may_be_left(name)
                 && !names.contains(name)
                 && !stale.contains(name)
-                && read.get(name).is_some_and(Option::is_some);
+                && read.get(name).is_some_and(|found| *found != Found::Nothing);
             if left {
                 stale.insert(name.clone());
             }

@@ -298,18 +298,18 @@ fn a_dirty_object_is_carried_only_with_its_listed_bytes() {
         manifest: Some(&published),
         signature_current: true,
     };
-    let with = |found: Option<String>| {
+    let with = |found: Found| {
         let d = draft(previous, &feed, &changes, &s, dirty.clone()).unwrap();
         assert_eq!(d.reads(), dirty);
         d.finish(None, &ReadBack::from([(record.clone(), found)]))
     };
-    let intact = with(Some(sha(&record, 1)));
+    let intact = with(Found::Listed);
     assert!(intact.unchanged);
     assert_eq!(intact.dirty, dirty);
-    let replaced = with(Some("other bytes".into()));
+    let replaced = with(Found::Other);
     assert_eq!(replaced.due, [Due::Part(Part::Record(1))]);
     assert_eq!(due_names(&replaced, &feed), [record.as_str()]);
-    let missing = with(None);
+    let missing = with(Found::Nothing);
     assert_eq!(missing.due, [Due::Part(Part::Record(1))]);
 }
 
@@ -341,8 +341,8 @@ fn stale_objects_are_the_listed_ones_no_longer_wanted_and_what_a_cut_left() {
         ["osv/CVE-2031-0008.json", "osv/CVE-2031-0009.json"]
     );
     let read = ReadBack::from([
-        (left, Some("x".to_string())),
-        ("osv/CVE-2031-0008.json".to_string(), None),
+        (left, Found::Other),
+        ("osv/CVE-2031-0008.json".to_string(), Found::Nothing),
     ]);
     let plan = d.finish(Some(true), &read);
     assert_eq!(

@@ -1,13 +1,14 @@
-//! Part of step 2, the plan: the change log of the next publication. Read
-//! the published `changes.json` and, when items changed, the previous
-//! `index.json` (each read back through [`crate::store::read`] and checked
-//! against the manifest it is planned on), and
-//! append this run's events ([`cvefeed_model::changes`]).
+//! Part of step 2, the plan: the reads the change log of the next
+//! publication is decided from. Read the published `changes.json` and,
+//! when items changed, the previous `index.json` (each read back through
+//! [`crate::store::read`] and checked against the manifest it is planned
+//! on), and hand them to the model, which decides the log
+//! ([`cvefeed_model::plan::next_log`]).
 //!
 //! Because the plan is made again under the publish lock and after a lost
 //! compare-and-swap, the log only ever grows from the committed one: two
 //! refreshers never lose each other's events. Owns reading the previous
-//! log and feed; never writes.
+//! log and feed; decides nothing and never writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,9 +16,10 @@ use super::RefreshError;
 use crate::store::Store;
 use crate::store::read::{Published, ReadBack};
 use cvefeed_model::advisory::CveId;
-use cvefeed_model::changes::{self, ChangeLog, Retention};
+use cvefeed_model::changes::{self, ChangeLog, LogMark, Retention};
 use cvefeed_model::feed::{Changes, Feed};
 use cvefeed_model::manifest::Manifest;
+use cvefeed_model::plan::{self as decide, LogRead, PreviousLog, Repair};
 use cvefeed_model::render::{SiteConfig, changes::JSON_NAME, jsonfeed};
 
 /// The next change log.
@@ -28,12 +30,13 @@ pub(super) struct History {
     /// Whether it is the published log unchanged (nothing recorded, and
     /// the published one read back intact).
     pub(super) unchanged: bool,
+    /// The mark of the committed log it grows from, for the journal.
+    pub(super) committed: Option<LogMark>,
 }
 
-/// The log after this run: the published one (none before the first
-/// publish, or before a publication had a log: history is never invented),
-/// with the events of `changes` appended at the feed's `updated_at`, and
-/// `retention` applied.
+/// The log after this run, as the model decides it ([`decide::next_log`])
+/// from the published log and the previous items read back here, and the
+/// `mark` of the committed log from the journal of a publish cut short.
 pub(super) async fn next(
     store: &dyn Store,
     previous: Option<&Manifest>,
@@ -41,77 +44,75 @@ pub(super) async fn next(
     feed: &Feed,
     site: &SiteConfig,
     retention: Retention,
+    mark: Option<&LogMark>,
 ) -> Result<History, RefreshError> {
-    let Some(previous) = previous else {
-        // The first publication is the baseline, not a list of additions.
+    let Some(manifest) = previous else {
+        let next = decide::next_log(None, changes, feed, site, retention);
         return Ok(History {
-            log: ChangeLog::new(),
-            unchanged: false,
+            log: next.log,
+            unchanged: next.unchanged,
+            committed: next.committed,
         });
     };
-    let published = Published::new(store, previous);
-    let (mut log, intact) = match published.read_back(JSON_NAME).await? {
-        ReadBack::Unlisted => (ChangeLog::new(), false),
+    let published = Published::new(store, manifest);
+    let log = read_log(store, &published).await?;
+    let items = previous_items(&published, changes).await?;
+    let previous = PreviousLog {
+        manifest,
+        log: &log,
+        items: items.as_ref(),
+        mark,
+    };
+    let next = decide::next_log(Some(previous), changes, feed, site, retention);
+    match next.repair {
+        Some(Repair::Journal { dropped } | Repair::Exact { dropped }) => tracing::warn!(
+            dropped,
+            "{JSON_NAME} was replaced by a publish that did not commit; its events are dropped"
+        ),
+        Some(Repair::ByTime { dropped }) => tracing::warn!(
+            dropped,
+            "{JSON_NAME} was replaced by a publish that did not commit and was pruned since; events \
+             after the committed manifest are dropped"
+        ),
+        None => {}
+    }
+    Ok(History {
+        log: next.log,
+        unchanged: next.unchanged,
+        committed: next.committed,
+    })
+}
+
+/// The published `changes.json`, read back and parsed. The listed one
+/// that does not parse fails the run; a replaced one that does not parse
+/// is lost (the log starts again).
+async fn read_log(store: &dyn Store, published: &Published<'_>) -> Result<LogRead, RefreshError> {
+    Ok(match published.read_back(JSON_NAME).await? {
+        ReadBack::Unlisted => LogRead::Unlisted,
         ReadBack::Intact(bytes) => {
-            let log = serde_json::from_slice(&bytes).map_err(|source| {
+            LogRead::Intact(serde_json::from_slice(&bytes).map_err(|source| {
                 RefreshError::CorruptChangeLog {
                     location: store.location(),
                     source,
                 }
-            })?;
-            (log, true)
+            })?)
         }
-        ReadBack::Replaced(bytes) => (recover(&bytes, previous), false),
+        ReadBack::Replaced(bytes) => match serde_json::from_slice::<ChangeLog>(&bytes) {
+            Ok(log) => LogRead::Replaced(log),
+            Err(_) => {
+                tracing::warn!(
+                    "the replaced {JSON_NAME} is unreadable; the change log starts again"
+                );
+                LogRead::Lost
+            }
+        },
         ReadBack::Missing => {
             tracing::warn!(
                 "{JSON_NAME} is listed in the manifest but missing; the change log starts again"
             );
-            (ChangeLog::new(), false)
+            LogRead::Lost
         }
-    };
-    let at = feed.updated_at;
-    if !changes.is_empty() {
-        let previous_items = previous_items(&published, changes).await?;
-        log.record(changes::events(
-            changes,
-            previous_items.as_ref(),
-            feed,
-            site,
-            at,
-        ));
-    }
-    let recorded = !changes.is_empty();
-    log.retain(retention, at);
-    Ok(History {
-        log,
-        unchanged: intact && !recorded,
     })
-}
-
-/// The committed log, from the `changes.json` a publish cut short left:
-/// that log with its own events appended (which never became public).
-fn recover(bytes: &[u8], previous: &Manifest) -> ChangeLog {
-    let Ok(mut log) = serde_json::from_slice::<ChangeLog>(bytes) else {
-        tracing::warn!("the replaced {JSON_NAME} is unreadable; the change log starts again");
-        return ChangeLog::new();
-    };
-    let committed = previous.updated_at;
-    if let Some(sha256) = previous.objects.get(JSON_NAME).map(|e| &e.sha256)
-        && let Some(exact) = log.committed_prefix(sha256, committed)
-    {
-        tracing::warn!(
-            dropped = log.events.len() - exact.events.len(),
-            "{JSON_NAME} was replaced by a publish that did not commit; its events are dropped"
-        );
-        return exact;
-    }
-    let dropped = log.drop_after(committed);
-    tracing::warn!(
-        dropped,
-        "{JSON_NAME} was replaced by a publish that did not commit and was pruned since; events \
-         after the committed manifest are dropped"
-    );
-    log
 }
 
 /// The previous items of the changed ids, from the published `index.json`;

@@ -342,6 +342,10 @@ pub enum RefreshError {
     /// Rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// The published manifest could not be read as a publication's
+    /// ([`crate::store::read`]).
+    #[error(transparent)]
+    Read(crate::store::read::ReadError),
 }
 
 /// Run one refresh against `store` at time `now`, record the outcome in

@@ -13,19 +13,18 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use super::issues::{fetch, parse};
-use super::{
-    Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError, Summary, history, signing,
-};
+use super::write::Journal;
+use super::{Outcome, PAGE_CACHE, RecordStats, RefreshConfig, RefreshError, Summary, history};
 use crate::compress;
 use crate::cverecords;
-use crate::store::{PutMode, Store, StoreError, Version};
-use cvefeed_model::changes::ChangeLog;
+use crate::store::read::{Published, ReadError, Signature, Signed};
+use crate::store::{self, PutMode, Store, StoreError, Version};
+use cvefeed_model::changes::{ChangeLog, LogMark};
 use cvefeed_model::feed::{self, Feed};
-use cvefeed_model::manifest::{MANIFEST, Manifest};
-use cvefeed_model::plan::{self as decide, Previous, ReadBack, Settings};
+use cvefeed_model::manifest::Manifest;
+use cvefeed_model::plan::{self as decide, Found, ReadBack, Settings};
 use cvefeed_model::render::content_type;
 
 /// What a run would write, computed from the store and the source without
@@ -42,6 +41,8 @@ pub(super) struct Plan {
     pub(super) feed: Arc<Feed>,
     /// The change log to publish.
     pub(super) log: Arc<ChangeLog>,
+    /// The mark of the committed log `log` grows from, for the journal.
+    committed_log: Option<LogMark>,
     /// The GitHub page cache to store (compact JSON), if it changed.
     page_cache: Option<Vec<u8>>,
     /// The CVE record cache to store (compact JSON), if it changed.
@@ -56,68 +57,107 @@ impl Plan {
         self.decided.unchanged
     }
 
-    /// The journal of a publish of this plan ([`decide::Plan::journal`]):
-    /// after a lost compare-and-swap, the next plan's dirty names.
-    pub(super) fn journal(&self) -> BTreeSet<String> {
-        self.decided.journal(&self.feed)
+    /// The journal of a publish of this plan: its names
+    /// ([`decide::Plan::journal`]; after a lost compare-and-swap, the next
+    /// plan's dirty names) and the committed change log's mark.
+    pub(super) fn journal(&self) -> Journal {
+        Journal {
+            names: self.decided.journal(&self.feed),
+            committed_log: self.committed_log.clone(),
+        }
     }
 }
 
 /// The published manifest, its version, and whether the published
 /// signature is current.
-struct Published {
+struct Previous {
     manifest: Option<Manifest>,
     version: Option<Version>,
     signature_current: bool,
 }
 
-/// Read the published manifest and check its signature.
+/// Read the published manifest through the one reader
+/// ([`crate::store::read`]), checking the signature beside it with the
+/// signing key's public half when there is a key.
 async fn read_previous(
     store: &dyn Store,
     config: &RefreshConfig,
-) -> Result<Published, RefreshError> {
-    let previous = store.get(MANIFEST).await?;
-    let manifest = previous
-        .as_ref()
-        .map(|f| serde_json::from_slice(&f.bytes))
-        .transpose()
-        .map_err(|source| RefreshError::CorruptManifest {
-            location: store.location(),
-            source,
-        })?;
-    let signature_current = signing::is_current(
-        store,
-        config.trust.signer.as_ref(),
-        previous.as_ref().map(|f| f.bytes.as_slice()),
-    )
-    .await?;
-    Ok(Published {
-        manifest,
-        version: previous.map(|f| f.version),
-        signature_current,
+) -> Result<Previous, RefreshError> {
+    let key = config.trust.signer.as_ref().map(|s| s.public_key());
+    let Some(signed) = Signed::read(store, key.as_ref())
+        .await
+        .map_err(refresh_error)?
+    else {
+        // Nothing published: the first publish signs anyway.
+        return Ok(Previous {
+            manifest: None,
+            version: None,
+            signature_current: true,
+        });
+    };
+    let manifest = signed.manifest().map_err(refresh_error)?;
+    Ok(Previous {
+        manifest: Some(manifest),
+        version: Some(signed.version),
+        // Without a key there is nothing to keep current.
+        signature_current: matches!(signed.signature, Signature::Unchecked | Signature::Valid),
     })
 }
 
-/// Read back the objects the draft names: the sha256 of each one's bytes,
-/// `None` for one that is not there.
-async fn read_back(store: &dyn Store, names: BTreeSet<String>) -> Result<ReadBack, StoreError> {
+/// A failure to read the published manifest, as the refresh reports it:
+/// one that does not parse is [`RefreshError::CorruptManifest`].
+fn refresh_error(error: ReadError) -> RefreshError {
+    match error {
+        ReadError::Store(e) => RefreshError::Store(e),
+        ReadError::BadManifest { location, source } => {
+            RefreshError::CorruptManifest { location, source }
+        }
+        other => RefreshError::Read(other),
+    }
+}
+
+/// Read back the objects the draft names, each judged by the one reader
+/// against the manifest planned on (`None`: nothing published, so all a
+/// name can hold is bytes no manifest lists).
+async fn read_back(
+    store: &dyn Store,
+    manifest: Option<&Manifest>,
+    names: BTreeSet<String>,
+) -> Result<ReadBack, StoreError> {
     let mut read = ReadBack::new();
     for name in names {
-        let found = store.get(&name).await?;
-        read.insert(name, found.map(|f| hex::encode(Sha256::digest(&f.bytes))));
+        let back = match manifest {
+            Some(m) => Published::new(store, m).read_back(&name).await?,
+            None => store::read::ReadBack::Unlisted,
+        };
+        let found = match back {
+            store::read::ReadBack::Intact(_) => Found::Listed,
+            store::read::ReadBack::Replaced(_) => Found::Other,
+            store::read::ReadBack::Missing => Found::Nothing,
+            store::read::ReadBack::Unlisted => match store.get(&name).await? {
+                Some(_) => Found::Other,
+                None => Found::Nothing,
+            },
+        };
+        read.insert(name, found);
     }
     Ok(read)
 }
 
 /// Read the published state and the source, and decide what to write.
-/// Objects named in `dirty` (from an interrupted or lost publish) are read
-/// back and rewritten unless they already hold the intended bytes.
+/// Objects named in the `journal` of an interrupted or lost publish are
+/// read back and rewritten unless they already hold the intended bytes;
+/// its mark of the committed change log repairs a replaced one.
 pub(super) async fn plan(
     store: &dyn Store,
     config: &RefreshConfig,
     now: DateTime<Utc>,
-    dirty: BTreeSet<String>,
+    journal: Journal,
 ) -> Result<Plan, RefreshError> {
+    let Journal {
+        names: dirty,
+        committed_log: mark,
+    } = journal;
     let published = read_previous(store, config).await?;
     let now = decide::publication_time(published.manifest.as_ref(), now);
 
@@ -162,7 +202,7 @@ pub(super) async fn plan(
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
 
     let settings = settings_of(config);
-    let previous = Previous {
+    let previous = decide::Previous {
         manifest: previous_manifest.as_ref(),
         signature_current: published.signature_current,
     };
@@ -181,14 +221,16 @@ pub(super) async fn plan(
                 &feed,
                 &config.site,
                 config.trust.retention,
+                mark.as_ref(),
             )
             .await?,
         )
     } else {
         None
     };
-    let read = read_back(store, draft.reads()).await?;
+    let read = read_back(store, previous.manifest, draft.reads()).await?;
     let decided = draft.finish(history.as_ref().map(|h| h.unchanged), &read);
+    let committed_log = history.as_ref().and_then(|h| h.committed.clone());
 
     Ok(Plan {
         previous_version: published.version,
@@ -211,6 +253,7 @@ pub(super) async fn plan(
         feed: Arc::new(feed),
         // Unread (and empty) only when the log is carried over, not due.
         log: Arc::new(history.map(|h| h.log).unwrap_or_default()),
+        committed_log,
         page_cache,
         record_cache,
     })

@@ -9,27 +9,10 @@
 //! crypto are [`cvefeed_model::signature`]'s. Never writes a key.
 
 use crate::error::Chain;
+use crate::store::read::{ReadError, Signature, Signed};
 use crate::store::{PutMode, Store, StoreError};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::signature::{SIGNATURE, SIGNATURE_CONTENT_TYPE, Signer};
-
-/// Whether the published signature is the one `signer` gives the published
-/// manifest (`manifest`: its bytes, `None` before the first publish, when
-/// the publish signs anyway). Without a signer there is nothing to keep
-/// current.
-pub(super) async fn is_current(
-    store: &dyn Store,
-    signer: Option<&Signer>,
-    manifest: Option<&[u8]>,
-) -> Result<bool, StoreError> {
-    let (Some(signer), Some(manifest)) = (signer, manifest) else {
-        return Ok(true);
-    };
-    Ok(store
-        .get(SIGNATURE)
-        .await?
-        .is_some_and(|sig| signer.public_key().verify(manifest, &sig.bytes).is_ok()))
-}
 
 /// Write the signature of `manifest` (the bytes about to be committed).
 pub(super) async fn put(
@@ -52,15 +35,17 @@ pub(super) async fn put(
 /// unless its signature is still the published one (signing is
 /// deterministic, so for the manifest this run replaced that is the very
 /// signature it overwrote), or remove the signature if there is no
-/// manifest. Best effort: a failure is logged, and the next run with the
-/// key repairs it ([`is_current`]).
+/// manifest. Both are read through the one reader ([`Signed::read`]).
+/// Best effort: a failure is logged, and the next run with the key
+/// repairs it (its plan finds the signature not current).
 pub(super) async fn restore(store: &dyn Store, signer: &Signer) {
-    let result = match store.get(MANIFEST).await {
-        Ok(Some(manifest)) => match is_current(store, Some(signer), Some(&manifest.bytes)).await {
-            Ok(true) => Ok(()),
-            _ => put(store, signer, &manifest.bytes).await,
-        },
-        Ok(None) => store.delete(SIGNATURE).await,
+    let key = signer.public_key();
+    let result = match Signed::read(store, Some(&key)).await {
+        Ok(Some(signed)) if signed.signature == Signature::Valid => Ok(()),
+        Ok(Some(signed)) => put(store, signer, &signed.bytes)
+            .await
+            .map_err(ReadError::from),
+        Ok(None) => store.delete(SIGNATURE).await.map_err(ReadError::from),
         Err(e) => Err(e),
     };
     if let Err(e) = result {

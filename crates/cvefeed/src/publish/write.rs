@@ -17,7 +17,7 @@ use super::plan::Plan;
 use super::{COMPAT_FEED, COMPAT_HASH, JOURNAL, RefreshError, to_json};
 use crate::compress;
 use crate::store::{Publication, PutMode, Store, StoreError, StoreLock};
-use cvefeed_model::changes::ChangeLog;
+use cvefeed_model::changes::{ChangeLog, LogMark};
 use cvefeed_model::feed::Feed;
 use cvefeed_model::manifest::{Coding, EncodedEntry, Manifest, ObjectEntry};
 use cvefeed_model::plan::Due;
@@ -36,17 +36,22 @@ const PARALLEL_WRITES: usize = 16;
 
 const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
 
-/// The journal's body.
-#[derive(Debug, Serialize, Deserialize)]
-struct Journal {
-    names: BTreeSet<String>,
+/// The journal's body: what a publish is about to change, written before
+/// it changes anything. Not a published object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Journal {
+    /// The names it may write or remove.
+    pub(super) names: BTreeSet<String>,
+    /// The committed change log it grows from (absent when there is none
+    /// with the manifest's hash, and in the journal of an older version):
+    /// recovery cuts a replaced `changes.json` there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) committed_log: Option<LogMark>,
 }
 
-/// Names of the objects an interrupted publish was writing or deleting;
-/// `None` when no journal exists.
-pub(super) async fn read_journal(
-    store: &dyn Store,
-) -> Result<Option<BTreeSet<String>>, StoreError> {
+/// The journal an interrupted publish left (the names it was writing or
+/// deleting, the committed log's mark); `None` when no journal exists.
+pub(super) async fn read_journal(store: &dyn Store) -> Result<Option<Journal>, StoreError> {
     Ok(match store.get(JOURNAL).await? {
         Some(f) => Some(match serde_json::from_slice::<Journal>(&f.bytes) {
             Ok(j) => {
@@ -54,11 +59,11 @@ pub(super) async fn read_journal(
                     objects = j.names.len(),
                     "a previous publish was cut short; the objects it named are verified"
                 );
-                j.names
+                j
             }
             Err(e) => {
                 tracing::warn!(error = %e, "ignoring the contents of an unreadable {JOURNAL}");
-                BTreeSet::new()
+                Journal::default()
             }
         }),
         None => None,
@@ -97,9 +102,7 @@ impl<'a> Writer<'a> {
     /// write or delete, and every name still dirty from an earlier try
     /// ([`Plan::journal`]).
     pub(super) async fn write_journal(&mut self, plan: &Plan) -> Result<(), StoreError> {
-        let journal = Journal {
-            names: plan.journal(),
-        };
+        let journal = plan.journal();
         self.keep_alive().await?;
         self.store
             .put(
