@@ -197,9 +197,16 @@ mod tests {
         "kubelet".to_string()
     }
 
+    /// Checks each `(why, fix state, words)` case, naming the failing `Why`.
+    fn assert_words(cases: Vec<(Why, Option<FixState>, &str)>) {
+        for (w, fix, words) in cases {
+            assert_eq!(why(&w, fix), words, "{w:?}");
+        }
+    }
+
     #[test]
-    fn every_why_in_words() {
-        let cases: Vec<(Why, Option<FixState>, &str)> = vec![
+    fn whys_without_a_version_in_words() {
+        assert_words(vec![
             (
                 Why::Rejected,
                 None,
@@ -239,6 +246,12 @@ mod tests {
                 None,
                 "kubelet runs as img:latest, whose tag is not a version",
             ),
+        ]);
+    }
+
+    #[test]
+    fn in_range_whys_in_words() {
+        assert_words(vec![
             (
                 Why::InRange {
                     version: v("1.30.1"),
@@ -308,6 +321,12 @@ mod tests {
                 "the CVE record says 1.29.0 is affected (range >= 1.29.0, < 1.29.3), the issue does \
                  not: the sources disagree, and the stricter one stands",
             ),
+        ]);
+    }
+
+    #[test]
+    fn gap_and_cleared_whys_in_words() {
+        assert_words(vec![
             (
                 Why::Gap {
                     version: v("1.20.0"),
@@ -353,10 +372,11 @@ mod tests {
                 "1.31.0 is not affected (kubelet: newer than every affected range \
                  (the highest ends at 1.30.2) | kube-proxy: fixed in 1.31.0)",
             ),
-        ];
-        for (w, fix, words) in cases {
-            assert_eq!(why(&w, fix), words, "{w:?}");
-        }
+        ]);
+    }
+
+    #[test]
+    fn minor_lines_in_words() {
         assert_eq!(minor_lines(Some(((1, 31), (1, 31)))), "1.31");
         assert_eq!(minor_lines(None), "no minor line");
     }
