@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_sarif::sarif;
 
-use super::{Report, words};
+use super::{EndOfLife, Report, words};
 use crate::check::{CheckResult, Verdict};
 use cvefeed_model::advisory::vuln::Rating;
 
@@ -76,161 +76,205 @@ pub fn sarif(report: &Report, all: bool) -> String {
             continue;
         }
         rule_index.insert(r.id.as_str(), rules.len());
-        let mut props = BTreeMap::new();
-        if let Some(score) = r.score {
-            props.insert(
-                "security-severity".to_string(),
-                serde_json::Value::String(format!("{score:.1}")),
-            );
-        }
-        let description = if r.summary.is_empty() {
-            r.id.as_str()
-        } else {
-            &r.summary
-        };
-        rules.push(
-            sarif::ReportingDescriptor::builder()
-                .id(r.id.clone())
-                .short_description(
-                    sarif::MultiformatMessageString::builder()
-                        .text(description)
-                        .build(),
-                )
-                .help_uri(r.url.clone())
-                .properties(
-                    sarif::PropertyBag::builder()
-                        .tags(vec!["security".to_string(), "kubernetes".to_string()])
-                        .additional_properties(props)
-                        .build(),
-                )
-                .build(),
+        rules.push(cve_rule(r));
+    }
+    let mut results: Vec<sarif::Result> = shown
+        .iter()
+        .map(|r| cve_result(r, rule_index[r.id.as_str()]))
+        .collect();
+    if !report.end_of_life.is_empty() {
+        rules.push(end_of_life_rule());
+        let index = rules.len() - 1;
+        results.extend(
+            report
+                .end_of_life
+                .iter()
+                .map(|e| end_of_life_result(e, index)),
         );
     }
-    let results: Vec<sarif::Result> = shown
+    let log = sarif::Sarif::builder()
+        .schema(sarif::SCHEMA_URL)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run(rules, results, &report.warnings)])
+        .build();
+    let mut s = serde_json::to_string_pretty(&log).expect("SARIF values always serialize");
+    s.push('\n');
+    s
+}
+
+/// The rule of one CVE: its summary, its page, its score as
+/// `security-severity`.
+fn cve_rule(r: &CheckResult) -> sarif::ReportingDescriptor {
+    let mut props = BTreeMap::new();
+    if let Some(score) = r.score {
+        props.insert(
+            "security-severity".to_string(),
+            serde_json::Value::String(format!("{score:.1}")),
+        );
+    }
+    let description = if r.summary.is_empty() {
+        r.id.as_str()
+    } else {
+        &r.summary
+    };
+    sarif::ReportingDescriptor::builder()
+        .id(r.id.clone())
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(description)
+                .build(),
+        )
+        .help_uri(r.url.clone())
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(vec!["security".to_string(), "kubernetes".to_string()])
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+/// The message of one result: the component, version, verdict and reason,
+/// then the fix.
+fn cve_message(r: &CheckResult) -> String {
+    let mut text = format!(
+        "{} {} {} {}: {}",
+        r.component,
+        r.installed,
+        match r.verdict {
+            Verdict::Affected => "is affected by",
+            Verdict::Unknown => "could not be assessed for",
+            Verdict::NotAffected => "is not affected by",
+        },
+        r.id,
+        words::reason(r)
+    );
+    match (&r.fixed_in, r.fix) {
+        (Some(fixed), _) => text.push_str(&format!(". Fixed in {fixed}")),
+        (None, Some(fix)) => {
+            text.push_str(&format!(". {}", words::capitalised(words::fix_state(fix))))
+        }
+        (None, None) => {}
+    }
+    text
+}
+
+/// The typed verdict and its reasons, for dashboards that group or filter
+/// by them.
+fn cve_properties(r: &CheckResult) -> BTreeMap<String, serde_json::Value> {
+    let mut props = BTreeMap::from([("verdict".to_string(), serde_json::json!(r.verdict))]);
+    for (key, value) in [
+        ("unknown_reason", serde_json::json!(r.unknown_reason)),
+        (
+            "not_affected_reason",
+            serde_json::json!(r.not_affected_reason),
+        ),
+        ("fix", serde_json::json!(r.fix)),
+    ] {
+        if !value.is_null() {
+            props.insert(key.to_string(), value);
+        }
+    }
+    if !r.sources_disagree.is_empty() {
+        props.insert(
+            "sources_disagree".to_string(),
+            serde_json::json!(r.sources_disagree),
+        );
+    }
+    props
+}
+
+/// The result of one CVE and target, under the rule at `rule_index`.
+fn cve_result(r: &CheckResult, rule_index: usize) -> sarif::Result {
+    let (kind, level) = match r.verdict {
+        Verdict::Affected => (sarif::ResultKind::Fail, sarif_level(r.severity)),
+        Verdict::Unknown => (sarif::ResultKind::Review, sarif::ResultLevel::None),
+        Verdict::NotAffected => (sarif::ResultKind::Pass, sarif::ResultLevel::None),
+    };
+    let artifact = artifact(r);
+    let location = sarif::Location::builder()
+        .physical_location(physical(&artifact))
+        .logical_locations(vec![
+            sarif::LogicalLocation::builder()
+                .name(r.component.clone())
+                .fully_qualified_name(artifact.clone())
+                .kind("module")
+                .build(),
+        ])
+        .build();
+    let suppressions: Vec<sarif::Suppression> = r
+        .ignored
         .iter()
-        .map(|r| {
-            let (kind, level) = match r.verdict {
-                Verdict::Affected => (sarif::ResultKind::Fail, sarif_level(r.severity)),
-                Verdict::Unknown => (sarif::ResultKind::Review, sarif::ResultLevel::None),
-                Verdict::NotAffected => (sarif::ResultKind::Pass, sarif::ResultLevel::None),
-            };
-            let mut text = format!(
-                "{} {} {} {}: {}",
-                r.component,
-                r.installed,
-                match r.verdict {
-                    Verdict::Affected => "is affected by",
-                    Verdict::Unknown => "could not be assessed for",
-                    Verdict::NotAffected => "is not affected by",
-                },
-                r.id,
-                words::reason(r)
-            );
-            match (&r.fixed_in, r.fix) {
-                (Some(fixed), _) => text.push_str(&format!(". Fixed in {fixed}")),
-                (None, Some(fix)) => {
-                    text.push_str(&format!(". {}", words::capitalised(words::fix_state(fix))))
-                }
-                (None, None) => {}
-            }
-            let artifact = artifact(r);
-            let location = sarif::Location::builder()
-                .physical_location(physical(&artifact))
-                .logical_locations(vec![
-                    sarif::LogicalLocation::builder()
-                        .name(r.component.clone())
-                        .fully_qualified_name(artifact.clone())
-                        .kind("module")
-                        .build(),
-                ])
-                .build();
-            let suppressions: Vec<sarif::Suppression> = r
-                .ignored
-                .iter()
-                .map(|why| {
-                    sarif::Suppression::builder()
-                        .kind(serde_json::json!("external"))
-                        .justification(why.clone())
-                        .build()
-                })
-                .collect();
-            // The typed verdict, for dashboards that group or filter by it.
-            let mut props = BTreeMap::from([("verdict".to_string(), serde_json::json!(r.verdict))]);
-            for (key, value) in [
-                ("unknown_reason", serde_json::json!(r.unknown_reason)),
-                (
-                    "not_affected_reason",
-                    serde_json::json!(r.not_affected_reason),
-                ),
-                ("fix", serde_json::json!(r.fix)),
-            ] {
-                if !value.is_null() {
-                    props.insert(key.to_string(), value);
-                }
-            }
-            if !r.sources_disagree.is_empty() {
-                props.insert(
-                    "sources_disagree".to_string(),
-                    serde_json::json!(r.sources_disagree),
-                );
-            }
-            sarif::Result::builder()
-                .properties(
-                    sarif::PropertyBag::builder()
-                        .additional_properties(props)
-                        .build(),
-                )
-                .suppressions(suppressions)
-                .rule_id(r.id.clone())
-                .rule_index(rule_index[r.id.as_str()] as i64)
-                .kind(kind)
-                .level(level)
-                .message(sarif::Message::builder().text(text).build())
-                .locations(vec![location])
-                .partial_fingerprints(BTreeMap::from([(
-                    "cvefeed/v1".to_string(),
-                    format!("{}/{artifact}", r.id),
-                )]))
+        .map(|why| {
+            sarif::Suppression::builder()
+                .kind(serde_json::json!("external"))
+                .justification(why.clone())
                 .build()
         })
         .collect();
-    let mut results = results;
-    if !report.end_of_life.is_empty() {
-        rules.push(
-            sarif::ReportingDescriptor::builder()
-                .id(END_OF_LIFE_RULE)
-                .short_description(
-                    sarif::MultiformatMessageString::builder()
-                        .text("The Kubernetes minor release is past its end of life")
-                        .build(),
-                )
-                .help_uri("https://kubernetes.io/releases/")
+    sarif::Result::builder()
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(cve_properties(r))
                 .build(),
-        );
-        for e in &report.end_of_life {
-            let artifact = format!("kubernetes/{}@{}", e.target, e.installed);
-            results.push(
-                sarif::Result::builder()
-                    .rule_id(END_OF_LIFE_RULE)
-                    .rule_index(rules.len() as i64 - 1)
-                    .kind(sarif::ResultKind::Fail)
-                    .level(sarif::ResultLevel::Warning)
-                    .message(sarif::Message::builder().text(e.line()).build())
-                    .locations(vec![
-                        sarif::Location::builder()
-                            .physical_location(physical(&artifact))
-                            .build(),
-                    ])
-                    .partial_fingerprints(BTreeMap::from([(
-                        "cvefeed/v1".to_string(),
-                        format!("{END_OF_LIFE_RULE}/{artifact}"),
-                    )]))
-                    .build(),
-            );
-        }
-    }
-    let notifications: Vec<sarif::Notification> = report
-        .warnings
+        )
+        .suppressions(suppressions)
+        .rule_id(r.id.clone())
+        .rule_index(rule_index as i64)
+        .kind(kind)
+        .level(level)
+        .message(sarif::Message::builder().text(cve_message(r)).build())
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            "cvefeed/v1".to_string(),
+            format!("{}/{artifact}", r.id),
+        )]))
+        .build()
+}
+
+/// The rule of every end-of-life result.
+fn end_of_life_rule() -> sarif::ReportingDescriptor {
+    sarif::ReportingDescriptor::builder()
+        .id(END_OF_LIFE_RULE)
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text("The Kubernetes minor release is past its end of life")
+                .build(),
+        )
+        .help_uri("https://kubernetes.io/releases/")
+        .build()
+}
+
+/// The result of one target past its end of life, under the rule at
+/// `rule_index`.
+fn end_of_life_result(e: &EndOfLife, rule_index: usize) -> sarif::Result {
+    let artifact = format!("kubernetes/{}@{}", e.target, e.installed);
+    sarif::Result::builder()
+        .rule_id(END_OF_LIFE_RULE)
+        .rule_index(rule_index as i64)
+        .kind(sarif::ResultKind::Fail)
+        .level(sarif::ResultLevel::Warning)
+        .message(sarif::Message::builder().text(e.line()).build())
+        .locations(vec![
+            sarif::Location::builder()
+                .physical_location(physical(&artifact))
+                .build(),
+        ])
+        .partial_fingerprints(BTreeMap::from([(
+            "cvefeed/v1".to_string(),
+            format!("{END_OF_LIFE_RULE}/{artifact}"),
+        )]))
+        .build()
+}
+
+/// The run: the tool with its rules, the results, and the warnings as
+/// notifications of the one invocation.
+fn run(
+    rules: Vec<sarif::ReportingDescriptor>,
+    results: Vec<sarif::Result>,
+    warnings: &[String],
+) -> sarif::Run {
+    let notifications: Vec<sarif::Notification> = warnings
         .iter()
         .map(|w| {
             sarif::Notification::builder()
@@ -245,7 +289,7 @@ pub fn sarif(report: &Report, all: bool) -> String {
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
-    let run = sarif::Run::builder()
+    sarif::Run::builder()
         .tool(
             sarif::Tool::builder()
                 .driver(
@@ -260,13 +304,5 @@ pub fn sarif(report: &Report, all: bool) -> String {
         )
         .results(results)
         .invocations(vec![invocation])
-        .build();
-    let log = sarif::Sarif::builder()
-        .schema(sarif::SCHEMA_URL)
-        .version(serde_json::json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    let mut s = serde_json::to_string_pretty(&log).expect("SARIF values always serialize");
-    s.push('\n');
-    s
+        .build()
 }

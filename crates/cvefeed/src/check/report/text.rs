@@ -210,6 +210,43 @@ type GroupKey<'a> = (&'a str, &'a str, &'a str);
 /// reason, each reason said once; ignored results; warnings; and one
 /// summary line. No line is wider than [`TEXT_WIDTH`].
 pub fn text(report: &Report, all: bool) -> String {
+    let mut out = heading(report);
+    out.push_str(&affected(report, all));
+    if !report.end_of_life.is_empty() {
+        out.push_str("End of life:\n");
+        for e in &report.end_of_life {
+            out.push_str(&wrap(&e.line(), "  ", "    "));
+        }
+        out.push('\n');
+    }
+    if !report.remediation.is_empty() {
+        out.push_str("Remediation:\n");
+        // One line per component and version: a project-wide CVE reaches
+        // every target that runs Kubernetes, with the same advice.
+        let mut said = HashSet::new();
+        for line in report.remediation.iter().map(Remediation::line) {
+            if said.insert(line.clone()) {
+                out.push_str(&wrap(&line, "  ", "    "));
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(&unassessed(report));
+    if !all {
+        out.push_str(&ignored(report));
+    }
+    for w in &report.warnings {
+        out.push_str(&wrap(&format!("warning: {w}"), "", "  "));
+    }
+    if !report.warnings.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&wrap(&report.summary_line(), "", ""));
+    out
+}
+
+/// The feed and the targets, then a blank line.
+fn heading(report: &Report) -> String {
     let mut out = wrap(
         &format!("feed: {} ({} CVEs)", report.feed, report.cves),
         "",
@@ -229,15 +266,22 @@ pub fn text(report: &Report, all: bool) -> String {
         ));
     }
     out.push('\n');
+    out
+}
+
+/// The affected results (every result with `all`), one table per target,
+/// component and version, in order of each group's first (most severe)
+/// row; or the line that says there is none.
+fn affected(report: &Report, all: bool) -> String {
     let shown: Vec<&CheckResult> = report
         .results
         .iter()
         .filter(|r| all || (r.verdict == Verdict::Affected && r.ignored.is_none()))
         .collect();
+    let mut out = String::new();
     if shown.is_empty() {
         out.push_str("No affected component found.\n");
     }
-    // Groups in order of their first (most severe) row.
     let mut groups: Vec<(GroupKey, Vec<&CheckResult>)> = Vec::new();
     let mut group_of: HashMap<GroupKey, usize> = HashMap::new();
     for r in shown {
@@ -263,26 +307,12 @@ pub fn text(report: &Report, all: bool) -> String {
         out.push_str(&table(rows));
         out.push('\n');
     }
-    if !report.end_of_life.is_empty() {
-        out.push_str("End of life:\n");
-        for e in &report.end_of_life {
-            out.push_str(&wrap(&e.line(), "  ", "    "));
-        }
-        out.push('\n');
-    }
-    if !report.remediation.is_empty() {
-        out.push_str("Remediation:\n");
-        // One line per component and version: a project-wide CVE reaches
-        // every target that runs Kubernetes, with the same advice.
-        let mut said = HashSet::new();
-        for line in report.remediation.iter().map(Remediation::line) {
-            if said.insert(line.clone()) {
-                out.push_str(&wrap(&line, "  ", "    "));
-            }
-        }
-        out.push('\n');
-    }
-    // Each headline once, in order of first appearance, with its ids once.
+    out
+}
+
+/// What could not be assessed: each headline once, in order of first
+/// appearance, with its ids once; empty when everything was assessed.
+fn unassessed(report: &Report) -> String {
     let mut unknown: Vec<(String, Vec<&str>)> = Vec::new();
     let mut headlines: HashMap<String, usize> = HashMap::new();
     let mut listed: HashSet<(usize, &str)> = HashSet::new();
@@ -300,60 +330,60 @@ pub fn text(report: &Report, all: bool) -> String {
             unknown[i].1.push(r.id.as_str());
         }
     }
-    if !unknown.is_empty() {
-        let mut all_ids: Vec<&str> = unknown
-            .iter()
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .collect();
-        all_ids.sort_unstable();
-        all_ids.dedup();
-        out.push_str(&format!("Could not assess ({} CVEs):\n", all_ids.len()));
-        for (headline, ids) in &unknown {
-            let n = ids.len();
-            let count = if n == 1 {
-                "1 CVE".to_string()
-            } else {
-                format!("{n} CVEs")
-            };
-            let verb = if n == 1 { "concerns" } else { "concern" };
-            let line = match headline.strip_prefix("concerns ") {
-                Some(rest) => format!("{count} {verb} {rest}"),
-                None => format!("{count}: {headline}"),
-            };
-            out.push_str(&wrap(&line, "  ", "    "));
-            out.push_str(&wrap(&ids.join(", "), "      ", "      "));
-        }
-        out.push('\n');
+    if unknown.is_empty() {
+        return String::new();
     }
+    let mut all_ids: Vec<&str> = unknown
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    all_ids.sort_unstable();
+    all_ids.dedup();
+    let mut out = format!("Could not assess ({} CVEs):\n", all_ids.len());
+    for (headline, ids) in &unknown {
+        let n = ids.len();
+        let count = if n == 1 {
+            "1 CVE".to_string()
+        } else {
+            format!("{n} CVEs")
+        };
+        let verb = if n == 1 { "concerns" } else { "concern" };
+        let line = match headline.strip_prefix("concerns ") {
+            Some(rest) => format!("{count} {verb} {rest}"),
+            None => format!("{count}: {headline}"),
+        };
+        out.push_str(&wrap(&line, "  ", "    "));
+        out.push_str(&wrap(&ids.join(", "), "      ", "      "));
+    }
+    out.push('\n');
+    out
+}
+
+/// The ignored results and why; empty when none was ignored.
+fn ignored(report: &Report) -> String {
     let ignored: Vec<&CheckResult> = report
         .results
         .iter()
         .filter(|r| r.ignored.is_some())
         .collect();
-    if !ignored.is_empty() && !all {
-        out.push_str("Ignored:\n");
-        for r in ignored {
-            out.push_str(&wrap(
-                &format!(
-                    "{} {} ({} {}): {}",
-                    r.id,
-                    r.verdict.as_str(),
-                    r.component,
-                    r.installed,
-                    r.ignored.as_deref().unwrap_or_default()
-                ),
-                "  ",
-                "    ",
-            ));
-        }
-        out.push('\n');
+    if ignored.is_empty() {
+        return String::new();
     }
-    for w in &report.warnings {
-        out.push_str(&wrap(&format!("warning: {w}"), "", "  "));
+    let mut out = "Ignored:\n".to_string();
+    for r in ignored {
+        out.push_str(&wrap(
+            &format!(
+                "{} {} ({} {}): {}",
+                r.id,
+                r.verdict.as_str(),
+                r.component,
+                r.installed,
+                r.ignored.as_deref().unwrap_or_default()
+            ),
+            "  ",
+            "    ",
+        ));
     }
-    if !report.warnings.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(&wrap(&report.summary_line(), "", ""));
+    out.push('\n');
     out
 }
