@@ -44,14 +44,16 @@ pub fn html_safe(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `s`, made [`xml_safe`], as HTML that shows exactly that text: `&`, `<`,
+/// `s`, made [`html_safe`], as HTML that shows exactly that text: `&`, `<`,
 /// `>`, `"` and `'` become character references, as kubernetes.io's RSS
 /// template does with `htmlEscape`. For the fields a feed reader treats as
 /// HTML (an RSS `description`, an Atom text of `type="html"`); the XML
-/// serializer then escapes the result once more, as XML.
+/// serializer then escapes the result once more, as XML. (`html_safe`, not
+/// only `xml_safe`: an HTML reader would show a C1 control as another
+/// character, U+0085 as `…`.)
 pub fn html_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in xml_safe(s).chars() {
+    for c in html_safe(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -97,6 +99,7 @@ mod tests {
             "&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt; &amp; &lt;world-accessible dir&gt;\u{FFFD}"
         );
         assert_eq!(html_text("plain ]]> 😀\n"), "plain ]]&gt; 😀\n");
+        assert_eq!(html_text("c1\u{85}\u{FDD0}"), "c1\u{FFFD}\u{FFFD}");
     }
 
     #[test]
