@@ -6,9 +6,9 @@
 //! `link rel="related"` the cve.org record, `summary` the summary and
 //! `content` the issue body. Status and severity are categories whose
 //! scheme is the page section explaining them; the status is also a
-//! category in kubernetes.io's scheme ([`K8S_STATUS_SCHEME`]). Every text
+//! category in kubernetes.io's scheme (`https://k8s.io/2024-06-27/cve-item-status`). Every text
 //! goes through [`xml_safe`]. The texts that come from an issue (title,
-//! summary, content) are `type="html"` and HTML-escaped ([`html_text`]; the
+//! summary, content) are `type="html"` and HTML-escaped (`text::html_text`; the
 //! body inside `<pre>`, keeping its lines), so a reader shows them as text
 //! whether it honours `type` or renders every text as HTML. XML escaping
 //! and indentation are `quick-xml`'s.
@@ -59,7 +59,7 @@ pub(super) fn element<W: Write>(w: &mut Xml<W>, name: &str, text: &str) -> Resul
     end(w, name)
 }
 
-/// `<name type="html">html</name>`: `html` (made with [`html_text`]) is
+/// `<name type="html">html</name>`: `html` (made with `text::html_text`) is
 /// escaped once more, as XML.
 pub(super) fn html_element<W: Write>(
     w: &mut Xml<W>,

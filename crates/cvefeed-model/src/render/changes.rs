@@ -9,7 +9,7 @@
 //! alternate link is the cve.org record, the category the event kind, and
 //! the content lists the changed fields and the status and severity
 //! before and after, one line each. Title and content are `type="html"`,
-//! HTML-escaped ([`html_text`]), as in `atom.xml`: a value that came from
+//! HTML-escaped (`text::html_text`), as in `atom.xml`: a value that came from
 //! an issue reaches the reader as text. Owns these two formats only; reads
 //! no clock.
 

@@ -5,12 +5,12 @@
 //! cve.org record (a permalink: RSS 2.0 reads a `guid` without
 //! `isPermaLink` as one). Status and severity are RSS `category` elements
 //! whose `domain` is the page section that explains them; the status is
-//! also a category in kubernetes.io's scheme ([`K8S_STATUS_SCHEME`]), so a
+//! also a category in kubernetes.io's scheme (`https://k8s.io/2024-06-27/cve-item-status`), so a
 //! filter written for kubernetes.io's feed works on this one. The channel
 //! carries an `atom:link rel="self"` and `lastBuildDate` = the feed's
 //! `updated_at`. Every text goes through [`xml_safe`]; readers treat a
 //! `description` as HTML, so the summary is HTML-escaped first
-//! ([`html_text`]) and reaches them as text. XML escaping is the `rss`
+//! (`text::html_text`) and reaches them as text. XML escaping is the `rss`
 //! crate's. Owns this format only; reads no clock.
 
 use std::collections::BTreeMap;
