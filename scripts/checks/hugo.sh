@@ -8,7 +8,8 @@
 # in production mode with every warning an error. check.py then fails if a
 # row lacks its status class, id, summary or issue number, or the caption
 # its date. For the example issues, the hostile fixture and, where present,
-# the real issues. A negative control builds from index.json, which has the
+# the real issues; each publication also goes through render/astext.py
+# (issue text reads back from feedparser as text). A negative control builds from index.json, which has the
 # status only under _kubernetes_io: the check must find rows without status.
 # shellcheck source=scripts/lib/check.sh
 source "$(dirname "$0")/../lib/check.sh"
@@ -40,6 +41,9 @@ run() { # NAME ISSUES.json
   if ! RUST_LOG=error "$bin" refresh --from-file "$input" --out "$bucket" --compat-k8s-bucket >"$dir/refresh.log" 2>&1; then
     cat "$dir/refresh.log"; echo "hugo: FAIL: refresh $input"; fail=1; return
   fi
+  # The same publication as a feed reader takes it: every issue text in
+  # feed.xml, atom.xml and changes.xml shows as text (render/astext.py).
+  "$py" scripts/checks/render/astext.py "$bucket" || { echo "hugo: FAIL: $name: issue text is markup to a reader"; fail=1; }
   # The upstream names, and the hash object as the upstream job wrote it.
   if [ "$(cat "$bucket/cve-feed-hash")" != "$(sha256sum "$bucket/official-cve-feed.json" | cut -d' ' -f1)" ]; then
     echo "hugo: FAIL: $name: cve-feed-hash is not the sha256 of official-cve-feed.json"; fail=1
@@ -79,6 +83,11 @@ run examples examples/issues.json
 run hostile crates/cvefeed-model/tests/fixtures/render/hostile.json
 if optional_input hugo "$shared/data/real/github_issues.json" "kubernetes.io's templates on the real issues"; then
   run real "$shared/data/real/github_issues.json"
+fi
+# The issues of 2023, among them CVE-2019-11244, whose summary has
+# `<world-accessible dir>` in it.
+if optional_input hugo "$shared/data/real/github_issues_2023.json" "kubernetes.io's templates on the real issues of 2023"; then
+  run real-2023 "$shared/data/real/github_issues_2023.json"
 fi
 [ "$fail" -eq 0 ] || exit 1
 echo "hugo: kubernetes.io-shaped templates render every item of official-cve-feed.json"
