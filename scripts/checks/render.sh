@@ -2,7 +2,8 @@
 # Validate feed.xml, atom.xml and index.html as `cvefeed refresh` publishes
 # them, from the fixtures under crates/cvefeed-model/tests/fixtures/render (a plain one and a
 # hostile one), with real consumers and validators:
-#   feedparser (bozo 0, entry count, ids and order equal to index.json),
+#   feedparser (bozo 0, entry count, ids and order equal to index.json; every
+#   issue text in feed.xml, atom.xml and changes.xml shows as text: astext.py),
 #   jing with our RELAX NG grammar for Atom (crates/cvefeed-model/tests/schemas/atom.rnc),
 #   the Nu HTML checker (no errors), and headless Chromium (every row is in
 #   the DOM, data stays text, the page script ran), plus screenshots in
@@ -47,6 +48,8 @@ validate() { # DIR ITEMS NAME [TEXT THAT MUST SHOW AS TEXT...]
   shift 3
   echo "- $name: feedparser"
   "$py" scripts/checks/render/feeds.py "$dir" "$items" || failed "$name: feedparser"
+  echo "- $name: issue text reads back as text (feedparser)"
+  "$py" scripts/checks/render/astext.py "$dir" || failed "$name: a reader sees issue text as markup"
   echo "- $name: jing atom.xml"
   jing -c crates/cvefeed-model/tests/schemas/atom.rnc "$dir/atom.xml" || failed "$name: atom.xml is not valid Atom"
   echo "- $name: Nu HTML checker"

@@ -93,10 +93,18 @@ fn changes_xml_is_one_atom_entry_per_event_newest_first() {
         [
             "CVE-2031-0002: rejected",
             "CVE-2031-0003: removed from the feed",
-            "CVE-2031-0001: fixed versions and <script>&\"x\u{FFFD} changed",
+            // An issue's text is escaped as HTML: a reader shows it as text.
+            "CVE-2031-0001: fixed versions and &lt;script&gt;&amp;&quot;x\u{FFFD} changed",
             "CVE-2031-0001: added to the feed",
         ]
     );
+    for entry in &feed.entries {
+        assert_eq!(entry.title.r#type, atom_syndication::TextType::Html);
+        assert_eq!(
+            entry.content.as_ref().unwrap().content_type.as_deref(),
+            Some("html")
+        );
+    }
     let ids: std::collections::BTreeSet<&str> =
         feed.entries.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids.len(), 4, "entry ids are unique");
@@ -108,7 +116,7 @@ fn changes_xml_is_one_atom_entry_per_event_newest_first() {
     assert_eq!(feed.entries[0].categories[0].term, "rejected");
     assert_eq!(
         feed.entries[0].content.as_ref().unwrap().value.as_deref(),
-        Some("Changed fields: status.\nstatus: fixed → rejected.")
+        Some("Changed fields: status.<br>\nstatus: fixed → rejected.")
     );
     // Ids do not move when the log grows.
     let mut longer = log();

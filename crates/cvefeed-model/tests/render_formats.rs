@@ -13,7 +13,7 @@ use cvefeed_model::advisory::vuln::{Affected, Rating, Severity, Upper, VersionRa
 use cvefeed_model::advisory::{Advisory, CveId, IssueRef, Status};
 use cvefeed_model::cve5::{Field, Finding};
 use cvefeed_model::feed::{Feed, FeedItem};
-use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe, xml_safe};
+use cvefeed_model::render::{self, Artifact, SiteConfig, content_type, html_safe};
 use feed_rs::model::{Entry, FeedType};
 
 fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
@@ -232,10 +232,17 @@ fn assert_entry_of(entry: &Entry, a: &Advisory) {
         .iter()
         .map(|c| (c.term.clone(), c.scheme.clone()))
         .collect();
-    let mut want = vec![(
-        a.status.as_str().to_string(),
-        Some("https://example.test/cve-feed/#status".to_string()),
-    )];
+    let mut want = vec![
+        (
+            a.status.as_str().to_string(),
+            Some("https://example.test/cve-feed/#status".to_string()),
+        ),
+        // kubernetes.io's scheme, so its readers' filters work here too.
+        (
+            a.status.as_str().to_string(),
+            Some("https://k8s.io/2024-06-27/cve-item-status".to_string()),
+        ),
+    ];
     if let Some(s) = &a.vuln.severity {
         let band = serde_json::to_value(s.rating).unwrap();
         want.push((
@@ -319,17 +326,25 @@ fn atom_reads_back_as_the_advisories() {
         assert_eq!(rel(&entry.links, "alternate"), [a.issue.url.as_str()]);
         assert_eq!(rel(&entry.links, "related"), [a.id.cve_org_url()]);
         let content = entry.content.as_ref().unwrap();
-        assert_eq!(content.body.as_deref().unwrap_or(""), a.body.trim());
+        assert_eq!(
+            content.body.as_deref().unwrap_or(""),
+            format!("<pre>{}</pre>", a.body)
+        );
     }
-    // The content is declared as text, which feed-rs does not report.
+    // Summary and content are HTML, which feed-rs does not report.
     let atom = atom_syndication::Feed::read_from(out.bytes.as_slice()).unwrap();
     for entry in atom.entries() {
-        assert_eq!(entry.content().unwrap().content_type(), Some("text"));
+        assert_eq!(entry.content().unwrap().content_type(), Some("html"));
     }
     let critical = atom.entries()[0].categories();
-    assert_eq!(critical[1].term(), "CRITICAL");
+    assert_eq!(critical[1].term(), "open");
     assert_eq!(
-        critical[1].label(),
+        critical[1].scheme(),
+        Some("https://k8s.io/2024-06-27/cve-item-status")
+    );
+    assert_eq!(critical[2].term(), "CRITICAL");
+    assert_eq!(
+        critical[2].label(),
         Some("CRITICAL 9.8 (CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H)")
     );
 }
@@ -368,8 +383,20 @@ fn page_lists_every_advisory_newest_first() {
     );
     assert_eq!(html.matches("<tr data-status=").count(), 5);
     // A rejected CVE is marked, not highlighted: it needs no fix.
-    assert_eq!(html.matches(r#"class="attention""#).count(), 3);
-    assert!(html.contains(r#"<tr data-status="rejected">"#));
+    assert_eq!(html.matches(r#" attention">"#).count(), 3);
+    // Each row carries its status as kubernetes.io's table does.
+    for (status, rows) in [
+        ("open", 1),
+        ("unfixed", 1),
+        ("unknown", 1),
+        ("fixed", 1),
+        ("rejected", 1),
+    ] {
+        let class = format!("<tr data-status=\"{status}\" class=\"cve-status-{status}");
+        assert_eq!(html.matches(&class).count(), rows, "{status}");
+    }
+    assert!(html.contains(r#"<tr data-status="rejected" class="cve-status-rejected">"#));
+    assert!(html.contains(r#"<tr data-status="open" class="cve-status-open attention">"#));
     assert!(html.contains(r#"<span class="status status-rejected">rejected</span></td>"#));
     // The audit section lists the finding and links audit.json.
     assert!(html.contains(r#"<a href="audit.json" type="application/json">audit.json</a>"#));
@@ -494,6 +521,17 @@ const HOSTILE_SUMMARY: &str = "<script>alert('s')</script> & \"q\" 'a' <img src=
 const HOSTILE_BODY: &str =
     "body <script>alert(2)</script>\n<svg onload=alert(3)>\n]]>\u{0}\u{8}\u{FDD0} end\r\n";
 
+/// HTML `html`, made of text and character references only, as the text
+/// a reader shows; fails on any markup.
+fn as_text(html: &str) -> String {
+    assert!(!html.contains('<'), "markup in {html:?}");
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 fn hostile() -> Feed {
     let mut feed = fixture();
     for (n, item) in feed.items.iter_mut().enumerate() {
@@ -517,14 +555,22 @@ fn hostile_text_round_trips_through_both_feeds() {
             .unwrap_or_else(|e| panic!("{} does not parse: {e}", out.name));
         assert_eq!(parsed.entries.len(), feed.items.len());
         for (entry, item) in parsed.entries.iter().zip(&feed.items) {
-            let want = xml_safe(&item.advisory.summary);
-            assert_eq!(entry.summary.as_ref().unwrap().content, want.trim());
+            let html = &entry.summary.as_ref().unwrap().content;
+            assert_eq!(
+                as_text(html),
+                html_safe(&item.advisory.summary).trim(),
+                "{}",
+                out.name
+            );
         }
     }
 
+    // A reader takes an RSS description as HTML: the summary is escaped
+    // as HTML, so it holds no markup and shows the text as written.
     let channel = rss::Channel::read_from(rss_out.bytes.as_slice()).unwrap();
     for (item, fi) in channel.items().iter().zip(&feed.items) {
-        assert_eq!(item.description(), Some(&*xml_safe(&fi.advisory.summary)));
+        let html = item.description().unwrap();
+        assert_eq!(as_text(html), html_safe(&fi.advisory.summary));
     }
     assert_eq!(
         channel.items()[1].link(),
@@ -538,9 +584,15 @@ fn hostile_text_round_trips_through_both_feeds() {
 
     let atom = atom_syndication::Feed::read_from(atom_out.bytes.as_slice()).unwrap();
     for (entry, fi) in atom.entries().iter().zip(&feed.items) {
+        let content = entry.content().unwrap().value().unwrap();
+        let pre = content
+            .strip_prefix("<pre>")
+            .and_then(|c| c.strip_suffix("</pre>"))
+            .unwrap_or_else(|| panic!("content is not one <pre>: {content}"));
+        assert_eq!(as_text(pre), html_safe(&fi.advisory.body));
         assert_eq!(
-            entry.content().unwrap().value(),
-            Some(&*xml_safe(&fi.advisory.body))
+            as_text(entry.title().as_str()),
+            format!("{}: {}", fi.advisory.id, html_safe(&fi.advisory.summary))
         );
         assert!(
             entry
@@ -617,4 +669,30 @@ fn an_empty_feed_is_still_valid() {
     let html = text(&page);
     assert!(html.contains("<p>No CVEs are published yet.</p>"));
     assert_eq!(html.matches("<tr data-status=").count(), 0);
+}
+
+#[test]
+fn the_upstream_object_is_index_json_with_an_item_level_status() {
+    let feed = fixture();
+    let index: serde_json::Value =
+        serde_json::from_slice(&render::jsonfeed::render(&feed, &site()).unwrap().bytes).unwrap();
+    let compat = render::compat::render(&feed, &site()).unwrap();
+    assert_eq!(compat.name, "official-cve-feed.json");
+    assert_eq!(compat.content_type, content_type::JSON);
+    let mut want = index.clone();
+    let items = want["items"].as_array_mut().unwrap();
+    assert_eq!(items.len(), feed.items.len());
+    for (item, fi) in items.iter_mut().zip(&feed.items) {
+        assert_eq!(
+            item["_kubernetes_io"]["status"],
+            fi.advisory.status.as_str()
+        );
+        let status = item["_kubernetes_io"]["status"].clone();
+        item.as_object_mut()
+            .unwrap()
+            .insert("status".into(), status);
+    }
+    let got: serde_json::Value = serde_json::from_slice(&compat.bytes).unwrap();
+    assert_eq!(got, want);
+    assert!(compat.bytes.ends_with(b"}\n"));
 }

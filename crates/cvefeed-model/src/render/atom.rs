@@ -4,9 +4,14 @@
 //! `updated` the item's `date_modified`, `published` the issue creation
 //! time, `link rel="alternate"` the issue (only when it is an http(s) URL),
 //! `link rel="related"` the cve.org record, `summary` the summary and
-//! `content type="text"` the issue body. Status and severity are
-//! categories whose scheme is the page section explaining them. Every text
-//! goes through [`xml_safe`]; escaping and indentation are `quick-xml`'s.
+//! `content` the issue body. Status and severity are categories whose
+//! scheme is the page section explaining them; the status is also a
+//! category in kubernetes.io's scheme (`https://k8s.io/2024-06-27/cve-item-status`). Every text
+//! goes through [`xml_safe`]. The texts that come from an issue (title,
+//! summary, content) are `type="html"` and HTML-escaped (`text::html_text`; the
+//! body inside `<pre>`, keeping its lines), so a reader shows them as text
+//! whether it honours `type` or renders every text as HTML. XML escaping
+//! and indentation are `quick-xml`'s.
 //!
 //! Written as a stream of XML events, entry by entry, rather than through
 //! the `atom_syndication` model: that model holds a copy of every body
@@ -20,7 +25,8 @@ use chrono::{DateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::vocab::{severity_scheme, status_label, status_scheme};
+use super::text::html_text;
+use super::vocab::{K8S_STATUS_SCHEME, severity_scheme, status_label, status_scheme};
 use super::{Artifact, RenderError, SiteConfig, content_type, http_url, xml_safe};
 use crate::feed::{Feed, FeedItem};
 
@@ -53,6 +59,21 @@ pub(super) fn element<W: Write>(w: &mut Xml<W>, name: &str, text: &str) -> Resul
     end(w, name)
 }
 
+/// `<name type="html">html</name>`: `html` (made with `text::html_text`) is
+/// escaped once more, as XML.
+pub(super) fn html_element<W: Write>(
+    w: &mut Xml<W>,
+    name: &str,
+    html: &str,
+) -> Result<(), RenderError> {
+    let mut e = BytesStart::new(name);
+    e.push_attribute(("type", "html"));
+    start(w, e)?;
+    w.write_event(Event::Text(BytesText::new(html)))
+        .map_err(failed)?;
+    end(w, name)
+}
+
 /// An empty element with attributes, in order.
 pub(super) fn empty<W: Write>(
     w: &mut Xml<W>,
@@ -76,9 +97,9 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
     let title = if a.summary.is_empty() {
         a.id.to_string()
     } else {
-        format!("{}: {}", a.id, xml_safe(&a.summary))
+        format!("{}: {}", a.id, a.summary)
     };
-    element(w, "title", &title)?;
+    html_element(w, "title", &html_text(&title))?;
     element(w, "id", &a.id.cve_org_url())?;
     element(w, "updated", &time(i.modified))?;
     empty(
@@ -89,6 +110,11 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
             ("scheme", &xml_safe(&status_scheme(site))),
             ("label", status_label(a.status)),
         ],
+    )?;
+    empty(
+        w,
+        "category",
+        &[("term", a.status.as_str()), ("scheme", K8S_STATUS_SCHEME)],
     )?;
     if let Some(sev) = &a.vuln.severity {
         empty(
@@ -122,13 +148,8 @@ fn entry<W: Write>(w: &mut Xml<W>, i: &FeedItem, site: &SiteConfig) -> Result<()
         ],
     )?;
     element(w, "published", &time(a.published))?;
-    element(w, "summary", &xml_safe(&a.summary))?;
-    let mut content = BytesStart::new("content");
-    content.push_attribute(("type", "text"));
-    start(w, content)?;
-    w.write_event(Event::Text(BytesText::new(&xml_safe(&a.body))))
-        .map_err(failed)?;
-    end(w, "content")?;
+    html_element(w, "summary", &html_text(&a.summary))?;
+    html_element(w, "content", &format!("<pre>{}</pre>", html_text(&a.body)))?;
     end(w, "entry")
 }
 

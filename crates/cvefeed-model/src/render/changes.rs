@@ -7,17 +7,21 @@
 //! CVE id, the kind and a hash of the event, so it never changes once
 //! published; `updated` and `published` are the event's time; the
 //! alternate link is the cve.org record, the category the event kind, and
-//! the text content lists the changed fields and the status and severity
-//! before and after. Owns these two formats only; reads no clock.
+//! the content lists the changed fields and the status and severity
+//! before and after, one line each. Title and content are `type="html"`,
+//! HTML-escaped (`text::html_text`), as in `atom.xml`: a value that came from
+//! an issue reaches the reader as text. Owns these two formats only; reads
+//! no clock.
 
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use quick_xml::Writer;
-use quick_xml::events::{BytesStart, BytesText, Event as Xml};
+use quick_xml::events::BytesStart;
 use sha2::{Digest, Sha256};
 
-use super::atom::{Head, close_feed, element, empty, end, failed, open_feed, start, time};
+use super::atom::{Head, close_feed, element, empty, end, html_element, open_feed, start, time};
+use super::text::html_text;
 use super::{Artifact, RenderError, SiteConfig, content_type, xml_safe};
 use crate::changes::{ChangeLog, Event};
 
@@ -54,7 +58,7 @@ fn entry_id(event: &Event, site: &SiteConfig) -> String {
 
 fn entry<W: Write>(w: &mut Writer<W>, event: &Event, site: &SiteConfig) -> Result<(), RenderError> {
     start(w, BytesStart::new("entry"))?;
-    element(w, "title", &xml_safe(&event.title()))?;
+    html_element(w, "title", &html_text(&event.title()))?;
     element(w, "id", &xml_safe(&entry_id(event, site)))?;
     element(w, "updated", &time(event.at.0))?;
     empty(
@@ -75,12 +79,8 @@ fn entry<W: Write>(w: &mut Writer<W>, event: &Event, site: &SiteConfig) -> Resul
         ],
     )?;
     element(w, "published", &time(event.at.0))?;
-    let mut content = BytesStart::new("content");
-    content.push_attribute(("type", "text"));
-    start(w, content)?;
-    w.write_event(Xml::Text(BytesText::new(&xml_safe(&event.description()))))
-        .map_err(failed)?;
-    end(w, "content")?;
+    let lines: Vec<String> = event.description().lines().map(html_text).collect();
+    html_element(w, "content", &lines.join("<br>\n"))?;
     end(w, "entry")
 }
 

@@ -7,6 +7,7 @@
 pub mod atom;
 pub mod audit;
 pub mod changes;
+pub mod compat;
 pub mod html;
 pub mod jsonfeed;
 pub mod osv;

@@ -4,17 +4,22 @@
 //! an http(s) URL), `description` the summary, `pubDate` RFC 822, `guid` the
 //! cve.org record (a permalink: RSS 2.0 reads a `guid` without
 //! `isPermaLink` as one). Status and severity are RSS `category` elements
-//! whose `domain` is the page section that explains them. The channel
+//! whose `domain` is the page section that explains them; the status is
+//! also a category in kubernetes.io's scheme (`https://k8s.io/2024-06-27/cve-item-status`), so a
+//! filter written for kubernetes.io's feed works on this one. The channel
 //! carries an `atom:link rel="self"` and `lastBuildDate` = the feed's
-//! `updated_at`. Every text goes through [`xml_safe`]; escaping is the
-//! `rss` crate's. Owns this format only; reads no clock.
+//! `updated_at`. Every text goes through [`xml_safe`]; readers treat a
+//! `description` as HTML, so the summary is HTML-escaped first
+//! (`text::html_text`) and reaches them as text. XML escaping is the `rss`
+//! crate's. Owns this format only; reads no clock.
 
 use std::collections::BTreeMap;
 
 use rss::extension::Extension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::vocab::{severity_scheme, status_scheme};
+use super::text::html_text;
+use super::vocab::{K8S_STATUS_SCHEME, severity_scheme, status_scheme};
 use super::{Artifact, RenderError, SiteConfig, content_type, http_url, xml_safe};
 use crate::feed::{Feed, FeedItem};
 
@@ -30,10 +35,16 @@ fn text(s: &str) -> String {
 
 fn item(i: &FeedItem, site: &SiteConfig) -> Item {
     let a = &i.advisory;
-    let mut categories = vec![Category {
-        name: a.status.as_str().into(),
-        domain: Some(status_scheme(site)),
-    }];
+    let mut categories = vec![
+        Category {
+            name: a.status.as_str().into(),
+            domain: Some(status_scheme(site)),
+        },
+        Category {
+            name: a.status.as_str().into(),
+            domain: Some(K8S_STATUS_SCHEME.into()),
+        },
+    ];
     if let Some(sev) = &a.vuln.severity {
         categories.push(Category {
             name: sev.rating.to_string(),
@@ -43,7 +54,7 @@ fn item(i: &FeedItem, site: &SiteConfig) -> Item {
     Item {
         title: Some(a.id.to_string()),
         link: http_url(&a.issue.url),
-        description: Some(text(&a.summary)),
+        description: Some(html_text(&a.summary)),
         // RFC 822 with a four-digit year, as RSS 2.0 writes dates.
         pub_date: Some(a.published.to_rfc2822()),
         guid: Some(Guid {

@@ -1,4 +1,5 @@
-//! Text hygiene shared by the XML and HTML formats.
+//! Text hygiene shared by the XML and HTML formats, and [`html_text`], the
+//! HTML form of issue text for the feed fields readers treat as HTML.
 
 /// Replace characters that XML 1.0 forbids (NUL, most C0 controls, lone
 /// surrogates cannot occur in `str`, U+FFFE/U+FFFF) with U+FFFD, so that
@@ -43,6 +44,28 @@ pub fn html_safe(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `s`, made [`html_safe`], as HTML that shows exactly that text: `&`, `<`,
+/// `>`, `"` and `'` become character references, as kubernetes.io's RSS
+/// template does with `htmlEscape`. For the fields a feed reader treats as
+/// HTML (an RSS `description`, an Atom text of `type="html"`); the XML
+/// serializer then escapes the result once more, as XML. (`html_safe`, not
+/// only `xml_safe`: an HTML reader would show a C1 control as another
+/// character, U+0085 as `…`.)
+pub fn html_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in html_safe(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `url` as an absolute `http` or `https` URL in its normalised, serialised
 /// form (characters such as `"` or `<` percent-encoded), else `None`: links
 /// that come from GitHub data are only ever put into `href` through this,
@@ -67,6 +90,16 @@ mod tests {
             "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f"
         );
         assert_eq!(html_safe("<&>\u{202E}😀"), "<&>\u{202E}😀");
+    }
+
+    #[test]
+    fn html_text_escapes_markup_and_keeps_the_rest() {
+        assert_eq!(
+            html_text("<img src=x onerror=\"a('1')\"> & <world-accessible dir>\u{0}"),
+            "&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt; &amp; &lt;world-accessible dir&gt;\u{FFFD}"
+        );
+        assert_eq!(html_text("plain ]]> 😀\n"), "plain ]]&gt; 😀\n");
+        assert_eq!(html_text("c1\u{85}\u{FDD0}"), "c1\u{FFFD}\u{FFFD}");
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
     Timestamp(t).to_string()
 }
 
+/// Category scheme (Atom) and domain (RSS) of the status as
+/// kubernetes.io's RSS template writes it (`<category term="fixed"
+/// scheme="…"/>`): the same status values, so a filter written for
+/// kubernetes.io's feed works on ours.
+pub const K8S_STATUS_SCHEME: &str = "https://k8s.io/2024-06-27/cve-item-status";
+
 /// Category scheme (Atom) and domain (RSS) of the status: the page's
 /// section explaining the statuses.
 pub fn status_scheme(site: &SiteConfig) -> String {

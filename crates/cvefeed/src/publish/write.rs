@@ -292,10 +292,10 @@ impl Producer {
             Due::Part(part) => {
                 let artifact = render::render(&self.feed, &self.site, part)?;
                 if part == Part::JsonFeed && compat_due {
-                    // Both names from one rendering of the feed.
+                    // Both upstream names in the batch of the feed.
                     self.rest.retain(|d| *d != Due::Compat);
                     batch.extend(
-                        compat_artifacts(&artifact)
+                        compat_artifacts(&render::compat::render(&self.feed, &self.site)?)
                             .into_iter()
                             .map(|a| rendered(a, self.precompress)),
                     );
@@ -303,7 +303,7 @@ impl Producer {
                 batch.insert(0, rendered(artifact, self.precompress));
             }
             Due::Compat => {
-                let feed = render::render(&self.feed, &self.site, Part::JsonFeed)?;
+                let feed = render::compat::render(&self.feed, &self.site)?;
                 batch.extend(
                     compat_artifacts(&feed)
                         .into_iter()
@@ -381,9 +381,10 @@ fn spawn_batch(mut producer: Producer) -> tokio::task::JoinHandle<(Producer, Bat
     })
 }
 
-/// `official-cve-feed.json` (the JSON Feed's bytes) and `cve-feed-hash`
-/// (its hex sha256 and a newline), the names the upstream job published
-/// to its bucket and the kubernetes/website build reads.
+/// `official-cve-feed.json` (the model's `render::compat`: the JSON Feed
+/// with upstream's item-level `status`) and `cve-feed-hash` (its hex
+/// sha256 and a newline), the names the upstream job published to its
+/// bucket and the kubernetes/website build reads.
 fn compat_artifacts(feed: &Artifact) -> [Artifact; 2] {
     let hash = format!("{}\n", hex::encode(Sha256::digest(&feed.bytes)));
     [

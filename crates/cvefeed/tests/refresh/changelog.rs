@@ -142,8 +142,9 @@ async fn each_edit_gives_exactly_its_events_and_an_unchanged_run_none() {
     // The Atom feed has the same events, newest first, titled.
     let xml = String::from_utf8(feed).unwrap();
     let titles: Vec<&str> = xml
-        .split("<title>")
-        .skip(2) // the feed's own title
+        // Entry titles are HTML (issue text, escaped); the feed's own is text.
+        .split("<title type=\"html\">")
+        .skip(1)
         .map(|t| t.split("</title>").next().unwrap())
         .collect();
     assert_eq!(
@@ -348,7 +349,7 @@ async fn a_rejected_cve_record_gives_a_rejected_event() {
     assert_eq!(event["fields"][0], "status", "{event:#}");
     let xml = std::fs::read_to_string(out.path().join("changes.xml")).unwrap();
     assert!(
-        xml.contains("<title>CVE-2031-3001: rejected</title>"),
+        xml.contains("<title type=\"html\">CVE-2031-3001: rejected</title>"),
         "{xml}"
     );
 }

@@ -317,7 +317,7 @@ async fn a_rejected_record_marks_the_item_rejected_and_the_osv_record_withdrawn(
     let rss = std::fs::read_to_string(s.out.join("feed.xml")).unwrap();
     assert!(rss.contains("#status\">rejected</category>"), "{rss}");
     let page = std::fs::read_to_string(s.out.join("index.html")).unwrap();
-    assert!(page.contains(r#"<tr data-status="rejected">"#));
+    assert!(page.contains(r#"<tr data-status="rejected" class="cve-status-rejected">"#));
     let audit = read_json(&s.out, "audit.json");
     assert_eq!(
         audit["findings"],
