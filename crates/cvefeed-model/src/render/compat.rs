@@ -70,7 +70,7 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| RenderError::Format {
         format: "upstream CVE feed",
-        cause: e.to_string(),
+        source: Box::new(e),
     })?;
     bytes.push(b'\n');
     Ok(Artifact {
