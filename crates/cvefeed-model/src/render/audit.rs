@@ -43,15 +43,10 @@ impl Document {
 
 /// Render `audit.json`.
 pub fn render(feed: &Feed) -> Result<Artifact, RenderError> {
-    let mut bytes =
-        serde_json::to_vec_pretty(&Document::of(feed)).map_err(|e| RenderError::Format {
-            format: "audit",
-            source: Box::new(e),
-        })?;
-    bytes.push(b'\n');
-    Ok(Artifact {
-        name: NAME.into(),
-        content_type: content_type::JSON,
-        bytes,
-    })
+    Artifact::json(
+        NAME.into(),
+        content_type::JSON,
+        "audit",
+        &Document::of(feed),
+    )
 }

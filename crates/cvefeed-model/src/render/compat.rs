@@ -68,14 +68,5 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
             })
             .collect(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| RenderError::Format {
-        format: "upstream CVE feed",
-        source: Box::new(e),
-    })?;
-    bytes.push(b'\n');
-    Ok(Artifact {
-        name: NAME.into(),
-        content_type: content_type::JSON,
-        bytes,
-    })
+    Artifact::json(NAME.into(), content_type::JSON, "upstream CVE feed", &doc)
 }

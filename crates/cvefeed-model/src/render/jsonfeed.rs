@@ -101,14 +101,5 @@ pub fn render(feed: &Feed, site: &SiteConfig) -> Result<Artifact, RenderError> {
         }),
         items: feed.items.iter().map(|i| item(i, site)).collect(),
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| RenderError::Format {
-        format: "JSON Feed",
-        source: Box::new(e),
-    })?;
-    bytes.push(b'\n');
-    Ok(Artifact {
-        name: NAME.into(),
-        content_type: content_type::JSON_FEED,
-        bytes,
-    })
+    Artifact::json(NAME.into(), content_type::JSON_FEED, "JSON Feed", &doc)
 }

@@ -52,6 +52,28 @@ pub struct Artifact {
     pub bytes: Vec<u8>,
 }
 
+impl Artifact {
+    /// `value` as a published JSON document: pretty, newline-ended; a
+    /// failure names the `format`.
+    pub fn json(
+        name: String,
+        content_type: &'static str,
+        format: &'static str,
+        value: &impl serde::Serialize,
+    ) -> Result<Artifact, RenderError> {
+        let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| RenderError::Format {
+            format,
+            source: Box::new(e),
+        })?;
+        bytes.push(b'\n');
+        Ok(Artifact {
+            name,
+            content_type,
+            bytes,
+        })
+    }
+}
+
 /// Why rendering failed. Rendering valid input does not fail; these are
 /// bugs or resource errors, reported rather than published.
 #[derive(Debug, thiserror::Error)]

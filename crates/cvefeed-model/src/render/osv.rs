@@ -295,13 +295,12 @@ pub fn record_order(feed: &Feed) -> Vec<usize> {
 
 /// Render `osv/<ID>.json` of one item.
 pub fn render_record(item: &FeedItem) -> Result<Artifact, RenderError> {
-    let mut bytes = serde_json::to_vec_pretty(&record(item)).map_err(failed)?;
-    bytes.push(b'\n');
-    Ok(Artifact {
-        name: record_name(&item.advisory.id),
-        content_type: content_type::JSON,
-        bytes,
-    })
+    Artifact::json(
+        record_name(&item.advisory.id),
+        content_type::JSON,
+        "OSV",
+        &record(item),
+    )
 }
 
 /// `osv/all.zip`, built one record at a time so that the records need not
