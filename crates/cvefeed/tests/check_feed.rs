@@ -2,6 +2,7 @@
 //! file, a URL with an ETag cache (wiremock), and feeds without structured
 //! data (the body parser fallback).
 
+use cvefeed::check::report::words::no_ranges;
 use cvefeed::check::report::{Format, render};
 use cvefeed::check::source::{
     FeedError, FeedLocation, FeedParseError, FetchOptions, Freshness, load, parse_feed,
@@ -11,7 +12,7 @@ use cvefeed::check::{
 };
 use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{self, Rating};
-use cvefeed_model::check::{MissingPart, TargetError};
+use cvefeed_model::check::{MissingPart, RangePart, TargetError, Unusable};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, query_param};
@@ -116,13 +117,17 @@ fn structured_data_is_read_from_the_feed() {
         entries[1].ranges,
         RangeData::Unknown {
             why: UnknownReason::NoAffectedVersions,
-            reason: "the feed lists no affected versions, and the description is empty".into()
+            reason: Unusable::Missing {
+                structured: true,
+                empty_description: true
+            }
         }
     );
     match &entries[2].ranges {
         RangeData::Unknown { reason, why } => {
             assert_eq!(*why, UnknownReason::InvalidRanges);
-            assert!(reason.contains("\"soon\""), "{reason}")
+            let words = no_ranges(reason);
+            assert!(words.contains("\"soon\""), "{words}")
         }
         other => panic!("{other:?}"),
     }
@@ -176,9 +181,20 @@ fn unknown_statuses_read_as_absent_and_impossible_ranges_as_unknown() {
         entries[0].ranges,
         RangeData::Unknown {
             why: UnknownReason::InvalidRanges,
-            reason: "the feed's range of kubelet is invalid: a version range gives both fixed 1.29.4 and last_affected 1.29.3; it may end at only one".into()
+            reason: Unusable::Invalid {
+                component: "kubelet".into(),
+                part: RangePart::Range,
+                error: "a version range gives both fixed 1.29.4 and last_affected 1.29.3; it may end at only one".into()
+            }
         }
     );
+    match &entries[0].ranges {
+        RangeData::Unknown { reason, .. } => assert_eq!(
+            no_ranges(reason),
+            "the feed's range of kubelet is invalid: a version range gives both fixed 1.29.4 and last_affected 1.29.3; it may end at only one"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Made-up announcement text in the shape of real ones.
@@ -218,7 +234,10 @@ fn a_feed_without_structured_data_falls_back_to_the_body_parser() {
         entries[1].ranges,
         RangeData::Unknown {
             why: UnknownReason::NoAffectedVersions,
-            reason: "the feed carries no structured data (no _kubernetes_io.affected), and none could be read from the description".into()
+            reason: Unusable::Missing {
+                structured: false,
+                empty_description: false
+            }
         }
     );
 }

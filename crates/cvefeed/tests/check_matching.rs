@@ -11,6 +11,7 @@ use cvefeed_model::advisory::Status;
 use cvefeed_model::advisory::vuln::{
     Affected, Coverage, DefaultStatus, Rating, Upper, VersionRange,
 };
+use cvefeed_model::check::Unusable;
 use proptest::prelude::*;
 use semver::Version;
 
@@ -393,11 +394,17 @@ fn no_ranges_is_unknown_never_not_affected() {
     let mut e = entry("CVE-2030-0006", Some(Rating::High), vec![]);
     e.ranges = RangeData::Unknown {
         why: UnknownReason::NoAffectedVersions,
-        reason: "the feed lists no affected versions".into(),
+        reason: Unusable::Missing {
+            structured: true,
+            empty_description: false,
+        },
     };
     let r = &assess_one(&e, "1.29.3")[0];
     assert_eq!(r.verdict, Verdict::Unknown);
-    assert_eq!(reason(r), "the feed lists no affected versions");
+    assert_eq!(
+        reason(r),
+        "the feed lists no affected versions, and none could be read from the description"
+    );
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
     // A component named without versions.
     let e = entry(

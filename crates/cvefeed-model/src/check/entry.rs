@@ -45,9 +45,43 @@ pub enum RangeData {
     Unknown {
         /// What kind of gap.
         why: UnknownReason,
-        /// Why, in words.
-        reason: String,
+        /// What exactly is missing or unreadable.
+        reason: Unusable,
     },
+}
+
+/// Why a feed entry gives no range a version can be checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// A range the feed gives cannot be read.
+    Invalid {
+        /// The component the range is of.
+        component: String,
+        /// Which part of the range.
+        part: RangePart,
+        /// The parse error, as its own message says it.
+        error: String,
+    },
+    /// Neither the feed nor the description gives affected versions.
+    Missing {
+        /// Whether the item carries structured data (`_kubernetes_io.affected`)
+        /// that lists none, or none at all.
+        structured: bool,
+        /// Whether the description is empty (rather than unreadable).
+        empty_description: bool,
+    },
+}
+
+/// The part of a feed range that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangePart {
+    /// A bound of an affected range: `introduced`, `fixed` or
+    /// `last_affected`.
+    Bound(&'static str),
+    /// The affected range as a whole (its bounds contradict each other).
+    Range,
+    /// A range of the published assessment's `unknown` versions.
+    UnknownRange,
 }
 
 /// Whether a fix exists, as far as the feed says.

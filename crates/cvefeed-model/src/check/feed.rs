@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::UnknownReason;
-use super::entry::{FeedEntry, FixNews, Origin, RangeData, SeverityInfo};
+use super::entry::{FeedEntry, FixNews, Origin, RangeData, RangePart, SeverityInfo, Unusable};
 use super::version::parse_range_version;
 use crate::advisory::vuln::{self, Affected, Coverage, VersionRange};
 use crate::advisory::{CveId, InvalidCveId, Status};
@@ -43,26 +43,26 @@ pub enum FeedParseError {
 
 /// Group flat feed ranges into [`Affected`] entries, in order of first
 /// appearance; an invalid version makes the whole CVE unassessable.
-fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
+fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, Unusable> {
     let mut out: Vec<Affected> = Vec::new();
     for w in wire {
-        let parse = |field: &str, v: &Option<String>| {
+        let invalid = |part: RangePart, error: &dyn std::fmt::Display| Unusable::Invalid {
+            component: w.component.to_string(),
+            part,
+            error: error.to_string(),
+        };
+        let parse = |field: &'static str, v: &Option<String>| {
             v.as_deref()
                 .map(parse_range_version)
                 .transpose()
-                .map_err(|e| {
-                    format!(
-                        "the feed's {field} version of {} is invalid: {e}",
-                        w.component
-                    )
-                })
+                .map_err(|e| invalid(RangePart::Bound(field), &e))
         };
         let range = VersionRange::from_bounds(
             parse("introduced", &w.introduced)?,
             parse("fixed", &w.fixed)?,
             parse("last_affected", &w.last_affected)?,
         )
-        .map_err(|e| format!("the feed's range of {} is invalid: {e}", w.component))?;
+        .map_err(|e| invalid(RangePart::Range, &e))?;
         let package = w.package.as_deref();
         match out
             .iter_mut()
@@ -87,7 +87,7 @@ fn group_ranges(wire: &[AffectedRange]) -> Result<Vec<Affected>, String> {
 fn assessed_ranges(
     wire: &[AffectedRange],
     assessment: &[Assessment],
-) -> Result<Vec<Affected>, String> {
+) -> Result<Vec<Affected>, Unusable> {
     let mut affected = group_ranges(wire)?;
     for a in &mut affected {
         let Some(found) = assessment.iter().find(|x| x.component == a.component) else {
@@ -98,11 +98,10 @@ fn assessed_ranges(
             .iter()
             .map(|b| {
                 let parse = |v: &Option<String>| v.as_deref().map(parse_range_version).transpose();
-                let bad = |e: &dyn std::fmt::Display| {
-                    format!(
-                        "the feed's unknown range of {} is invalid: {e}",
-                        a.component
-                    )
+                let bad = |e: &dyn std::fmt::Display| Unusable::Invalid {
+                    component: a.component.clone(),
+                    part: RangePart::UnknownRange,
+                    error: e.to_string(),
                 };
                 VersionRange::from_bounds(
                     parse(&b.introduced).map_err(|e| bad(&e))?,
@@ -111,7 +110,7 @@ fn assessed_ranges(
                 )
                 .map_err(|e| bad(&e))
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, Unusable>>()?;
         a.coverage = Coverage {
             unknown,
             default_status: found.default_status,
@@ -182,22 +181,13 @@ fn entry(id: &CveId, item: Item) -> FeedEntry {
             why: UnknownReason::InvalidRanges,
             reason,
         },
-        (structured, None) => {
-            let feed_part = if structured.is_some() {
-                "the feed lists no affected versions"
-            } else {
-                "the feed carries no structured data (no _kubernetes_io.affected)"
-            };
-            let body_part = if body.trim().is_empty() {
-                "the description is empty"
-            } else {
-                "none could be read from the description"
-            };
-            RangeData::Unknown {
-                why: UnknownReason::NoAffectedVersions,
-                reason: format!("{feed_part}, and {body_part}"),
-            }
-        }
+        (structured, None) => RangeData::Unknown {
+            why: UnknownReason::NoAffectedVersions,
+            reason: Unusable::Missing {
+                structured: structured.is_some(),
+                empty_description: body.trim().is_empty(),
+            },
+        },
     };
     let severity = match ext.severity {
         Some(rating) => Some(SeverityInfo {
@@ -265,9 +255,10 @@ mod tests {
             entries[0].ranges,
             RangeData::Unknown {
                 why: UnknownReason::NoAffectedVersions,
-                reason: "the feed carries no structured data (no _kubernetes_io.affected), \
-                         and the description is empty"
-                    .to_string(),
+                reason: Unusable::Missing {
+                    structured: false,
+                    empty_description: true,
+                },
             }
         );
     }

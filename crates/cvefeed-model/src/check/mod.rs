@@ -29,7 +29,9 @@ pub mod why;
 pub use assess::{
     CheckResult, Cleared, SourceClaim, UnknownReason, Verdict, assess, fails, sort_results,
 };
-pub use entry::{FeedEntry, FixNews, FixState, Origin, RangeData, SeverityInfo};
+pub use entry::{
+    FeedEntry, FixNews, FixState, Origin, RangeData, RangePart, SeverityInfo, Unusable,
+};
 pub use feed::{FeedParseError, parse_feed};
 pub use remediate::{Remediation, remediate};
 pub use target::{Installed, MissingPart, Scope, Target, TargetError};

@@ -4,6 +4,7 @@
 
 use semver::Version;
 
+use super::entry::Unusable;
 use crate::advisory::Status;
 use crate::advisory::vuln::VersionRange;
 use crate::verdict::{Clear, Gap};
@@ -17,8 +18,8 @@ pub type MinorLines = Option<((u64, u64), (u64, u64))>;
 pub enum Why {
     /// The CNA rejected the CVE id.
     Rejected,
-    /// The feed entry has no ranges; the feed reader's account of why.
-    NoRanges(String),
+    /// The feed entry has no ranges, and why.
+    NoRanges(Unusable),
     /// The CVE concerns other components only (their feed names).
     OtherComponents {
         /// The components it concerns, joined.

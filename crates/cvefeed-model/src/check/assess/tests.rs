@@ -1,6 +1,7 @@
 //! Unit tests of the verdict of one version against the feed, on typed values.
 use super::*;
 use crate::advisory::vuln::{Affected, Coverage};
+use crate::check::Unusable;
 use crate::check::component::CoreComponent;
 use crate::verdict::Clear;
 
@@ -171,12 +172,21 @@ fn an_entry_without_ranges_is_unknown_with_its_reason() {
     let mut e = kubelet_fixed_in_1_30_2(None);
     e.ranges = RangeData::Unknown {
         why: UnknownReason::NoAffectedVersions,
-        reason: "no ranges".to_string(),
+        reason: Unusable::Missing {
+            structured: true,
+            empty_description: false,
+        },
     };
     let r = one(&[e], &["1.30.1"]);
     assert_eq!(r.verdict, Verdict::Unknown);
     assert_eq!(r.unknown_reason, Some(UnknownReason::NoAffectedVersions));
-    assert_eq!(r.why, Why::NoRanges("no ranges".to_string()));
+    assert_eq!(
+        r.why,
+        Why::NoRanges(Unusable::Missing {
+            structured: true,
+            empty_description: false,
+        })
+    );
     assert_eq!(
         r.component,
         CoreComponent::ALL.map(CoreComponent::name).join(", ")

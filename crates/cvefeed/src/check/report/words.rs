@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use cvefeed_model::advisory::Status;
 use cvefeed_model::check::version::describe;
-use cvefeed_model::check::{CheckResult, FixState, MinorLines, Note, Why};
+use cvefeed_model::check::{CheckResult, FixState, MinorLines, Note, RangePart, Unusable, Why};
 use cvefeed_model::verdict::{Clear, Gap};
 
 /// Why a result has its verdict, in words: its [`Why`], then each
@@ -20,10 +20,45 @@ pub fn reason(r: &CheckResult) -> String {
     out
 }
 
+/// Why a feed entry gives no range to check a version against.
+pub fn no_ranges(unusable: &Unusable) -> String {
+    match unusable {
+        Unusable::Invalid {
+            component,
+            part,
+            error,
+        } => match part {
+            RangePart::Bound(field) => {
+                format!("the feed's {field} version of {component} is invalid: {error}")
+            }
+            RangePart::Range => format!("the feed's range of {component} is invalid: {error}"),
+            RangePart::UnknownRange => {
+                format!("the feed's unknown range of {component} is invalid: {error}")
+            }
+        },
+        Unusable::Missing {
+            structured,
+            empty_description,
+        } => {
+            let feed = if *structured {
+                "the feed lists no affected versions"
+            } else {
+                "the feed carries no structured data (no _kubernetes_io.affected)"
+            };
+            let description = if *empty_description {
+                "the description is empty"
+            } else {
+                "none could be read from the description"
+            };
+            format!("{feed}, and {description}")
+        }
+    }
+}
+
 fn why(why: &Why, fix: Option<FixState>) -> String {
     match why {
         Why::Rejected => "the CVE record was rejected: it affects nothing".to_string(),
-        Why::NoRanges(reason) => reason.clone(),
+        Why::NoRanges(unusable) => no_ranges(unusable),
         Why::OtherComponents { concerns } => format!("concerns {concerns} only"),
         Why::ComponentNotFound { unchecked, first } => format!(
             "concerns {unchecked}, which was not found: pass --version {first}=VERSION or --kubeconfig"
@@ -212,7 +247,49 @@ mod tests {
                 None,
                 "the CVE record was rejected: it affects nothing",
             ),
-            (Why::NoRanges("no ranges".to_string()), None, "no ranges"),
+            (
+                Why::NoRanges(Unusable::Missing {
+                    structured: true,
+                    empty_description: false,
+                }),
+                None,
+                "the feed lists no affected versions, and none could be read from the description",
+            ),
+            (
+                Why::NoRanges(Unusable::Missing {
+                    structured: false,
+                    empty_description: true,
+                }),
+                None,
+                "the feed carries no structured data (no _kubernetes_io.affected), and the description is empty",
+            ),
+            (
+                Why::NoRanges(Unusable::Invalid {
+                    component: "kubelet".to_string(),
+                    part: RangePart::Bound("fixed"),
+                    error: "\"soon\" is not a version".to_string(),
+                }),
+                None,
+                "the feed's fixed version of kubelet is invalid: \"soon\" is not a version",
+            ),
+            (
+                Why::NoRanges(Unusable::Invalid {
+                    component: "kubelet".to_string(),
+                    part: RangePart::Range,
+                    error: "it may end at only one bound".to_string(),
+                }),
+                None,
+                "the feed's range of kubelet is invalid: it may end at only one bound",
+            ),
+            (
+                Why::NoRanges(Unusable::Invalid {
+                    component: "kubectl".to_string(),
+                    part: RangePart::UnknownRange,
+                    error: "bad".to_string(),
+                }),
+                None,
+                "the feed's unknown range of kubectl is invalid: bad",
+            ),
             (
                 Why::OtherComponents {
                     concerns: "kube-apiserver, kubelet".to_string(),
