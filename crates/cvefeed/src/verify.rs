@@ -5,7 +5,7 @@
 //! one object (the feed it reads) before using it.
 //!
 //! A publication is read from a directory, a bucket or a web server
-//! ([`store::open_for_reading`]), through the one reader
+//! ([`crate::store::open_for_reading`]), through the one reader
 //! ([`crate::store::read`]): the signature first, then the manifest, then
 //! the objects, each within its size. A publish in flight can still show
 //! a mismatch, so a failed attempt is repeated after a pause before it is
@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::store::read::{Pin, Published, ReadError, Signature, Signed};
-use crate::store::{self, OpenOptions, Store, StoreError};
+use crate::store::{Store, StoreError};
 use cvefeed_model::manifest::MANIFEST;
 use cvefeed_model::signature::{PublicKey, SIGNATURE, SignatureError};
 
@@ -72,40 +72,6 @@ impl From<ReadError> for VerifyError {
                 limit,
             },
             e => VerifyError::Read(e),
-        }
-    }
-}
-
-/// Where a publication is read from.
-#[derive(Debug)]
-pub enum Location {
-    /// A directory, a bucket or a web server ([`store::HttpStore`]), as
-    /// [`store::open_for_reading`] opens them.
-    Store(Box<dyn Store>),
-}
-
-impl Location {
-    /// Open a publication: `http(s)://` is a base URL (see
-    /// [`store::HttpStore::open`]), anything else a store location, as for
-    /// `--out`.
-    pub fn open(
-        location: &str,
-        options: &OpenOptions,
-        timeout: Duration,
-    ) -> Result<Location, VerifyError> {
-        Ok(Location::Store(store::open_for_reading(
-            location, options, timeout,
-        )?))
-    }
-
-    /// The location in words (never with a password or token).
-    pub fn describe(&self) -> String {
-        self.store().location()
-    }
-
-    fn store(&self) -> &dyn Store {
-        match self {
-            Location::Store(store) => &**store,
         }
     }
 }
@@ -231,12 +197,13 @@ impl Report {
     }
 }
 
-/// Verify the publication at `location`, retrying a mismatch
+/// Verify the publication in `store` (a directory, a bucket or a web
+/// server, as [`crate::store::open_for_reading`] opens them), retrying a mismatch
 /// `options.attempts` times in all, `options.retry_delay` apart.
-pub async fn verify(location: &Location, options: &VerifyOptions) -> Result<Report, VerifyError> {
+pub async fn verify(store: &dyn Store, options: &VerifyOptions) -> Result<Report, VerifyError> {
     let mut attempt = 1;
     loop {
-        let report = verify_once(location, options).await?;
+        let report = verify_once(store, options).await?;
         if report.intact() || attempt >= options.attempts.max(1) {
             return Ok(report);
         }
@@ -271,11 +238,10 @@ fn signature_check(signature: Signature, allow_unsigned: bool) -> SignatureCheck
     }
 }
 
-async fn verify_once(location: &Location, options: &VerifyOptions) -> Result<Report, VerifyError> {
-    let store = location.store();
+async fn verify_once(store: &dyn Store, options: &VerifyOptions) -> Result<Report, VerifyError> {
     let signed = signed_manifest(store, &options.key).await?;
     let mut report = Report {
-        location: location.describe(),
+        location: store.location(),
         key: options.key.fingerprint(),
         signature: signature_check(signed.signature.clone(), options.allow_unsigned),
         updated_at: None,
@@ -388,12 +354,16 @@ pub async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{self, OpenOptions};
 
     #[test]
     fn a_location_is_described_without_its_credentials() {
-        let open = |l: &str| Location::open(l, &OpenOptions::default(), Duration::from_secs(1));
+        let open = |l: &str| {
+            store::open_for_reading(l, &OpenOptions::default(), Duration::from_secs(1))
+                .map_err(VerifyError::from)
+        };
         let location = open("https://robot:S3CR3T@feeds.example/cve?key=S3CR3T#S3CR3T").unwrap();
-        assert_eq!(location.describe(), "https://feeds.example/cve/");
+        assert_eq!(location.location(), "https://feeds.example/cve/");
         assert!(!format!("{location:?}").contains("S3CR3T"), "{location:?}");
         let e = open("https://robot:S3CR3T@bad host/").unwrap_err();
         assert!(

@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::Utc;
 use cvefeed::publish;
 use cvefeed::store::{DATA_LINK, LocalStore, PutMode, Store, StoreError};
-use cvefeed::verify::{self, Location, Problem, VerifyError, VerifyOptions};
+use cvefeed::verify::{self, Problem, VerifyError, VerifyOptions};
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -335,7 +335,7 @@ async fn verify_reads_a_directory_within_its_limits() {
         attempts: 1,
         retry_delay: Duration::ZERO,
     };
-    let location = Location::Store(Box::new(LocalStore::new(out)));
+    let location = LocalStore::new(out);
     let report = verify::verify(&location, &options).await.unwrap();
     assert!(report.intact(), "{:?}", report.lines());
 

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use cvefeed::cverecords;
-
 /// An API base: an http(s) URL without query or fragment (a query
 /// could only carry a secret, which belongs in GITHUB_TOKEN).
 pub(super) fn parse_api_url(s: &str) -> Result<url::Url, String> {
@@ -21,7 +19,7 @@ pub(super) fn parse_api_url(s: &str) -> Result<url::Url, String> {
 /// about a record shows its URL.
 pub(super) fn parse_cve_api_url(s: &str) -> Result<url::Url, String> {
     let url = parse_http_url(s)?;
-    if cverecords::carries_secrets(&url) {
+    if cvefeed::http::carries_secrets(&url) {
         return Err(
             "the CVE Services API takes no authentication: give it without a user name, \
              password, query or fragment"

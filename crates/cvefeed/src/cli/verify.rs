@@ -56,9 +56,10 @@ impl VerifyArgs {
             config: bucket_config(&self.out_options),
             ..store::OpenOptions::default()
         };
-        let location = verify::Location::open(&self.location, &options, self.timeout)?;
+        let location = store::open_for_reading(&self.location, &options, self.timeout)
+            .map_err(verify::VerifyError::from)?;
         let report = verify::verify(
-            &location,
+            &*location,
             &verify::VerifyOptions {
                 key,
                 allow_unsigned: self.allow_unsigned,
@@ -67,7 +68,7 @@ impl VerifyArgs {
             },
         )
         .await
-        .with_context(|| format!("cannot verify {}", location.describe()))?;
+        .with_context(|| format!("cannot verify {}", location.location()))?;
         for line in report.lines() {
             println!("{line}");
         }

@@ -130,11 +130,10 @@ pub enum ClientError {
     },
 }
 
-/// Whether an API base carries a user name, password, query or fragment
-/// (the one predicate, [`http::carries_secrets`]): the API needs none, and
-/// the URLs built from the base are shown in logs and errors, so any of
-/// them is refused.
-pub use crate::http::carries_secrets;
+// An API base that carries a user name, password, query or fragment is
+// refused: the API needs none, and the URLs built from the base are shown
+// in logs and errors.
+use crate::http::carries_secrets;
 
 impl Client {
     /// A client with `config`; its base must not [carry
